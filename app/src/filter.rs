@@ -1,0 +1,260 @@
+//! The dashboard filter: the eight legacy query parameters (A2) and the page, parsed from and
+//! written to a URL query string.
+//!
+//! Parsing never panics: any input gives a [`Filter`] or a [`FilterError`] that says what is
+//! wrong. Values are kept literally (quotes, '#', '&', '+', spaces, non-ASCII); encoding them
+//! for a URL or a store query is the writer's job, never the reader's.
+
+use std::fmt;
+
+use percent_encoding::percent_decode_str;
+use serde::{Deserialize, Serialize};
+
+/// Rows per page (S7).
+pub const PAGE_SIZE: u32 = 100;
+/// Longest accepted filter value, in bytes. Dataset names are a few hundred bytes at most.
+pub const MAX_VALUE_LEN: usize = 2048;
+/// Highest accepted page number; `skip` beyond this is never useful and costs the store.
+pub const MAX_PAGE: u32 = 1_000_000;
+
+/// One of the eight legacy filter parameters, in precedence order (A3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum FilterKey {
+    /// `workflow_name`: direct document read.
+    WorkflowName,
+    /// `prepid`: view `prepids`.
+    PrepId,
+    /// `output_dataset`: view `outputDatasets`.
+    OutputDataset,
+    /// `input_dataset`: view `inputDatasets`.
+    InputDataset,
+    /// `campaign`: view `campaigns`.
+    Campaign,
+    /// `type`: view `types`.
+    Type,
+    /// `processing_string`: view `processingStrings`.
+    ProcessingString,
+    /// `request`: view `requests`.
+    Request,
+}
+
+impl FilterKey {
+    /// All keys, highest precedence first (A3).
+    pub const ALL: [FilterKey; 8] = [
+        FilterKey::WorkflowName,
+        FilterKey::PrepId,
+        FilterKey::OutputDataset,
+        FilterKey::InputDataset,
+        FilterKey::Campaign,
+        FilterKey::Type,
+        FilterKey::ProcessingString,
+        FilterKey::Request,
+    ];
+
+    /// The URL query parameter name.
+    pub fn param(self) -> &'static str {
+        match self {
+            FilterKey::WorkflowName => "workflow_name",
+            FilterKey::PrepId => "prepid",
+            FilterKey::OutputDataset => "output_dataset",
+            FilterKey::InputDataset => "input_dataset",
+            FilterKey::Campaign => "campaign",
+            FilterKey::Type => "type",
+            FilterKey::ProcessingString => "processing_string",
+            FilterKey::Request => "request",
+        }
+    }
+
+    /// The key for a query parameter name.
+    pub fn from_param(name: &str) -> Option<Self> {
+        FilterKey::ALL.into_iter().find(|k| k.param() == name)
+    }
+
+    /// Whether a listing filtered by this key is sorted by the name's date and time (A4).
+    pub fn sorts_by_date(self) -> bool {
+        matches!(self, FilterKey::PrepId | FilterKey::OutputDataset | FilterKey::InputDataset | FilterKey::Request)
+    }
+}
+
+/// What was wrong with a query string.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+pub enum FilterError {
+    /// `page` is not a non-negative integer up to [`MAX_PAGE`].
+    #[error("page must be a whole number from 0 to {MAX_PAGE}, not {0:?}")]
+    InvalidPage(String),
+    /// A value is longer than [`MAX_VALUE_LEN`] bytes.
+    #[error("the value of {0} is longer than {MAX_VALUE_LEN} bytes")]
+    TooLong(String),
+    /// A value's percent-encoding does not decode to UTF-8 text.
+    #[error("the value of {0} is not valid UTF-8 after percent-decoding")]
+    NotUtf8(String),
+}
+
+/// The legacy filters and the page. A parameter counts when present, even empty (A2).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Filter {
+    /// `workflow_name`
+    pub workflow_name: Option<String>,
+    /// `prepid`
+    pub prepid: Option<String>,
+    /// `output_dataset`
+    pub output_dataset: Option<String>,
+    /// `input_dataset`
+    pub input_dataset: Option<String>,
+    /// `campaign`
+    pub campaign: Option<String>,
+    /// `type`
+    pub request_type: Option<String>,
+    /// `processing_string`
+    pub processing_string: Option<String>,
+    /// `request`
+    pub request: Option<String>,
+    /// Zero-based page number.
+    pub page: u32,
+}
+
+impl Filter {
+    /// The value of one parameter.
+    pub fn get(&self, key: FilterKey) -> Option<&str> {
+        self.slot(key).as_deref()
+    }
+
+    /// Sets (or clears) one parameter.
+    pub fn set(&mut self, key: FilterKey, value: Option<String>) {
+        *self.slot_mut(key) = value;
+    }
+
+    /// Builder form of [`Filter::set`].
+    pub fn with(mut self, key: FilterKey, value: impl Into<String>) -> Self {
+        self.set(key, Some(value.into()));
+        self
+    }
+
+    /// The same filter on another page.
+    pub fn with_page(mut self, page: u32) -> Self {
+        self.page = page;
+        self
+    }
+
+    /// The parameter that decides the listing (A3), with its value.
+    pub fn primary(&self) -> Option<(FilterKey, &str)> {
+        FilterKey::ALL.into_iter().find_map(|k| self.get(k).map(|v| (k, v)))
+    }
+
+    /// Every parameter that is set, in precedence order.
+    pub fn active(&self) -> impl Iterator<Item = (FilterKey, &str)> {
+        FilterKey::ALL.into_iter().filter_map(|k| self.get(k).map(|v| (k, v)))
+    }
+
+    /// Whether the listing is sorted by the names' date and time (A4): any of prepid,
+    /// output_dataset, input_dataset or request is present, even when another key won.
+    pub fn sorts_by_date(&self) -> bool {
+        self.active().any(|(k, _)| k.sorts_by_date())
+    }
+
+    /// Parses a URL query string (with or without the leading '?'). Unknown parameters are
+    /// ignored; for a repeated parameter the first occurrence wins, as in the original.
+    pub fn from_query(query: &str) -> Result<Self, FilterError> {
+        let mut filter = Filter::default();
+        let mut page_seen = false;
+        for pair in query.strip_prefix('?').unwrap_or(query).split('&') {
+            if pair.is_empty() {
+                continue;
+            }
+            let (raw_name, raw_value) = pair.split_once('=').unwrap_or((pair, ""));
+            let name = decode(raw_name).unwrap_or_default();
+            if name == "page" {
+                if !page_seen {
+                    page_seen = true;
+                    let value = decode(raw_value).ok_or_else(|| FilterError::NotUtf8("page".into()))?;
+                    filter.page = parse_page(&value)?;
+                }
+                continue;
+            }
+            let Some(key) = FilterKey::from_param(&name) else { continue };
+            if filter.get(key).is_some() {
+                continue;
+            }
+            if raw_value.len() > MAX_VALUE_LEN * 3 {
+                return Err(FilterError::TooLong(name));
+            }
+            let value = decode(raw_value).ok_or_else(|| FilterError::NotUtf8(name.clone()))?;
+            if value.len() > MAX_VALUE_LEN {
+                return Err(FilterError::TooLong(name));
+            }
+            filter.set(key, Some(value));
+        }
+        Ok(filter)
+    }
+
+    /// The query string without '?': parameters in precedence order, `page` last and only
+    /// when not 0. Values are form-encoded, so `from_query(to_query(f)) == f`.
+    pub fn to_query(&self) -> String {
+        let mut out = form_urlencoded::Serializer::new(String::new());
+        for (key, value) in self.active() {
+            out.append_pair(key.param(), value);
+        }
+        if self.page > 0 {
+            out.append_pair("page", &self.page.to_string());
+        }
+        out.finish()
+    }
+
+    /// The query string of the filter without its page (for pager links of the legacy form).
+    pub fn to_query_without_page(&self) -> String {
+        self.clone().with_page(0).to_query()
+    }
+
+    fn slot(&self, key: FilterKey) -> &Option<String> {
+        match key {
+            FilterKey::WorkflowName => &self.workflow_name,
+            FilterKey::PrepId => &self.prepid,
+            FilterKey::OutputDataset => &self.output_dataset,
+            FilterKey::InputDataset => &self.input_dataset,
+            FilterKey::Campaign => &self.campaign,
+            FilterKey::Type => &self.request_type,
+            FilterKey::ProcessingString => &self.processing_string,
+            FilterKey::Request => &self.request,
+        }
+    }
+
+    fn slot_mut(&mut self, key: FilterKey) -> &mut Option<String> {
+        match key {
+            FilterKey::WorkflowName => &mut self.workflow_name,
+            FilterKey::PrepId => &mut self.prepid,
+            FilterKey::OutputDataset => &mut self.output_dataset,
+            FilterKey::InputDataset => &mut self.input_dataset,
+            FilterKey::Campaign => &mut self.campaign,
+            FilterKey::Type => &mut self.request_type,
+            FilterKey::ProcessingString => &mut self.processing_string,
+            FilterKey::Request => &mut self.request,
+        }
+    }
+}
+
+impl fmt::Display for Filter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_query())
+    }
+}
+
+/// Parses a page number as it appears in a path (`/stats/<page>`) or in `page=`.
+pub fn parse_page(text: &str) -> Result<u32, FilterError> {
+    let invalid = || FilterError::InvalidPage(text.chars().take(40).collect());
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(invalid());
+    }
+    match text.parse::<u32>() {
+        Ok(p) if p <= MAX_PAGE => Ok(p),
+        _ => Err(invalid()),
+    }
+}
+
+/// Form-decoding ('+' is a space) that refuses invalid UTF-8 instead of replacing it.
+fn decode(raw: &str) -> Option<String> {
+    let spaced = raw.replace('+', " ");
+    percent_decode_str(&spaced).decode_utf8().ok().map(|c| c.into_owned())
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,16 @@
+//! Stats2 code shared by the browser (feature `csr`) and the server (feature `ssr`):
+//! documents, filters, derived values, server functions and the Leptos UI.
+
+// The #[server] macro generates an argument struct whose fields cannot carry docs.
+#[allow(missing_docs)]
+pub mod api;
+pub mod field;
+pub mod filter;
+pub mod json;
+pub mod model;
+pub mod present;
+pub mod rows;
+pub mod status;
+pub mod ui;
+
+pub use ui::App;

@@ -1,0 +1,178 @@
+//! Derived values of the dashboard (rules D): compact rows from documents, completion,
+//! thousands separators, sizes and "ago" texts. Pure functions, shared by browser and server.
+
+use serde_json::Value;
+
+use crate::json::py_truthy;
+use crate::model::{DatasetStatus, Workflow};
+use crate::rows::{DatasetRow, StatusAt, WorkflowRow};
+
+/// Builds the compact row of one workflow.
+pub fn workflow_row(wf: &Workflow) -> WorkflowRow {
+    let total_events = wf.total_events.unwrap_or(0);
+    let total_input_lumis = wf.total_input_lumis_int();
+    let transitions = wf.request_transition.as_deref().unwrap_or_default();
+    let status_at = |t: &crate::model::Transition| StatusAt { status: t.status.clone(), time: t.update_time };
+    let datasets = wf
+        .output_datasets
+        .iter()
+        .flatten()
+        .map(|name| dataset_row(wf, name, total_events, total_input_lumis))
+        .collect();
+    WorkflowRow {
+        name: wf.id.clone(),
+        prepid: wf.prep_id_str().map(str::to_owned),
+        request_type: wf.request_type.get().cloned(),
+        campaigns: distinct_texts(wf.campaigns.as_deref().unwrap_or_default()),
+        requests: distinct_texts(wf.requests.as_deref().unwrap_or_default()),
+        total_events,
+        total_input_lumis,
+        shows_lumis: wf.lumi_list.get().is_some_and(py_truthy),
+        priority: wf.request_priority,
+        last_update: wf.last_update,
+        first_status: transitions.first().map(status_at),
+        last_status: transitions.last().map(status_at),
+        processing_string: wf.processing_string.get().filter(|s| !s.is_empty()).cloned(),
+        input_dataset: wf.input_dataset.get().filter(|s| !s.is_empty()).cloned(),
+        datasets,
+        problem: None,
+    }
+}
+
+/// The row shown for a stored document that is not a readable workflow document.
+pub fn unreadable_row(id: &str, problem: String) -> WorkflowRow {
+    WorkflowRow {
+        name: id.to_owned(),
+        prepid: None,
+        request_type: None,
+        campaigns: Vec::new(),
+        requests: Vec::new(),
+        total_events: 0,
+        total_input_lumis: None,
+        shows_lumis: false,
+        priority: None,
+        last_update: None,
+        first_status: None,
+        last_status: None,
+        processing_string: None,
+        input_dataset: None,
+        datasets: Vec::new(),
+        problem: Some(problem),
+    }
+}
+
+fn dataset_row(wf: &Workflow, name: &str, total_events: i64, total_lumis: Option<i64>) -> DatasetRow {
+    let record = wf.latest_record(name);
+    let events = record.map_or(0, |r| r.events);
+    let lumis = record.and_then(|r| r.lumis).filter(|l| *l != 0);
+    let lumi_completed_perc = match (lumis, total_lumis) {
+        (Some(l), Some(t)) if t > 0 => Some(l as f64 / t as f64 * 100.0),
+        _ => None,
+    };
+    DatasetRow {
+        name: name.to_owned(),
+        datatier: datatier(name).to_owned(),
+        status: record.map_or(DatasetStatus::None, |r| r.status.clone()),
+        events,
+        lumis: lumis.filter(|_| lumi_completed_perc.is_some()),
+        size: record.map_or(-1, |r| r.size.unwrap_or(-1)),
+        completed_perc: (total_events > 0).then(|| events as f64 / total_events as f64 * 100.0),
+        lumi_completed_perc,
+    }
+}
+
+/// Text after the last '/' of a dataset name (D11).
+pub fn datatier(dataset: &str) -> &str {
+    dataset.rsplit('/').next().unwrap_or(dataset)
+}
+
+/// Distinct display texts of verbatim JSON values, first occurrences kept (D6).
+fn distinct_texts(values: &[Value]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for v in values {
+        let text = match v {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        if !out.contains(&text) {
+            out.push(text);
+        }
+    }
+    out
+}
+
+/// Integer with ',' every three digits, sign kept (D15).
+pub fn thousands(x: i64) -> String {
+    let digits = x.unsigned_abs().to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    if x < 0 {
+        out.push('-');
+    }
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Size in base 1000 units (D14): `<n>B`, then `%.2f` KB, MB, GB, TB.
+pub fn nice_size(bytes: i64) -> String {
+    let n = bytes as f64;
+    if n < 1e3 {
+        return format!("{bytes}B");
+    }
+    let (value, unit) = if n < 1e6 {
+        (n / 1e3, "KB")
+    } else if n < 1e9 {
+        (n / 1e6, "MB")
+    } else if n < 1e12 {
+        (n / 1e9, "GB")
+    } else {
+        (n / 1e12, "TB")
+    };
+    format!("{value:.2}{unit}")
+}
+
+/// "Ago" text of `then` seen at `now` (D3), truncating toward zero.
+pub fn ago(now: i64, then: i64) -> String {
+    let s = now - then;
+    let d = s / 86_400;
+    if d != 0 {
+        return format!("{d}d");
+    }
+    let h = s / 3600;
+    let m = (s - 3600 * h) / 60;
+    if h != 0 {
+        format!("{h}h {m}min")
+    } else if m != 0 {
+        format!("{m}min")
+    } else {
+        format!("{s}s")
+    }
+}
+
+/// `YYYY-MM-DD HH:MM:SS` in UTC for Unix seconds.
+pub fn utc_datetime(t: i64) -> String {
+    let days = t.div_euclid(86_400);
+    let secs = t.rem_euclid(86_400);
+    let (y, m, d) = civil_from_days(days);
+    format!("{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}", secs / 3600, secs % 3600 / 60, secs % 60)
+}
+
+/// Days since 1970-01-01 to (year, month, day), proleptic Gregorian (H. Hinnant's algorithm).
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+#[cfg(test)]
+mod tests;

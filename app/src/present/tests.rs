@@ -1,0 +1,65 @@
+use super::*;
+use serde_json::json;
+
+#[test]
+fn d15_thousands() {
+    assert_eq!(thousands(0), "0");
+    assert_eq!(thousands(999), "999");
+    assert_eq!(thousands(1000), "1,000");
+    assert_eq!(thousands(-1234567), "-1,234,567");
+}
+
+#[test]
+fn d14_nice_size() {
+    assert_eq!(nice_size(-1), "-1B");
+    assert_eq!(nice_size(999), "999B");
+    assert_eq!(nice_size(1000), "1.00KB");
+    assert_eq!(nice_size(1_234_567), "1.23MB");
+    assert_eq!(nice_size(5_000_000_000_000), "5.00TB");
+}
+
+#[test]
+fn d3_ago_truncates_toward_zero() {
+    assert_eq!(ago(100, 100), "0s");
+    assert_eq!(ago(100, 41), "59s");
+    assert_eq!(ago(3_700, 0), "1h 1min");
+    assert_eq!(ago(86_400 * 3 + 5, 0), "3d");
+    assert_eq!(ago(0, 120), "-2min");
+}
+
+#[test]
+fn utc_dates() {
+    assert_eq!(utc_datetime(0), "1970-01-01 00:00:00");
+    assert_eq!(utc_datetime(1_588_759_495), "2020-05-06 10:04:55");
+    assert_eq!(utc_datetime(951_782_400), "2000-02-29 00:00:00");
+}
+
+#[test]
+fn d11_d13_dataset_rows_use_the_latest_record() {
+    let wf = Workflow::from_value(json!({
+        "_id": "w", "TotalEvents": 200, "TotalInputLumis": 50, "LumiList": {"1": [[1, 2]]},
+        "RequestType": "ReReco", "PrepID": "", "Campaigns": ["C", "C", "D"], "Requests": [],
+        "OutputDatasets": ["/a/b/AOD", "/a/b/MINIAOD", "/a/b/AOD"],
+        "RequestTransition": [{"Status": "new", "UpdateTime": 1}, {"Status": "running-open", "UpdateTime": 5}],
+        "EventNumberHistory": [
+            {"Time": 20, "Datasets": {"/a/b/AOD": {"Type": "VALID", "Events": 150, "Size": 2000, "Lumis": 25}}},
+            {"Time": 10, "Datasets": {"/a/b/AOD": {"Type": "PRODUCTION", "Events": 10, "Size": 5}}}
+        ]
+    }))
+    .unwrap();
+    let row = workflow_row(&wf);
+    assert_eq!(row.prepid, None, "an empty PrepID is not shown");
+    assert_eq!(row.campaigns, vec!["C", "D"]);
+    assert!(row.shows_lumis);
+    assert_eq!(row.first_status.as_ref().unwrap().status, "new");
+    assert_eq!(row.last_status.as_ref().unwrap().time, 5);
+    assert_eq!(row.datasets.len(), 3, "duplicates are kept (D11)");
+    let aod = &row.datasets[0];
+    assert_eq!((aod.events, aod.size, aod.lumis), (150, 2000, Some(25)));
+    assert_eq!(aod.status, DatasetStatus::Valid);
+    assert_eq!(aod.completed_perc, Some(75.0));
+    assert_eq!(aod.lumi_completed_perc, Some(50.0));
+    let mini = &row.datasets[1];
+    assert_eq!((mini.events, mini.size, mini.status.clone()), (0, -1, DatasetStatus::None));
+    assert_eq!(mini.datatier, "MINIAOD");
+}

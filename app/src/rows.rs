@@ -1,0 +1,87 @@
+//! Compact rows sent to the dashboard: derived values and the latest record per dataset,
+//! never whole histories (DESIGN.md section 4).
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::DatasetStatus;
+
+/// One page of the workflow list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WorkflowPage {
+    /// Rows in display order.
+    pub rows: Vec<WorkflowRow>,
+    /// Zero-based page number.
+    pub page: u32,
+    /// Whether a next page may exist (the page was full, A17).
+    pub has_next: bool,
+    /// Workflows in the store (design documents not counted).
+    pub total_workflows: u64,
+}
+
+/// A status with the time it was set (D4).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StatusAt {
+    /// Status name.
+    pub status: String,
+    /// Unix seconds.
+    pub time: i64,
+}
+
+/// What the table shows of one workflow.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WorkflowRow {
+    /// Workflow name (`_id`).
+    pub name: String,
+    /// PrepID when non-empty.
+    pub prepid: Option<String>,
+    /// Request type.
+    pub request_type: Option<String>,
+    /// Distinct campaigns, first occurrences kept (D6).
+    pub campaigns: Vec<String>,
+    /// Distinct task PrepIDs (D6).
+    pub requests: Vec<String>,
+    /// Expected events (D15: missing counts as 0).
+    pub total_events: i64,
+    /// Expected lumisections when an integer.
+    pub total_input_lumis: Option<i64>,
+    /// LumiList truthy: show lumisections instead of events (D16).
+    pub shows_lumis: bool,
+    /// Priority.
+    pub priority: Option<i64>,
+    /// Unix seconds of the last stored change.
+    pub last_update: Option<i64>,
+    /// First transition (D4).
+    pub first_status: Option<StatusAt>,
+    /// Last transition (D4).
+    pub last_status: Option<StatusAt>,
+    /// Processing string when non-empty.
+    pub processing_string: Option<String>,
+    /// Input dataset when non-empty.
+    pub input_dataset: Option<String>,
+    /// Output datasets in stored order, duplicates kept (D11).
+    pub datasets: Vec<DatasetRow>,
+    /// Set when the stored document could not be read as a workflow; the row then only
+    /// carries the name.
+    pub problem: Option<String>,
+}
+
+/// The latest state of one output dataset (D11–D13).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DatasetRow {
+    /// Dataset name.
+    pub name: String,
+    /// Text after the last '/'.
+    pub datatier: String,
+    /// Latest DBS status, NONE when never seen.
+    pub status: DatasetStatus,
+    /// Latest events.
+    pub events: i64,
+    /// Latest lumisections, when recorded and truthy.
+    pub lumis: Option<i64>,
+    /// Bytes, -1 when unknown.
+    pub size: i64,
+    /// Completion in percent on events, when TotalEvents > 0 (D13).
+    pub completed_perc: Option<f64>,
+    /// Completion in percent on lumisections, when lumis are shown (D13).
+    pub lumi_completed_perc: Option<f64>,
+}

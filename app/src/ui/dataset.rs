@@ -1,0 +1,31 @@
+//! One output dataset: progress bar coloured by status, completion and counts (D11–D21).
+
+use leptos::prelude::*;
+
+use super::base::filter_href;
+use crate::present::{nice_size, thousands};
+use crate::rows::DatasetRow;
+
+/// A dataset line with its progress bar.
+#[component]
+pub fn DatasetLine(dataset: DatasetRow) -> impl IntoView {
+    let (perc, what, count) = match (dataset.lumi_completed_perc, dataset.lumis) {
+        (Some(p), Some(l)) => (p, "lumisections", l),
+        _ => (dataset.completed_perc.unwrap_or(0.0), "events", dataset.events),
+    };
+    let status = dataset.status.as_str().to_owned();
+    let bar_class = format!("bar {}", dataset.status.css_class());
+    view! {
+        <div class="dataset">
+            <span class="track" title=format!("{status}, {perc:.2}%")>
+                <span class=bar_class style=format!("width: {:.2}%", perc.clamp(0.0, 100.0))></span>
+            </span>
+            <span class="tier">{dataset.datatier.clone()}</span>
+            <span class="perc">{format!("{perc:.2}%")}</span>
+            <span class="count">{format!("{what}: {}", thousands(count))}</span>
+            {(dataset.size > 0).then(|| view! { <span class="size" title=format!("{} bytes", dataset.size)>{nice_size(dataset.size)}</span> })}
+            <span class=format!("type {}", dataset.status.css_class())>{status.clone()}</span>
+            <a class="dsname" href=filter_href("output_dataset", &dataset.name)>{dataset.name.clone()}</a>
+        </div>
+    }
+}

@@ -1,0 +1,28 @@
+//! The Leptos single-page app, rendered in the browser.
+
+mod base;
+mod dataset;
+mod list;
+mod table;
+
+use leptos::prelude::*;
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::path;
+
+pub use base::base_path;
+
+/// The root component: the router under the configured base path.
+#[component]
+pub fn App() -> impl IntoView {
+    let base = base_path();
+    view! {
+        <Router base=base>
+            <main>
+                <Routes fallback=|| view! { <p class="error">"This page does not exist."</p> }>
+                    <Route path=path!("") view=list::ListPage/>
+                    <Route path=path!(":page") view=list::ListPage/>
+                </Routes>
+            </main>
+        </Router>
+    }
+}

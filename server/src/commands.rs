@@ -1,0 +1,105 @@
+//! The subcommands. Each returns the process exit code; errors carry context for the log.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use serde::Serialize;
+
+use crate::config::{Cli, Command, DbAction, ServeConfig};
+use crate::http::{self, AppState, Spa};
+use crate::listing::StoreBackend;
+use crate::store::{sqlite::SqliteStore, Db, SharedStore};
+use crate::{demo, open_store};
+
+/// Runs the parsed command line.
+pub async fn run(cli: Cli) -> Result<i32> {
+    match cli.command {
+        Command::Serve(ref serve_cfg) => {
+            let store = open_store(&cli.store).context("opening the store")?;
+            serve(store, serve_cfg).await?;
+            Ok(0)
+        }
+        Command::Demo(ref serve_cfg) => {
+            let path = cli.store.data_dir.join("demo.sqlite");
+            let store: SharedStore = Arc::new(SqliteStore::open(&path).context("opening the demo store")?);
+            store.init().await.context("initialising the demo store")?;
+            let seeded = demo::seed_once(&*store, crate::now()).await.context("seeding the demo store")?;
+            tracing::info!(seeded, path = %path.display(), "demo store ready");
+            serve(store, serve_cfg).await?;
+            Ok(0)
+        }
+        Command::See { ref name } => see(&cli, name.as_deref()).await,
+        Command::Db { ref action } => {
+            let store = open_store(&cli.store).context("opening the store")?;
+            let report = match action {
+                DbAction::Init => store.init().await.context("db init")?,
+                DbAction::Compact => store.compact().await.context("db compact")?,
+            };
+            for line in report {
+                tracing::info!("{line}");
+            }
+            Ok(0)
+        }
+    }
+}
+
+/// `stats2 see`: only the document on stdout (4-space JSON), exit 1 when absent (X22).
+async fn see(cli: &Cli, name: Option<&str>) -> Result<i32> {
+    let Some(name) = name.filter(|n| !n.is_empty()) else {
+        eprintln!("error: `stats2 see` needs --name NAME");
+        return Ok(1);
+    };
+    let store = open_store(&cli.store).context("opening the store")?;
+    match store.get(Db::Requests, name).await.with_context(|| format!("reading {name}"))? {
+        Some(doc) => {
+            println!("{}", to_pretty4(&doc)?);
+            Ok(0)
+        }
+        None => {
+            eprintln!("error: no workflow named {name:?} in the store");
+            Ok(1)
+        }
+    }
+}
+
+/// JSON indented by four spaces, keys in stored order.
+pub fn to_pretty4(v: &serde_json::Value) -> Result<String> {
+    let mut out = Vec::new();
+    let fmt = serde_json::ser::PrettyFormatter::with_indent(b"    ");
+    let mut ser = serde_json::Serializer::with_formatter(&mut out, fmt);
+    v.serialize(&mut ser)?;
+    Ok(String::from_utf8(out)?)
+}
+
+/// Serves the dashboard until SIGINT or SIGTERM.
+pub async fn serve(store: SharedStore, cfg: &ServeConfig) -> Result<()> {
+    let base = cfg.normalized_base();
+    let spa = Spa::load(&cfg.dist_dir, &base);
+    let state = AppState { backend: StoreBackend::new(store.clone()) };
+    let router = http::router(state, spa, &base);
+    let addr = SocketAddr::new(cfg.host, cfg.port);
+    let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding {addr}"))?;
+    tracing::info!(url = %format!("http://{addr}{base}/"), store = store.kind(), "serving");
+    http::serve(listener, router, shutdown_signal()).await.context("serving HTTP")
+}
+
+/// Resolves on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,176 @@
+//! The one typed configuration, parsed once: every option has a flag and an environment
+//! variable (DESIGN.md section 5; the original's variables keep their meaning).
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Stats2: CMS production monitoring (ReqMgr2 workflows, DBS event counts, history).
+#[derive(Debug, Parser)]
+#[command(name = "stats2", version, about, long_about = None)]
+pub struct Cli {
+    /// Where documents are stored.
+    #[command(flatten)]
+    pub store: StoreConfig,
+    /// Upstream cmsweb services.
+    #[command(flatten)]
+    pub upstream: UpstreamConfig,
+    /// PdmV callbacks (McM, ReReco, RelVal).
+    #[command(flatten)]
+    pub callbacks: CallbackConfig,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The store: CouchDB when `DB_URL` is set, else the embedded SQLite file.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Store")]
+pub struct StoreConfig {
+    /// CouchDB base URL (production), e.g. http://localhost:5984. Unset: the embedded store.
+    #[arg(long, env = "DB_URL", global = true)]
+    pub db_url: Option<String>,
+    /// Authorization header sent verbatim to CouchDB on every call, e.g. "Basic dXNlcjpwYXNz".
+    #[arg(long, env = "STATS_DB_AUTH_HEADER", global = true, hide_env_values = true)]
+    pub db_auth_header: Option<String>,
+    /// Directory of the embedded store (used when DB_URL is unset, and by `demo`).
+    #[arg(long, env = "STATS_DATA_DIR", global = true, default_value = "./data")]
+    pub data_dir: PathBuf,
+}
+
+/// cmsweb endpoints and the grid certificate.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Upstream (cmsweb)")]
+pub struct UpstreamConfig {
+    /// Base URL of ReqMgr2, its CouchDB and WMStats.
+    #[arg(long, env = "CMSWEB_URL", global = true, default_value = "https://cmsweb.cern.ch")]
+    pub cmsweb_url: String,
+    /// Base URL of DBS.
+    #[arg(long, env = "CMSWEB_PROD_URL", global = true, default_value = "https://cmsweb-prod.cern.ch:8443")]
+    pub cmsweb_prod_url: String,
+    /// Grid certificate (PEM) presented to cmsweb.
+    #[arg(long, env = "USERCRT", global = true)]
+    pub usercrt: Option<PathBuf>,
+    /// Key (PEM) of the grid certificate.
+    #[arg(long, env = "USERKEY", global = true)]
+    pub userkey: Option<PathBuf>,
+    /// Upstream requests in flight at most.
+    #[arg(long, env = "UPSTREAM_CONCURRENCY", global = true, default_value_t = 8)]
+    pub upstream_concurrency: usize,
+}
+
+/// OAuth2 client credentials and PdmV hosts for callbacks.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Callbacks")]
+pub struct CallbackConfig {
+    /// OAuth2 token endpoint (client-credentials grant).
+    #[arg(
+        long,
+        env = "SSO_TOKEN_URL",
+        global = true,
+        default_value = "https://auth.cern.ch/auth/realms/cern/api-access/token"
+    )]
+    pub sso_token_url: String,
+    /// OAuth2 client id used to obtain callback tokens.
+    #[arg(long, env = "CALLBACK_CLIENT_ID", global = true)]
+    pub callback_client_id: Option<String>,
+    /// OAuth2 client secret (never logged).
+    #[arg(long, env = "CALLBACK_CLIENT_SECRET", global = true, hide_env_values = true)]
+    pub callback_client_secret: Option<String>,
+    /// Token audience for production targets.
+    #[arg(long, env = "APPLICATION_CLIENT_ID", global = true)]
+    pub application_client_id: Option<String>,
+    /// Token audience for development targets.
+    #[arg(long, env = "DEV_APPLICATION_CLIENT_ID", global = true)]
+    pub dev_application_client_id: Option<String>,
+    /// Production PdmV host (McM, ReReco, RelVal).
+    #[arg(long, env = "PDMV_PROD_URL", global = true, default_value = "https://cms-pdmv-prod.web.cern.ch")]
+    pub pdmv_prod_url: String,
+    /// Development PdmV host.
+    #[arg(long, env = "PDMV_DEV_URL", global = true, default_value = "https://cms-pdmv-dev.web.cern.ch")]
+    pub pdmv_dev_url: String,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the dashboard and its server functions.
+    Serve(ServeConfig),
+    /// Print one stored workflow document as 4-space-indented JSON.
+    See {
+        /// Workflow name.
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Database administration.
+    Db {
+        /// Which administration task.
+        #[command(subcommand)]
+        action: DbAction,
+    },
+    /// Run the demo: the server on an embedded store seeded with realistic workflows.
+    Demo(ServeConfig),
+}
+
+/// `stats2 db ...`
+#[derive(Debug, Subcommand)]
+pub enum DbAction {
+    /// Create databases, views and validation documents (idempotent).
+    Init,
+    /// Compact databases and views, then clean up old view files (S19).
+    Compact,
+}
+
+/// Web server options.
+#[derive(Debug, Clone, Args)]
+pub struct ServeConfig {
+    /// Address to listen on.
+    #[arg(long, env = "STATS_HOST", default_value = "127.0.0.1")]
+    pub host: IpAddr,
+    /// Port to listen on.
+    #[arg(long, env = "STATS_PORT", default_value_t = 8001)]
+    pub port: u16,
+    /// Public base path of the dashboard and its assets ("" serves it at /).
+    #[arg(long, env = "STATS_BASE_PATH", default_value = "/stats")]
+    pub base_path: String,
+    /// Directory of the built single-page app (`trunk build --release` output).
+    #[arg(long, env = "STATS_DIST_DIR", default_value = "target/dist")]
+    pub dist_dir: PathBuf,
+}
+
+impl ServeConfig {
+    /// The base path normalised to "" or "/segment" without a trailing '/'.
+    pub fn normalized_base(&self) -> String {
+        normalize_base(&self.base_path)
+    }
+}
+
+/// "" or "/a/b" (leading '/', no trailing '/').
+pub fn normalize_base(base: &str) -> String {
+    let trimmed = base.trim().trim_matches('/');
+    if trimmed.is_empty() {
+        String::new()
+    } else {
+        format!("/{trimmed}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_paths_are_normalised() {
+        assert_eq!(normalize_base("/stats/"), "/stats");
+        assert_eq!(normalize_base("stats"), "/stats");
+        assert_eq!(normalize_base("/"), "");
+        assert_eq!(normalize_base(""), "");
+    }
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

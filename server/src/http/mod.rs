@@ -1,0 +1,59 @@
+//! The axum router: server functions under `<base>/rpc/`, the single-page app with index
+//! fallback under `<base>/`, and `/` redirecting to the base path.
+
+mod spa;
+
+use std::sync::Arc;
+
+use app::api::ssr::SharedBackend;
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::Request;
+use axum::response::{IntoResponse, Redirect};
+use axum::routing::{any, get};
+use axum::Router;
+use leptos::prelude::provide_context;
+use tower_http::trace::TraceLayer;
+
+pub use spa::Spa;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    /// The backend of the server functions.
+    pub backend: SharedBackend,
+}
+
+/// Builds the whole router for `base` ("" or "/stats").
+pub fn router(state: AppState, spa: Arc<Spa>, base: &str) -> Router {
+    let index = spa.clone();
+    let inner = Router::new()
+        .route(&format!("{}/{{*fn_name}}", app::api::RPC_PREFIX), any(server_fn))
+        .with_state(state)
+        .merge(spa.router());
+    let app = if base.is_empty() {
+        inner
+    } else {
+        let target = format!("{base}/");
+        Router::new()
+            .route("/", get(move || async move { Redirect::temporary(&target) }))
+            // `nest` matches `<base>` and `<base>/...` but not `<base>/` itself.
+            .route(&format!("{base}/"), get(move || async move { index.index_response() }))
+            .nest(base, inner)
+    };
+    app.layer(TraceLayer::new_for_http())
+}
+
+async fn server_fn(State(state): State<AppState>, req: Request<Body>) -> impl IntoResponse {
+    let backend = state.backend.clone();
+    leptos_axum::handle_server_fns_with_context(move || provide_context(backend.clone()), req).await
+}
+
+/// Serves `router` on `listener` until `shutdown` resolves.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    router: Router,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router).with_graceful_shutdown(shutdown).await
+}

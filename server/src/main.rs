@@ -1,0 +1,23 @@
+//! `stats2`: parses the command line, sets up logging on stderr, runs the command.
+
+use clap::Parser;
+
+#[tokio::main]
+async fn main() {
+    let cli = server::config::Cli::parse();
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
+    let code = match server::commands::run(cli).await {
+        Ok(code) => code,
+        Err(e) => {
+            tracing::error!("{e:#}");
+            1
+        }
+    };
+    std::process::exit(code);
+}

@@ -1,0 +1,1 @@
+//! Test support: a pouchdb-server harness, a chromedriver harness, shared helpers.
