@@ -1,1 +1,17 @@
-//! Test support: a pouchdb-server harness, a chromedriver harness, shared helpers.
+//! Test support: a pouchdb-server harness (a real CouchDB-protocol server per test), a
+//! chromedriver harness, and helpers to start the stats2 server in-process.
+
+pub mod browser;
+pub mod couch;
+pub mod server;
+
+/// A free TCP port on loopback (bound, then released for the child to take).
+pub fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind an ephemeral port");
+    listener.local_addr().expect("local address").port()
+}
+
+/// The repository root.
+pub fn repo_root() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_owned()
+}

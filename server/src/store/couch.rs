@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 
 use super::couch_http::{doc_path, enc, Answer, CouchHttp};
 use super::design::install;
-use super::{is_document_id, Db, Paging, Report, Row, Store, StoreError, View};
+use super::{is_document_id, Db, Paging, Report, Row, Store, StoreError, View, DESIGN_PREFIX};
 
 /// A CouchDB server holding the `requests`, `settings` and `stats2` databases.
 #[derive(Clone)]
@@ -60,6 +60,18 @@ impl CouchStore {
             return Err(a.error(&format!("set security of {}", db.name())));
         }
         install(self, db, report).await
+    }
+}
+
+/// One `_bulk_docs` result: its new revision or why it was refused.
+fn bulk_result(r: &Value) -> Result<String, StoreError> {
+    let reason = || r.get("reason").and_then(Value::as_str).unwrap_or("").to_owned();
+    match (r.get("rev").and_then(Value::as_str), r.get("error").and_then(Value::as_str)) {
+        (Some(rev), None) => Ok(rev.to_owned()),
+        (_, Some("conflict")) => Err(StoreError::Conflict),
+        (_, Some("forbidden")) => Err(StoreError::Forbidden(reason())),
+        (_, Some("unauthorized")) => Err(StoreError::Unauthorized(reason())),
+        (_, err) => Err(StoreError::BadRequest(format!("{}: {}", err.unwrap_or("error"), reason()))),
     }
 }
 
@@ -118,22 +130,20 @@ impl Store for CouchStore {
                 docs.len()
             )));
         }
-        Ok(results
-            .iter()
-            .map(|r| match (r.get("rev").and_then(Value::as_str), r.get("error").and_then(Value::as_str)) {
-                (Some(rev), None) => Ok(rev.to_owned()),
-                (_, Some("conflict")) => Err(StoreError::Conflict),
-                (_, Some("forbidden")) => Err(StoreError::Forbidden(r["reason"].as_str().unwrap_or("").to_owned())),
-                (_, Some("unauthorized")) => {
-                    Err(StoreError::Unauthorized(r["reason"].as_str().unwrap_or("").to_owned()))
-                }
-                (_, err) => Err(StoreError::BadRequest(format!(
-                    "{}: {}",
-                    err.unwrap_or("error"),
-                    r["reason"].as_str().unwrap_or("")
-                ))),
-            })
-            .collect())
+        // CouchDB answers in request order; match by id anyway, since not every server does.
+        let mut pending: Vec<Option<&Value>> = results.iter().map(Some).collect();
+        let mut out = Vec::with_capacity(docs.len());
+        for (i, doc) in docs.iter().enumerate() {
+            let id = doc.get("_id").and_then(Value::as_str);
+            let in_order = pending[i].filter(|r| r.get("id").and_then(Value::as_str) == id).map(|_| i);
+            let pos = in_order
+                .or_else(|| pending.iter().position(|r| r.is_some_and(|r| r.get("id").and_then(Value::as_str) == id)));
+            let result = pos
+                .and_then(|p| pending[p].take())
+                .ok_or_else(|| StoreError::Protocol(format!("bulk answer lacks {id:?}")))?;
+            out.push(bulk_result(result));
+        }
+        Ok(out)
     }
 
     async fn delete(&self, db: Db, id: &str, rev: &str) -> Result<(), StoreError> {
@@ -172,15 +182,19 @@ impl Store for CouchStore {
     }
 
     async fn design_docs(&self, db: Db) -> Result<(u64, Vec<String>), StoreError> {
-        let path = format!("{}/_all_docs?startkey={}&endkey={}", db.name(), enc("\"_design/\""), enc("\"_design0\""));
-        let a = self.http.call(Method::GET, &path, None).await?;
-        if !a.status.is_success() {
-            return Err(a.error(&format!("list design documents of {}", db.name())));
-        }
-        let ids: Vec<String> =
-            Self::rows(&a, false)?.into_iter().map(|r| r.id).filter(|id| id.starts_with("_design/")).collect();
-        let offset = a.body.get("offset").and_then(Value::as_u64).unwrap_or(0);
-        Ok((offset, ids))
+        let listing = |range: String| async move {
+            let a = self.http.call(Method::GET, &format!("{}/_all_docs?{range}", db.name()), None).await?;
+            if !a.status.is_success() {
+                return Err(a.error(&format!("list design documents of {}", db.name())));
+            }
+            Self::rows(&a, false)
+        };
+        let design = listing(format!("startkey={}&endkey={}", enc("\"_design/\""), enc("\"_design0\""))).await?;
+        let ids: Vec<String> = design.into_iter().map(|r| r.id).filter(|id| id.starts_with(DESIGN_PREFIX)).collect();
+        // Ids sorting before "_design/" (upper-case or punctuation first): few or none in
+        // practice. Counted rather than taken from `offset`, which not every server fills in.
+        let before = listing(format!("endkey={}&inclusive_end=false", enc("\"_design/\""))).await?.len() as u64;
+        Ok((before, ids))
     }
 
     async fn view(&self, view: View, key: &str, paging: Paging, include_docs: bool) -> Result<Vec<Row>, StoreError> {

@@ -1,0 +1,42 @@
+//! Runs the stats2 HTTP server in-process on a free loopback port.
+
+use std::sync::Arc;
+
+use server::http::{self, AppState, Spa};
+use server::listing::StoreBackend;
+use server::store::SharedStore;
+use tokio::sync::oneshot;
+
+/// A server running on a tokio task; stopped on drop.
+pub struct TestServer {
+    /// e.g. `http://127.0.0.1:40123`
+    pub origin: String,
+    stop: Option<oneshot::Sender<()>>,
+}
+
+impl TestServer {
+    /// Serves `store` under `base` ("/stats" or "") with the SPA built in target/dist.
+    pub async fn start(store: SharedStore, base: &str) -> anyhow::Result<Self> {
+        let dist = std::env::var_os("STATS_DIST_DIR")
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(|| crate::repo_root().join("target/dist"));
+        let spa: Arc<Spa> = Spa::load(&dist, base);
+        anyhow::ensure!(spa.is_built(), "no SPA build in {}: run `trunk build --release` first", dist.display());
+        let router = http::router(AppState { backend: StoreBackend::new(store) }, spa, base);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let origin = format!("http://{}", listener.local_addr()?);
+        let (tx, rx) = oneshot::channel::<()>();
+        tokio::spawn(http::serve(listener, router, async {
+            let _ = rx.await;
+        }));
+        Ok(TestServer { origin, stop: Some(tx) })
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+    }
+}
