@@ -1,73 +1,81 @@
 #!/usr/bin/env bash
-# Installs, idempotently, every tool the build and the tests need on a fresh Debian 12 machine
-# that has only the Rust toolchain, Node.js 20 and npm (DESIGN.md 5a). Each step is skipped when
-# its tool is already present at the pinned version. Trunk must never download anything at build
-# time (TOOLCHAIN.md), so wasm-bindgen-cli and wasm-opt are installed here from the registries.
+# Installs, idempotently, what building and testing Stats2 need on a fresh Debian 12 machine
+# that has only the Rust toolchain, Node.js 20 and npm (DESIGN.md 5a). Every step is skipped
+# when its tool is already there at the pinned version. Trunk never downloads anything at
+# build time (Trunk.toml: offline), so wasm-bindgen-cli and wasm-opt come from here.
 #
-# Usage: scripts/ensure-tools.sh [--no-browser]
+# Usage: scripts/ensure-tools.sh demo   # what `trunk build` and the server need
+#        scripts/ensure-tools.sh test   # the above, plus pouchdb-server, Chromium, chromedriver
 set -euo pipefail
 cd "$(dirname "$0")/.."
+mode=${1:-test}
 
 TRUNK_VERSION=0.21.14
-# Must equal the wasm-bindgen version in Cargo.lock (checked below).
-WASM_BINDGEN_VERSION=0.2.130
-BINARYEN_VERSION=132
-want_browser=1
-[ "${1:-}" = "--no-browser" ] && want_browser=0
+WASM_BINDGEN_VERSION=0.2.130 # must equal wasm-bindgen in Cargo.lock (checked below)
+BINARYEN_VERSION=132          # npm's binaryen; Debian's 108 emits a wasm Chromium rejects
 
 log() { printf '[ensure-tools] %s\n' "$*" >&2; }
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+export PATH="$HOME/.cargo/bin:$PATH"
 
-lock_wb=$(awk '/^name = "wasm-bindgen"$/{getline; print $3}' Cargo.lock 2>/dev/null | tr -d '"' || true)
-if [ -n "$lock_wb" ] && [ "$lock_wb" != "$WASM_BINDGEN_VERSION" ]; then
-  log "Cargo.lock has wasm-bindgen $lock_wb but this script pins $WASM_BINDGEN_VERSION; update WASM_BINDGEN_VERSION"
+lock_wb=$(grep -A1 '^name = "wasm-bindgen"$' Cargo.lock | sed -n 's/^version = "\(.*\)"/\1/p')
+if [ "$lock_wb" != "$WASM_BINDGEN_VERSION" ]; then
+  log "Cargo.lock has wasm-bindgen $lock_wb but this script pins $WASM_BINDGEN_VERSION: update both together"
   exit 1
 fi
 
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
-  log "adding rust target wasm32-unknown-unknown"
+  log "adding the wasm32-unknown-unknown target"
   rustup target add wasm32-unknown-unknown
 fi
 
-if ! trunk --version 2>/dev/null | grep -q "$TRUNK_VERSION"; then
-  log "installing trunk $TRUNK_VERSION (several minutes, once)"
+if ! trunk --version 2>/dev/null | grep -qF "$TRUNK_VERSION"; then
+  log "installing trunk $TRUNK_VERSION (about 7 minutes, once)"
   cargo install trunk --version "$TRUNK_VERSION" --locked
 fi
 
-if ! wasm-bindgen --version 2>/dev/null | grep -q "$WASM_BINDGEN_VERSION"; then
-  # A plain `cargo install --locked` of this version fails: its lock pins webpki-roots 1.0.11,
-  # which the registry lacks. Build from the unpacked crate with that one dependency moved.
-  log "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (a few minutes, once)"
+if ! wasm-bindgen --version 2>/dev/null | grep -qF "$WASM_BINDGEN_VERSION"; then
+  # `cargo install --locked` of this version fails: its lock pins webpki-roots 1.0.11, which
+  # the registry lacks. Build the unpacked crate with that one dependency moved back.
+  log "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (about 2 minutes, once)"
   tmp=$(mktemp -d)
-  curl -sSfL "https://static.crates.io/crates/wasm-bindgen-cli/wasm-bindgen-cli-$WASM_BINDGEN_VERSION.crate" \
-    | tar -xz -C "$tmp"
+  curl -sSfL "https://static.crates.io/crates/wasm-bindgen-cli/wasm-bindgen-cli-$WASM_BINDGEN_VERSION.crate" | tar -xz -C "$tmp"
   (cd "$tmp/wasm-bindgen-cli-$WASM_BINDGEN_VERSION" \
-    && cargo update -p webpki-roots --precise 1.0.10 \
-    && cargo install --path . --locked --root "$HOME/.cargo")
+    && cargo update -q -p webpki-roots --precise 1.0.10 \
+    && cargo install --path . --locked)
   rm -rf "$tmp"
 fi
 
-# wasm-opt: Debian's binaryen 108 emits a wasm Chromium rejects; the npm package works.
-tooldir="$PWD/.tools"
-if ! "$tooldir/node_modules/.bin/wasm-opt" --version 2>/dev/null | grep -q "version $BINARYEN_VERSION"; then
+tools="$PWD/.tools"
+if ! "$tools/node_modules/.bin/wasm-opt" --version 2>/dev/null | grep -qF "version $BINARYEN_VERSION"; then
   log "installing binaryen $BINARYEN_VERSION (npm) into .tools/"
-  mkdir -p "$tooldir"
-  (cd "$tooldir" && npm install --no-save --no-package-lock "binaryen@$BINARYEN_VERSION" >/dev/null)
+  mkdir -p "$tools"
+  (cd "$tools" && npm install --no-save --no-package-lock --no-audit --no-fund "binaryen@$BINARYEN_VERSION" >/dev/null)
 fi
-mkdir -p "$HOME/.cargo/bin"
-ln -sf "$tooldir/node_modules/.bin/wasm-opt" "$HOME/.cargo/bin/wasm-opt"
+# Trunk looks for wasm-opt on PATH.
+if [ "$(readlink -f "$HOME/.cargo/bin/wasm-opt" 2>/dev/null)" != "$(readlink -f "$tools/node_modules/.bin/wasm-opt")" ]; then
+  ln -sf "$tools/node_modules/.bin/wasm-opt" "$HOME/.cargo/bin/wasm-opt"
+fi
 
-# pouchdb-server for the CouchDB conformance tests, from the committed lock file.
-if [ ! -x tests/couch/node_modules/.bin/pouchdb-server ] \
-  || ! cmp -s tests/couch/package-lock.json tests/couch/node_modules/.package-lock.json.src 2>/dev/null; then
+# Crates for every target, so the offline Trunk build finds them.
+cargo fetch --locked -q
+
+[ "$mode" = demo ] && { log "ready for the demo"; exit 0; }
+
+# pouchdb-server, from the committed lock file; reinstalled when the lock changes.
+stamp=tests/couch/node_modules/.stats2-lock
+if ! cmp -s tests/couch/package-lock.json "$stamp" 2>/dev/null; then
   log "installing pouchdb-server from tests/couch/package-lock.json"
-  (cd tests/couch && npm ci --omit=optional --no-audit --no-fund >/dev/null \
-    && cp package-lock.json node_modules/.package-lock.json.src)
+  (cd tests/couch && npm ci --omit=optional --no-audit --no-fund >/dev/null)
+  cp tests/couch/package-lock.json "$stamp"
 fi
+# npm 11 skips install scripts unless approved, so the patch runs here (idempotent).
+node tests/couch/patch-express-pouchdb.js
 
-if [ "$want_browser" = 1 ] && { ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; }; then
-  log "installing chromium and chromium-driver (apt)"
+if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+  log "installing chromium and chromium-driver (apt, about a minute)"
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq chromium chromium-driver >/dev/null
+  as_root apt-get update -qq
+  as_root apt-get install -y -qq chromium chromium-driver >/dev/null
 fi
-log "all tools present"
+log "ready for the tests"

@@ -8,7 +8,7 @@ use clap::{Args, Parser, Subcommand};
 
 /// Stats2: CMS production monitoring (ReqMgr2 workflows, DBS event counts, history).
 #[derive(Debug, Parser)]
-#[command(name = "stats2", version, about, long_about = None)]
+#[command(name = "stats2", version)]
 pub struct Cli {
     /// Where documents are stored.
     #[command(flatten)]

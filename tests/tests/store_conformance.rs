@@ -78,3 +78,17 @@ async fn s13_couchdb_refuses_anonymous_writes_but_allows_reads() {
     assert_eq!(doc["A"], 1, "anonymous reads are allowed (require_valid_user = false)");
     assert_eq!(anonymous.get(Db::Requests, "x").await.unwrap(), None);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn couchdb_init_without_credentials_fails_clearly_and_harms_nothing() {
+    use server::store::{Db, Store, StoreError};
+    let server = CouchServer::start().await.unwrap();
+    let anonymous = CouchStore::new(&server.url, None).unwrap();
+    let err = anonymous.init().await.unwrap_err();
+    assert!(matches!(err, StoreError::Unauthorized(_) | StoreError::Forbidden(_)), "{err:?}");
+    // The server is still up and an admin can initialise afterwards (express-pouchdb patches).
+    let admin = CouchStore::new(&server.url, Some(server.admin_header())).unwrap();
+    let report = admin.init().await.unwrap();
+    assert!(report.iter().any(|l| l == "created database requests"), "{report:?}");
+    assert_eq!(admin.count(Db::Requests).await.unwrap(), 2);
+}

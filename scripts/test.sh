@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Runs the whole test suite: installs what is missing, builds the single-page app (the
+# browser tests load it), then every test of the workspace: unit and rule tests, the store
+# conformance suite on SQLite and on a real pouchdb-server, the CLI, and headless Chromium.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+scripts/ensure-tools.sh test
+trunk build --release
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+# Two cores: modest parallelism keeps pouchdb-server and Chromium instances from starving.
+cargo test --workspace --exclude frontend --all-targets --locked -- --test-threads=4 2>&1 | tee "$log"
+awk '/^test result: / { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed;/) p += $i; if ($(i+1) ~ /^failed;/) f += $i } }
+     END { printf "Summary: %d passed, %d failed\n", p, f }' "$log"
