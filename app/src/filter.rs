@@ -91,7 +91,10 @@ pub enum FilterError {
 }
 
 /// The legacy filters and the page. A parameter counts when present, even empty (A2).
+/// Its JSON form (server-function calls) uses the query parameter names; omitted fields are
+/// absent.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Filter {
     /// `workflow_name`
     pub workflow_name: Option<String>,
@@ -104,6 +107,7 @@ pub struct Filter {
     /// `campaign`
     pub campaign: Option<String>,
     /// `type`
+    #[serde(rename = "type")]
     pub request_type: Option<String>,
     /// `processing_string`
     pub processing_string: Option<String>,

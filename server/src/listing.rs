@@ -13,31 +13,45 @@ use serde_json::Value;
 
 use crate::store::{self, Db, Paging, SharedStore, Store, StoreError, View, DESIGN_PREFIX};
 
-/// The view answering a filter key (S8); `workflow_name` is a direct read instead.
-pub fn view_for(key: FilterKey) -> Option<View> {
-    match key {
-        FilterKey::WorkflowName => None,
-        FilterKey::PrepId => Some(View::Prepids),
-        FilterKey::OutputDataset => Some(View::OutputDatasets),
-        FilterKey::InputDataset => Some(View::InputDatasets),
-        FilterKey::Campaign => Some(View::Campaigns),
-        FilterKey::Type => Some(View::Types),
-        FilterKey::ProcessingString => Some(View::ProcessingStrings),
-        FilterKey::Request => Some(View::Requests),
+/// How a filter is answered (A3, S7–S8).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lookup<'a> {
+    /// `workflow_name`: one direct read, the page ignored.
+    Direct(&'a str),
+    /// A view lookup with the value as key.
+    View(View, &'a str),
+    /// No filter: every workflow in id order.
+    All,
+}
+
+impl<'a> Lookup<'a> {
+    /// The lookup of the filter's winning parameter.
+    pub fn of(filter: &'a Filter) -> Self {
+        let Some((key, value)) = filter.primary() else { return Lookup::All };
+        let view = match key {
+            FilterKey::WorkflowName => return Lookup::Direct(value),
+            FilterKey::PrepId => View::Prepids,
+            FilterKey::OutputDataset => View::OutputDatasets,
+            FilterKey::InputDataset => View::InputDatasets,
+            FilterKey::Campaign => View::Campaigns,
+            FilterKey::Type => View::Types,
+            FilterKey::ProcessingString => View::ProcessingStrings,
+            FilterKey::Request => View::Requests,
+        };
+        Lookup::View(view, value)
     }
 }
 
 /// The documents of one page, and whether the page was full (a next page may exist).
 pub async fn page_docs(store: &dyn Store, filter: &Filter, page: u32) -> Result<(Vec<Value>, bool), StoreError> {
     let paging = Paging::page(page, PAGE_SIZE);
-    let rows = match filter.primary() {
-        Some((FilterKey::WorkflowName, name)) => {
-            // A3: a direct read, page ignored.
+    let rows = match Lookup::of(filter) {
+        Lookup::Direct(name) => {
             let doc = store.get(Db::Requests, name).await?;
             return Ok((doc.into_iter().filter(|d| !is_design(d)).collect(), false));
         }
-        Some((key, value)) => store.view(view_for(key).unwrap_or(View::Types), value, paging, true).await?,
-        None => store::workflows(store, paging, true).await?,
+        Lookup::View(view, key) => store.view(view, key, paging, true).await?,
+        Lookup::All => store::workflows(store, paging, true).await?,
     };
     let full = rows.len() as u64 == paging.limit;
     let mut docs: Vec<Value> = rows.into_iter().filter_map(|r| r.doc).filter(|d| !is_design(d)).collect();
@@ -104,6 +118,15 @@ impl Backend for StoreBackend {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a3_lookup_follows_precedence() {
+        let f = Filter::default().with(FilterKey::Request, "r").with(FilterKey::Campaign, "c");
+        assert_eq!(Lookup::of(&f), Lookup::View(View::Campaigns, "c"));
+        let f = f.with(FilterKey::WorkflowName, "w");
+        assert_eq!(Lookup::of(&f), Lookup::Direct("w"));
+        assert_eq!(Lookup::of(&Filter::default()), Lookup::All);
+    }
 
     #[test]
     fn a4_sort_key_is_date_and_time() {

@@ -11,7 +11,9 @@ use stats2_tests::couch::CouchServer;
 
 /// A store ready for a case, with whatever keeps it alive.
 pub struct Harness {
+    /// The store under test.
     pub store: SharedStore,
+    /// The CouchDB server behind it, if any.
     pub couch: Option<CouchServer>,
     _dir: Option<tempfile::TempDir>,
 }
@@ -57,6 +59,7 @@ conformance!(
     init_is_idempotent,
     x2_reserved_ids_are_never_looked_up,
     settings_database_holds_all_settings,
+    s19_compact_succeeds_and_keeps_data,
 );
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

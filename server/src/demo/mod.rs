@@ -25,3 +25,19 @@ pub async fn seed_once(store: &dyn Store, now: i64) -> Result<usize, StoreError>
     }
     Ok(written)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::sqlite::SqliteStore;
+
+    #[tokio::test]
+    async fn seeding_happens_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("d.sqlite")).unwrap();
+        store.init().await.unwrap();
+        assert_eq!(seed_once(&store, 1_764_000_000).await.unwrap(), DEMO_WORKFLOWS);
+        assert_eq!(seed_once(&store, 1_764_000_000).await.unwrap(), 0);
+        assert_eq!(store::workflow_count(&store).await.unwrap(), DEMO_WORKFLOWS as u64);
+    }
+}

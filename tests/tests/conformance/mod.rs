@@ -290,3 +290,13 @@ pub async fn settings_database_holds_all_settings(h: &Harness) {
     assert_eq!(doc["last_reqmgr_sequence"], "123-g1AAAAB", "S16 the sequence is opaque text");
     assert_eq!(s.count(Db::Settings).await.unwrap(), 2, "all_settings and validate_write");
 }
+
+pub async fn s19_compact_succeeds_and_keeps_data(h: &Harness) {
+    let s = &*h.store;
+    let r1 = s.put(Db::Requests, &wf("c", json!({"PrepID": "P", "N": 1}))).await.unwrap();
+    s.put(Db::Requests, &wf("c", json!({"_rev": r1, "PrepID": "P", "N": 2}))).await.unwrap();
+    let report = s.compact().await.unwrap();
+    assert!(!report.is_empty());
+    assert_eq!(s.get(Db::Requests, "c").await.unwrap().unwrap()["N"], 2);
+    assert_eq!(s.view(View::Prepids, "P", ALL, false).await.unwrap().len(), 1);
+}
