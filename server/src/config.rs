@@ -3,6 +3,7 @@
 
 use std::net::IpAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
@@ -58,6 +59,27 @@ pub struct UpstreamConfig {
     /// Upstream requests in flight at most.
     #[arg(long, env = "UPSTREAM_CONCURRENCY", global = true, default_value_t = 8)]
     pub upstream_concurrency: usize,
+    /// Extra CA certificates (PEM bundle) trusted for cmsweb besides the system roots.
+    #[arg(long, env = "STATS_CA_BUNDLE", global = true)]
+    pub ca_bundle: Option<PathBuf>,
+    /// Retries of an upstream request after transport errors, 5xx or garbled answers.
+    #[arg(long, env = "UPSTREAM_RETRIES", global = true, default_value_t = 3)]
+    pub upstream_retries: u32,
+    /// Delay before the first retry; each next one waits four times longer.
+    #[arg(long, env = "UPSTREAM_BACKOFF", global = true, default_value = "1s", value_parser = humantime::parse_duration)]
+    pub upstream_backoff: Duration,
+    /// Timeout of one upstream request (WMStats gets --wmstats-timeout).
+    #[arg(long, env = "UPSTREAM_TIMEOUT", global = true, default_value = "90s", value_parser = humantime::parse_duration)]
+    pub upstream_timeout: Duration,
+    /// Timeout of the WMStats active-requests call.
+    #[arg(long, env = "WMSTATS_TIMEOUT", global = true, default_value = "600s", value_parser = humantime::parse_duration)]
+    pub wmstats_timeout: Duration,
+    /// A run lock whose holder has been silent this long is taken over (holder died).
+    #[arg(long, env = "STATS_LOCK_STALE_AFTER", global = true, default_value = "60s", value_parser = humantime::parse_duration)]
+    pub lock_stale_after: Duration,
+    /// Datasets per DBS datasetlist call.
+    #[arg(long, env = "DBS_DATASET_BATCH", global = true, default_value_t = 100)]
+    pub dataset_batch: usize,
 }
 
 /// OAuth2 client credentials and PdmV hosts for callbacks.
@@ -109,8 +131,56 @@ pub enum Command {
         #[command(subcommand)]
         action: DbAction,
     },
-    /// Run the demo: the server on an embedded store seeded with realistic workflows.
+    /// Run the demo: the server on an embedded store seeded with realistic workflows, plus
+    /// the cmsweb simulator and the updater every few seconds.
     Demo(ServeConfig),
+    /// Update from ReqMgr2, DBS and WMStats: an incremental run, or one workflow with --name.
+    Update(UpdateArgs),
+    /// Run the cmsweb simulator (ReqMgr2, DBS, WMStats) for tests, benchmarks and demos.
+    Sim(SimArgs),
+}
+
+/// `stats2 update`
+#[derive(Debug, Clone, Args)]
+pub struct UpdateArgs {
+    /// Update only this workflow (U42): metadata, then its history, no settings changes.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Notify production McM / ReReco / RelVal of changed workflows.
+    #[arg(long)]
+    pub trigger_prod: bool,
+    /// Notify development McM / ReReco / RelVal of changed workflows.
+    #[arg(long)]
+    pub trigger_dev: bool,
+}
+
+/// `stats2 sim`
+#[derive(Debug, Clone, Args)]
+pub struct SimArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: IpAddr,
+    /// Port to listen on.
+    #[arg(long, default_value_t = 8900)]
+    pub port: u16,
+    /// Workflows in the scenario.
+    #[arg(long, default_value_t = 300)]
+    pub scale: usize,
+    /// Output datasets per workflow (default: as in the fixture the workflow derives from).
+    #[arg(long)]
+    pub outputs: Option<usize>,
+    /// Latency added to every answer.
+    #[arg(long, default_value = "0ms", value_parser = humantime::parse_duration)]
+    pub latency: Duration,
+    /// Fraction of answers that fail (503, stall, garbled JSON).
+    #[arg(long, default_value_t = 0.0)]
+    pub error_rate: f64,
+    /// Advance the scenario this often (0s: never).
+    #[arg(long, default_value = "10s", value_parser = humantime::parse_duration)]
+    pub step_every: Duration,
+    /// Seed of the scenario.
+    #[arg(long, default_value_t = 7)]
+    pub seed: u64,
 }
 
 /// `stats2 db ...`

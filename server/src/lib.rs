@@ -4,10 +4,12 @@
 pub mod commands;
 pub mod config;
 pub mod demo;
-pub mod derive;
 pub mod http;
 pub mod listing;
+pub mod sim;
 pub mod store;
+pub mod updater;
+pub mod upstream;
 
 use std::sync::Arc;
 

@@ -2,7 +2,7 @@
 //! newcomer sees a populated dashboard.
 
 pub mod seed;
-mod templates;
+pub mod templates;
 
 use crate::store::{self, Db, Store, StoreError};
 

@@ -6,7 +6,7 @@
 use serde_json::{json, Map, Value};
 
 use super::templates;
-use crate::derive::{base_document, campaigns_and_requests, static_total_events};
+use crate::updater::derive::{base_document, campaigns_and_requests, static_total_events};
 
 const CAMPAIGNS: [&str; 6] =
     ["RunIISummer20UL16", "RunIISummer20UL17", "RunIISummer20UL18", "Run3Summer22", "Run3Summer23BPix", "Run3Winter24"];

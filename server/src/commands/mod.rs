@@ -1,16 +1,18 @@
 //! The subcommands. Each returns the process exit code; errors carry context for the log.
 
-use std::net::SocketAddr;
-use std::sync::Arc;
+mod demo;
+pub mod sim;
+pub mod update;
 
 use anyhow::{Context, Result};
 use serde::Serialize;
+use std::net::SocketAddr;
 
 use crate::config::{Cli, Command, DbAction, ServeConfig};
 use crate::http::{self, AppState, Spa};
 use crate::listing::StoreBackend;
-use crate::store::{sqlite::SqliteStore, Db, SharedStore};
-use crate::{demo, open_store};
+use crate::open_store;
+use crate::store::{Db, SharedStore};
 
 /// Runs the parsed command line.
 pub async fn run(cli: Cli) -> Result<i32> {
@@ -20,15 +22,12 @@ pub async fn run(cli: Cli) -> Result<i32> {
             serve(store, serve_cfg).await?;
             Ok(0)
         }
-        Command::Demo(ref serve_cfg) => {
-            let path = cli.store.data_dir.join("demo.sqlite");
-            let store: SharedStore = Arc::new(SqliteStore::open(&path).context("opening the demo store")?);
-            store.init().await.context("initialising the demo store")?;
-            let seeded = demo::seed_once(&*store, crate::now()).await.context("seeding the demo store")?;
-            tracing::info!(seeded, path = %path.display(), "demo store ready");
-            serve(store, serve_cfg).await?;
-            Ok(0)
+        Command::Demo(ref serve_cfg) => demo::run(&cli, serve_cfg).await,
+        Command::Update(ref args) => {
+            let store = open_store(&cli.store).context("opening the store")?;
+            update::update(&cli, store, args).await
         }
+        Command::Sim(ref args) => sim::run(args).await,
         Command::See { ref name } => see(&cli, name.as_deref()).await,
         Command::Db { ref action } => {
             let store = open_store(&cli.store).context("opening the store")?;

@@ -164,8 +164,9 @@ pub fn static_total_events(r: &Map<String, Value>) -> Result<Option<i64>, Derive
     if let Some(n) = r.get("RequestNumEvents").filter(|v| !v.is_null()) {
         return py_int(n).map(Some).ok_or(DeriveError::NotAnInteger("RequestNumEvents"));
     }
+    // X12: a null Task1/Step1 RequestNumEvents falls through instead of failing.
     for task in ["Task1", "Step1"] {
-        if let Some(n) = r.get(task).and_then(|t| t.get("RequestNumEvents")) {
+        if let Some(n) = r.get(task).and_then(|t| t.get("RequestNumEvents")).filter(|v| !v.is_null()) {
             return py_int(n).map(Some).ok_or(DeriveError::NotAnInteger("RequestNumEvents"));
         }
     }

@@ -1,0 +1,77 @@
+//! `stats2 update` and the pieces `demo` shares with it.
+
+use std::io::IsTerminal;
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::config::{Cli, UpdateArgs, UpstreamConfig};
+use crate::store::SharedStore;
+use crate::updater::{run, RunContext, UpdaterConfig};
+use crate::upstream::{ClientConfig, HttpUpstream, Upstream, UpstreamClient};
+
+/// The cmsweb client of the configuration.
+pub fn upstream(cfg: &UpstreamConfig) -> Result<Arc<dyn Upstream>> {
+    let identity = match (&cfg.usercrt, &cfg.userkey) {
+        (Some(c), Some(k)) => Some((c.clone(), k.clone())),
+        (None, None) => None,
+        _ => anyhow::bail!("USERCRT and USERKEY must be set together"),
+    };
+    let client = UpstreamClient::new(ClientConfig {
+        identity,
+        ca_bundle: cfg.ca_bundle.clone(),
+        concurrency: cfg.upstream_concurrency.max(1),
+        retries: cfg.upstream_retries,
+        backoff: cfg.upstream_backoff,
+        timeout: cfg.upstream_timeout,
+        slow_timeout: cfg.wmstats_timeout,
+    })?;
+    Ok(Arc::new(HttpUpstream::new(client, &cfg.cmsweb_url, &cfg.cmsweb_prod_url)?))
+}
+
+/// Updater settings from the configuration.
+pub fn updater_config(cfg: &UpstreamConfig, args: &UpdateArgs) -> UpdaterConfig {
+    UpdaterConfig {
+        // Twice the request bound keeps the client saturated while tasks wait on the store.
+        concurrency: cfg.upstream_concurrency.max(1) * 2,
+        dataset_batch: cfg.dataset_batch.max(1),
+        trigger_prod: args.trigger_prod,
+        trigger_dev: args.trigger_dev,
+        lock_stale: cfg.lock_stale_after,
+        ..UpdaterConfig::default()
+    }
+}
+
+fn progress_bar() -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(0);
+    if let Ok(style) = ProgressStyle::with_template("{msg:>9} [{bar:40}] {pos}/{len} ({elapsed})") {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar
+}
+
+/// Runs `stats2 update`; exit 1 on failure (another run holding the lock included).
+pub async fn update(cli: &Cli, store: SharedStore, args: &UpdateArgs) -> Result<i32> {
+    if args.trigger_prod || args.trigger_dev {
+        tracing::warn!("callback triggers are accepted, but the callback dispatcher is not part of this version");
+    }
+    let up = upstream(&cli.upstream).context("setting up the cmsweb client")?;
+    let ctx = RunContext::new(store, up, updater_config(&cli.upstream, args), progress_bar());
+    match &args.name {
+        Some(name) => {
+            let (outcome, appended) = run::update_one(&ctx, name).await.with_context(|| format!("updating {name}"))?;
+            ctx.progress.finish_and_clear();
+            tracing::info!(workflow = %name, ?outcome, history_appended = appended, "workflow updated");
+        }
+        None => {
+            let summary = run::run(&ctx).await.context("update run")?;
+            ctx.progress.finish_and_clear();
+            tracing::info!(sequence = %summary.sequence, "update run finished: {summary}");
+        }
+    }
+    Ok(0)
+}

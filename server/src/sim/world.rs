@@ -1,0 +1,227 @@
+//! The simulated cmsweb world: ReqMgr2 requests derived from the fixtures, the DBS datasets
+//! they produce, and how both change step by step.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde_json::{json, Map, Value};
+
+use crate::demo::templates;
+
+/// Statuses a request walks through; from `running-open` its datasets grow.
+const STATUSES: [&str; 8] =
+    ["new", "assignment-approved", "assigned", "acquired", "running-open", "running-closed", "completed", "announced"];
+
+/// A request as ReqMgr2 stores it, plus its progress.
+#[derive(Debug, Clone)]
+pub struct SimRequest {
+    /// The ReqMgr2 document (without `_rev`).
+    pub doc: Map<String, Value>,
+    /// Sequence of its last change.
+    pub seq: u64,
+    /// Index into the status walk.
+    pub status: usize,
+    /// Fraction produced, 0..=1.
+    pub progress: f64,
+    /// Progress per step.
+    pub speed: f64,
+    /// Events each output dataset reaches at the end.
+    pub target_events: i64,
+}
+
+/// A DBS dataset.
+#[derive(Debug, Clone)]
+pub struct SimDataset {
+    /// Access type; `None` while DBS does not know it.
+    pub access: Option<&'static str>,
+    /// Events, bytes and lumisections of valid files.
+    pub events: i64,
+    /// Bytes.
+    pub size: i64,
+    /// Lumisections.
+    pub lumis: i64,
+    /// Last modification time.
+    pub ldate: i64,
+}
+
+/// The whole simulated state.
+pub struct World {
+    /// Last sequence handed out.
+    pub seq: u64,
+    /// Requests by name.
+    pub requests: BTreeMap<String, SimRequest>,
+    /// Deleted requests with the sequence of their deletion.
+    pub deleted: BTreeMap<String, u64>,
+    /// DBS datasets by name.
+    pub datasets: HashMap<String, SimDataset>,
+    /// Simulated clock (Unix seconds).
+    pub clock: i64,
+    rng: u64,
+}
+
+impl World {
+    /// `scale` requests derived from the fixture requests; with `outputs`, every request has
+    /// exactly that many output datasets.
+    pub fn generate(scale: usize, outputs: Option<usize>, seed: u64, clock: i64) -> Self {
+        let templates = templates::requests();
+        let mut w = World {
+            seq: 0,
+            requests: BTreeMap::new(),
+            deleted: BTreeMap::new(),
+            datasets: HashMap::new(),
+            clock,
+            rng: seed | 1,
+        };
+        let mut last_prep_id = String::new();
+        for i in 0..scale {
+            let (tname, template) = &templates[i % templates.len()];
+            let mut doc = template.as_object().cloned().unwrap_or_default();
+            let prefix = tname.split('_').next().unwrap_or("sim");
+            let resubmission = i % 23 == 22 && !last_prep_id.is_empty();
+            let kind = if resubmission { "ACDC0" } else { "Sim" };
+            let name = format!(
+                "{prefix}_{kind}{}_{}_2611{:02}_{:06}_{:04}",
+                i / templates.len(),
+                tname.len() % 97,
+                1 + i % 28,
+                100_000 + i,
+                i % 10_000
+            );
+            let mut datasets: Vec<String> = Vec::new();
+            let mut template_outputs = Vec::new();
+            crate::updater::derive::flatten(doc.get("OutputDatasets").unwrap_or(&json!([])), &mut template_outputs);
+            let n = outputs.unwrap_or(template_outputs.len());
+            for k in 0..n {
+                let tier = template_outputs
+                    .get(k)
+                    .and_then(Value::as_str)
+                    .and_then(|d| d.rsplit('/').next())
+                    .unwrap_or(["AODSIM", "MINIAODSIM", "NANOAODSIM"][k % 3]);
+                datasets.push(format!("/Sim{}/Campaign{}-Proc{i}_{k}-v1/{tier}", i % 13, i % 6));
+            }
+            doc.insert("RequestName".into(), json!(name));
+            doc.insert("_id".into(), json!(name));
+            doc.insert("OutputDatasets".into(), json!(datasets));
+            if resubmission {
+                doc.insert("RequestType".into(), json!("Resubmission"));
+                doc.insert("PrepID".into(), json!(last_prep_id));
+                doc.insert("OriginalRequestName".into(), json!("parent"));
+            } else if doc.get("PrepID").and_then(Value::as_str).is_none_or(|p| p.is_empty() || i >= templates.len()) {
+                doc.insert("PrepID".into(), json!(format!("SIM-Campaign{}-{:05}", i % 6, i)));
+            }
+            if let Some(p) = doc.get("PrepID").and_then(Value::as_str) {
+                last_prep_id = p.to_owned();
+            }
+            doc.insert(
+                "RequestTransition".into(),
+                json!([{"Status": "new", "UpdateTime": clock - 86_400, "DN": "sim"}]),
+            );
+            doc.insert("RequestStatus".into(), json!("new"));
+            let target = 1000 * (5 + (w.next() % 500) as i64);
+            w.seq += 1;
+            let speed = 0.1 + (w.next() % 40) as f64 / 100.0;
+            w.requests
+                .insert(name, SimRequest { doc, seq: w.seq, status: 0, progress: 0.0, speed, target_events: target });
+        }
+        // Input datasets of the templates are complete, valid datasets.
+        for (_, r) in &templates {
+            for task in ["Task1", "Step1"] {
+                if let Some(d) = r.get(task).and_then(|t| t.get("InputDataset")).and_then(Value::as_str) {
+                    w.datasets.insert(
+                        d.to_owned(),
+                        SimDataset {
+                            access: Some("VALID"),
+                            events: 1_234_567,
+                            size: 9_876_543_210,
+                            lumis: 4321,
+                            ldate: clock - 86_400 * 30,
+                        },
+                    );
+                }
+            }
+        }
+        w
+    }
+
+    fn next(&mut self) -> u64 {
+        self.rng ^= self.rng << 13;
+        self.rng ^= self.rng >> 7;
+        self.rng ^= self.rng << 17;
+        self.rng
+    }
+
+    /// Advances every request: status transitions (a ReqMgr2 change each), growing output
+    /// datasets (a DBS modification each), now and then a deletion.
+    pub fn step(&mut self, seconds: i64, deletions: bool) {
+        self.clock += seconds;
+        let names: Vec<String> = self.requests.keys().cloned().collect();
+        for name in names {
+            if deletions && self.next().is_multiple_of(400) {
+                self.requests.remove(&name);
+                self.seq += 1;
+                self.deleted.insert(name, self.seq);
+                continue;
+            }
+            let roll = self.next();
+            let clock = self.clock;
+            let Some(r) = self.requests.get_mut(&name) else { continue };
+            let mut changed = false;
+            if r.status < 4 || (r.progress >= 1.0 && r.status < STATUSES.len() - 1 && roll.is_multiple_of(2)) {
+                r.status += 1;
+                changed = true;
+            } else if r.status >= 4 && r.progress < 1.0 {
+                r.progress = (r.progress + r.speed).min(1.0);
+                if r.progress >= 1.0 && r.status == 4 {
+                    r.status = 5;
+                    changed = true;
+                }
+            }
+            let (progress, announced, target) = (r.progress, r.status == STATUSES.len() - 1, r.target_events);
+            if changed {
+                let status = STATUSES[r.status];
+                r.doc.insert("RequestStatus".into(), json!(status));
+                if let Some(Value::Array(t)) = r.doc.get_mut("RequestTransition") {
+                    t.push(json!({"Status": status, "UpdateTime": clock, "DN": "sim"}));
+                }
+            }
+            let outputs: Vec<String> = r.doc["OutputDatasets"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|d| d.as_str().map(str::to_owned))
+                .collect();
+            if changed {
+                self.seq += 1;
+                if let Some(r) = self.requests.get_mut(&name) {
+                    r.seq = self.seq;
+                }
+            }
+            if progress > 0.0 {
+                for (k, d) in outputs.iter().enumerate() {
+                    let events = (target as f64 * progress * (1.0 - 0.05 * k as f64)) as i64;
+                    let access = if announced { "VALID" } else { "PRODUCTION" };
+                    let entry = self.datasets.entry(d.clone()).or_insert(SimDataset {
+                        access: None,
+                        events: 0,
+                        size: 0,
+                        lumis: 0,
+                        ldate: clock,
+                    });
+                    if entry.events != events || entry.access != Some(access) {
+                        *entry = SimDataset {
+                            access: Some(access),
+                            events,
+                            size: events * 1500,
+                            lumis: events / 200,
+                            ldate: clock,
+                        };
+                    }
+                }
+            }
+        }
+    }
+
+    /// Whether WMStats lists the request as active.
+    pub fn is_active(r: &SimRequest) -> bool {
+        (1..STATUSES.len() - 1).contains(&r.status)
+    }
+}

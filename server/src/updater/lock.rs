@@ -1,0 +1,124 @@
+//! The run lock (X21, DESIGN.md 5a): one document in the project's own database, so two
+//! runs (CLI, scheduler, admin button, another replica) never overlap on one store. The
+//! holder refreshes a heartbeat; a lock whose heartbeat is older than [`STALE_AFTER`] (its
+//! holder died) is taken over.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use tokio::task::JoinHandle;
+
+use crate::store::{Db, SharedStore, StoreError};
+
+/// Document id of the lock.
+pub const LOCK_ID: &str = "run_lock";
+/// A heartbeat older than this means the holder is gone (DESIGN.md 5a: 60 s).
+pub const STALE_AFTER: Duration = Duration::from_secs(60);
+
+/// Why the lock was not taken.
+#[derive(Debug, thiserror::Error)]
+pub enum LockError {
+    /// Another run holds it.
+    #[error("another update run is in progress ({holder}, started {started} s ago)")]
+    Busy {
+        /// Who holds it.
+        holder: String,
+        /// Seconds since it was taken.
+        started: i64,
+    },
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A held lock; released by [`RunLock::release`] (or left to go stale if the process dies).
+pub struct RunLock {
+    store: SharedStore,
+    holder: String,
+    heartbeat: JoinHandle<()>,
+}
+
+fn holder_of(doc: &Value) -> Option<(&str, i64, i64)> {
+    let holder = doc.get("holder")?.as_str()?;
+    Some((holder, doc.get("heartbeat")?.as_i64()?, doc.get("started").and_then(Value::as_i64).unwrap_or(0)))
+}
+
+impl RunLock {
+    /// Takes the lock for `what` (e.g. "update run"), waiting up to `wait` for a holder to
+    /// finish; a holder silent for `stale` is taken over.
+    pub async fn acquire(store: SharedStore, what: &str, wait: Duration, stale: Duration) -> Result<Self, LockError> {
+        let holder = format!("{what} pid {} on {}", std::process::id(), hostname());
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            match Self::try_take(&store, &holder, stale.as_secs() as i64).await? {
+                None => break,
+                Some(busy) if tokio::time::Instant::now() >= deadline => return Err(busy),
+                Some(_) => tokio::time::sleep(Duration::from_millis(250)).await,
+            }
+        }
+        // Beat well within the stale time so a live holder is never taken over.
+        let every = (stale / 4).max(Duration::from_millis(200));
+        let heartbeat = tokio::spawn(beat(store.clone(), holder.clone(), every));
+        Ok(RunLock { store, holder, heartbeat })
+    }
+
+    /// One attempt: `None` when taken, the reason otherwise.
+    async fn try_take(store: &SharedStore, holder: &str, stale: i64) -> Result<Option<LockError>, StoreError> {
+        let now = crate::now();
+        let current = store.get(Db::Stats2, LOCK_ID).await?;
+        if let Some((other, beat, started)) = current.as_ref().and_then(holder_of) {
+            if now - beat < stale {
+                return Ok(Some(LockError::Busy { holder: other.to_owned(), started: now - started }));
+            }
+            tracing::warn!(holder = other, silent_for = now - beat, "taking over a stale run lock");
+        }
+        let mut doc = json!({"_id": LOCK_ID, "holder": holder, "heartbeat": now, "started": now});
+        if let Some(rev) = current.as_ref().and_then(|d| d.get("_rev")) {
+            doc["_rev"] = rev.clone();
+        }
+        match store.put(Db::Stats2, &doc).await {
+            Ok(_) => Ok(None),
+            // Someone else was faster: report them on the next look.
+            Err(StoreError::Conflict) => Ok(Some(LockError::Busy { holder: "another run".into(), started: 0 })),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Releases the lock if this run still holds it.
+    pub async fn release(self) -> Result<(), StoreError> {
+        self.heartbeat.abort();
+        let holder = self.holder.clone();
+        crate::store::update(&*self.store, Db::Stats2, LOCK_ID, move |cur| {
+            let cur = cur?;
+            (holder_of(&cur).map(|h| h.0) == Some(holder.as_str())).then(|| json!({"_id": LOCK_ID, "holder": null}))
+        })
+        .await
+        .map(|_| ())
+    }
+}
+
+async fn beat(store: SharedStore, holder: String, every: Duration) {
+    let store: Arc<_> = store;
+    loop {
+        tokio::time::sleep(every).await;
+        let h = holder.clone();
+        let result = crate::store::update(&*store, Db::Stats2, LOCK_ID, move |cur| {
+            let mut cur = cur?;
+            (holder_of(&cur).map(|x| x.0) == Some(h.as_str())).then(|| {
+                cur["heartbeat"] = json!(crate::now());
+                cur
+            })
+        })
+        .await;
+        if let Err(e) = result {
+            tracing::warn!(error = %e, "could not refresh the run lock");
+        }
+    }
+}
+
+fn hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|s| s.trim().to_owned())
+        .unwrap_or_else(|_| "localhost".into())
+}

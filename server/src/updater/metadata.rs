@@ -1,0 +1,99 @@
+//! Updating one workflow's metadata from ReqMgr2 (U18–U20), fixed: one PUT for a new
+//! workflow (X18), a write only when the content changed, `_rev` and `LastUpdate` aside (X6),
+//! and a conflicting write re-read and re-applied (X7).
+
+use serde_json::{Map, Value};
+
+use super::build::{build, RunCaches};
+use super::UpdateError;
+use crate::store::{self, Db, Store};
+use crate::upstream::Upstream;
+
+/// What happened to one workflow's document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MetaOutcome {
+    /// A new document was written.
+    Created,
+    /// The stored document changed.
+    Updated,
+    /// Nothing differed; nothing was written.
+    Unchanged,
+}
+
+/// Fetches and builds the new document of `name` (U1–U17).
+pub async fn fetch(up: &dyn Upstream, caches: &RunCaches, name: &str) -> Result<Map<String, Value>, UpdateError> {
+    let r = up.request(name).await?;
+    build(up, caches, name, &r).await
+}
+
+/// The document to write given the new content and the stored one, or `None` when nothing
+/// changed. The history is the stored one (U19); `_rev` and `LastUpdate` are not content.
+pub fn merge(new: &Map<String, Value>, stored: Option<&Value>, now: i64) -> Option<Value> {
+    let mut doc = new.clone();
+    let history = stored.and_then(|s| s.get("EventNumberHistory")).cloned().unwrap_or(Value::Array(Vec::new()));
+    doc.insert("EventNumberHistory".into(), history);
+    if let Some(stored) = stored.and_then(Value::as_object) {
+        let content = |m: &Map<String, Value>| {
+            let mut m = m.clone();
+            m.remove("_rev");
+            m.remove("LastUpdate");
+            m
+        };
+        if content(stored) == content(&doc) {
+            return None;
+        }
+        if let Some(rev) = stored.get("_rev") {
+            doc.insert("_rev".into(), rev.clone());
+        }
+    }
+    doc.insert("LastUpdate".into(), Value::from(now));
+    Some(Value::Object(doc))
+}
+
+/// Writes `new` over whatever is stored now, retrying on conflicts.
+pub async fn write(store: &dyn Store, name: &str, new: &Map<String, Value>) -> Result<MetaOutcome, UpdateError> {
+    let mut existed = false;
+    let written = store::update(store, Db::Requests, name, |cur| {
+        existed = cur.is_some();
+        merge(new, cur.as_ref(), crate::now())
+    })
+    .await?;
+    Ok(match (written, existed) {
+        (None, _) => MetaOutcome::Unchanged,
+        (Some(_), true) => MetaOutcome::Updated,
+        (Some(_), false) => MetaOutcome::Created,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn new_doc() -> Map<String, Value> {
+        json!({"_id": "w", "TotalEvents": 10, "EventNumberHistory": []}).as_object().unwrap().clone()
+    }
+
+    #[test]
+    fn u18_x18_new_document_is_complete_in_one_write() {
+        let doc = merge(&new_doc(), None, 100).unwrap();
+        assert_eq!(doc, json!({"_id": "w", "TotalEvents": 10, "EventNumberHistory": [], "LastUpdate": 100}));
+    }
+
+    #[test]
+    fn x6_unchanged_content_is_not_written() {
+        let stored = json!({"_id": "w", "_rev": "3-a", "LastUpdate": 5, "TotalEvents": 10, "EventNumberHistory": [{"Time": 1, "Datasets": {}}]});
+        assert_eq!(merge(&new_doc(), Some(&stored), 100), None);
+    }
+
+    #[test]
+    fn u19_changed_content_keeps_history_and_rev_and_drops_vanished_fields() {
+        let stored = json!({"_id": "w", "_rev": "3-a", "LastUpdate": 5, "TotalEvents": 9, "Old": 1,
+            "EventNumberHistory": [{"Time": 1, "Datasets": {}}]});
+        let doc = merge(&new_doc(), Some(&stored), 100).unwrap();
+        assert_eq!(doc["_rev"], "3-a");
+        assert_eq!(doc["LastUpdate"], 100);
+        assert_eq!(doc["EventNumberHistory"], stored["EventNumberHistory"]);
+        assert!(doc.get("Old").is_none(), "N replaces S wholesale");
+    }
+}

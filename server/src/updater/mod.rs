@@ -1,0 +1,95 @@
+//! The incremental updater (U18–U43): ReqMgr2 changes and DBS counts into Stats2 documents,
+//! with the fixes of section X. One run at a time per store (run lock).
+
+pub mod build;
+pub mod derive;
+pub mod history;
+pub mod lock;
+mod memo;
+pub mod metadata;
+pub mod recalc;
+pub mod run;
+pub mod settings;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use indicatif::ProgressBar;
+
+use crate::store::{SharedStore, StoreError};
+use crate::upstream::{Upstream, UpstreamError};
+use build::RunCaches;
+
+/// Why a workflow (or a run) could not be updated.
+#[derive(Debug, thiserror::Error)]
+pub enum UpdateError {
+    /// cmsweb failed.
+    #[error(transparent)]
+    Upstream(#[from] UpstreamError),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The request cannot be turned into a document.
+    #[error(transparent)]
+    Derive(#[from] derive::DeriveError),
+    /// A stored document is not a workflow document.
+    #[error(transparent)]
+    Model(#[from] app::model::ModelError),
+    /// Something else about the data is invalid.
+    #[error("{0}")]
+    Invalid(String),
+    /// Another run holds the lock.
+    #[error(transparent)]
+    Lock(#[from] lock::LockError),
+}
+
+/// How the updater runs.
+#[derive(Debug, Clone)]
+pub struct UpdaterConfig {
+    /// Workflows processed at once (their upstream calls are bounded by the client too).
+    pub concurrency: usize,
+    /// Datasets per DBS `datasetlist` call.
+    pub dataset_batch: usize,
+    /// Notify production PdmV services (callbacks are delivered by the dispatcher).
+    pub trigger_prod: bool,
+    /// Notify development PdmV services.
+    pub trigger_dev: bool,
+    /// How long a single-workflow update waits for a running update (DESIGN.md 5a).
+    pub lock_wait: Duration,
+    /// A run lock whose holder is silent this long is taken over.
+    pub lock_stale: Duration,
+}
+
+impl Default for UpdaterConfig {
+    fn default() -> Self {
+        UpdaterConfig {
+            concurrency: 16,
+            dataset_batch: 100,
+            trigger_prod: false,
+            trigger_dev: false,
+            lock_wait: Duration::from_secs(30),
+            lock_stale: lock::STALE_AFTER,
+        }
+    }
+}
+
+/// Everything one run (or one single-workflow update) works with.
+pub struct RunContext {
+    /// The store.
+    pub store: SharedStore,
+    /// cmsweb.
+    pub up: Arc<dyn Upstream>,
+    /// Caches of this run only (U43).
+    pub caches: RunCaches,
+    /// Settings of the updater.
+    pub cfg: UpdaterConfig,
+    /// Progress shown on a terminal (hidden otherwise).
+    pub progress: ProgressBar,
+}
+
+impl RunContext {
+    /// A fresh context (new caches) for one run.
+    pub fn new(store: SharedStore, up: Arc<dyn Upstream>, cfg: UpdaterConfig, progress: ProgressBar) -> Self {
+        RunContext { store, up, caches: RunCaches::default(), cfg, progress }
+    }
+}

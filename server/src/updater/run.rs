@@ -1,0 +1,263 @@
+//! One incremental run (U33–U41) and the single-workflow update (U42), under the run lock.
+//! The stored sequence advances only at the end, in the same settings write as the failed
+//! list, so a crash at any point replays the changes: writes happen only on real changes and
+//! history entries only when different, so the replay converges to the same documents.
+
+use std::collections::{BTreeSet, HashSet};
+use std::fmt;
+use std::time::{Duration, Instant};
+
+use futures::{stream, StreamExt};
+use serde_json::{json, Value};
+
+use super::lock::RunLock;
+use super::metadata::{self, MetaOutcome};
+use super::recalc::{self, RecalcOutcome};
+use super::{settings, RunContext, UpdateError};
+use crate::store::{Db, Paging, View, DESIGN_PREFIX};
+
+/// A workflow's metadata outcome and its output datasets; `None` when ReqMgr2 lost it.
+type MetaResult = Result<Option<(MetaOutcome, Vec<String>)>, UpdateError>;
+
+/// What a run did (the summary line).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RunSummary {
+    /// Documents created.
+    pub created: usize,
+    /// Documents whose metadata changed.
+    pub updated: usize,
+    /// Changed in ReqMgr2 but identical in Stats2 (not written, X6).
+    pub unchanged: usize,
+    /// Documents deleted.
+    pub deleted: usize,
+    /// Workflows that got a new history entry.
+    pub recalculated: usize,
+    /// Workflows on the failed list after the run.
+    pub failed: usize,
+    /// Upstream requests made.
+    pub requests: u64,
+    /// Wall time.
+    pub seconds: f64,
+    /// The sequence stored for the next run.
+    pub sequence: String,
+}
+
+impl fmt::Display for RunSummary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "changed={} (created={}, updated={}), unchanged={}, deleted={}, recalculated={}, failed={}, requests={}, seconds={:.1}",
+            self.created + self.updated,
+            self.created,
+            self.updated,
+            self.unchanged,
+            self.deleted,
+            self.recalculated,
+            self.failed,
+            self.requests,
+            self.seconds
+        )
+    }
+}
+
+/// A full incremental run; fails at once when another run holds the lock (DESIGN.md 5a).
+pub async fn run(ctx: &RunContext) -> Result<RunSummary, UpdateError> {
+    let lock = RunLock::acquire(ctx.store.clone(), "update run", Duration::ZERO, ctx.cfg.lock_stale).await?;
+    let result = run_locked(ctx).await;
+    if let Err(e) = lock.release().await {
+        tracing::warn!(error = %e, "could not release the run lock; it goes stale in 60 s");
+    }
+    result
+}
+
+async fn run_locked(ctx: &RunContext) -> Result<RunSummary, UpdateError> {
+    let t0 = crate::now();
+    let started = Instant::now();
+    let requests_before = ctx.up.stats().requests;
+    let stored = settings::read(&*ctx.store).await?;
+    let changes = ctx.up.changes(&stored.last_reqmgr_sequence).await?;
+    tracing::info!(since = %stored.last_reqmgr_sequence, changes = changes.results.len(), "ReqMgr2 changes");
+
+    // U34 with X24: design documents are recognised by their prefix.
+    let mut deleted = BTreeSet::new();
+    let mut changed = Vec::new();
+    let mut seen = HashSet::new();
+    for row in changes.results.iter().rev() {
+        if row.id.starts_with(DESIGN_PREFIX) || !seen.insert(row.id.clone()) {
+            continue;
+        }
+        if row.deleted {
+            deleted.insert(row.id.clone());
+        } else {
+            changed.push(row.id.clone());
+        }
+    }
+    changed.reverse();
+    let mut summary = RunSummary { deleted: delete_all(ctx, &deleted).await, ..RunSummary::default() };
+
+    // U36: changed ∪ failed, deleted ones dropped from both (X9).
+    let mut changed_set = changed;
+    for name in &stored.failed_workflows {
+        if !deleted.contains(name) && !changed_set.contains(name) {
+            changed_set.push(name.clone());
+        }
+    }
+    ctx.progress.set_length(changed_set.len() as u64);
+    ctx.progress.set_message("metadata");
+    let results: Vec<(String, MetaResult)> = stream::iter(changed_set.clone())
+        .map(|name| async move {
+            let r = update_metadata(ctx, &name).await;
+            ctx.progress.inc(1);
+            (name, r)
+        })
+        .buffer_unordered(ctx.cfg.concurrency)
+        .collect()
+        .await;
+    let mut failed: Vec<String> = Vec::new();
+    let mut outputs = BTreeSet::new();
+    for (name, r) in results {
+        match r {
+            Ok(Some((outcome, datasets))) => {
+                match outcome {
+                    MetaOutcome::Created => summary.created += 1,
+                    MetaOutcome::Updated => summary.updated += 1,
+                    MetaOutcome::Unchanged => summary.unchanged += 1,
+                }
+                outputs.extend(datasets);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                tracing::warn!(workflow = %name, error = %e, "metadata update failed; will retry next run");
+                failed.push(name);
+            }
+        }
+    }
+
+    // U37, U38: workflows sharing an output dataset, and those of datasets DBS modified.
+    let since = (stored.last_dbs_update_date - 300).max(0);
+    let modified = ctx.up.modified_datasets(since).await?;
+    outputs.extend(modified);
+    let related = workflows_of(ctx, outputs).await?;
+    // U39: a transport failure of WMStats is survivable, a garbled answer is not.
+    let active = match ctx.up.active_requests().await {
+        Ok(names) => names,
+        Err(e) if e.is_transport() => {
+            tracing::warn!(error = %e, "WMStats unreachable; no active workflows this run");
+            Vec::new()
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let recalc_set: Vec<String> = changed_set
+        .iter()
+        .cloned()
+        .chain(related)
+        .chain(active)
+        .filter(|n| !deleted.contains(n) && !n.starts_with(DESIGN_PREFIX))
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    ctx.progress.set_position(0);
+    ctx.progress.set_length(recalc_set.len() as u64);
+    ctx.progress.set_message("history");
+    let outcome: RecalcOutcome = recalc::recalculate(ctx, recalc_set).await;
+    summary.recalculated = outcome.appended.len();
+    for (name, e) in &outcome.failed {
+        tracing::warn!(workflow = %name, error = %e, "recalculation failed; will retry next run");
+        if !failed.contains(name) {
+            failed.push(name.clone());
+        }
+    }
+
+    // U41 as one write: the failed list (X9: earlier entries keep their place while they
+    // still fail), the sequence and the run's start time.
+    let mut next_failed: Vec<String> = stored.failed_workflows.iter().filter(|n| failed.contains(n)).cloned().collect();
+    next_failed.extend(failed.into_iter().filter(|n| !stored.failed_workflows.contains(n)));
+    settings::write(
+        &*ctx.store,
+        &[
+            ("failed_workflows", json!(next_failed)),
+            ("last_reqmgr_sequence", changes.last_seq.clone()),
+            ("last_dbs_update_date", json!(t0)),
+        ],
+    )
+    .await?;
+    summary.failed = next_failed.len();
+    summary.requests = ctx.up.stats().requests - requests_before;
+    summary.seconds = started.elapsed().as_secs_f64();
+    summary.sequence = changes.last_seq.as_str().map_or_else(|| changes.last_seq.to_string(), str::to_owned);
+    Ok(summary)
+}
+
+/// U35: deletes the documents of deleted workflows; errors are logged, never fatal.
+async fn delete_all(ctx: &RunContext, names: &BTreeSet<String>) -> usize {
+    let mut deleted = 0;
+    for name in names {
+        let result = async {
+            let Some(doc) = ctx.store.get(Db::Requests, name).await? else { return Ok(false) };
+            let rev = doc.get("_rev").and_then(Value::as_str).unwrap_or_default();
+            ctx.store.delete(Db::Requests, name, rev).await.map(|_| true)
+        }
+        .await;
+        match result {
+            Ok(true) => deleted += 1,
+            Ok(false) => {}
+            Err(e) => tracing::warn!(workflow = %name, error = %e, "could not delete"),
+        }
+    }
+    deleted
+}
+
+/// Fetch, build and write one workflow; `None` when ReqMgr2 no longer has it (its deletion
+/// arrives with the next changes).
+async fn update_metadata(ctx: &RunContext, name: &str) -> MetaResult {
+    let new = match metadata::fetch(&*ctx.up, &ctx.caches, name).await {
+        Err(UpdateError::Upstream(e)) if e.is_not_found() => {
+            tracing::info!(workflow = name, "not in ReqMgr2 any more");
+            return Ok(None);
+        }
+        other => other?,
+    };
+    let outputs = new
+        .get("OutputDatasets")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(|d| d.as_str().map(str::to_owned)).collect())
+        .unwrap_or_default();
+    let outcome = metadata::write(&*ctx.store, name, &new).await?;
+    tracing::debug!(workflow = name, ?outcome, "metadata");
+    Ok(Some((outcome, outputs)))
+}
+
+/// Workflow ids per dataset from the `outputDatasets` view (U37, U38: page 0, size 1000).
+async fn workflows_of(ctx: &RunContext, datasets: BTreeSet<String>) -> Result<BTreeSet<String>, UpdateError> {
+    let pages: Vec<Result<Vec<crate::store::Row>, crate::store::StoreError>> = stream::iter(datasets)
+        .map(|d| async move { ctx.store.view(View::OutputDatasets, &d, Paging { skip: 0, limit: 1000 }, false).await })
+        .buffer_unordered(ctx.cfg.concurrency)
+        .collect()
+        .await;
+    let mut out = BTreeSet::new();
+    for page in pages {
+        out.extend(page?.into_iter().map(|r| r.id));
+    }
+    Ok(out)
+}
+
+/// U42: one workflow, waiting for a running update up to the configured time; no failed-list
+/// or settings changes, errors to the caller.
+pub async fn update_one(ctx: &RunContext, name: &str) -> Result<(MetaOutcome, bool), UpdateError> {
+    let lock = RunLock::acquire(ctx.store.clone(), &format!("update of {name}"), ctx.cfg.lock_wait, ctx.cfg.lock_stale)
+        .await?;
+    let result = async {
+        let new = metadata::fetch(&*ctx.up, &ctx.caches, name).await?;
+        let outcome = metadata::write(&*ctx.store, name, &new).await?;
+        let recalc = recalc::recalculate(ctx, vec![name.to_owned()]).await;
+        if let Some((_, e)) = recalc.failed.first() {
+            return Err(UpdateError::Invalid(format!("recalculating {name}: {e}")));
+        }
+        Ok((outcome, !recalc.appended.is_empty()))
+    }
+    .await;
+    if let Err(e) = lock.release().await {
+        tracing::warn!(error = %e, "could not release the run lock; it goes stale in 60 s");
+    }
+    result
+}

@@ -1,0 +1,49 @@
+//! The `all_settings` document (S14–S17): read strictly (X10: a read error aborts the run
+//! instead of replaying from sequence 0) and written with conflict retries (X7), touching
+//! only its own keys.
+
+use serde_json::{json, Value};
+
+use crate::store::{self, Db, Store, StoreError};
+
+/// Id of the settings document.
+pub const SETTINGS_ID: &str = "all_settings";
+
+/// What the updater keeps between runs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    /// Opaque ReqMgr2 `_changes` sequence (S16, X4); 0 before the first run.
+    pub last_reqmgr_sequence: Value,
+    /// Start time of the last completed run (S17).
+    pub last_dbs_update_date: i64,
+    /// Workflows to retry, a set in first-failure order (S17).
+    pub failed_workflows: Vec<String>,
+}
+
+/// Reads the settings; an absent document or key means the default, an error is an error.
+pub async fn read(store: &dyn Store) -> Result<Settings, StoreError> {
+    let doc = store.get(Db::Settings, SETTINGS_ID).await?.unwrap_or_else(|| json!({}));
+    Ok(Settings {
+        last_reqmgr_sequence: doc.get("last_reqmgr_sequence").cloned().unwrap_or(json!(0)),
+        last_dbs_update_date: doc.get("last_dbs_update_date").and_then(Value::as_i64).unwrap_or(0),
+        failed_workflows: doc
+            .get("failed_workflows")
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+            .unwrap_or_default(),
+    })
+}
+
+/// Writes the keys given (others untouched), creating the document when needed (S15).
+pub async fn write(store: &dyn Store, keys: &[(&str, Value)]) -> Result<(), StoreError> {
+    store::update(store, Db::Settings, SETTINGS_ID, |current| {
+        let mut doc = current.unwrap_or_else(|| json!({ "_id": SETTINGS_ID }));
+        let before = doc.clone();
+        for (k, v) in keys {
+            doc[*k] = v.clone();
+        }
+        (doc != before).then_some(doc)
+    })
+    .await
+    .map(|_| ())
+}

@@ -1,0 +1,131 @@
+//! The endpoints of ReqMgr2, its CouchDB, DBS and WMStats over [`UpstreamClient`].
+
+use async_trait::async_trait;
+use reqwest::{Method, Url};
+use serde_json::{json, Map, Value};
+
+use super::types::{ActiveRequest, Changes, DatasetInfo, DatasetName, FileRecord, FileSummary, ResultEnvelope};
+use super::{UpstreamClient, UpstreamError, UpstreamStats};
+
+const DBS: &str = "dbs/prod/global/DBSReader";
+
+/// cmsweb over HTTPS: `cmsweb` for ReqMgr2 and WMStats, `cmsweb_prod` for DBS (H1).
+#[derive(Clone)]
+pub struct HttpUpstream {
+    client: UpstreamClient,
+    cmsweb: Url,
+    cmsweb_prod: Url,
+}
+
+fn base(url: &str) -> Result<Url, UpstreamError> {
+    let mut u = Url::parse(url).map_err(|e| UpstreamError::Config(format!("{url}: {e}")))?;
+    if !u.path().ends_with('/') {
+        let p = format!("{}/", u.path());
+        u.set_path(&p);
+    }
+    Ok(u)
+}
+
+impl HttpUpstream {
+    /// Endpoints under the two base URLs (CMSWEB_URL, CMSWEB_PROD_URL).
+    pub fn new(client: UpstreamClient, cmsweb: &str, cmsweb_prod: &str) -> Result<Self, UpstreamError> {
+        Ok(HttpUpstream { client, cmsweb: base(cmsweb)?, cmsweb_prod: base(cmsweb_prod)? })
+    }
+
+    /// `base` + path segments (each percent-encoded) + query pairs (form-encoded), X1.
+    fn url(base: &Url, segments: &[&str], query: &[(&str, &str)]) -> Url {
+        let mut u = base.clone();
+        if let Ok(mut path) = u.path_segments_mut() {
+            path.pop_if_empty().extend(segments);
+        }
+        if !query.is_empty() {
+            u.query_pairs_mut().extend_pairs(query);
+        }
+        u
+    }
+
+    fn dbs(&self, endpoint: &str, query: &[(&str, &str)]) -> Url {
+        let mut segments: Vec<&str> = DBS.split('/').collect();
+        segments.push(endpoint);
+        Self::url(&self.cmsweb_prod, &segments, query)
+    }
+}
+
+#[async_trait]
+impl super::Upstream for HttpUpstream {
+    async fn request(&self, name: &str) -> Result<Map<String, Value>, UpstreamError> {
+        let url = Self::url(&self.cmsweb, &["couchdb", "reqmgr_workload_cache", name], &[]);
+        self.client.json("reqmgr/request", Method::GET, url, None, false).await
+    }
+
+    async fn changes(&self, since: &Value) -> Result<Changes, UpstreamError> {
+        // X4: the sequence is opaque; a string goes as is, anything else as its JSON text.
+        let since = since.as_str().map_or_else(|| since.to_string(), str::to_owned);
+        let url = Self::url(&self.cmsweb, &["couchdb", "reqmgr_workload_cache", "_changes"], &[("since", &since)]);
+        self.client.json("reqmgr/changes", Method::GET, url, None, false).await
+    }
+
+    async fn requests_by_prep_id(&self, prep_id: &str, field: &str) -> Result<Vec<(String, Value)>, UpstreamError> {
+        let url = Self::url(
+            &self.cmsweb,
+            &["reqmgr2", "data", "request"],
+            &[("mask", field), ("mask", "RequestType"), ("prep_id", prep_id)],
+        );
+        let answer: ResultEnvelope<Map<String, Value>> =
+            self.client.json("reqmgr2/request", Method::GET, url, None, false).await?;
+        Ok(answer.result.into_iter().next().map(|m| m.into_iter().collect()).unwrap_or_default())
+    }
+
+    async fn active_requests(&self) -> Result<Vec<String>, UpstreamError> {
+        let url = Self::url(&self.cmsweb, &["wmstatsserver", "data", "filtered_requests"], &[("mask", "RequestName")]);
+        let answer: ResultEnvelope<ActiveRequest> =
+            self.client.json("wmstats/active", Method::GET, url, None, true).await?;
+        Ok(answer.result.into_iter().map(|r| r.request_name).collect())
+    }
+
+    async fn dataset_list(&self, names: &[String]) -> Result<Vec<DatasetInfo>, UpstreamError> {
+        let body = json!({"dataset": names, "detail": 1, "dataset_access_type": "*"});
+        self.client.json("dbs/datasetlist", Method::POST, self.dbs("datasetlist", &[]), Some(&body), false).await
+    }
+
+    async fn file_summary(&self, dataset: &str, valid_only: bool) -> Result<FileSummary, UpstreamError> {
+        let mut query = vec![("dataset", dataset)];
+        if valid_only {
+            query.push(("validFileOnly", "1"));
+        }
+        let rows: Vec<FileSummary> =
+            self.client.json("dbs/filesummaries", Method::GET, self.dbs("filesummaries", &query), None, false).await?;
+        Ok(rows.into_iter().next().unwrap_or_default())
+    }
+
+    async fn modified_datasets(&self, since: i64) -> Result<Vec<String>, UpstreamError> {
+        let since = since.to_string();
+        let url = self.dbs("datasets", &[("min_ldate", &since), ("dataset_access_type", "*")]);
+        let rows: Vec<DatasetName> = self.client.json("dbs/datasets", Method::GET, url, None, false).await?;
+        Ok(rows.into_iter().map(|r| r.dataset).collect())
+    }
+
+    async fn run_files(&self, dataset: &str, run: i64, ranges: &Value) -> Result<Vec<FileRecord>, UpstreamError> {
+        let (run, ranges) = (run.to_string(), ranges.to_string());
+        let query = [("dataset", dataset), ("detail", "true"), ("run_num", &run), ("lumi_list", &ranges)];
+        self.client.json("dbs/files", Method::GET, self.dbs("files", &query), None, false).await
+    }
+
+    fn stats(&self) -> UpstreamStats {
+        self.client.stats()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn x1_names_and_values_are_encoded() {
+        let b = base("https://cmsweb.example:8443/prefix").unwrap();
+        let u = HttpUpstream::url(&b, &["couchdb", "db", "a b#c/d"], &[("since", "3-g1&x=y")]);
+        assert_eq!(u.as_str(), "https://cmsweb.example:8443/prefix/couchdb/db/a%20b%23c%2Fd?since=3-g1%26x%3Dy");
+        let u = HttpUpstream::url(&base("http://h").unwrap(), &["x"], &[("lumi_list", "[[1,10],[20,30]]")]);
+        assert_eq!(u.query(), Some("lumi_list=%5B%5B1%2C10%5D%2C%5B20%2C30%5D%5D"));
+    }
+}
