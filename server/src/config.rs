@@ -181,6 +181,9 @@ pub struct SimArgs {
     /// Seed of the scenario.
     #[arg(long, default_value_t = 7)]
     pub seed: u64,
+    /// Steps taken before serving, so datasets already exist in DBS.
+    #[arg(long, default_value_t = 0)]
+    pub warmup_steps: usize,
 }
 
 /// `stats2 db ...`

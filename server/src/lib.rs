@@ -8,6 +8,7 @@ pub mod http;
 pub mod listing;
 pub mod sim;
 pub mod store;
+pub mod testkit;
 pub mod updater;
 pub mod upstream;
 

@@ -178,3 +178,16 @@ async fn u42_single_workflow_update_leaves_settings_alone() {
     let err = server::updater::run::update_one(&ctx, "nobody_wf_000000_000000_0000").await.unwrap_err();
     assert!(err.to_string().contains("404"), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn x21_a_dropped_run_leaves_a_lock_that_goes_stale() {
+    use server::updater::lock::RunLock;
+    let (store, _dir) = sqlite().await;
+    let stale = std::time::Duration::from_secs(1);
+    let lock = RunLock::acquire(store.clone(), "dropped", std::time::Duration::ZERO, stale).await.unwrap();
+    drop(lock);
+    assert!(RunLock::acquire(store.clone(), "early", std::time::Duration::ZERO, stale).await.is_err(), "still fresh");
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    let lock = RunLock::acquire(store.clone(), "next", std::time::Duration::ZERO, stale).await.unwrap();
+    lock.release().await.unwrap();
+}

@@ -35,6 +35,9 @@ pub async fn run(args: &SimArgs) -> Result<i32> {
         ..SimConfig::default()
     };
     let sim = Sim::new(cfg, crate::now());
+    for _ in 0..args.warmup_steps {
+        sim.step(3600, false);
+    }
     let addr = SocketAddr::new(args.host, args.port);
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding {addr}"))?;
     tracing::info!(url = %format!("http://{addr}"), scale = args.scale, "cmsweb simulator serving (use it as CMSWEB_URL and CMSWEB_PROD_URL)");

@@ -133,3 +133,6 @@ pub async fn build(
     doc.insert("Requests".into(), Value::Array(requests));
     Ok(doc)
 }
+
+#[cfg(test)]
+mod tests;

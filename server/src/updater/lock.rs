@@ -88,13 +88,22 @@ impl RunLock {
     /// Releases the lock if this run still holds it.
     pub async fn release(self) -> Result<(), StoreError> {
         self.heartbeat.abort();
+        let store = self.store.clone();
         let holder = self.holder.clone();
-        crate::store::update(&*self.store, Db::Stats2, LOCK_ID, move |cur| {
+        crate::store::update(&*store, Db::Stats2, LOCK_ID, move |cur| {
             let cur = cur?;
             (holder_of(&cur).map(|h| h.0) == Some(holder.as_str())).then(|| json!({"_id": LOCK_ID, "holder": null}))
         })
         .await
         .map(|_| ())
+    }
+}
+
+impl Drop for RunLock {
+    /// A run dropped without `release` (cancelled, panicked) stops beating, so its lock goes
+    /// stale and the next run takes it over, as after a crash.
+    fn drop(&mut self) {
+        self.heartbeat.abort();
     }
 }
 

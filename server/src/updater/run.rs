@@ -36,6 +36,8 @@ pub struct RunSummary {
     pub failed: usize,
     /// Upstream requests made.
     pub requests: u64,
+    /// Most upstream requests in flight at once (since the client was made).
+    pub peak_in_flight: usize,
     /// Wall time.
     pub seconds: f64,
     /// The sequence stored for the next run.
@@ -46,7 +48,7 @@ impl fmt::Display for RunSummary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "changed={} (created={}, updated={}), unchanged={}, deleted={}, recalculated={}, failed={}, requests={}, seconds={:.1}",
+            "changed={} (created={}, updated={}), unchanged={}, deleted={}, recalculated={}, failed={}, requests={}, peak_in_flight={}, seconds={:.1}",
             self.created + self.updated,
             self.created,
             self.updated,
@@ -55,6 +57,7 @@ impl fmt::Display for RunSummary {
             self.recalculated,
             self.failed,
             self.requests,
+            self.peak_in_flight,
             self.seconds
         )
     }
@@ -183,6 +186,7 @@ async fn run_locked(ctx: &RunContext) -> Result<RunSummary, UpdateError> {
     .await?;
     summary.failed = next_failed.len();
     summary.requests = ctx.up.stats().requests - requests_before;
+    summary.peak_in_flight = ctx.up.stats().peak_in_flight;
     summary.seconds = started.elapsed().as_secs_f64();
     summary.sequence = changes.last_seq.as_str().map_or_else(|| changes.last_seq.to_string(), str::to_owned);
     Ok(summary)

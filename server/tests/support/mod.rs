@@ -1,4 +1,4 @@
-//! Shared by the updater tests: an in-process simulator, clients, stores, snapshots.
+//! Shared by the updater tests: the simulator, clients, stores and snapshots of testkit.
 #![allow(dead_code, clippy::unwrap_used)]
 
 use std::collections::BTreeMap;
@@ -6,47 +6,22 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::Value;
-use server::sim::{Sim, SimConfig};
-use server::store::{self, sqlite::SqliteStore, Db, Paging, SharedStore};
+use server::sim::SimConfig;
+use server::store::{sqlite::SqliteStore, Db, SharedStore};
+use server::testkit::{self, SimServer};
 use server::updater::run::{self, RunSummary};
 use server::updater::{RunContext, UpdateError, UpdaterConfig};
-use server::upstream::{ClientConfig, HttpUpstream, Upstream, UpstreamClient};
+use server::upstream::Upstream;
 
-/// A simulator serving on a loopback port.
-pub struct SimServer {
-    pub sim: Arc<Sim>,
-    pub url: String,
-    task: tokio::task::JoinHandle<std::io::Result<()>>,
-}
-
-impl Drop for SimServer {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
-}
-
+/// Clock of the simulated world.
 pub const CLOCK: i64 = 1_764_000_000;
 
 pub async fn sim(cfg: SimConfig) -> SimServer {
-    let sim = Sim::new(cfg, CLOCK);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let task = tokio::spawn(sim.clone().serve(listener));
-    SimServer { sim, url, task }
+    testkit::start_sim(cfg, CLOCK).await.unwrap()
 }
 
-/// A client with fast retries, as tests want.
 pub fn upstream(url: &str, retries: u32) -> Arc<dyn Upstream> {
-    let client = UpstreamClient::new(ClientConfig {
-        concurrency: 8,
-        retries,
-        backoff: Duration::from_millis(5),
-        timeout: Duration::from_millis(800),
-        slow_timeout: Duration::from_millis(800),
-        ..ClientConfig::default()
-    })
-    .unwrap();
-    Arc::new(HttpUpstream::new(client, url, url).unwrap())
+    testkit::fast_upstream(url, retries, 8).unwrap()
 }
 
 pub async fn sqlite() -> (SharedStore, tempfile::TempDir) {
@@ -65,22 +40,8 @@ pub async fn run(store: &SharedStore, up: &Arc<dyn Upstream>) -> Result<RunSumma
     run::run(&ctx).await
 }
 
-/// Every workflow document without what clocks and revisions decide (`_rev`, `LastUpdate`,
-/// history `Time`), by name.
 pub async fn snapshot(store: &SharedStore) -> BTreeMap<String, Value> {
-    let rows = store::workflows(&**store, Paging { skip: 0, limit: 100_000 }, true).await.unwrap();
-    rows.into_iter()
-        .map(|r| {
-            let mut doc = r.doc.unwrap();
-            let obj = doc.as_object_mut().unwrap();
-            obj.remove("_rev");
-            obj.remove("LastUpdate");
-            for h in obj.get_mut("EventNumberHistory").and_then(Value::as_array_mut).into_iter().flatten() {
-                h.as_object_mut().unwrap().remove("Time");
-            }
-            (r.id, doc)
-        })
-        .collect()
+    testkit::snapshot(store).await.unwrap()
 }
 
 pub async fn settings(store: &SharedStore) -> Value {
