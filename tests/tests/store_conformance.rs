@@ -60,6 +60,7 @@ conformance!(
     x2_reserved_ids_are_never_looked_up,
     settings_database_holds_all_settings,
     s19_compact_succeeds_and_keeps_data,
+    get_many_answers_in_order_with_absent_ones,
 );
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -97,6 +97,30 @@ impl Store for CouchStore {
         }
     }
 
+    async fn get_many(&self, db: Db, ids: &[String]) -> Result<Vec<Option<Value>>, StoreError> {
+        let wanted: Vec<&String> = ids.iter().filter(|id| is_document_id(id)).collect();
+        let mut found: std::collections::HashMap<String, Value> = std::collections::HashMap::new();
+        for chunk in wanted.chunks(500) {
+            let body = json!({ "keys": chunk });
+            let a = self
+                .http
+                .call(Method::POST, &format!("{}/_all_docs?include_docs=true", db.name()), Some(&body))
+                .await?;
+            if !a.status.is_success() {
+                return Err(a.error(&format!("read many from {}", db.name())));
+            }
+            for row in a.body.get("rows").and_then(Value::as_array).into_iter().flatten() {
+                // Absent ids come back with an error, deleted ones with a null doc.
+                if let (Some(id), Some(doc)) =
+                    (row.get("id").and_then(Value::as_str), row.get("doc").filter(|d| d.is_object()))
+                {
+                    found.insert(id.to_owned(), doc.clone());
+                }
+            }
+        }
+        Ok(ids.iter().map(|id| found.get(id).cloned()).collect())
+    }
+
     async fn put(&self, db: Db, doc: &Value) -> Result<String, StoreError> {
         let id = doc
             .get("_id")

@@ -118,6 +118,9 @@ pub trait Store: Send + Sync + 'static {
     /// Reads a document; `Ok(None)` when it does not exist (S3, without X10's swallowing).
     async fn get(&self, db: Db, id: &str) -> Result<Option<Value>, StoreError>;
 
+    /// Reads many documents at once, in the order asked; `None` for absent ones.
+    async fn get_many(&self, db: Db, ids: &[String]) -> Result<Vec<Option<Value>>, StoreError>;
+
     /// Creates or replaces a document. It must carry `_id`, and `_rev` when it exists already;
     /// a stale or missing `_rev` gives [`StoreError::Conflict`]. Returns the new revision.
     async fn put(&self, db: Db, doc: &Value) -> Result<String, StoreError>;

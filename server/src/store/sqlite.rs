@@ -190,6 +190,26 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn get_many(&self, db: Db, ids: &[String]) -> Result<Vec<Option<Value>>, StoreError> {
+        let ids = ids.to_vec();
+        self.with(move |c| {
+            let mut stmt = c.prepare_cached("SELECT rev, body FROM docs WHERE db = ?1 AND id = ?2").map_err(db_err)?;
+            ids.iter()
+                .map(|id| {
+                    if !is_document_id(id) {
+                        return Ok(None);
+                    }
+                    let found: Option<(String, String)> = stmt
+                        .query_row(params![db.name(), id], |r| Ok((r.get(0)?, r.get(1)?)))
+                        .optional()
+                        .map_err(db_err)?;
+                    found.map(|(rev, body)| with_meta(id, &rev, &body)).transpose()
+                })
+                .collect()
+        })
+        .await
+    }
+
     async fn put(&self, db: Db, doc: &Value) -> Result<String, StoreError> {
         let doc = doc.clone();
         self.with(move |c| {

@@ -65,6 +65,53 @@ pub async fn write(store: &dyn Store, name: &str, new: &Map<String, Value>) -> R
     })
 }
 
+/// Documents per bulk read and write.
+const BATCH: usize = 200;
+
+/// Writes many built documents: one bulk read of what is stored, one bulk write of what
+/// changed; a conflicting document is re-read and re-applied on its own (X7).
+pub async fn write_batch(
+    store: &dyn Store,
+    built: Vec<(String, Map<String, Value>)>,
+) -> Vec<(String, Result<MetaOutcome, UpdateError>)> {
+    let mut out = Vec::with_capacity(built.len());
+    for chunk in built.chunks(BATCH) {
+        let ids: Vec<String> = chunk.iter().map(|(n, _)| n.clone()).collect();
+        let stored = match store.get_many(Db::Requests, &ids).await {
+            Ok(s) => s,
+            Err(e) => {
+                out.extend(chunk.iter().map(|(n, _)| (n.clone(), Err(e.clone().into()))));
+                continue;
+            }
+        };
+        let now = crate::now();
+        let mut pending = Vec::new();
+        for (i, ((name, new), old)) in chunk.iter().zip(&stored).enumerate() {
+            match merge(new, old.as_ref(), now) {
+                None => out.push((name.clone(), Ok(MetaOutcome::Unchanged))),
+                Some(doc) => {
+                    pending.push((i, doc, if old.is_some() { MetaOutcome::Updated } else { MetaOutcome::Created }))
+                }
+            }
+        }
+        let docs: Vec<Value> = pending.iter().map(|(_, d, _)| d.clone()).collect();
+        let results = match store.bulk_put(Db::Requests, &docs).await {
+            Ok(r) => r,
+            Err(e) => docs.iter().map(|_| Err(e.clone())).collect(),
+        };
+        for ((i, _, outcome), result) in pending.into_iter().zip(results) {
+            let (name, new) = &chunk[i];
+            let result = match result {
+                Ok(_) => Ok(outcome),
+                Err(crate::store::StoreError::Conflict) => write(store, name, new).await,
+                Err(e) => Err(e.into()),
+            };
+            out.push((name.clone(), result));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

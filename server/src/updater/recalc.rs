@@ -9,7 +9,7 @@ use futures::{stream, StreamExt};
 use serde_json::Value;
 
 use super::history::{append, distinct_datasets, entry, valid_files_only, DbsRecord};
-use super::{RunContext, UpdateError};
+use super::RunContext;
 use crate::store::{self, Db, StoreError};
 
 /// What a recalculation did.
@@ -26,24 +26,22 @@ pub struct RecalcOutcome {
 /// Recalculates `names` (U40), each independently: one failure never stops the others.
 pub async fn recalculate(ctx: &RunContext, names: Vec<String>) -> RecalcOutcome {
     let mut out = RecalcOutcome::default();
-    let loaded: Vec<(String, Result<Option<Workflow>, UpdateError>)> = stream::iter(names)
-        .map(|name| async move {
-            let doc = ctx.store.get(Db::Requests, &name).await;
-            let wf = doc
-                .map_err(UpdateError::from)
-                .and_then(|d| d.map(Workflow::from_value).transpose().map_err(UpdateError::from));
-            (name, wf)
-        })
-        .buffer_unordered(ctx.cfg.concurrency)
-        .collect()
-        .await;
     let mut workflows = Vec::new();
-    for (name, wf) in loaded {
-        match wf {
-            Ok(Some(wf)) => workflows.push(wf),
-            // U21: a workflow not (yet) in Stats2 has nothing to recalculate.
-            Ok(None) => out.unchanged += 1,
-            Err(e) => out.failed.push((name, e.to_string())),
+    for chunk in names.chunks(200) {
+        let docs = match ctx.store.get_many(Db::Requests, chunk).await {
+            Ok(d) => d,
+            Err(e) => {
+                out.failed.extend(chunk.iter().map(|n| (n.clone(), e.to_string())));
+                continue;
+            }
+        };
+        for (name, doc) in chunk.iter().zip(docs) {
+            match doc.map(Workflow::from_value).transpose() {
+                Ok(Some(wf)) => workflows.push(wf),
+                // U21: a workflow not (yet) in Stats2 has nothing to recalculate.
+                Ok(None) => out.unchanged += 1,
+                Err(e) => out.failed.push((name.clone(), e.to_string())),
+            }
         }
     }
     let wanted: Vec<String> =

@@ -8,7 +8,7 @@ use std::fmt;
 use std::time::{Duration, Instant};
 
 use futures::{stream, StreamExt};
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 
 use super::lock::RunLock;
 use super::metadata::{self, MetaOutcome};
@@ -16,8 +16,8 @@ use super::recalc::{self, RecalcOutcome};
 use super::{settings, RunContext, UpdateError};
 use crate::store::{Db, Paging, View, DESIGN_PREFIX};
 
-/// A workflow's metadata outcome and its output datasets; `None` when ReqMgr2 lost it.
-type MetaResult = Result<Option<(MetaOutcome, Vec<String>)>, UpdateError>;
+/// A built document, or `None` when ReqMgr2 no longer has the workflow.
+type Built = Result<Option<Map<String, Value>>, UpdateError>;
 
 /// What a run did (the summary line).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -107,9 +107,9 @@ async fn run_locked(ctx: &RunContext) -> Result<RunSummary, UpdateError> {
     }
     ctx.progress.set_length(changed_set.len() as u64);
     ctx.progress.set_message("metadata");
-    let results: Vec<(String, MetaResult)> = stream::iter(changed_set.clone())
+    let fetched: Vec<(String, Built)> = stream::iter(changed_set.clone())
         .map(|name| async move {
-            let r = update_metadata(ctx, &name).await;
+            let r = fetch_one(ctx, &name).await;
             ctx.progress.inc(1);
             (name, r)
         })
@@ -118,19 +118,33 @@ async fn run_locked(ctx: &RunContext) -> Result<RunSummary, UpdateError> {
         .await;
     let mut failed: Vec<String> = Vec::new();
     let mut outputs = BTreeSet::new();
-    for (name, r) in results {
+    let mut built = Vec::new();
+    for (name, r) in fetched {
         match r {
-            Ok(Some((outcome, datasets))) => {
-                match outcome {
-                    MetaOutcome::Created => summary.created += 1,
-                    MetaOutcome::Updated => summary.updated += 1,
-                    MetaOutcome::Unchanged => summary.unchanged += 1,
-                }
-                outputs.extend(datasets);
+            Ok(Some(doc)) => {
+                outputs.extend(
+                    doc.get("OutputDatasets")
+                        .and_then(Value::as_array)
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|d| d.as_str().map(str::to_owned)),
+                );
+                built.push((name, doc));
             }
             Ok(None) => {}
             Err(e) => {
                 tracing::warn!(workflow = %name, error = %e, "metadata update failed; will retry next run");
+                failed.push(name);
+            }
+        }
+    }
+    for (name, r) in metadata::write_batch(&*ctx.store, built).await {
+        match r {
+            Ok(MetaOutcome::Created) => summary.created += 1,
+            Ok(MetaOutcome::Updated) => summary.updated += 1,
+            Ok(MetaOutcome::Unchanged) => summary.unchanged += 1,
+            Err(e) => {
+                tracing::warn!(workflow = %name, error = %e, "metadata write failed; will retry next run");
                 failed.push(name);
             }
         }
@@ -211,24 +225,16 @@ async fn delete_all(ctx: &RunContext, names: &BTreeSet<String>) -> usize {
     deleted
 }
 
-/// Fetch, build and write one workflow; `None` when ReqMgr2 no longer has it (its deletion
-/// arrives with the next changes).
-async fn update_metadata(ctx: &RunContext, name: &str) -> MetaResult {
-    let new = match metadata::fetch(&*ctx.up, &ctx.caches, name).await {
+/// Fetch and build one workflow's document; `None` when ReqMgr2 no longer has it (its
+/// deletion arrives with the next changes).
+async fn fetch_one(ctx: &RunContext, name: &str) -> Built {
+    match metadata::fetch(&*ctx.up, &ctx.caches, name).await {
         Err(UpdateError::Upstream(e)) if e.is_not_found() => {
             tracing::info!(workflow = name, "not in ReqMgr2 any more");
-            return Ok(None);
+            Ok(None)
         }
-        other => other?,
-    };
-    let outputs = new
-        .get("OutputDatasets")
-        .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(|d| d.as_str().map(str::to_owned)).collect())
-        .unwrap_or_default();
-    let outcome = metadata::write(&*ctx.store, name, &new).await?;
-    tracing::debug!(workflow = name, ?outcome, "metadata");
-    Ok(Some((outcome, outputs)))
+        other => other.map(Some),
+    }
 }
 
 /// Workflow ids per dataset from the `outputDatasets` view (U37, U38: page 0, size 1000).

@@ -300,3 +300,20 @@ pub async fn s19_compact_succeeds_and_keeps_data(h: &Harness) {
     assert_eq!(s.get(Db::Requests, "c").await.unwrap().unwrap()["N"], 2);
     assert_eq!(s.view(View::Prepids, "P", ALL, false).await.unwrap().len(), 1);
 }
+
+pub async fn get_many_answers_in_order_with_absent_ones(h: &Harness) {
+    let s = &*h.store;
+    for id in ["b", "a/x", "c d"] {
+        s.put(Db::Requests, &wf(id, json!({"Marker": id}))).await.unwrap();
+    }
+    let rev = s.get(Db::Requests, "b").await.unwrap().unwrap()["_rev"].as_str().unwrap().to_owned();
+    s.put(Db::Requests, &wf("gone", json!({}))).await.unwrap();
+    let gone_rev = s.get(Db::Requests, "gone").await.unwrap().unwrap()["_rev"].as_str().unwrap().to_owned();
+    s.delete(Db::Requests, "gone", &gone_rev).await.unwrap();
+    let ids: Vec<String> = ["c d", "missing", "b", "_all_docs", "gone", "a/x"].iter().map(|s| s.to_string()).collect();
+    let docs = s.get_many(Db::Requests, &ids).await.unwrap();
+    let markers: Vec<Option<&str>> = docs.iter().map(|d| d.as_ref().map(|d| d["Marker"].as_str().unwrap())).collect();
+    assert_eq!(markers, [Some("c d"), None, Some("b"), None, None, Some("a/x")]);
+    assert_eq!(docs[2].as_ref().unwrap()["_rev"], rev.as_str());
+    assert!(s.get_many(Db::Requests, &[]).await.unwrap().is_empty());
+}
