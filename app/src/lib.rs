@@ -8,6 +8,7 @@ pub mod field;
 pub mod filter;
 pub mod json;
 pub mod model;
+pub mod names;
 pub mod present;
 pub mod rows;
 pub mod status;

@@ -210,12 +210,41 @@ pub struct ServeConfig {
     /// Directory of the built single-page app (`trunk build --release` output).
     #[arg(long, env = "STATS_DIST_DIR", default_value = "target/dist")]
     pub dist_dir: PathBuf,
+    /// Bearer token admitting admin actions (/api/update, the Update button). Unset: only
+    /// the SSO proxy headers can admit, when trusted.
+    #[arg(long, env = "STATS_ADMIN_TOKEN", hide_env_values = true)]
+    pub admin_token: Option<String>,
+    /// Trust the user and group headers set by the site's SSO proxy (which must strip them
+    /// from client requests).
+    #[arg(long, env = "STATS_TRUST_PROXY_AUTH")]
+    pub trust_proxy_auth: bool,
+    /// Header carrying the authenticated user.
+    #[arg(long, env = "STATS_PROXY_USER_HEADER", default_value = "X-Forwarded-User")]
+    pub proxy_user_header: String,
+    /// Header carrying the user's groups (comma or space separated).
+    #[arg(long, env = "STATS_PROXY_GROUPS_HEADER", default_value = "X-Forwarded-Groups")]
+    pub proxy_groups_header: String,
+    /// Group whose members are admins.
+    #[arg(long, env = "STATS_ADMIN_GROUP", default_value = "cms-pdmv-serv")]
+    pub admin_group: String,
 }
 
 impl ServeConfig {
     /// The base path normalised to "" or "/segment" without a trailing '/'.
     pub fn normalized_base(&self) -> String {
         normalize_base(&self.base_path)
+    }
+
+    /// How admins are recognised.
+    pub fn admin_auth(&self) -> crate::http::legacy::AdminAuth {
+        crate::http::legacy::AdminAuth {
+            token: self.admin_token.clone().filter(|t| !t.is_empty()),
+            proxy: self.trust_proxy_auth.then(|| crate::http::legacy::ProxyAuth {
+                user_header: self.proxy_user_header.clone(),
+                groups_header: self.proxy_groups_header.clone(),
+                admin_group: self.admin_group.clone(),
+            }),
+        }
     }
 }
 

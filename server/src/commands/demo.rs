@@ -40,6 +40,7 @@ pub async fn run(cli: &Cli, serve_cfg: &ServeConfig) -> Result<i32> {
         &UpdateArgs { name: None, trigger_prod: false, trigger_dev: false },
     );
     let updater_store = store.clone();
+    let admin_up = up.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(TICK);
         loop {
@@ -52,6 +53,6 @@ pub async fn run(cli: &Cli, serve_cfg: &ServeConfig) -> Result<i32> {
             sim.step(3600, true);
         }
     });
-    super::serve(store, serve_cfg).await?;
+    super::serve(store, admin_up, &upstream_cfg, serve_cfg).await?;
     Ok(0)
 }

@@ -8,18 +8,22 @@ use anyhow::{Context, Result};
 use serde::Serialize;
 use std::net::SocketAddr;
 
-use crate::config::{Cli, Command, DbAction, ServeConfig};
+use std::sync::Arc;
+
+use crate::config::{Cli, Command, DbAction, ServeConfig, UpdateArgs, UpstreamConfig};
+use crate::http::legacy::UpdateService;
 use crate::http::{self, AppState, Spa};
-use crate::listing::StoreBackend;
 use crate::open_store;
 use crate::store::{Db, SharedStore};
+use crate::upstream::Upstream;
 
 /// Runs the parsed command line.
 pub async fn run(cli: Cli) -> Result<i32> {
     match cli.command {
         Command::Serve(ref serve_cfg) => {
             let store = open_store(&cli.store).context("opening the store")?;
-            serve(store, serve_cfg).await?;
+            let up = update::upstream(&cli.upstream).context("setting up the cmsweb client")?;
+            serve(store, up, &cli.upstream, serve_cfg).await?;
             Ok(0)
         }
         Command::Demo(ref serve_cfg) => demo::run(&cli, serve_cfg).await,
@@ -71,11 +75,22 @@ pub fn to_pretty4(v: &serde_json::Value) -> Result<String> {
     Ok(String::from_utf8(out)?)
 }
 
-/// Serves the dashboard until SIGINT or SIGTERM.
-pub async fn serve(store: SharedStore, cfg: &ServeConfig) -> Result<()> {
+/// Serves the dashboard until SIGINT or SIGTERM; admin updates go to `up`.
+pub async fn serve(
+    store: SharedStore,
+    up: Arc<dyn Upstream>,
+    upstream_cfg: &UpstreamConfig,
+    cfg: &ServeConfig,
+) -> Result<()> {
     let base = cfg.normalized_base();
     let spa = Spa::load(&cfg.dist_dir, &base);
-    let state = AppState { backend: StoreBackend::new(store.clone()) };
+    let no_triggers = UpdateArgs { name: None, trigger_prod: false, trigger_dev: false };
+    let updates = UpdateService::new(store.clone(), up, update::updater_config(upstream_cfg, &no_triggers));
+    let auth = cfg.admin_auth();
+    if auth.token.is_none() && auth.proxy.is_none() {
+        tracing::warn!("no STATS_ADMIN_TOKEN and no trusted proxy headers: admin actions answer 401");
+    }
+    let state = AppState::new(store.clone(), updates, auth, &base);
     let router = http::router(state, spa, &base);
     let addr = SocketAddr::new(cfg.host, cfg.port);
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding {addr}"))?;

@@ -1,6 +1,7 @@
 //! The axum router: server functions under `<base>/rpc/`, the single-page app with index
 //! fallback under `<base>/`, and `/` redirecting to the base path.
 
+pub mod legacy;
 mod spa;
 
 use std::sync::Arc;
@@ -22,14 +23,33 @@ pub use spa::Spa;
 pub struct AppState {
     /// The backend of the server functions.
     pub backend: SharedBackend,
+    /// The legacy API.
+    pub legacy: Arc<legacy::Legacy>,
+}
+
+impl AppState {
+    /// State over `store`, with admin updates run by `updates` for those `auth` admits.
+    pub fn new(
+        store: crate::store::SharedStore,
+        updates: Arc<legacy::UpdateService>,
+        auth: legacy::AdminAuth,
+        base: &str,
+    ) -> Self {
+        AppState {
+            backend: crate::listing::StoreBackend::new(store.clone()),
+            legacy: Arc::new(legacy::Legacy { store, auth, updates, base: base.to_owned() }),
+        }
+    }
 }
 
 /// Builds the whole router for `base` ("" or "/stats").
 pub fn router(state: AppState, spa: Arc<Spa>, base: &str) -> Router {
     let index = spa.clone();
+    let legacy = state.legacy.clone();
     let inner = Router::new()
         .route(&format!("{}/{{*fn_name}}", app::api::RPC_PREFIX), any(server_fn))
         .with_state(state)
+        .merge(legacy::routes(legacy.clone()))
         .merge(spa.router());
     let app = if base.is_empty() {
         inner
@@ -40,6 +60,8 @@ pub fn router(state: AppState, spa: Arc<Spa>, base: &str) -> Router {
             // `nest` matches `<base>` and `<base>/...` but not `<base>/` itself.
             .route(&format!("{base}/"), get(move || async move { index.index_response() }))
             .nest(base, inner)
+            // The same legacy routes without the prefix, behind a prefix-stripping proxy.
+            .merge(legacy::routes(legacy))
     };
     app.layer(TraceLayer::new_for_http())
 }

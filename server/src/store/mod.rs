@@ -208,6 +208,7 @@ where
 
 /// Whether an id can name a stored workflow or design document. Other ids starting with '_'
 /// are CouchDB endpoints (`_all_docs`, `_changes`, `_security`: X2) and are never looked up.
+/// "." and ".." are refused too: URL normalisation would turn them into other paths.
 pub fn is_document_id(id: &str) -> bool {
-    !id.is_empty() && (!id.starts_with('_') || id.starts_with(DESIGN_PREFIX))
+    !id.is_empty() && id != "." && id != ".." && (!id.starts_with('_') || id.starts_with(DESIGN_PREFIX))
 }

@@ -1,0 +1,112 @@
+//! Who may run admin actions (X3, DESIGN.md 5a): a bearer token (`STATS_ADMIN_TOKEN`), or,
+//! when enabled, the user and groups a trusted SSO proxy puts in request headers.
+
+use axum::http::HeaderMap;
+
+/// How admins are recognised.
+#[derive(Debug, Clone, Default)]
+pub struct AdminAuth {
+    /// The bearer token; `None` disables token authentication.
+    pub token: Option<String>,
+    /// Header-based authentication by the site's SSO proxy; `None` disables it.
+    pub proxy: Option<ProxyAuth>,
+}
+
+/// Headers set by the SSO proxy (which must strip them from client requests).
+#[derive(Debug, Clone)]
+pub struct ProxyAuth {
+    /// Header with the user name, e.g. `X-Forwarded-User`.
+    pub user_header: String,
+    /// Header with the groups, comma or space separated, e.g. `X-Forwarded-Groups`.
+    pub groups_header: String,
+    /// Group whose members are admins.
+    pub admin_group: String,
+}
+
+/// Why an admin action was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Denied {
+    /// No (valid) credentials: 401.
+    Unauthenticated,
+    /// Authenticated, not an admin: 403.
+    Forbidden(String),
+}
+
+/// Constant-time comparison, so the token cannot be guessed byte by byte from timings.
+fn same(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+impl AdminAuth {
+    /// The admin's name ("token" for the bearer token), or why not.
+    pub fn check(&self, headers: &HeaderMap) -> Result<String, Denied> {
+        if let (Some(token), Some(given)) = (self.token.as_deref().filter(|t| !t.is_empty()), bearer(headers)) {
+            return if same(token.as_bytes(), given.as_bytes()) {
+                Ok("token".into())
+            } else {
+                Err(Denied::Unauthenticated)
+            };
+        }
+        if let Some(proxy) = &self.proxy {
+            if let Some(user) = header(headers, &proxy.user_header).filter(|u| !u.is_empty()) {
+                let groups = header(headers, &proxy.groups_header).unwrap_or_default();
+                let member = groups.split([',', ' ']).map(str::trim).any(|g| g == proxy.admin_group);
+                return if member { Ok(user) } else { Err(Denied::Forbidden(user)) };
+            }
+        }
+        Err(Denied::Unauthenticated)
+    }
+}
+
+fn header(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned)
+}
+
+fn bearer(headers: &HeaderMap) -> Option<String> {
+    let value = header(headers, "authorization")?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&str, &str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.insert(axum::http::HeaderName::from_bytes(k.as_bytes()).unwrap(), v.parse().unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn x3_token_and_proxy_groups() {
+        let auth = AdminAuth {
+            token: Some("s3cret".into()),
+            proxy: Some(ProxyAuth {
+                user_header: "X-Forwarded-User".into(),
+                groups_header: "X-Forwarded-Groups".into(),
+                admin_group: "admins".into(),
+            }),
+        };
+        assert_eq!(auth.check(&headers(&[("authorization", "Bearer s3cret")])), Ok("token".into()));
+        assert_eq!(auth.check(&headers(&[("authorization", "Bearer nope")])), Err(Denied::Unauthenticated));
+        assert_eq!(auth.check(&headers(&[])), Err(Denied::Unauthenticated));
+        assert_eq!(
+            auth.check(&headers(&[("x-forwarded-user", "ana"), ("x-forwarded-groups", "users, admins")])),
+            Ok("ana".into())
+        );
+        assert_eq!(
+            auth.check(&headers(&[("x-forwarded-user", "bob"), ("x-forwarded-groups", "users")])),
+            Err(Denied::Forbidden("bob".into()))
+        );
+        let token_only = AdminAuth { token: Some("s3cret".into()), proxy: None };
+        assert_eq!(
+            token_only.check(&headers(&[("x-forwarded-user", "ana"), ("x-forwarded-groups", "admins")])),
+            Err(Denied::Unauthenticated),
+            "headers are not trusted unless enabled"
+        );
+        assert_eq!(AdminAuth::default().check(&headers(&[("authorization", "Bearer ")])), Err(Denied::Unauthenticated));
+    }
+}

@@ -1,0 +1,178 @@
+//! The original's HTTP API (A1–A15), byte-compatible where scripts depend on it, with the
+//! defects of section X fixed: ids validated (X2), values encoded (X1), one bounded query
+//! (X5), authenticated updates (X3). Mounted under the base path and at the root, for
+//! deployments behind a prefix-stripping proxy.
+
+mod auth;
+mod fetch;
+mod markdown;
+mod pyjson;
+mod search;
+pub mod update;
+
+use std::sync::Arc;
+
+use app::filter::Filter;
+use app::names::WorkflowName;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use serde_json::json;
+
+pub use auth::{AdminAuth, Denied, ProxyAuth};
+pub use pyjson::{dumps_compact, dumps_indented};
+pub use update::{UpdateOutcome, UpdateService};
+
+use crate::store::{Db, SharedStore, StoreError};
+
+/// What the legacy routes need.
+pub struct Legacy {
+    /// The store.
+    pub store: SharedStore,
+    /// Who may update.
+    pub auth: AdminAuth,
+    /// Single-workflow updates.
+    pub updates: Arc<UpdateService>,
+    /// Public base path ("" or "/stats"), for redirects.
+    pub base: String,
+}
+
+/// The legacy routes, relative to wherever they are mounted.
+pub fn routes(legacy: Arc<Legacy>) -> Router {
+    Router::new()
+        .route("/get_json/{*name}", get(get_json))
+        .route("/api/get_json/{*name}", get(get_json))
+        .route("/api/fetch", get(api_fetch))
+        .route("/md", get(md))
+        .route("/search", get(search::search))
+        .route("/api/update", get(update_route).post(update_route))
+        .with_state(legacy)
+}
+
+const JSON: &str = "application/json";
+
+fn json_response(status: StatusCode, body: String) -> Response {
+    (status, [(header::CONTENT_TYPE, JSON)], body).into_response()
+}
+
+/// A store failure: 503, never a 500 with internals.
+fn unavailable(e: StoreError) -> Response {
+    tracing::warn!(error = %e, "store unavailable for a legacy route");
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        "The database is unavailable; try again shortly.\n",
+    )
+        .into_response()
+}
+
+fn bad_filter(e: app::filter::FilterError) -> Response {
+    (StatusCode::BAD_REQUEST, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], format!("Invalid filter: {e}\n"))
+        .into_response()
+}
+
+/// A5: the stored document (A6 formatting), or 404 `{}` for anything that is not a stored
+/// workflow, including names that cannot be one (X2).
+async fn get_json(State(l): State<Arc<Legacy>>, Path(name): Path<String>) -> Response {
+    let Ok(name) = WorkflowName::parse(&name) else { return json_response(StatusCode::NOT_FOUND, "{}".into()) };
+    match l.store.get(Db::Requests, name.as_str()).await {
+        Ok(Some(doc)) => json_response(StatusCode::OK, dumps_indented(&doc)),
+        Ok(None) => json_response(StatusCode::NOT_FOUND, "{}".into()),
+        Err(e) => unavailable(e),
+    }
+}
+
+/// A7 with X5: every page of the filter in one answer.
+async fn api_fetch(State(l): State<Arc<Legacy>>, RawQuery(q): RawQuery) -> Response {
+    let filter = match Filter::from_query(q.as_deref().unwrap_or("")) {
+        Ok(f) => f,
+        Err(e) => return bad_filter(e),
+    };
+    match fetch::documents(&*l.store, &filter, 100).await {
+        Ok(docs) => json_response(StatusCode::OK, dumps_indented(&serde_json::Value::Array(docs))),
+        Err(e) => unavailable(e),
+    }
+}
+
+/// A8–A11: at most 5 pages as a Markdown table; nothing found is an empty 200.
+async fn md(State(l): State<Arc<Legacy>>, RawQuery(q): RawQuery) -> Response {
+    let filter = match Filter::from_query(q.as_deref().unwrap_or("")) {
+        Ok(f) => f,
+        Err(e) => return bad_filter(e),
+    };
+    match fetch::documents(&*l.store, &filter, 5).await {
+        Ok(docs) => (StatusCode::OK, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], markdown::table(&docs))
+            .into_response(),
+        Err(e) => unavailable(e),
+    }
+}
+
+/// A12 bodies: compact, sorted, ASCII-escaped JSON with a final newline.
+fn update_body(status: StatusCode, body: serde_json::Value) -> Response {
+    json_response(status, format!("{}\n", dumps_compact(&body)))
+}
+
+/// A12–A13 behind authentication (X3): GET and POST, `workflow_name` or `workflow`, in the
+/// query string or a form or JSON body.
+async fn update_route(
+    State(l): State<Arc<Legacy>>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+    body: String,
+) -> Response {
+    match l.auth.check(&headers) {
+        Ok(user) => tracing::info!(user, "admin update request"),
+        Err(Denied::Unauthenticated) => {
+            return update_body(
+                StatusCode::UNAUTHORIZED,
+                json!({"error": "Authentication required: send Authorization: Bearer <admin token>"}),
+            );
+        }
+        Err(Denied::Forbidden(user)) => {
+            return update_body(
+                StatusCode::FORBIDDEN,
+                json!({"error": format!("User {user} is not allowed to update workflows")}),
+            );
+        }
+    }
+    let name = workflow_param(q.as_deref().unwrap_or(""), &headers, &body);
+    let Some(name) = name.filter(|n| !n.is_empty()) else {
+        return update_body(
+            StatusCode::BAD_REQUEST,
+            json!({"msg": "Please provide the workflow name via 'workflow_name' query parameter"}),
+        );
+    };
+    let Ok(valid) = WorkflowName::parse(&name) else { return json_response(StatusCode::NOT_FOUND, "{}".into()) };
+    match l.updates.update(valid.as_str()).await {
+        UpdateOutcome::Done => {
+            update_body(StatusCode::OK, json!({"msg": format!("Workflow {name} has been updated successfully")}))
+        }
+        UpdateOutcome::Busy(holder) => update_body(
+            StatusCode::CONFLICT,
+            json!({"error": format!("An update run is in progress ({holder}); try again when it has finished")}),
+        ),
+        UpdateOutcome::Failed(e) => update_body(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            json!({"error": format!("Unfortunately, there were issues updating workflow: {name}, there are described below:\n{e}")}),
+        ),
+    }
+}
+
+/// `workflow_name`, else `workflow`, from the query, a form body or a JSON body.
+fn workflow_param(query: &str, headers: &HeaderMap, body: &str) -> Option<String> {
+    let from_pairs = |text: &str| {
+        let pairs: Vec<(String, String)> = form_urlencoded::parse(text.as_bytes()).into_owned().collect();
+        ["workflow_name", "workflow"].iter().find_map(|k| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()))
+    };
+    if let Some(v) = from_pairs(query) {
+        return Some(v);
+    }
+    let is_json = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|c| c.contains("json"));
+    if is_json {
+        let v: serde_json::Value = serde_json::from_str(body).ok()?;
+        return ["workflow_name", "workflow"].iter().find_map(|k| v.get(k)?.as_str().map(str::to_owned));
+    }
+    from_pairs(body)
+}
