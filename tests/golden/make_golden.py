@@ -91,7 +91,7 @@ JSON, TEXT = "application/json", "text/plain; charset=utf-8"
 for d in docs:
     for prefix in ("/stats/get_json/", "/stats/api/get_json/", "/get_json/"):
         case(prefix + d["_id"], 200, JSON, json.dumps(d, indent=2, sort_keys=True))
-for bad in ["missing_wf_250101_000000_0000", "_all_docs", "_changes", "_security", "..%2Fx", "a%20b", "%C3%A9", "x" * 10240, "_design%2F_designDoc"]:
+for bad in ["", "missing_wf_250101_000000_0000", "_all_docs", "_changes", "_security", "..%2Fx", "a%20b", "%C3%A9", "x" * 10240, "_design%2F_designDoc"]:
     case("/stats/get_json/" + bad, 404, JSON, "{}")
 case("/stats/get_json/a/b", 404, JSON, "{}")
 queries = ["prepid=HIG-Alpha-00001", "campaign=Alpha%26Beta+2025", "campaign=Alpha&Beta", "workflow_name=amaltaro_StepChain_Zeta_250101_000000_4004",

@@ -21,22 +21,23 @@ impl TestServer {
     /// actions are refused (no credentials configured) and cmsweb is unreachable.
     pub async fn start(store: SharedStore, base: &str) -> anyhow::Result<Self> {
         let nowhere = server::testkit::fast_upstream("http://127.0.0.1:9", 0, 2)?;
-        Self::start_with(store, base, nowhere, AdminAuth::default()).await
+        Self::start_with(store, base, nowhere, AdminAuth::default(), UpdaterConfig::default()).await
     }
 
-    /// Serves `store` with admin updates from `up` for whoever `auth` admits.
+    /// Serves `store` with admin updates from `up` (run with `cfg`) for whoever `auth` admits.
     pub async fn start_with(
         store: SharedStore,
         base: &str,
         up: Arc<dyn Upstream>,
         auth: AdminAuth,
+        cfg: UpdaterConfig,
     ) -> anyhow::Result<Self> {
         let dist = std::env::var_os("STATS_DIST_DIR")
             .map(std::path::PathBuf::from)
             .unwrap_or_else(|| crate::repo_root().join("target/dist"));
         let spa: Arc<Spa> = Spa::load(&dist, base);
         anyhow::ensure!(spa.is_built(), "no SPA build in {}: run `trunk build --release` first", dist.display());
-        let updates = UpdateService::new(store.clone(), up, UpdaterConfig::default());
+        let updates = UpdateService::new(store.clone(), up, cfg);
         let router = http::router(AppState::new(store, updates, auth, base), spa, base);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let origin = format!("http://{}", listener.local_addr()?);

@@ -79,7 +79,8 @@ fn workflow(i: usize, (tname, r): &(String, Value), now: i64) -> Option<Value> {
             format!("CMSSW_13_0_{}__RelVal_2023-{}-{:05}", variant % 4, 1_690_000_000 + i, 1 + i % 89),
             "RVCMSSW_13_0_".into(),
         ),
-        _ => (format!("{}-{campaign}wmLHEGS-{:05}", PWGS[i % PWGS.len()], 100 + i * 7 % 9000), String::new()),
+        // A McM request often has several workflows (clones, ACDCs): four share a PrepID.
+        _ => (format!("{}-{campaign}wmLHEGS-{:05}", PWGS[(i / 4) % PWGS.len()], 100 + i / 4), String::new()),
     };
     let prefix = if resubmission { "ACDC0_" } else { "" };
     let name = format!("{requestor}_{prefix}{name_tag}{desc}_{campaign}_{}_{:04}", stamp(created), (i * 7919) % 10_000);
@@ -216,5 +217,10 @@ mod tests {
         let rerecos = docs.iter().filter(|d| d["PrepID"].as_str().unwrap().starts_with("ReReco-")).count();
         let relvals = docs.iter().filter(|d| d["_id"].as_str().unwrap().contains("RVCMSSW")).count();
         assert!(rerecos > 20 && relvals > 20, "{rerecos} {relvals}");
+        let mut per_prepid = std::collections::HashMap::new();
+        for d in &docs {
+            *per_prepid.entry(d["PrepID"].as_str().unwrap()).or_insert(0) += 1;
+        }
+        assert!(per_prepid.values().any(|n| *n >= 3), "some PrepIDs have several workflows");
     }
 }

@@ -44,6 +44,9 @@ pub fn routes(legacy: Arc<Legacy>) -> Router {
     Router::new()
         .route("/get_json/{*name}", get(get_json))
         .route("/api/get_json/{*name}", get(get_json))
+        // An empty name is no workflow either (the wildcard needs one character).
+        .route("/get_json/", get(no_workflow))
+        .route("/api/get_json/", get(no_workflow))
         .route("/api/fetch", get(api_fetch))
         .route("/md", get(md))
         .route("/search", get(search::search))
@@ -71,6 +74,10 @@ fn unavailable(e: StoreError) -> Response {
 fn bad_filter(e: app::filter::FilterError) -> Response {
     (StatusCode::BAD_REQUEST, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], format!("Invalid filter: {e}\n"))
         .into_response()
+}
+
+async fn no_workflow() -> Response {
+    json_response(StatusCode::NOT_FOUND, "{}".into())
 }
 
 /// A5: the stored document (A6 formatting), or 404 `{}` for anything that is not a stored
