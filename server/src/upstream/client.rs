@@ -73,6 +73,20 @@ pub struct UpstreamClient {
     counters: Arc<Counters>,
 }
 
+/// One request as the endpoints describe it.
+pub struct Call<'a> {
+    /// Endpoint name for errors and logs, e.g. `dbs/filesummaries`.
+    pub endpoint: &'static str,
+    /// GET or POST (H3).
+    pub method: Method,
+    /// Full URL, already encoded.
+    pub url: Url,
+    /// JSON body, for POST.
+    pub body: Option<&'a Value>,
+    /// Whether the long (WMStats) timeout applies.
+    pub slow: bool,
+}
+
 /// One attempt's outcome.
 enum Attempt<T> {
     Done(T),
@@ -123,23 +137,16 @@ impl UpstreamClient {
     }
 
     /// Sends a request and decodes its JSON answer, retrying what may be transient.
-    pub async fn json<T: DeserializeOwned>(
-        &self,
-        endpoint: &'static str,
-        method: Method,
-        url: Url,
-        body: Option<&Value>,
-        slow: bool,
-    ) -> Result<T, UpstreamError> {
+    pub async fn json<T: DeserializeOwned>(&self, call: Call<'_>) -> Result<T, UpstreamError> {
         let mut delay = self.cfg.backoff;
         let mut attempt = 0;
         loop {
-            match self.attempt(endpoint, method.clone(), url.clone(), body, slow).await {
+            match self.attempt(&call).await {
                 Attempt::Done(v) => return Ok(v),
                 Attempt::Fail(e) => return Err(e),
                 Attempt::Retry(e) if attempt >= self.cfg.retries => return Err(e),
                 Attempt::Retry(e) => {
-                    tracing::debug!(endpoint, attempt, error = %e, "retrying");
+                    tracing::debug!(endpoint = call.endpoint, attempt, error = %e, "retrying");
                     tokio::time::sleep(delay).await;
                     delay = delay.saturating_mul(4);
                     attempt += 1;
@@ -148,14 +155,7 @@ impl UpstreamClient {
         }
     }
 
-    async fn attempt<T: DeserializeOwned>(
-        &self,
-        endpoint: &'static str,
-        method: Method,
-        url: Url,
-        body: Option<&Value>,
-        slow: bool,
-    ) -> Attempt<T> {
+    async fn attempt<T: DeserializeOwned>(&self, call: &Call<'_>) -> Attempt<T> {
         let Ok(_permit) = self.permits.acquire().await else {
             return Attempt::Fail(UpstreamError::Config("client closed".into()));
         };
@@ -163,7 +163,7 @@ impl UpstreamClient {
         c.requests.fetch_add(1, Ordering::Relaxed);
         let now = c.in_flight.fetch_add(1, Ordering::Relaxed) + 1;
         c.peak.fetch_max(now, Ordering::Relaxed);
-        let outcome = self.send(endpoint, method, url, body, slow).await;
+        let outcome = self.send(call).await;
         c.in_flight.fetch_sub(1, Ordering::Relaxed);
         if !matches!(outcome, Attempt::Done(_)) {
             c.errors.fetch_add(1, Ordering::Relaxed);
@@ -171,18 +171,15 @@ impl UpstreamClient {
         outcome
     }
 
-    async fn send<T: DeserializeOwned>(
-        &self,
-        endpoint: &'static str,
-        method: Method,
-        url: Url,
-        body: Option<&Value>,
-        slow: bool,
-    ) -> Attempt<T> {
-        let timeout = if slow { self.cfg.slow_timeout } else { self.cfg.timeout };
-        let mut req =
-            self.http.request(method, url).timeout(timeout).header(reqwest::header::ACCEPT, "application/json");
-        if let Some(b) = body {
+    async fn send<T: DeserializeOwned>(&self, call: &Call<'_>) -> Attempt<T> {
+        let endpoint = call.endpoint;
+        let timeout = if call.slow { self.cfg.slow_timeout } else { self.cfg.timeout };
+        let mut req = self
+            .http
+            .request(call.method.clone(), call.url.clone())
+            .timeout(timeout)
+            .header(reqwest::header::ACCEPT, "application/json");
+        if let Some(b) = call.body {
             req = req.json(b);
         }
         let transport = |e: reqwest::Error| UpstreamError::Transport { endpoint, message: e.without_url().to_string() };
@@ -207,5 +204,22 @@ impl UpstreamClient {
             // A garbled body (cut-off proxy answer) is worth another try.
             Err(e) => Attempt::Retry(UpstreamError::Decode { endpoint, message: e.to_string() }),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn h2_an_unreadable_certificate_is_a_clear_configuration_error() {
+        let cfg = ClientConfig {
+            identity: Some(("/nonexistent/usercert.pem".into(), "/nonexistent/userkey.pem".into())),
+            ..ClientConfig::default()
+        };
+        let err = UpstreamClient::new(cfg).err().unwrap();
+        assert!(matches!(&err, UpstreamError::Config(m) if m.contains("USERCRT /nonexistent/usercert.pem")), "{err}");
+        let cfg = ClientConfig { ca_bundle: Some("/nonexistent/ca.pem".into()), ..ClientConfig::default() };
+        assert!(matches!(UpstreamClient::new(cfg).err().unwrap(), UpstreamError::Config(m) if m.contains("CA bundle")));
     }
 }

@@ -4,6 +4,7 @@ use async_trait::async_trait;
 use reqwest::{Method, Url};
 use serde_json::{json, Map, Value};
 
+use super::client::Call;
 use super::types::{ActiveRequest, Changes, DatasetInfo, DatasetName, FileRecord, FileSummary, ResultEnvelope};
 use super::{UpstreamClient, UpstreamError, UpstreamStats};
 
@@ -44,6 +45,11 @@ impl HttpUpstream {
         u
     }
 
+    /// A plain GET with the ordinary timeout.
+    async fn get<T: serde::de::DeserializeOwned>(&self, endpoint: &'static str, url: Url) -> Result<T, UpstreamError> {
+        self.client.json(Call { endpoint, method: Method::GET, url, body: None, slow: false }).await
+    }
+
     fn dbs(&self, endpoint: &str, query: &[(&str, &str)]) -> Url {
         let mut segments: Vec<&str> = DBS.split('/').collect();
         segments.push(endpoint);
@@ -55,14 +61,14 @@ impl HttpUpstream {
 impl super::Upstream for HttpUpstream {
     async fn request(&self, name: &str) -> Result<Map<String, Value>, UpstreamError> {
         let url = Self::url(&self.cmsweb, &["couchdb", "reqmgr_workload_cache", name], &[]);
-        self.client.json("reqmgr/request", Method::GET, url, None, false).await
+        self.get("reqmgr/request", url).await
     }
 
     async fn changes(&self, since: &Value) -> Result<Changes, UpstreamError> {
         // X4: the sequence is opaque; a string goes as is, anything else as its JSON text.
         let since = since.as_str().map_or_else(|| since.to_string(), str::to_owned);
         let url = Self::url(&self.cmsweb, &["couchdb", "reqmgr_workload_cache", "_changes"], &[("since", &since)]);
-        self.client.json("reqmgr/changes", Method::GET, url, None, false).await
+        self.get("reqmgr/changes", url).await
     }
 
     async fn requests_by_prep_id(&self, prep_id: &str, field: &str) -> Result<Vec<(String, Value)>, UpstreamError> {
@@ -71,21 +77,30 @@ impl super::Upstream for HttpUpstream {
             &["reqmgr2", "data", "request"],
             &[("mask", field), ("mask", "RequestType"), ("prep_id", prep_id)],
         );
-        let answer: ResultEnvelope<Map<String, Value>> =
-            self.client.json("reqmgr2/request", Method::GET, url, None, false).await?;
+        let answer: ResultEnvelope<Map<String, Value>> = self.get("reqmgr2/request", url).await?;
         Ok(answer.result.into_iter().next().map(|m| m.into_iter().collect()).unwrap_or_default())
     }
 
     async fn active_requests(&self) -> Result<Vec<String>, UpstreamError> {
         let url = Self::url(&self.cmsweb, &["wmstatsserver", "data", "filtered_requests"], &[("mask", "RequestName")]);
-        let answer: ResultEnvelope<ActiveRequest> =
-            self.client.json("wmstats/active", Method::GET, url, None, true).await?;
+        let answer: ResultEnvelope<ActiveRequest> = self
+            .client
+            .json(Call { endpoint: "wmstats/active", method: Method::GET, url, body: None, slow: true })
+            .await?;
         Ok(answer.result.into_iter().map(|r| r.request_name).collect())
     }
 
     async fn dataset_list(&self, names: &[String]) -> Result<Vec<DatasetInfo>, UpstreamError> {
         let body = json!({"dataset": names, "detail": 1, "dataset_access_type": "*"});
-        self.client.json("dbs/datasetlist", Method::POST, self.dbs("datasetlist", &[]), Some(&body), false).await
+        self.client
+            .json(Call {
+                endpoint: "dbs/datasetlist",
+                method: Method::POST,
+                url: self.dbs("datasetlist", &[]),
+                body: Some(&body),
+                slow: false,
+            })
+            .await
     }
 
     async fn file_summary(&self, dataset: &str, valid_only: bool) -> Result<FileSummary, UpstreamError> {
@@ -93,22 +108,21 @@ impl super::Upstream for HttpUpstream {
         if valid_only {
             query.push(("validFileOnly", "1"));
         }
-        let rows: Vec<FileSummary> =
-            self.client.json("dbs/filesummaries", Method::GET, self.dbs("filesummaries", &query), None, false).await?;
+        let rows: Vec<FileSummary> = self.get("dbs/filesummaries", self.dbs("filesummaries", &query)).await?;
         Ok(rows.into_iter().next().unwrap_or_default())
     }
 
     async fn modified_datasets(&self, since: i64) -> Result<Vec<String>, UpstreamError> {
         let since = since.to_string();
         let url = self.dbs("datasets", &[("min_ldate", &since), ("dataset_access_type", "*")]);
-        let rows: Vec<DatasetName> = self.client.json("dbs/datasets", Method::GET, url, None, false).await?;
+        let rows: Vec<DatasetName> = self.get("dbs/datasets", url).await?;
         Ok(rows.into_iter().map(|r| r.dataset).collect())
     }
 
     async fn run_files(&self, dataset: &str, run: i64, ranges: &Value) -> Result<Vec<FileRecord>, UpstreamError> {
         let (run, ranges) = (run.to_string(), ranges.to_string());
         let query = [("dataset", dataset), ("detail", "true"), ("run_num", &run), ("lumi_list", &ranges)];
-        self.client.json("dbs/files", Method::GET, self.dbs("files", &query), None, false).await
+        self.get("dbs/files", self.dbs("files", &query)).await
     }
 
     fn stats(&self) -> UpstreamStats {
