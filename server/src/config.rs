@@ -138,6 +138,21 @@ pub enum Command {
     Update(UpdateArgs),
     /// Run the cmsweb simulator (ReqMgr2, DBS, WMStats) for tests, benchmarks and demos.
     Sim(SimArgs),
+    /// The callback outbox (McM, ReReco, RelVal notifications).
+    Callbacks {
+        /// What to do with it.
+        #[command(subcommand)]
+        action: CallbackAction,
+    },
+}
+
+/// `stats2 callbacks ...`
+#[derive(Debug, Clone, Copy, Subcommand)]
+pub enum CallbackAction {
+    /// List pending and failed callbacks.
+    Status,
+    /// Deliver every pending callback now, due or not.
+    Retry,
 }
 
 /// `stats2 update`

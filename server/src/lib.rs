@@ -1,9 +1,11 @@
 //! The `stats2` server library: configuration, store, listing service, HTTP router, demo.
 //! `main.rs` only parses the command line and calls [`commands`].
 
+pub mod callbacks;
 pub mod commands;
 pub mod config;
 pub mod demo;
+pub mod encode;
 pub mod http;
 pub mod listing;
 pub mod sim;

@@ -1,5 +1,6 @@
 //! The subcommands. Each returns the process exit code; errors carry context for the log.
 
+pub mod callbacks;
 mod demo;
 pub mod sim;
 pub mod update;
@@ -32,6 +33,10 @@ pub async fn run(cli: Cli) -> Result<i32> {
             update::update(&cli, store, args).await
         }
         Command::Sim(ref args) => sim::run(args).await,
+        Command::Callbacks { action } => {
+            let store = open_store(&cli.store).context("opening the store")?;
+            callbacks::run(&cli, store, action).await
+        }
         Command::See { ref name } => see(&cli, name.as_deref()).await,
         Command::Db { ref action } => {
             let store = open_store(&cli.store).context("opening the store")?;

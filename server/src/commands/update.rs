@@ -56,11 +56,8 @@ fn progress_bar() -> ProgressBar {
 
 /// Runs `stats2 update`; exit 1 on failure (another run holding the lock included).
 pub async fn update(cli: &Cli, store: SharedStore, args: &UpdateArgs) -> Result<i32> {
-    if args.trigger_prod || args.trigger_dev {
-        tracing::warn!("callback triggers are accepted, but the callback dispatcher is not part of this version");
-    }
     let up = upstream(&cli.upstream).context("setting up the cmsweb client")?;
-    let ctx = RunContext::new(store, up, updater_config(&cli.upstream, args), progress_bar());
+    let ctx = RunContext::new(store.clone(), up, updater_config(&cli.upstream, args), progress_bar());
     match &args.name {
         Some(name) => {
             let (outcome, appended) = run::update_one(&ctx, name).await.with_context(|| format!("updating {name}"))?;
@@ -72,6 +69,10 @@ pub async fn update(cli: &Cli, store: SharedStore, args: &UpdateArgs) -> Result<
             ctx.progress.finish_and_clear();
             tracing::info!(sequence = %summary.sequence, "update run finished: {summary}");
         }
+    }
+    if args.trigger_prod || args.trigger_dev {
+        // Recorded in the outbox by the run; delivered now, or by the next run or retry.
+        super::callbacks::deliver(cli, &store, false).await?;
     }
     Ok(0)
 }

@@ -2,6 +2,7 @@
 //! scenario derived from the upstream fixtures, with knobs for latency, errors and scale.
 //! Used by `stats2 sim`, `stats2 demo`, the tests and the benchmark.
 
+pub mod pdmv;
 mod routes;
 pub mod world;
 
@@ -63,6 +64,7 @@ pub struct SimCounters {
 /// The simulator: a world behind a lock, and fault state.
 pub struct Sim {
     world: Mutex<World>,
+    pdmv: Mutex<pdmv::PdmvState>,
     cfg: Mutex<SimConfig>,
     rng: AtomicU64,
     /// Counters.
@@ -74,6 +76,7 @@ impl Sim {
     pub fn new(cfg: SimConfig, clock: i64) -> Arc<Self> {
         let world = World::generate(cfg.scale, cfg.outputs, cfg.seed, clock);
         Arc::new(Sim {
+            pdmv: Mutex::default(),
             world: Mutex::new(world),
             rng: AtomicU64::new(cfg.seed | 1),
             cfg: Mutex::new(cfg),
@@ -84,6 +87,11 @@ impl Sim {
     /// The world, locked.
     pub fn world(&self) -> MutexGuard<'_, World> {
         self.world.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Tokens issued and callbacks received.
+    pub fn pdmv(&self) -> MutexGuard<'_, pdmv::PdmvState> {
+        self.pdmv.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Advances the scenario by one step of `seconds`.
@@ -107,7 +115,9 @@ impl Sim {
 
     /// The HTTP router (latency and faults included).
     pub fn router(self: &Arc<Self>) -> Router {
-        routes::router(self.clone()).layer(middleware::from_fn_with_state(self.clone(), faults))
+        routes::router(self.clone())
+            .merge(pdmv::router(self.clone()))
+            .layer(middleware::from_fn_with_state(self.clone(), faults))
     }
 
     /// Serves on `listener` until the task is dropped.

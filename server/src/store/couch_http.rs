@@ -3,20 +3,12 @@
 
 use std::time::Duration;
 
-use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
 use super::{StoreError, DESIGN_PREFIX};
 
-/// Everything but RFC 3986 unreserved characters is encoded, so ids and keys can never
-/// change a URL's meaning.
-const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
-
-/// Percent-encodes one path segment or query value.
-pub fn enc(s: &str) -> String {
-    utf8_percent_encode(s, COMPONENT).to_string()
-}
+pub use crate::encode::component as enc;
 
 /// Path of a document: design documents keep their '/', every other id is one segment.
 pub fn doc_path(id: &str) -> String {

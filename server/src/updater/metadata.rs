@@ -69,10 +69,12 @@ pub async fn write(store: &dyn Store, name: &str, new: &Map<String, Value>) -> R
 const BATCH: usize = 200;
 
 /// Writes many built documents: one bulk read of what is stored, one bulk write of what
-/// changed; a conflicting document is re-read and re-applied on its own (X7).
+/// changed; a conflicting document is re-read and re-applied on its own (X7). Callbacks to
+/// `announce` are recorded for the changed ones before they are written (never lost).
 pub async fn write_batch(
     store: &dyn Store,
     built: Vec<(String, Map<String, Value>)>,
+    announce: &[crate::callbacks::Env],
 ) -> Vec<(String, Result<MetaOutcome, UpdateError>)> {
     let mut out = Vec::with_capacity(built.len());
     for chunk in built.chunks(BATCH) {
@@ -94,7 +96,19 @@ pub async fn write_batch(
                 }
             }
         }
-        let docs: Vec<Value> = pending.iter().map(|(_, d, _)| d.clone()).collect();
+        let mut docs: Vec<Value> = Vec::with_capacity(pending.len());
+        let mut kept = Vec::with_capacity(pending.len());
+        for (i, doc, outcome) in pending {
+            match crate::callbacks::outbox::enqueue(store, &chunk[i].0, announce).await {
+                Ok(()) => {
+                    docs.push(doc.clone());
+                    kept.push((i, doc, outcome));
+                }
+                // Not written without its callback: retried next run.
+                Err(e) => out.push((chunk[i].0.clone(), Err(e.into()))),
+            }
+        }
+        let pending = kept;
         let results = match store.bulk_put(Db::Requests, &docs).await {
             Ok(r) => r,
             Err(e) => docs.iter().map(|_| Err(e.clone())).collect(),

@@ -127,7 +127,18 @@ async fn dbs_records(ctx: &RunContext, datasets: Vec<String>) -> HashMap<String,
 /// Bulk-writes the workflows with a new entry; a conflicting one is re-read and the same
 /// entry re-applied (X7).
 async fn write(ctx: &RunContext, docs: Vec<(Workflow, app::model::HistoryEntry)>, out: &mut RecalcOutcome) {
+    let announce = crate::callbacks::envs(ctx.cfg.trigger_prod, ctx.cfg.trigger_dev);
     for chunk in docs.chunks(200) {
+        // Callbacks are recorded before the entries they announce are written (never lost).
+        let mut chunk: Vec<&(Workflow, app::model::HistoryEntry)> = chunk.iter().collect();
+        let mut recorded = Vec::with_capacity(chunk.len());
+        for item in chunk.drain(..) {
+            match crate::callbacks::outbox::enqueue(&*ctx.store, &item.0.id, &announce).await {
+                Ok(()) => recorded.push(item),
+                Err(e) => out.failed.push((item.0.id.clone(), e.to_string())),
+            }
+        }
+        let chunk = recorded;
         let values: Vec<Value> = chunk.iter().map(|(wf, _)| wf.to_value()).collect();
         let results = match ctx.store.bulk_put(Db::Requests, &values).await {
             Ok(r) => r,

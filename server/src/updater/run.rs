@@ -13,7 +13,7 @@ use serde_json::{json, Map, Value};
 use super::lock::RunLock;
 use super::metadata::{self, MetaOutcome};
 use super::recalc::{self, RecalcOutcome};
-use super::{settings, RunContext, UpdateError};
+use super::{settings, RunContext, UpdateError, UpdaterConfig};
 use crate::store::{Db, Paging, View, DESIGN_PREFIX};
 
 /// A built document, or `None` when ReqMgr2 no longer has the workflow.
@@ -138,7 +138,8 @@ async fn run_locked(ctx: &RunContext) -> Result<RunSummary, UpdateError> {
             }
         }
     }
-    for (name, r) in metadata::write_batch(&*ctx.store, built).await {
+    let announce = crate::callbacks::envs(ctx.cfg.trigger_prod, ctx.cfg.trigger_dev);
+    for (name, r) in metadata::write_batch(&*ctx.store, built, &announce).await {
         match r {
             Ok(MetaOutcome::Created) => summary.created += 1,
             Ok(MetaOutcome::Updated) => summary.updated += 1,
@@ -258,8 +259,20 @@ pub async fn update_one(ctx: &RunContext, name: &str) -> Result<(MetaOutcome, bo
         .await?;
     let result = async {
         let new = metadata::fetch(&*ctx.up, &ctx.caches, name).await?;
-        let outcome = metadata::write(&*ctx.store, name, &new).await?;
-        let recalc = recalc::recalculate(ctx, vec![name.to_owned()]).await;
+        let announce = crate::callbacks::envs(ctx.cfg.trigger_prod, ctx.cfg.trigger_dev);
+        let (_, outcome) = metadata::write_batch(&*ctx.store, vec![(name.to_owned(), new)], &announce)
+            .await
+            .pop()
+            .ok_or_else(|| UpdateError::Invalid(format!("nothing written for {name}")))?;
+        let outcome = outcome?;
+        // U42: the history is recalculated without callbacks.
+        let quiet = RunContext::new(
+            ctx.store.clone(),
+            ctx.up.clone(),
+            UpdaterConfig { trigger_prod: false, trigger_dev: false, ..ctx.cfg.clone() },
+            ctx.progress.clone(),
+        );
+        let recalc = recalc::recalculate(&quiet, vec![name.to_owned()]).await;
         if let Some((_, e)) = recalc.failed.first() {
             return Err(UpdateError::Invalid(format!("recalculating {name}: {e}")));
         }

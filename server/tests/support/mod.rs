@@ -36,7 +36,15 @@ pub fn config() -> UpdaterConfig {
 }
 
 pub async fn run(store: &SharedStore, up: &Arc<dyn Upstream>) -> Result<RunSummary, UpdateError> {
-    let ctx = RunContext::new(store.clone(), up.clone(), config(), indicatif::ProgressBar::hidden());
+    run_with(store, up, config()).await
+}
+
+pub async fn run_with(
+    store: &SharedStore,
+    up: &Arc<dyn Upstream>,
+    cfg: UpdaterConfig,
+) -> Result<RunSummary, UpdateError> {
+    let ctx = RunContext::new(store.clone(), up.clone(), cfg, indicatif::ProgressBar::hidden());
     run::run(&ctx).await
 }
 
