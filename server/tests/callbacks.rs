@@ -142,3 +142,43 @@ async fn pending_callbacks_survive_a_restart_and_arrive_at_least_once_under_fail
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cli_update_with_trigger_delivers_and_status_reports_the_outbox() {
+    use std::process::Command;
+    let s = sim(SimConfig { scale: 5, ..SimConfig::default() }).await;
+    s.sim.step(3600, false);
+    let dir = tempfile::tempdir().unwrap();
+    let stats2 = |args: &[&str], with_creds: bool| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_stats2"));
+        c.env_remove("DB_URL")
+            .env("STATS_DATA_DIR", dir.path())
+            .env("CMSWEB_URL", &s.url)
+            .env("CMSWEB_PROD_URL", &s.url)
+            .env("SSO_TOKEN_URL", format!("{}/auth/realms/cern/api-access/token", s.url))
+            .env("PDMV_PROD_URL", &s.url)
+            .env("PDMV_DEV_URL", &s.url)
+            .env_remove("CALLBACK_CLIENT_SECRET")
+            .args(args);
+        if with_creds {
+            c.env("CALLBACK_CLIENT_ID", CLIENT_ID)
+                .env("CALLBACK_CLIENT_SECRET", CLIENT_SECRET)
+                .env("APPLICATION_CLIENT_ID", "prod-aud")
+                .env("DEV_APPLICATION_CLIENT_ID", "dev-aud");
+        }
+        c.output().unwrap()
+    };
+    assert!(stats2(&["db", "init"], false).status.success());
+    // Without credentials the run still writes its documents; the callbacks wait.
+    let out = stats2(&["update", "--trigger-prod"], false);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("callback credentials missing: CALLBACK_CLIENT_ID, CALLBACK_CLIENT_SECRET"), "{stderr}");
+    let status = String::from_utf8_lossy(&stats2(&["callbacks", "status"], false).stdout).into_owned();
+    assert!(status.starts_with("5 pending callbacks"), "{status}");
+    let out = stats2(&["callbacks", "retry"], true);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(s.sim.pdmv().calls.len(), 5);
+    let status = String::from_utf8_lossy(&stats2(&["callbacks", "status"], false).stdout).into_owned();
+    assert!(status.starts_with("0 pending callbacks"), "{status}");
+}
