@@ -5,8 +5,10 @@
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 
+use serde::{Deserialize, Serialize};
+
 use crate::filter::Filter;
-use crate::rows::WorkflowPage;
+use crate::rows::{WorkflowPage, WorkflowRow};
 
 /// Path prefix of every server function, relative to the base path.
 pub const RPC_PREFIX: &str = "/rpc";
@@ -16,6 +18,38 @@ pub const RPC_PREFIX: &str = "/rpc";
 pub async fn list_workflows(filter: Filter, page: u32) -> Result<WorkflowPage, ServerFnError> {
     let backend = expect_context::<ssr::SharedBackend>();
     backend.list_workflows(&filter, page).await.map_err(|e| ServerFnError::new(e.to_string()))
+}
+
+/// Resolves a search text like the original's `/search` (A14–A15): the filter of the first
+/// view that knows it, else `workflow_name`.
+#[server(prefix = "/rpc", endpoint = "search", input = Json)]
+pub async fn search(q: String) -> Result<Filter, ServerFnError> {
+    let backend = expect_context::<ssr::SharedBackend>();
+    backend.search(&q).await.map_err(|e| ServerFnError::new(e.to_string()))
+}
+
+/// How an admin update ended.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum AdminOutcome {
+    /// Updated; the refreshed row (None when the workflow is not in Stats2 after all).
+    Updated(Option<Box<WorkflowRow>>),
+    /// No credentials, or a wrong token.
+    Unauthorized,
+    /// Authenticated but not an admin.
+    Forbidden(String),
+    /// A full update run holds the lock.
+    Busy(String),
+    /// The update failed.
+    Failed(String),
+}
+
+/// Updates one workflow now (U42) for an admin: a bearer token given here (kept by the page
+/// in session storage) or the SSO proxy's headers.
+#[server(prefix = "/rpc", endpoint = "admin_update", input = Json)]
+pub async fn admin_update(name: String, token: Option<String>) -> Result<AdminOutcome, ServerFnError> {
+    let backend = expect_context::<ssr::SharedBackend>();
+    let caller = use_context::<ssr::Caller>().unwrap_or_default();
+    backend.admin_update(&name, token, &caller).await.map_err(|e| ServerFnError::new(e.to_string()))
 }
 
 /// The server side: what the server functions call.
@@ -37,11 +71,27 @@ pub mod ssr {
         BadRequest(String),
     }
 
+    /// The HTTP headers of the request calling a server function (lower-case names).
+    #[derive(Debug, Clone, Default)]
+    pub struct Caller {
+        /// Header name and value pairs.
+        pub headers: Vec<(String, String)>,
+    }
+
     /// What the server functions need from the server; implemented over the store.
     #[async_trait::async_trait]
     pub trait Backend: Send + Sync {
         /// One page of the filtered workflow list.
         async fn list_workflows(&self, filter: &Filter, page: u32) -> Result<WorkflowPage, BackendError>;
+        /// A14–A15's resolution of a search text.
+        async fn search(&self, q: &str) -> Result<Filter, BackendError>;
+        /// One admin update.
+        async fn admin_update(
+            &self,
+            name: &str,
+            token: Option<String>,
+            caller: &Caller,
+        ) -> Result<super::AdminOutcome, BackendError>;
     }
 
     /// The shared handle put into the Leptos context.

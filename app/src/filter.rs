@@ -16,6 +16,8 @@ pub const PAGE_SIZE: u32 = 100;
 pub const MAX_VALUE_LEN: usize = 2048;
 /// Highest accepted page number; `skip` beyond this is never useful and costs the store.
 pub const MAX_PAGE: u32 = 1_000_000;
+/// Page sizes the dashboard offers (the legacy routes always use [`PAGE_SIZE`]).
+pub const PAGE_SIZES: [u32; 4] = [20, 50, 100, 200];
 
 /// One of the eight legacy filter parameters, in precedence order (A3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -85,6 +87,9 @@ pub enum FilterError {
     /// A value is longer than [`MAX_VALUE_LEN`] bytes.
     #[error("the value of {0} is longer than {MAX_VALUE_LEN} bytes")]
     TooLong(String),
+    /// `page_size` is not one of [`PAGE_SIZES`].
+    #[error("page_size must be one of 20, 50, 100 or 200, not {0:?}")]
+    InvalidPageSize(String),
     /// A value's percent-encoding does not decode to UTF-8 text.
     #[error("the value of {0} is not valid UTF-8 after percent-decoding")]
     NotUtf8(String),
@@ -115,6 +120,11 @@ pub struct Filter {
     pub request: Option<String>,
     /// Zero-based page number.
     pub page: u32,
+    /// Rows per page; `None` is the legacy [`PAGE_SIZE`]. Only values of [`PAGE_SIZES`].
+    pub page_size: Option<u32>,
+    /// `match=all`: every parameter must match (AND). Without it, legacy URLs keep A3's
+    /// precedence: only the highest parameter counts.
+    pub match_all: bool,
 }
 
 impl Filter {
@@ -138,6 +148,16 @@ impl Filter {
     pub fn with_page(mut self, page: u32) -> Self {
         self.page = page;
         self
+    }
+
+    /// Rows per page.
+    pub fn size(&self) -> u32 {
+        self.page_size.unwrap_or(PAGE_SIZE)
+    }
+
+    /// Whether several parameters are combined with AND.
+    pub fn is_combined(&self) -> bool {
+        self.match_all && self.active().count() > 1
     }
 
     /// The parameter that decides the listing (A3), with its value.
@@ -167,6 +187,18 @@ impl Filter {
             }
             let (raw_name, raw_value) = pair.split_once('=').unwrap_or((pair, ""));
             let name = decode(raw_name).unwrap_or_default();
+            if name == "page_size" {
+                let value = decode(raw_value).unwrap_or_default();
+                match value.parse::<u32>() {
+                    Ok(n) if PAGE_SIZES.contains(&n) => filter.page_size = Some(n),
+                    _ => return Err(FilterError::InvalidPageSize(value.chars().take(20).collect())),
+                }
+                continue;
+            }
+            if name == "match" {
+                filter.match_all = decode(raw_value).as_deref() == Some("all");
+                continue;
+            }
             if name == "page" {
                 if !page_seen {
                     page_seen = true;
@@ -197,6 +229,12 @@ impl Filter {
         let mut out = form_urlencoded::Serializer::new(String::new());
         for (key, value) in self.active() {
             out.append_pair(key.param(), value);
+        }
+        if self.match_all {
+            out.append_pair("match", "all");
+        }
+        if let Some(size) = self.page_size {
+            out.append_pair("page_size", &size.to_string());
         }
         if self.page > 0 {
             out.append_pair("page", &self.page.to_string());

@@ -4,6 +4,7 @@
 use serde_json::Value;
 
 use crate::json::py_truthy;
+use crate::links;
 use crate::model::{DatasetStatus, Workflow};
 use crate::rows::{DatasetRow, StatusAt, WorkflowRow};
 
@@ -19,12 +20,28 @@ pub fn workflow_row(wf: &Workflow) -> WorkflowRow {
         .flatten()
         .map(|name| dataset_row(wf, name, total_events, total_input_lumis))
         .collect();
+    let service = links::service(wf.prep_id_str());
+    let campaigns = distinct_texts(wf.campaigns.as_deref().unwrap_or_default());
+    let mut requests = distinct_texts(wf.requests.as_deref().unwrap_or_default());
+    let mut request_param = "request";
+    // D6: no task PrepIDs but a PrepID: link the PrepID itself, as a prepid filter.
+    if requests.is_empty() {
+        if let Some(p) = wf.prep_id_str() {
+            requests.push(p.to_owned());
+            request_param = "prepid";
+        }
+    }
+    let request_name = wf.request_name.get().cloned().unwrap_or_else(|| wf.id.clone());
     WorkflowRow {
         name: wf.id.clone(),
         prepid: wf.prep_id_str().map(str::to_owned),
         request_type: wf.request_type.get().cloned(),
-        campaigns: distinct_texts(wf.campaigns.as_deref().unwrap_or_default()),
-        requests: distinct_texts(wf.requests.as_deref().unwrap_or_default()),
+        campaign_links: campaigns.iter().map(|c| links::campaign_links(c, service)).collect(),
+        campaigns,
+        request_links: requests.iter().map(|r| links::request_links(r, service)).collect(),
+        requests,
+        request_param: request_param.to_owned(),
+        links: links::workflow_links(&request_name, wf.prep_id_str()),
         total_events,
         total_input_lumis,
         shows_lumis: wf.lumi_list.get().is_some_and(py_truthy),
@@ -46,7 +63,11 @@ pub fn unreadable_row(id: &str, problem: String) -> WorkflowRow {
         prepid: None,
         request_type: None,
         campaigns: Vec::new(),
+        campaign_links: Vec::new(),
         requests: Vec::new(),
+        request_links: Vec::new(),
+        request_param: "request".to_owned(),
+        links: Vec::new(),
         total_events: 0,
         total_input_lumis: None,
         shows_lumis: false,
@@ -78,6 +99,8 @@ fn dataset_row(wf: &Workflow, name: &str, total_events: i64, total_lumis: Option
         size: record.map_or(-1, |r| r.size.unwrap_or(-1)),
         completed_perc: (total_events > 0).then(|| events as f64 / total_events as f64 * 100.0),
         lumi_completed_perc,
+        das: links::das(name),
+        harvesting: (datatier(name) == "DQMIO").then(|| links::harvesting(name)),
     }
 }
 

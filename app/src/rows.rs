@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::links::Link;
 use crate::model::DatasetStatus;
 
 /// One page of the workflow list.
@@ -16,6 +17,10 @@ pub struct WorkflowPage {
     pub has_next: bool,
     /// Workflows in the store (design documents not counted).
     pub total_workflows: u64,
+    /// Start time of the last completed update run (D22), when known.
+    pub last_update: Option<i64>,
+    /// Rows per page of this answer.
+    pub page_size: u32,
 }
 
 /// A status with the time it was set (D4).
@@ -38,8 +43,16 @@ pub struct WorkflowRow {
     pub request_type: Option<String>,
     /// Distinct campaigns, first occurrences kept (D6).
     pub campaigns: Vec<String>,
-    /// Distinct task PrepIDs (D6).
+    /// Links per campaign, parallel to `campaigns` (D8–D9).
+    pub campaign_links: Vec<Vec<Link>>,
+    /// Distinct task PrepIDs, or the PrepID when there are none (D6).
     pub requests: Vec<String>,
+    /// Links per request, parallel to `requests` (D8, D10).
+    pub request_links: Vec<Vec<Link>>,
+    /// Filter parameter of the request links: `request`, or `prepid` for the fallback (D6).
+    pub request_param: String,
+    /// ReqMgr2, CMSUnified, computing status (D17–D18).
+    pub links: Vec<Link>,
     /// Expected events (D15: missing counts as 0).
     pub total_events: i64,
     /// Expected lumisections when an integer.
@@ -84,4 +97,8 @@ pub struct DatasetRow {
     pub completed_perc: Option<f64>,
     /// Completion in percent on lumisections, when lumis are shown (D13).
     pub lumi_completed_perc: Option<f64>,
+    /// DAS link (D20).
+    pub das: String,
+    /// DQMIO harvesting link (D20).
+    pub harvesting: Option<String>,
 }

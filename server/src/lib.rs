@@ -1,6 +1,7 @@
 //! The `stats2` server library: configuration, store, listing service, HTTP router, demo.
 //! `main.rs` only parses the command line and calls [`commands`].
 
+pub mod backend;
 pub mod callbacks;
 pub mod commands;
 pub mod config;

@@ -1,17 +1,10 @@
 //! The workflow list behind the dashboard (A2–A4, S7–S8): one store query per page, design
 //! documents left out (X19, X24), rows built with `app::present`.
 
-use std::sync::Arc;
-
-use app::api::ssr::{Backend, BackendError};
-use app::filter::{Filter, FilterKey, PAGE_SIZE};
-use app::model::Workflow;
-use app::present::{unreadable_row, workflow_row};
-use app::rows::WorkflowPage;
-use async_trait::async_trait;
+use app::filter::{Filter, FilterKey};
 use serde_json::Value;
 
-use crate::store::{self, Db, Paging, SharedStore, Store, StoreError, View, DESIGN_PREFIX};
+use crate::store::{self, Db, Paging, Store, StoreError, View, DESIGN_PREFIX};
 
 /// How a filter is answered (A3, S7–S8).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,9 +35,23 @@ impl<'a> Lookup<'a> {
     }
 }
 
+/// Candidates read for a combined (AND) filter before the other parameters are applied.
+pub const MAX_CANDIDATES: u64 = 20_000;
+
+/// Whether `doc` matches one parameter, with the views' own semantics (S10–S12).
+pub fn matches(doc: &Value, key: FilterKey, value: &str) -> bool {
+    let Lookup::View(view, _) = Lookup::of(&Filter::default().with(key, value)) else {
+        return doc.get("_id").and_then(Value::as_str) == Some(value);
+    };
+    view.emit(doc).iter().any(|k| k.as_str() == Some(value))
+}
+
 /// The documents of one page, and whether the page was full (a next page may exist).
 pub async fn page_docs(store: &dyn Store, filter: &Filter, page: u32) -> Result<(Vec<Value>, bool), StoreError> {
-    let paging = Paging::page(page, PAGE_SIZE);
+    if filter.is_combined() {
+        return combined_page(store, filter, page).await;
+    }
+    let paging = Paging::page(page, filter.size());
     let rows = match Lookup::of(filter) {
         Lookup::Direct(name) => {
             let doc = store.get(Db::Requests, name).await?;
@@ -61,6 +68,28 @@ pub async fn page_docs(store: &dyn Store, filter: &Filter, page: u32) -> Result<
     Ok((docs, full))
 }
 
+/// AND of every parameter: the highest one's lookup, then the others applied to its rows.
+async fn combined_page(store: &dyn Store, filter: &Filter, page: u32) -> Result<(Vec<Value>, bool), StoreError> {
+    let all = Paging { skip: 0, limit: MAX_CANDIDATES };
+    let candidates: Vec<Value> = match Lookup::of(filter) {
+        Lookup::Direct(name) => store.get(Db::Requests, name).await?.into_iter().collect(),
+        Lookup::View(view, key) => store.view(view, key, all, true).await?.into_iter().filter_map(|r| r.doc).collect(),
+        Lookup::All => store::workflows(store, all, true).await?.into_iter().filter_map(|r| r.doc).collect(),
+    };
+    let mut docs: Vec<Value> =
+        candidates.into_iter().filter(|d| !is_design(d) && filter.active().all(|(k, v)| matches(d, k, v))).collect();
+    // Duplicated outputs emit a workflow twice in the view (S11): once is enough here.
+    let mut seen = std::collections::HashSet::new();
+    docs.retain(|d| seen.insert(d.get("_id").and_then(Value::as_str).unwrap_or_default().to_owned()));
+    if filter.sorts_by_date() {
+        docs.sort_by_cached_key(date_time_key);
+    }
+    let size = filter.size() as usize;
+    let start = (page as usize).saturating_mul(size);
+    let has_next = docs.len() > start.saturating_add(size);
+    Ok((docs.into_iter().skip(start).take(size).collect(), has_next))
+}
+
 fn is_design(doc: &Value) -> bool {
     doc.get("_id").and_then(Value::as_str).is_some_and(|id| id.starts_with(DESIGN_PREFIX))
 }
@@ -75,45 +104,6 @@ pub fn date_time_key(doc: &Value) -> String {
     parts[end.saturating_sub(2)..end].join("_")
 }
 
-/// The dashboard's backend over a store.
-pub struct StoreBackend {
-    store: SharedStore,
-}
-
-impl StoreBackend {
-    /// Shares `store` with the server functions.
-    pub fn new(store: SharedStore) -> Arc<Self> {
-        Arc::new(StoreBackend { store })
-    }
-}
-
-fn unavailable(e: StoreError) -> BackendError {
-    tracing::warn!(error = %e, "store query failed");
-    BackendError::Unavailable(e.to_string())
-}
-
-#[async_trait]
-impl Backend for StoreBackend {
-    async fn list_workflows(&self, filter: &Filter, page: u32) -> Result<WorkflowPage, BackendError> {
-        let (docs, has_next) = page_docs(&*self.store, filter, page).await.map_err(unavailable)?;
-        let total_workflows = store::workflow_count(&*self.store).await.map_err(unavailable)?;
-        let rows = docs
-            .into_iter()
-            .map(|doc| {
-                let id = doc.get("_id").and_then(Value::as_str).unwrap_or_default().to_owned();
-                match Workflow::from_value(doc) {
-                    Ok(wf) => workflow_row(&wf),
-                    Err(e) => {
-                        tracing::warn!(workflow = %id, error = %e, "unreadable workflow document");
-                        unreadable_row(&id, e.to_string())
-                    }
-                }
-            })
-            .collect();
-        Ok(WorkflowPage { rows, page, has_next, total_workflows })
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -126,6 +116,15 @@ mod tests {
         let f = f.with(FilterKey::WorkflowName, "w");
         assert_eq!(Lookup::of(&f), Lookup::Direct("w"));
         assert_eq!(Lookup::of(&Filter::default()), Lookup::All);
+    }
+
+    #[test]
+    fn combined_filters_match_like_the_views() {
+        let doc = json!({"_id": "w", "Campaigns": ["A", "B"], "RequestType": "ReReco", "ProcessingString": ""});
+        assert!(matches(&doc, FilterKey::Campaign, "B"));
+        assert!(matches(&doc, FilterKey::Type, "ReReco"));
+        assert!(!matches(&doc, FilterKey::ProcessingString, ""), "empty values are not indexed");
+        assert!(matches(&doc, FilterKey::WorkflowName, "w"));
     }
 
     #[test]

@@ -59,17 +59,22 @@ fn query_is_written_in_precedence_order_with_page_last() {
 
 fn any_filter() -> impl Strategy<Value = Filter> {
     let v = || proptest::option::of(".{0,40}");
-    (v(), v(), v(), v(), v(), v(), v(), v(), 0..=MAX_PAGE).prop_map(|(a, b, c, d, e, f, g, h, page)| Filter {
-        workflow_name: a,
-        prepid: b,
-        output_dataset: c,
-        input_dataset: d,
-        campaign: e,
-        request_type: f,
-        processing_string: g,
-        request: h,
-        page,
-    })
+    let sizes = proptest::option::of(proptest::sample::select(PAGE_SIZES.to_vec()));
+    (v(), v(), v(), v(), v(), v(), v(), v(), 0..=MAX_PAGE, sizes, any::<bool>()).prop_map(
+        |(a, b, c, d, e, f, g, h, page, page_size, match_all)| Filter {
+            workflow_name: a,
+            prepid: b,
+            output_dataset: c,
+            input_dataset: d,
+            campaign: e,
+            request_type: f,
+            processing_string: g,
+            request: h,
+            page,
+            page_size,
+            match_all,
+        },
+    )
 }
 
 proptest! {
@@ -90,4 +95,17 @@ proptest! {
     fn written_filters_read_back_identically(f in any_filter()) {
         prop_assert_eq!(Filter::from_query(&f.to_query()).unwrap(), f);
     }
+}
+
+#[test]
+fn combined_filters_need_match_all_and_page_sizes_are_a_short_list() {
+    let f = Filter::from_query("type=ReReco&campaign=C&match=all&page_size=20").unwrap();
+    assert!(f.is_combined());
+    assert_eq!(f.size(), 20);
+    assert_eq!(f.to_query(), "campaign=C&type=ReReco&match=all&page_size=20");
+    let legacy = Filter::from_query("type=ReReco&campaign=C").unwrap();
+    assert!(!legacy.is_combined(), "legacy URLs keep A3 precedence");
+    assert_eq!(legacy.size(), PAGE_SIZE);
+    assert!(matches!(Filter::from_query("page_size=7"), Err(FilterError::InvalidPageSize(_))));
+    assert!(!Filter::from_query("campaign=C&match=all").unwrap().is_combined(), "one parameter is not a combination");
 }

@@ -1,4 +1,7 @@
-//! The public base path (default `/stats`), which the server writes into index.html.
+//! The public base path (default `/stats`), which the server writes into index.html, and the
+//! URLs of filtered views under it.
+
+use crate::filter::{Filter, FilterKey};
 
 /// Name of the `<meta>` element carrying the base path.
 pub const BASE_META: &str = "stats2-base";
@@ -12,8 +15,21 @@ pub fn base_path() -> String {
     from_meta.unwrap_or_else(|| "/stats".to_owned()).trim_end_matches('/').to_owned()
 }
 
-/// A link to the list filtered by one parameter, page 0.
-pub fn filter_href(param: &str, value: &str) -> String {
-    let query = form_urlencoded::Serializer::new(String::new()).append_pair(param, value).finish();
-    format!("{}/?{query}", base_path())
+/// The path of a filter's view below the base: `/<page>?<query>` (page 0 as `/`); what the
+/// router's `navigate` takes (it adds the base itself).
+pub fn view_path(filter: &Filter) -> String {
+    let query = filter.clone().with_page(0).to_query();
+    let page = if filter.page > 0 { filter.page.to_string() } else { String::new() };
+    let sep = if query.is_empty() { "" } else { "?" };
+    format!("/{page}{sep}{query}")
+}
+
+/// The URL of a filter's view for links: `<base>/<page>?<query>`.
+pub fn view_href(filter: &Filter) -> String {
+    format!("{}{}", base_path(), view_path(filter))
+}
+
+/// A link to the list filtered by one parameter, page 0 (every value in the table).
+pub fn filter_href(key: FilterKey, value: &str) -> String {
+    view_href(&Filter::default().with(key, value))
 }

@@ -1,8 +1,10 @@
-//! One output dataset: progress bar coloured by status, completion and counts (D11–D21).
+//! One output dataset: progress bar coloured by status, completion and counts, size, type,
+//! DAS and harvesting links (D11–D21).
 
 use leptos::prelude::*;
 
 use super::base::filter_href;
+use crate::filter::FilterKey;
 use crate::present::{nice_size, thousands};
 use crate::rows::DatasetRow;
 
@@ -14,18 +16,21 @@ pub fn DatasetLine(dataset: DatasetRow) -> impl IntoView {
         _ => (dataset.completed_perc.unwrap_or(0.0), "events", dataset.events),
     };
     let status = dataset.status.as_str().to_owned();
-    let bar_class = format!("bar {}", dataset.status.css_class());
+    let class = dataset.status.css_class();
     view! {
         <div class="dataset">
-            <span class="track" title=format!("{status}, {perc:.2}%")>
-                <span class=bar_class style=format!("width: {:.2}%", perc.clamp(0.0, 100.0))></span>
+            <span class="track" role="progressbar" aria-valuemin="0" aria-valuemax="100" aria-valuenow=format!("{perc:.2}")
+                title=format!("{status}, {perc:.2}%")>
+                <span class=format!("bar {class}") style=format!("width: {:.2}%", perc.clamp(0.0, 100.0))></span>
             </span>
             <span class="tier">{dataset.datatier.clone()}</span>
-            <span class="perc">{format!("{perc:.2}%")}</span>
+            <span class="perc" title=format!("completed (on {what})")>{format!("{perc:.2}%")}</span>
             <span class="count">{format!("{what}: {}", thousands(count))}</span>
             {(dataset.size > 0).then(|| view! { <span class="size" title=format!("{} bytes", dataset.size)>{nice_size(dataset.size)}</span> })}
-            <span class=format!("type {}", dataset.status.css_class())>{status.clone()}</span>
-            <a class="dsname" href=filter_href("output_dataset", &dataset.name)>{dataset.name.clone()}</a>
+            <span class=format!("type {class}")>{status.clone()}</span>
+            <a class="ext" href=dataset.das.clone() rel="noopener" target="_blank">"DAS"</a>
+            {dataset.harvesting.clone().map(|h| view! { <a class="ext" href=h rel="noopener" target="_blank">"Harvesting"</a> })}
+            <a class="dsname" href=filter_href(FilterKey::OutputDataset, &dataset.name)>{dataset.name.clone()}</a>
         </div>
     }
 }

@@ -1,11 +1,16 @@
-//! The list page: reads the filter from the URL, asks the server for one page, shows it.
+//! The list page: the filter of the URL, one page from the server, header, filters, table,
+//! pager; explicit loading, empty and error states.
 
 use leptos::prelude::*;
 use leptos_router::hooks::{use_location, use_params_map};
 
+use super::filter_bar::FilterBar;
+use super::header::Header;
+use super::pager::Pager;
 use super::table::WorkflowTable;
 use crate::api::list_workflows;
 use crate::filter::{parse_page, Filter};
+use crate::rows::WorkflowPage;
 
 /// The filter of the current URL: the query string, and the page from `/<page>` when given.
 fn current_filter(search: &str, page: Option<String>) -> Result<Filter, String> {
@@ -30,16 +35,28 @@ pub fn ListPage() -> impl IntoView {
             list_workflows(filter, page).await.map_err(|e| e.to_string())
         }
     });
+    let loaded = move || data.get().and_then(|r| r.ok());
+    let total = Signal::derive(move || loaded().map(|p: WorkflowPage| p.total_workflows));
+    let last_update = Signal::derive(move || loaded().and_then(|p| p.last_update));
     view! {
-        <header class="top">
-            <h1><a href=format!("{}/", super::base_path())>"Stats2"</a></h1>
-            <span class="filter-summary">
-                {move || filter.get().ok().map(|f| f.active().map(|(k, v)| format!("{}: {v}", k.param())).collect::<Vec<_>>().join(", "))}
-            </span>
-        </header>
-        <Suspense fallback=|| view! { <p class="loading">"Loading workflows…"</p> }>
+        <Header filter=filter total=total last_update=last_update/>
+        <FilterBar filter=filter/>
+        <p class="filter-summary">
+            {move || filter.get().ok().map(|f| {
+                let joiner = if f.is_combined() { " and " } else { ", " };
+                f.active().map(|(k, v)| format!("{}: {v}", k.param())).collect::<Vec<_>>().join(joiner)
+            })}
+        </p>
+        <Suspense fallback=|| view! { <p class="loading" role="status">"Loading workflows…"</p> }>
             {move || data.get().map(|result| match result {
-                Ok(page) => view! { <WorkflowTable page=page/> }.into_any(),
+                Ok(page) => {
+                    let f = filter.get_untracked().unwrap_or_default();
+                    let has_next = page.has_next;
+                    view! {
+                        <WorkflowTable page=page/>
+                        <Pager filter=f has_next=has_next/>
+                    }.into_any()
+                }
                 Err(e) => view! { <p class="error" role="alert">"Could not load workflows: " {e}</p> }.into_any(),
             })}
         </Suspense>

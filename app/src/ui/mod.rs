@@ -1,9 +1,14 @@
 //! The Leptos single-page app, rendered in the browser.
 
+mod admin;
 mod base;
 mod dataset;
+mod filter_bar;
+mod header;
 mod list;
+mod pager;
 mod table;
+mod time;
 
 use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes};

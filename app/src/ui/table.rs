@@ -1,58 +1,89 @@
-//! The workflow table of one page.
+//! The workflow table: every value the original page shows (D16–D18), each a link to its
+//! filter, plus the external links and the admin Update button.
 
 use leptos::prelude::*;
 
-use super::base::filter_href;
+use super::admin::{UpdateButton, UpdateState};
+use super::base::{base_path, filter_href};
 use super::dataset::DatasetLine;
-use crate::present::{thousands, utc_datetime};
+use super::time::When;
+use crate::filter::FilterKey;
+use crate::links::{das, Link};
+use crate::present::thousands;
 use crate::rows::{WorkflowPage, WorkflowRow};
 
 /// Table of one page of workflows, or an explicit empty state.
 #[component]
 pub fn WorkflowTable(page: WorkflowPage) -> impl IntoView {
-    let total = page.total_workflows;
     if page.rows.is_empty() {
         return view! { <p class="empty">"No workflows match this filter."</p> }.into_any();
     }
     let count = page.rows.len();
     view! {
-        <p class="summary">{format!("{count} workflows on page {} ({} in total)", page.page, thousands(total as i64))}</p>
+        <p class="summary">{format!("{count} workflows on page {} ({} in total)", page.page, thousands(page.total_workflows as i64))}</p>
         <table class="workflows">
-            <thead><tr><th>"Workflow"</th><th>"Datasets"</th></tr></thead>
+            <thead><tr><th scope="col">"Workflow"</th><th scope="col">"Datasets"</th></tr></thead>
             <tbody>
-                {page.rows.into_iter().map(|row| view! { <WorkflowRowView row=row/> }).collect_view()}
+                {page.rows.into_iter().map(|row| view! { <WorkflowRowView row=RwSignal::new(row)/> }).collect_view()}
             </tbody>
         </table>
     }
     .into_any()
 }
 
+fn external(links: Vec<Link>) -> impl IntoView {
+    links
+        .into_iter()
+        .map(|l| view! { <a class="ext" href=l.href rel="noopener" target="_blank">{l.label}</a> " " })
+        .collect_view()
+}
+
+fn named_links(names: Vec<String>, links: Vec<Vec<Link>>, key: FilterKey) -> impl IntoView {
+    names
+        .into_iter()
+        .zip(links)
+        .map(|(n, l)| view! { <span class="named"><a href=filter_href(key, &n)>{n.clone()}</a> " (" {external(l)} ")"</span> " " })
+        .collect_view()
+}
+
 #[component]
-fn WorkflowRowView(row: WorkflowRow) -> impl IntoView {
-    let expected = if row.shows_lumis {
-        format!("Total lumisections: {}", row.total_input_lumis.map_or_else(|| "-".into(), thousands))
-    } else {
-        format!("Total events: {}", thousands(row.total_events))
-    };
-    let campaigns = row.campaigns.clone();
-    view! {
-        <tr class="workflow" data-name=row.name.clone()>
-            <td class="meta">
-                <a class="name" href=filter_href("workflow_name", &row.name)>{row.name.clone()}</a>
-                {row.problem.clone().map(|p| view! { <div class="error">{p}</div> })}
-                {row.prepid.clone().map(|p| view! { <div>"PrepID: " <a href=filter_href("prepid", &p)>{p.clone()}</a></div> })}
-                {row.request_type.clone().map(|t| view! { <div>"Type: " <a href=filter_href("type", &t)>{t.clone()}</a></div> })}
-                <div>{expected}</div>
-                {row.priority.map(|p| view! { <div>"Priority: " {thousands(p)}</div> })}
-                {row.last_update.map(|t| view! { <div>"Last update: " {utc_datetime(t)} " UTC"</div> })}
-                {row.last_status.clone().map(|s| view! { <div>"Last status: " {s.status} " (" {utc_datetime(s.time)} ")"</div> })}
-                <div class="campaigns">
-                    {campaigns.into_iter().map(|c| view! { <a class="campaign" href=filter_href("campaign", &c)>{c.clone()}</a> " " }).collect_view()}
-                </div>
-            </td>
-            <td class="datasets">
-                {row.datasets.into_iter().map(|d| view! { <DatasetLine dataset=d/> }).collect_view()}
-            </td>
-        </tr>
+fn WorkflowRowView(row: RwSignal<WorkflowRow>) -> impl IntoView {
+    let update = UpdateState::new();
+    move || {
+        let r = row.get();
+        let expected = if r.shows_lumis {
+            format!("Total lumisections: {}", r.total_input_lumis.map_or_else(|| "-".into(), thousands))
+        } else {
+            format!("Total events: {}", thousands(r.total_events))
+        };
+        let request_key = if r.request_param == "prepid" { FilterKey::PrepId } else { FilterKey::Request };
+        let json_href = format!("{}/get_json/{}", base_path(), r.name);
+        view! {
+            <tr class="workflow" data-name=r.name.clone()>
+                <td class="meta">
+                    <a class="name" href=filter_href(FilterKey::WorkflowName, &r.name)>{r.name.clone()}</a>
+                    {r.problem.clone().map(|p| view! { <div class="error">{p}</div> })}
+                    {r.prepid.clone().map(|p| view! { <div>"PrepID: " <a class="prepid" href=filter_href(FilterKey::PrepId, &p)>{p.clone()}</a></div> })}
+                    {r.request_type.clone().map(|t| view! { <div>"Type: " <a class="type" href=filter_href(FilterKey::Type, &t)>{t.clone()}</a></div> })}
+                    <div>{expected}</div>
+                    {r.priority.map(|p| view! { <div>"Priority: " {thousands(p)}</div> })}
+                    {r.last_update.map(|t| view! { <div>"Last update: " <When t=t/></div> })}
+                    {r.first_status.clone().map(|s| view! { <div>"First status: " <b>{s.status}</b> " was set " <When t=s.time/></div> })}
+                    {r.last_status.clone().map(|s| view! { <div>"Last status: " <b>{s.status}</b> " was set " <When t=s.time/></div> })}
+                    {r.processing_string.clone().map(|p| view! { <div>"Processing string: " <a href=filter_href(FilterKey::ProcessingString, &p)>{p.clone()}</a></div> })}
+                    {r.input_dataset.clone().map(|d| view! {
+                        <div>"Input dataset: " <a href=filter_href(FilterKey::InputDataset, &d)>{d.clone()}</a>
+                        " " <a class="ext" href=das(&d) rel="noopener" target="_blank">"DAS"</a></div>
+                    })}
+                    <div class="campaigns">"Campaigns: " {named_links(r.campaigns.clone(), r.campaign_links.clone(), FilterKey::Campaign)}</div>
+                    <div class="requests">"Requests: " {named_links(r.requests.clone(), r.request_links.clone(), request_key)}</div>
+                    <div class="links">{external(r.links.clone())} <a href=json_href>"View JSON"</a></div>
+                    <UpdateButton row=row state=update/>
+                </td>
+                <td class="datasets">
+                    {r.datasets.into_iter().map(|d| view! { <DatasetLine dataset=d/> }).collect_view()}
+                </td>
+            </tr>
+        }
     }
 }

@@ -36,7 +36,7 @@ impl AppState {
         base: &str,
     ) -> Self {
         AppState {
-            backend: crate::listing::StoreBackend::new(store.clone()),
+            backend: crate::backend::StoreBackend::new(store.clone(), auth.clone(), updates.clone()),
             legacy: Arc::new(legacy::Legacy { store, auth, updates, base: base.to_owned() }),
         }
     }
@@ -68,7 +68,22 @@ pub fn router(state: AppState, spa: Arc<Spa>, base: &str) -> Router {
 
 async fn server_fn(State(state): State<AppState>, req: Request<Body>) -> impl IntoResponse {
     let backend = state.backend.clone();
-    leptos_axum::handle_server_fns_with_context(move || provide_context(backend.clone()), req).await
+    // The caller's headers, for the admin check of SSO proxy deployments.
+    let caller = app::api::ssr::Caller {
+        headers: req
+            .headers()
+            .iter()
+            .filter_map(|(k, v)| Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned())))
+            .collect(),
+    };
+    leptos_axum::handle_server_fns_with_context(
+        move || {
+            provide_context(backend.clone());
+            provide_context(caller.clone());
+        },
+        req,
+    )
+    .await
 }
 
 /// Serves `router` on `listener` until `shutdown` resolves.

@@ -7,7 +7,7 @@ mod auth;
 mod fetch;
 mod markdown;
 mod pyjson;
-mod search;
+pub mod search;
 pub mod update;
 
 use std::sync::Arc;

@@ -62,12 +62,18 @@ pub async fn search(State(l): State<Arc<Legacy>>, RawQuery(q): RawQuery) -> Resp
         return redirect(home);
     }
     let value = utf8_percent_encode(&q, LOCATION).to_string();
+    match probe(&*l.store, &q).await {
+        Ok(param) => redirect(format!("{home}?{}={value}", param.unwrap_or("workflow_name"))),
+        Err(e) => super::unavailable(e),
+    }
+}
+
+/// A14: the parameter of the first view (in the original's order) that knows `q`.
+pub async fn probe(store: &dyn crate::store::Store, q: &str) -> Result<Option<&'static str>, crate::store::StoreError> {
     for (view, param) in PROBES {
-        match l.store.view(view, &q, Paging { skip: 0, limit: 1 }, false).await {
-            Ok(rows) if !rows.is_empty() => return redirect(format!("{home}?{param}={value}")),
-            Ok(_) => {}
-            Err(e) => return super::unavailable(e),
+        if !store.view(view, q, Paging { skip: 0, limit: 1 }, false).await?.is_empty() {
+            return Ok(Some(param));
         }
     }
-    redirect(format!("{home}?workflow_name={value}"))
+    Ok(None)
 }

@@ -1,0 +1,111 @@
+//! The server functions' backend over the store: the workflow list, search and admin updates.
+
+use std::sync::Arc;
+
+use app::api::ssr::{Backend, BackendError, Caller};
+use app::api::AdminOutcome;
+use app::filter::{Filter, FilterKey};
+use app::model::Workflow;
+use app::names::WorkflowName;
+use app::present::{unreadable_row, workflow_row};
+use app::rows::{WorkflowPage, WorkflowRow};
+use async_trait::async_trait;
+use axum::http::{HeaderMap, HeaderName, HeaderValue};
+use serde_json::Value;
+
+use crate::http::legacy::{search, AdminAuth, Denied, UpdateOutcome, UpdateService};
+use crate::listing::page_docs;
+use crate::store::{self, Db, SharedStore, StoreError};
+
+/// The dashboard's backend.
+pub struct StoreBackend {
+    store: SharedStore,
+    auth: AdminAuth,
+    updates: Arc<UpdateService>,
+}
+
+impl StoreBackend {
+    /// Shares `store` with the server functions; admin updates go through `auth` to `updates`.
+    pub fn new(store: SharedStore, auth: AdminAuth, updates: Arc<UpdateService>) -> Arc<Self> {
+        Arc::new(StoreBackend { store, auth, updates })
+    }
+
+    async fn row(&self, name: &str) -> Result<Option<WorkflowRow>, StoreError> {
+        Ok(self.store.get(Db::Requests, name).await?.map(to_row))
+    }
+}
+
+fn to_row(doc: Value) -> WorkflowRow {
+    let id = doc.get("_id").and_then(Value::as_str).unwrap_or_default().to_owned();
+    match Workflow::from_value(doc) {
+        Ok(wf) => workflow_row(&wf),
+        Err(e) => {
+            tracing::warn!(workflow = %id, error = %e, "unreadable workflow document");
+            unreadable_row(&id, e.to_string())
+        }
+    }
+}
+
+fn unavailable(e: StoreError) -> BackendError {
+    tracing::warn!(error = %e, "store query failed");
+    BackendError::Unavailable(e.to_string())
+}
+
+#[async_trait]
+impl Backend for StoreBackend {
+    async fn list_workflows(&self, filter: &Filter, page: u32) -> Result<WorkflowPage, BackendError> {
+        let (docs, has_next) = page_docs(&*self.store, filter, page).await.map_err(unavailable)?;
+        let total_workflows = store::workflow_count(&*self.store).await.map_err(unavailable)?;
+        let settings = crate::updater::settings::read(&*self.store).await.map_err(unavailable)?;
+        Ok(WorkflowPage {
+            rows: docs.into_iter().map(to_row).collect(),
+            page,
+            has_next,
+            total_workflows,
+            last_update: Some(settings.last_dbs_update_date).filter(|t| *t > 0),
+            page_size: filter.size(),
+        })
+    }
+
+    async fn search(&self, q: &str) -> Result<Filter, BackendError> {
+        let q = q.trim();
+        if q.is_empty() {
+            return Ok(Filter::default());
+        }
+        let param = search::probe(&*self.store, q).await.map_err(unavailable)?.unwrap_or("workflow_name");
+        let key = FilterKey::from_param(param).unwrap_or(FilterKey::WorkflowName);
+        Ok(Filter::default().with(key, q))
+    }
+
+    async fn admin_update(
+        &self,
+        name: &str,
+        token: Option<String>,
+        caller: &Caller,
+    ) -> Result<AdminOutcome, BackendError> {
+        let mut headers = HeaderMap::new();
+        for (k, v) in &caller.headers {
+            if let (Ok(k), Ok(v)) = (HeaderName::from_bytes(k.as_bytes()), HeaderValue::from_str(v)) {
+                headers.append(k, v);
+            }
+        }
+        if let Some(t) = token.filter(|t| !t.is_empty()) {
+            if let Ok(v) = HeaderValue::from_str(&format!("Bearer {t}")) {
+                headers.insert(axum::http::header::AUTHORIZATION, v);
+            }
+        }
+        match self.auth.check(&headers) {
+            Err(Denied::Unauthenticated) => return Ok(AdminOutcome::Unauthorized),
+            Err(Denied::Forbidden(user)) => return Ok(AdminOutcome::Forbidden(user)),
+            Ok(user) => tracing::info!(user, workflow = name, "admin update from the dashboard"),
+        }
+        let Ok(valid) = WorkflowName::parse(name) else {
+            return Ok(AdminOutcome::Failed(format!("{name:?} is not a workflow name")));
+        };
+        Ok(match self.updates.update(valid.as_str()).await {
+            UpdateOutcome::Done => AdminOutcome::Updated(self.row(valid.as_str()).await.map_err(unavailable)?.map(Box::new)),
+            UpdateOutcome::Busy(holder) => AdminOutcome::Busy(format!("An update run is in progress ({holder})")),
+            UpdateOutcome::Failed(e) => AdminOutcome::Failed(e),
+        })
+    }
+}
