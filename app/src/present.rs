@@ -31,17 +31,15 @@ pub fn workflow_row(wf: &Workflow) -> WorkflowRow {
             request_param = "prepid";
         }
     }
-    let request_name = wf.request_name.get().cloned().unwrap_or_else(|| wf.id.clone());
     WorkflowRow {
         name: wf.id.clone(),
         prepid: wf.prep_id_str().map(str::to_owned),
         request_type: wf.request_type.get().cloned(),
-        campaign_links: campaigns.iter().map(|c| links::campaign_links(c, service)).collect(),
         campaigns,
-        request_links: requests.iter().map(|r| links::request_links(r, service)).collect(),
         requests,
         request_param: request_param.to_owned(),
-        links: links::workflow_links(&request_name, wf.prep_id_str()),
+        service,
+        request_name: wf.request_name.get().filter(|n| **n != wf.id).cloned(),
         total_events,
         total_input_lumis,
         shows_lumis: wf.lumi_list.get().is_some_and(py_truthy),
@@ -63,11 +61,10 @@ pub fn unreadable_row(id: &str, problem: String) -> WorkflowRow {
         prepid: None,
         request_type: None,
         campaigns: Vec::new(),
-        campaign_links: Vec::new(),
         requests: Vec::new(),
-        request_links: Vec::new(),
         request_param: "request".to_owned(),
-        links: Vec::new(),
+        service: links::Service::Unknown,
+        request_name: None,
         total_events: 0,
         total_input_lumis: None,
         shows_lumis: false,
@@ -99,8 +96,6 @@ fn dataset_row(wf: &Workflow, name: &str, total_events: i64, total_lumis: Option
         size: record.map_or(-1, |r| r.size.unwrap_or(-1)),
         completed_perc: (total_events > 0).then(|| events as f64 / total_events as f64 * 100.0),
         lumi_completed_perc,
-        das: links::das(name),
-        harvesting: (datatier(name) == "DQMIO").then(|| links::harvesting(name)),
     }
 }
 

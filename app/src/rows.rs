@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::links::Link;
+use crate::links::Service;
 use crate::model::DatasetStatus;
 
 /// One page of the workflow list.
@@ -43,16 +43,14 @@ pub struct WorkflowRow {
     pub request_type: Option<String>,
     /// Distinct campaigns, first occurrences kept (D6).
     pub campaigns: Vec<String>,
-    /// Links per campaign, parallel to `campaigns` (D8–D9).
-    pub campaign_links: Vec<Vec<Link>>,
     /// Distinct task PrepIDs, or the PrepID when there are none (D6).
     pub requests: Vec<String>,
-    /// Links per request, parallel to `requests` (D8, D10).
-    pub request_links: Vec<Vec<Link>>,
     /// Filter parameter of the request links: `request`, or `prepid` for the fallback (D6).
     pub request_param: String,
-    /// ReqMgr2, CMSUnified, computing status (D17–D18).
-    pub links: Vec<Link>,
+    /// The PdmV service of the PrepID (D7); the page builds the links from it (`app::links`).
+    pub service: Service,
+    /// ReqMgr2's RequestName when it differs from the document id (for the ReqMgr2 link).
+    pub request_name: Option<String>,
     /// Expected events (D15: missing counts as 0).
     pub total_events: i64,
     /// Expected lumisections when an integer.
@@ -97,8 +95,4 @@ pub struct DatasetRow {
     pub completed_perc: Option<f64>,
     /// Completion in percent on lumisections, when lumis are shown (D13).
     pub lumi_completed_perc: Option<f64>,
-    /// DAS link (D20).
-    pub das: String,
-    /// DQMIO harvesting link (D20).
-    pub harvesting: Option<String>,
 }

@@ -103,7 +103,9 @@ impl Backend for StoreBackend {
             return Ok(AdminOutcome::Failed(format!("{name:?} is not a workflow name")));
         };
         Ok(match self.updates.update(valid.as_str()).await {
-            UpdateOutcome::Done => AdminOutcome::Updated(self.row(valid.as_str()).await.map_err(unavailable)?.map(Box::new)),
+            UpdateOutcome::Done => {
+                AdminOutcome::Updated(self.row(valid.as_str()).await.map_err(unavailable)?.map(Box::new))
+            }
             UpdateOutcome::Busy(holder) => AdminOutcome::Busy(format!("An update run is in progress ({holder})")),
             UpdateOutcome::Failed(e) => AdminOutcome::Failed(e),
         })

@@ -5,6 +5,7 @@ use leptos::prelude::*;
 
 use super::base::filter_href;
 use crate::filter::FilterKey;
+use crate::links::{das, harvesting};
 use crate::present::{nice_size, thousands};
 use crate::rows::DatasetRow;
 
@@ -28,8 +29,8 @@ pub fn DatasetLine(dataset: DatasetRow) -> impl IntoView {
             <span class="count">{format!("{what}: {}", thousands(count))}</span>
             {(dataset.size > 0).then(|| view! { <span class="size" title=format!("{} bytes", dataset.size)>{nice_size(dataset.size)}</span> })}
             <span class=format!("type {class}")>{status.clone()}</span>
-            <a class="ext" href=dataset.das.clone() rel="noopener" target="_blank">"DAS"</a>
-            {dataset.harvesting.clone().map(|h| view! { <a class="ext" href=h rel="noopener" target="_blank">"Harvesting"</a> })}
+            <a class="ext" href=das(&dataset.name) rel="noopener" target="_blank">"DAS"</a>
+            {(dataset.datatier == "DQMIO").then(|| view! { <a class="ext" href=harvesting(&dataset.name) rel="noopener" target="_blank">"Harvesting"</a> })}
             <a class="dsname" href=filter_href(FilterKey::OutputDataset, &dataset.name)>{dataset.name.clone()}</a>
         </div>
     }

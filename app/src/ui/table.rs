@@ -8,7 +8,7 @@ use super::base::{base_path, filter_href};
 use super::dataset::DatasetLine;
 use super::time::When;
 use crate::filter::FilterKey;
-use crate::links::{das, Link};
+use crate::links::{self, das, Link};
 use crate::present::thousands;
 use crate::rows::{WorkflowPage, WorkflowRow};
 
@@ -38,11 +38,10 @@ fn external(links: Vec<Link>) -> impl IntoView {
         .collect_view()
 }
 
-fn named_links(names: Vec<String>, links: Vec<Vec<Link>>, key: FilterKey) -> impl IntoView {
+fn named_links(names: Vec<String>, key: FilterKey, links_of: impl Fn(&str) -> Vec<Link>) -> impl IntoView {
     names
         .into_iter()
-        .zip(links)
-        .map(|(n, l)| view! { <span class="named"><a href=filter_href(key, &n)>{n.clone()}</a> " (" {external(l)} ")"</span> " " })
+        .map(|n| view! { <span class="named"><a href=filter_href(key, &n)>{n.clone()}</a> " (" {external(links_of(&n))} ")"</span> " " })
         .collect_view()
 }
 
@@ -58,6 +57,7 @@ fn WorkflowRowView(row: RwSignal<WorkflowRow>) -> impl IntoView {
         };
         let request_key = if r.request_param == "prepid" { FilterKey::PrepId } else { FilterKey::Request };
         let json_href = format!("{}/get_json/{}", base_path(), r.name);
+        let service = r.service;
         view! {
             <tr class="workflow" data-name=r.name.clone()>
                 <td class="meta">
@@ -75,9 +75,9 @@ fn WorkflowRowView(row: RwSignal<WorkflowRow>) -> impl IntoView {
                         <div>"Input dataset: " <a href=filter_href(FilterKey::InputDataset, &d)>{d.clone()}</a>
                         " " <a class="ext" href=das(&d) rel="noopener" target="_blank">"DAS"</a></div>
                     })}
-                    <div class="campaigns">"Campaigns: " {named_links(r.campaigns.clone(), r.campaign_links.clone(), FilterKey::Campaign)}</div>
-                    <div class="requests">"Requests: " {named_links(r.requests.clone(), r.request_links.clone(), request_key)}</div>
-                    <div class="links">{external(r.links.clone())} <a href=json_href>"View JSON"</a></div>
+                    <div class="campaigns">"Campaigns: " {named_links(r.campaigns.clone(), FilterKey::Campaign, move |c| links::campaign_links(c, service))}</div>
+                    <div class="requests">"Requests: " {named_links(r.requests.clone(), request_key, move |q| links::request_links(q, service))}</div>
+                    <div class="links">{external(links::workflow_links(r.request_name.as_deref().unwrap_or(&r.name), r.prepid.as_deref()))} <a href=json_href>"View JSON"</a></div>
                     <UpdateButton row=row state=update/>
                 </td>
                 <td class="datasets">
