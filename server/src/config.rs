@@ -242,6 +242,15 @@ pub struct ServeConfig {
     /// Group whose members are admins.
     #[arg(long, env = "STATS_ADMIN_GROUP", default_value = "cms-pdmv-serv")]
     pub admin_group: String,
+    /// Run the incremental updater in the server this often (e.g. 10m); unset: never.
+    #[arg(long, env = "STATS_UPDATE_EVERY", value_parser = humantime::parse_duration)]
+    pub update_every: Option<Duration>,
+    /// Scheduled runs notify production McM / ReReco / RelVal.
+    #[arg(long, env = "STATS_TRIGGER_PROD")]
+    pub trigger_prod: bool,
+    /// Scheduled runs notify development McM / ReReco / RelVal.
+    #[arg(long, env = "STATS_TRIGGER_DEV")]
+    pub trigger_dev: bool,
 }
 
 impl ServeConfig {

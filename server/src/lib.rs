@@ -9,6 +9,8 @@ pub mod demo;
 pub mod encode;
 pub mod http;
 pub mod listing;
+pub mod metrics;
+pub mod schedule;
 pub mod sim;
 pub mod store;
 pub mod testkit;

@@ -73,6 +73,8 @@ impl Deliverer {
             .into_iter()
             .collect::<Result<_, _>>()?;
         let delivered = results.iter().filter(|ok| **ok).count();
+        crate::metrics::count("stats2_callbacks_delivered_total", &[], delivered as f64);
+        crate::metrics::count("stats2_callbacks_failed_total", &[], (results.len() - delivered) as f64);
         Ok(Delivery { delivered, failed: results.len() - delivered, waiting: later.len() })
     }
 

@@ -6,10 +6,9 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 
-use crate::config::{Cli, ServeConfig, UpdateArgs};
+use crate::config::{Cli, ServeConfig};
 use crate::sim::{Sim, SimConfig};
 use crate::store::{sqlite::SqliteStore, SharedStore};
-use crate::updater::{run, RunContext};
 
 /// Workflows the live simulator plays.
 const SIM_SCALE: usize = 60;
@@ -28,31 +27,33 @@ pub async fn run(cli: &Cli, serve_cfg: &ServeConfig) -> Result<i32> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.context("binding the simulator")?;
     let sim_url = format!("http://{}", listener.local_addr()?);
     super::sim::start(sim.clone(), listener, Duration::ZERO).await;
-    let mut upstream_cfg = cli.upstream.clone();
-    upstream_cfg.cmsweb_url = sim_url.clone();
-    upstream_cfg.cmsweb_prod_url = sim_url;
-    upstream_cfg.usercrt = None;
-    upstream_cfg.userkey = None;
-    upstream_cfg.upstream_backoff = Duration::from_millis(100);
-    let up = super::update::upstream(&upstream_cfg)?;
-    let cfg = super::update::updater_config(
-        &upstream_cfg,
-        &UpdateArgs { name: None, trigger_prod: false, trigger_dev: false },
-    );
-    let updater_store = store.clone();
-    let admin_up = up.clone();
+    // The simulator advances between the scheduled runs.
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(TICK);
         loop {
             tick.tick().await;
-            let ctx = RunContext::new(updater_store.clone(), up.clone(), cfg.clone(), indicatif::ProgressBar::hidden());
-            match run::run(&ctx).await {
-                Ok(summary) => tracing::info!("demo update run: {summary}"),
-                Err(e) => tracing::warn!(error = %e, "demo update run failed"),
-            }
             sim.step(3600, true);
         }
     });
-    super::serve(store, admin_up, &upstream_cfg, serve_cfg).await?;
+    let mut upstream_cfg = cli.upstream.clone();
+    upstream_cfg.cmsweb_url = sim_url.clone();
+    upstream_cfg.cmsweb_prod_url = sim_url.clone();
+    upstream_cfg.usercrt = None;
+    upstream_cfg.userkey = None;
+    upstream_cfg.upstream_backoff = Duration::from_millis(100);
+    let up = super::update::upstream(&upstream_cfg)?;
+    // Callbacks go to the simulator's SSO and PdmV sinks.
+    let creds = crate::callbacks::token::Credentials::from_parts(
+        &format!("{sim_url}/auth/realms/cern/api-access/token"),
+        Some(crate::sim::pdmv::CLIENT_ID),
+        Some(crate::sim::pdmv::CLIENT_SECRET),
+        Some("demo-prod"),
+        Some("demo-dev"),
+    )?;
+    let deliverer = crate::callbacks::Deliverer::new(creds, &sim_url, &sim_url, 4)?;
+    let mut serve_cfg = serve_cfg.clone();
+    serve_cfg.update_every = Some(TICK);
+    serve_cfg.trigger_prod = true;
+    super::serve(store, up, &upstream_cfg, &serve_cfg, Some(deliverer)).await?;
     Ok(0)
 }

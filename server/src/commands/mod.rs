@@ -24,7 +24,12 @@ pub async fn run(cli: Cli) -> Result<i32> {
         Command::Serve(ref serve_cfg) => {
             let store = open_store(&cli.store).context("opening the store")?;
             let up = update::upstream(&cli.upstream).context("setting up the cmsweb client")?;
-            serve(store, up, &cli.upstream, serve_cfg).await?;
+            let deliverer = if serve_cfg.trigger_prod || serve_cfg.trigger_dev {
+                Some(callbacks::deliverer(&cli).context("--trigger-prod/--trigger-dev need the callback credentials")?)
+            } else {
+                None
+            };
+            serve(store, up, &cli.upstream, serve_cfg, deliverer).await?;
             Ok(0)
         }
         Command::Demo(ref serve_cfg) => demo::run(&cli, serve_cfg).await,
@@ -80,16 +85,25 @@ pub fn to_pretty4(v: &serde_json::Value) -> Result<String> {
     Ok(String::from_utf8(out)?)
 }
 
-/// Serves the dashboard until SIGINT or SIGTERM; admin updates go to `up`.
+/// Serves the dashboard until SIGINT or SIGTERM; admin updates go to `up`; with
+/// `--update-every`, update runs on a schedule (their callbacks through `deliverer`).
 pub async fn serve(
     store: SharedStore,
     up: Arc<dyn Upstream>,
     upstream_cfg: &UpstreamConfig,
     cfg: &ServeConfig,
+    deliverer: Option<Arc<crate::callbacks::Deliverer>>,
 ) -> Result<()> {
     let base = cfg.normalized_base();
     let spa = Spa::load(&cfg.dist_dir, &base);
     let no_triggers = UpdateArgs { name: None, trigger_prod: false, trigger_dev: false };
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let scheduler = cfg.update_every.map(|every| {
+        let triggers = UpdateArgs { name: None, trigger_prod: cfg.trigger_prod, trigger_dev: cfg.trigger_dev };
+        let run_cfg = update::updater_config(upstream_cfg, &triggers);
+        tracing::info!(every = %humantime::format_duration(every), "scheduled update runs");
+        crate::schedule::spawn(store.clone(), up.clone(), run_cfg, every, deliverer, stopped)
+    });
     let updates = UpdateService::new(store.clone(), up, update::updater_config(upstream_cfg, &no_triggers));
     let auth = cfg.admin_auth();
     if auth.token.is_none() && auth.proxy.is_none() {
@@ -100,7 +114,14 @@ pub async fn serve(
     let addr = SocketAddr::new(cfg.host, cfg.port);
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding {addr}"))?;
     tracing::info!(url = %format!("http://{addr}{base}/"), store = store.kind(), "serving");
-    http::serve(listener, router, shutdown_signal()).await.context("serving HTTP")
+    let served = http::serve(listener, router, shutdown_signal()).await.context("serving HTTP");
+    if let Some(task) = scheduler {
+        // A run in progress finishes (and checkpoints) before the process exits.
+        let _ = stop.send(true);
+        tracing::info!("waiting for the scheduled run to finish");
+        let _ = task.await;
+    }
+    served
 }
 
 /// Resolves on SIGINT or SIGTERM.

@@ -2,6 +2,7 @@
 //! fallback under `<base>/`, and `/` redirecting to the base path.
 
 pub mod legacy;
+pub mod ops;
 mod spa;
 
 use std::sync::Arc;
@@ -46,13 +47,14 @@ impl AppState {
 pub fn router(state: AppState, spa: Arc<Spa>, base: &str) -> Router {
     let index = spa.clone();
     let legacy = state.legacy.clone();
+    let ops = ops::routes(legacy.store.clone());
     let inner = Router::new()
         .route(&format!("{}/{{*fn_name}}", app::api::RPC_PREFIX), any(server_fn))
         .with_state(state)
         .merge(legacy::routes(legacy.clone()))
         .merge(spa.router());
     let app = if base.is_empty() {
-        inner
+        inner.merge(ops)
     } else {
         let target = format!("{base}/");
         Router::new()
@@ -62,8 +64,9 @@ pub fn router(state: AppState, spa: Arc<Spa>, base: &str) -> Router {
             .nest(base, inner)
             // The same legacy routes without the prefix, behind a prefix-stripping proxy.
             .merge(legacy::routes(legacy))
+            .merge(ops)
     };
-    app.layer(TraceLayer::new_for_http())
+    app.layer(axum::middleware::from_fn(ops::count_requests)).layer(TraceLayer::new_for_http())
 }
 
 async fn server_fn(State(state): State<AppState>, req: Request<Body>) -> impl IntoResponse {

@@ -39,9 +39,16 @@ pub struct RunLock {
     heartbeat: JoinHandle<()>,
 }
 
+/// Unix time in milliseconds: heartbeats need sub-second precision when the stale time is
+/// short (whole seconds made a fresh lock look stale up to a second early).
+fn now_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
+}
+
+/// (holder, heartbeat in ms, started in s) of a held lock.
 fn holder_of(doc: &Value) -> Option<(&str, i64, i64)> {
     let holder = doc.get("holder")?.as_str()?;
-    Some((holder, doc.get("heartbeat")?.as_i64()?, doc.get("started").and_then(Value::as_i64).unwrap_or(0)))
+    Some((holder, doc.get("heartbeat_ms")?.as_i64()?, doc.get("started").and_then(Value::as_i64).unwrap_or(0)))
 }
 
 impl RunLock {
@@ -51,7 +58,7 @@ impl RunLock {
         let holder = format!("{what} pid {} on {}", std::process::id(), hostname());
         let deadline = tokio::time::Instant::now() + wait;
         loop {
-            match Self::try_take(&store, &holder, stale.as_secs() as i64).await? {
+            match Self::try_take(&store, &holder, stale.as_millis() as i64).await? {
                 None => break,
                 Some(busy) if tokio::time::Instant::now() >= deadline => return Err(busy),
                 Some(_) => tokio::time::sleep(Duration::from_millis(250)).await,
@@ -64,16 +71,16 @@ impl RunLock {
     }
 
     /// One attempt: `None` when taken, the reason otherwise.
-    async fn try_take(store: &SharedStore, holder: &str, stale: i64) -> Result<Option<LockError>, StoreError> {
-        let now = crate::now();
+    async fn try_take(store: &SharedStore, holder: &str, stale_ms: i64) -> Result<Option<LockError>, StoreError> {
+        let now = now_ms();
         let current = store.get(Db::Stats2, LOCK_ID).await?;
         if let Some((other, beat, started)) = current.as_ref().and_then(holder_of) {
-            if now - beat < stale {
-                return Ok(Some(LockError::Busy { holder: other.to_owned(), started: now - started }));
+            if now - beat < stale_ms {
+                return Ok(Some(LockError::Busy { holder: other.to_owned(), started: crate::now() - started }));
             }
-            tracing::warn!(holder = other, silent_for = now - beat, "taking over a stale run lock");
+            tracing::warn!(holder = other, silent_ms = now - beat, "taking over a stale run lock");
         }
-        let mut doc = json!({"_id": LOCK_ID, "holder": holder, "heartbeat": now, "started": now});
+        let mut doc = json!({"_id": LOCK_ID, "holder": holder, "heartbeat_ms": now, "started": crate::now()});
         if let Some(rev) = current.as_ref().and_then(|d| d.get("_rev")) {
             doc["_rev"] = rev.clone();
         }
@@ -115,7 +122,7 @@ async fn beat(store: SharedStore, holder: String, every: Duration) {
         let result = crate::store::update(&*store, Db::Stats2, LOCK_ID, move |cur| {
             let mut cur = cur?;
             (holder_of(&cur).map(|x| x.0) == Some(h.as_str())).then(|| {
-                cur["heartbeat"] = json!(crate::now());
+                cur["heartbeat_ms"] = json!(now_ms());
                 cur
             })
         })

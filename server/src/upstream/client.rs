@@ -163,10 +163,15 @@ impl UpstreamClient {
         c.requests.fetch_add(1, Ordering::Relaxed);
         let now = c.in_flight.fetch_add(1, Ordering::Relaxed) + 1;
         c.peak.fetch_max(now, Ordering::Relaxed);
+        let started = std::time::Instant::now();
         let outcome = self.send(call).await;
         c.in_flight.fetch_sub(1, Ordering::Relaxed);
+        let labels = [("endpoint", call.endpoint)];
+        crate::metrics::count("stats2_upstream_requests_total", &labels, 1.0);
+        crate::metrics::observe("stats2_upstream_latency_seconds", &labels, started.elapsed().as_secs_f64());
         if !matches!(outcome, Attempt::Done(_)) {
             c.errors.fetch_add(1, Ordering::Relaxed);
+            crate::metrics::count("stats2_upstream_errors_total", &labels, 1.0);
         }
         outcome
     }

@@ -1,0 +1,55 @@
+//! Operations endpoints: `/healthz` (store and last-run status) and `/metrics` (Prometheus
+//! text), and the middleware counting HTTP requests by route and status.
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{header, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::{json, Value};
+
+use crate::store::{self, SharedStore};
+
+/// The operations routes.
+pub fn routes(store: SharedStore) -> Router {
+    Router::new().route("/healthz", get(healthz)).route("/metrics", get(metrics)).with_state(store)
+}
+
+/// 200 when the store answers and the last run (if any) did not fail; 503 otherwise.
+async fn healthz(State(store): State<SharedStore>) -> Response {
+    let workflows = store::workflow_count(&*store).await;
+    let last_run = crate::schedule::recent(&*store).await.ok().and_then(|r| r.last().cloned());
+    let store_ok = workflows.is_ok();
+    let run_ok = last_run.as_ref().is_none_or(|r| r["outcome"] != "failed");
+    let body = json!({
+        "status": if store_ok && run_ok { "ok" } else { "degraded" },
+        "store": match &workflows { Ok(_) => json!({"kind": store.kind(), "ok": true}), Err(e) => json!({"kind": store.kind(), "ok": false, "error": e.to_string()}) },
+        "workflows": workflows.ok(),
+        "last_run": last_run.unwrap_or(Value::Null),
+    });
+    let status = if store_ok && run_ok { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    (status, Json(body)).into_response()
+}
+
+/// The metrics, with the gauges read at scrape time.
+async fn metrics(State(store): State<SharedStore>) -> Response {
+    if let Ok(pending) = crate::callbacks::outbox::pending(&*store).await {
+        crate::metrics::gauge("stats2_callbacks_pending", &[], pending.len() as f64);
+    }
+    if let Ok(n) = store::workflow_count(&*store).await {
+        crate::metrics::gauge("stats2_workflows", &[], n as f64);
+    }
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], crate::metrics::render()).into_response()
+}
+
+/// Counts every request by its route pattern (not its path: bounded label values) and status.
+pub async fn count_requests(req: Request, next: Next) -> Response {
+    let route = req.extensions().get::<MatchedPath>().map_or_else(|| "unmatched".to_owned(), |m| m.as_str().to_owned());
+    let started = std::time::Instant::now();
+    let resp = next.run(req).await;
+    let status = resp.status().as_u16().to_string();
+    crate::metrics::count("stats2_http_requests_total", &[("route", &route), ("status", &status)], 1.0);
+    crate::metrics::observe("stats2_http_request_seconds", &[("route", &route)], started.elapsed().as_secs_f64());
+    resp
+}

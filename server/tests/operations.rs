@@ -1,0 +1,109 @@
+//! Operations: scheduled runs never overlap, /metrics and /healthz report real values.
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::Request;
+use server::http::legacy::{AdminAuth, UpdateService};
+use server::http::{self, AppState, Spa};
+use server::sim::SimConfig;
+use server::store::{couch::CouchStore, SharedStore};
+use support::*;
+use tower::ServiceExt;
+
+async fn get(router: &axum::Router, path: &str) -> (u16, String) {
+    let resp = router.clone().oneshot(Request::get(path).body(Body::empty()).unwrap()).await.unwrap();
+    let status = resp.status().as_u16();
+    let body = axum::body::to_bytes(resp.into_body(), 1 << 24).await.unwrap();
+    (status, String::from_utf8_lossy(&body).into_owned())
+}
+
+fn router(store: SharedStore, up: Arc<dyn server::upstream::Upstream>) -> axum::Router {
+    let updates = UpdateService::new(store.clone(), up, config());
+    let spa = Spa::load(std::path::Path::new("/nonexistent"), "/stats");
+    http::router(AppState::new(store, updates, AdminAuth::default(), "/stats"), spa, "/stats")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_schedulers_on_one_store_never_run_at_the_same_time() {
+    let s = sim(SimConfig { scale: 30, latency: Duration::from_millis(3), ..SimConfig::default() }).await;
+    s.sim.step(3600, false);
+    let (store, _dir) = sqlite().await;
+    let up = upstream(&s.url, 1);
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let tasks: Vec<_> = (0..2)
+        .map(|_| {
+            server::schedule::spawn(
+                store.clone(),
+                up.clone(),
+                config(),
+                Duration::from_millis(40),
+                None,
+                stopped.clone(),
+            )
+        })
+        .collect();
+    for _ in 0..8 {
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        s.sim.step(3600, false);
+    }
+    stop.send(true).unwrap();
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let runs = server::schedule::recent(&*store).await.unwrap();
+    let mut spans: Vec<(u64, u64)> = runs
+        .iter()
+        .filter(|r| r["outcome"] == "ok")
+        .map(|r| (r["start_ms"].as_u64().unwrap(), r["end_ms"].as_u64().unwrap()))
+        .collect();
+    assert!(spans.len() >= 4, "{runs:?}");
+    spans.sort();
+    for w in spans.windows(2) {
+        assert!(w[0].1 <= w[1].0, "runs overlap: {w:?}");
+    }
+    assert!(runs.len() <= server::schedule::KEEP);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_and_health_report_real_values() {
+    let s = sim(SimConfig { scale: 10, ..SimConfig::default() }).await;
+    s.sim.step(3600, false);
+    let (store, _dir) = sqlite().await;
+    let up = upstream(&s.url, 1);
+    let rec = server::schedule::run_once(&store, &up, &config(), None).await;
+    assert_eq!(rec["outcome"], "ok");
+    server::callbacks::outbox::enqueue(&*store, "some_wf", &[server::callbacks::Env::Prod]).await.unwrap();
+    let r = router(store.clone(), up.clone());
+    let (status, _) = get(&r, "/stats/api/fetch?type=ReReco").await;
+    assert_eq!(status, 200);
+    let (status, text) = get(&r, "/metrics").await;
+    assert_eq!(status, 200);
+    for needle in [
+        "stats2_upstream_requests_total{endpoint=\"reqmgr/changes\"}",
+        "stats2_upstream_latency_seconds_bucket{endpoint=\"dbs/datasetlist\",le=\"+Inf\"}",
+        "stats2_runs_total{outcome=\"ok\"}",
+        "stats2_run_duration_seconds_count",
+        "stats2_workflows_changed_total",
+        "stats2_callbacks_pending 1",
+        "stats2_http_requests_total{route=\"/stats/api/fetch\",status=\"200\"}",
+        "stats2_workflows 10",
+    ] {
+        assert!(text.contains(needle), "/metrics lacks {needle}:\n{text}");
+    }
+    let (status, body) = get(&r, "/healthz").await;
+    assert_eq!(status, 200, "{body}");
+    let health: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(health["status"], "ok");
+    assert_eq!(health["workflows"], 10);
+    assert_eq!(health["last_run"]["created"], 10);
+
+    let broken: SharedStore = Arc::new(CouchStore::new("http://127.0.0.1:9", None).unwrap());
+    let (status, body) = get(&router(broken, up), "/healthz").await;
+    assert_eq!(status, 503, "{body}");
+    assert!(body.contains("\"degraded\""));
+}
