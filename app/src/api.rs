@@ -20,6 +20,13 @@ pub async fn list_workflows(filter: Filter, page: u32) -> Result<WorkflowPage, S
     backend.list_workflows(&filter, page).await.map_err(|e| ServerFnError::new(e.to_string()))
 }
 
+/// One workflow's row, for refreshing a row the live stream says changed.
+#[server(name = GetWorkflowRow, prefix = "/rpc", endpoint = "workflow_row", input = Json)]
+pub async fn workflow_row(name: String) -> Result<Option<WorkflowRow>, ServerFnError> {
+    let backend = expect_context::<ssr::SharedBackend>();
+    backend.row(&name).await.map_err(|e| ServerFnError::new(e.to_string()))
+}
+
 /// Resolves a search text like the original's `/search` (A14–A15): the filter of the first
 /// view that knows it, else `workflow_name`.
 #[server(prefix = "/rpc", endpoint = "search", input = Json)]
@@ -83,6 +90,8 @@ pub mod ssr {
     pub trait Backend: Send + Sync {
         /// One page of the filtered workflow list.
         async fn list_workflows(&self, filter: &Filter, page: u32) -> Result<WorkflowPage, BackendError>;
+        /// The row of one workflow, `None` when it is not stored.
+        async fn row(&self, name: &str) -> Result<Option<crate::rows::WorkflowRow>, BackendError>;
         /// A14–A15's resolution of a search text.
         async fn search(&self, q: &str) -> Result<Filter, BackendError>;
         /// One admin update.

@@ -96,3 +96,15 @@ pub struct DatasetRow {
     /// Completion in percent on lumisections, when lumis are shown (D13).
     pub lumi_completed_perc: Option<f64>,
 }
+
+/// What the live stream announces (server-sent events at `<base>/events`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LiveEvent {
+    /// `run` (an update run finished), `workflow` (one workflow changed) or `resync` (events
+    /// were missed: reload the page's data).
+    pub kind: String,
+    /// Workflows whose document changed.
+    pub changed: Vec<String>,
+    /// Unix seconds of the run's start, for `run` events.
+    pub run_start: Option<i64>,
+}

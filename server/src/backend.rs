@@ -30,7 +30,7 @@ impl StoreBackend {
         Arc::new(StoreBackend { store, auth, updates })
     }
 
-    async fn row(&self, name: &str) -> Result<Option<WorkflowRow>, StoreError> {
+    async fn stored_row(&self, name: &str) -> Result<Option<WorkflowRow>, StoreError> {
         Ok(self.store.get(Db::Requests, name).await?.map(to_row))
     }
 }
@@ -65,6 +65,13 @@ impl Backend for StoreBackend {
             last_update: Some(settings.last_dbs_update_date).filter(|t| *t > 0),
             page_size: filter.size(),
         })
+    }
+
+    async fn row(&self, name: &str) -> Result<Option<WorkflowRow>, BackendError> {
+        match WorkflowName::parse(name) {
+            Ok(n) => self.stored_row(n.as_str()).await.map_err(unavailable),
+            Err(_) => Ok(None),
+        }
     }
 
     async fn search(&self, q: &str) -> Result<Filter, BackendError> {
@@ -104,7 +111,7 @@ impl Backend for StoreBackend {
         };
         Ok(match self.updates.update(valid.as_str()).await {
             UpdateOutcome::Done => {
-                AdminOutcome::Updated(self.row(valid.as_str()).await.map_err(unavailable)?.map(Box::new))
+                AdminOutcome::Updated(self.stored_row(valid.as_str()).await.map_err(unavailable)?.map(Box::new))
             }
             UpdateOutcome::Busy(holder) => AdminOutcome::Busy(format!("An update run is in progress ({holder})")),
             UpdateOutcome::Failed(e) => AdminOutcome::Failed(e),

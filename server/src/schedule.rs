@@ -43,18 +43,23 @@ pub async fn recent(store: &dyn Store) -> Result<Vec<Value>, StoreError> {
         .unwrap_or_default())
 }
 
-/// One run, recorded and measured; callbacks delivered afterwards when a deliverer is given.
+/// One run, recorded and measured, announced on the live stream; callbacks delivered
+/// afterwards when a deliverer is given.
 pub async fn run_once(
     store: &SharedStore,
     up: &Arc<dyn Upstream>,
     cfg: &UpdaterConfig,
     deliverer: Option<&Arc<Deliverer>>,
+    events: Option<&crate::http::events::Events>,
 ) -> Value {
     let start = crate::now();
     let start_ms = now_ms();
     let ctx = RunContext::new(store.clone(), up.clone(), cfg.clone(), indicatif::ProgressBar::hidden());
     let result = run::run(&ctx).await;
     let seconds = (crate::now() - start).max(0) as f64;
+    if let (Ok(s), Some(events)) = (&result, events) {
+        crate::http::events::publish(events, "run", s.changed_names.clone(), Some(start));
+    }
     let rec = match &result {
         Ok(s) => {
             crate::metrics::count("stats2_workflows_changed_total", &[], (s.created + s.updated) as f64);
@@ -105,6 +110,7 @@ pub fn spawn(
     cfg: UpdaterConfig,
     every: Duration,
     deliverer: Option<Arc<Deliverer>>,
+    events: Option<crate::http::events::Events>,
     mut stop: watch::Receiver<bool>,
 ) -> JoinHandle<()> {
     tokio::spawn(async move {
@@ -118,7 +124,7 @@ pub fn spawn(
             if *stop.borrow() {
                 break;
             }
-            run_once(&store, &up, &cfg, deliverer.as_ref()).await;
+            run_once(&store, &up, &cfg, deliverer.as_ref(), events.as_ref()).await;
         }
         tracing::info!("scheduler stopped");
     })

@@ -43,6 +43,7 @@ async fn two_schedulers_on_one_store_never_run_at_the_same_time() {
                 config(),
                 Duration::from_millis(40),
                 None,
+                None,
                 stopped.clone(),
             )
         })
@@ -75,8 +76,16 @@ async fn metrics_and_health_report_real_values() {
     s.sim.step(3600, false);
     let (store, _dir) = sqlite().await;
     let up = upstream(&s.url, 1);
-    let rec = server::schedule::run_once(&store, &up, &config(), None).await;
+    let events = server::http::events::channel();
+    let mut live = events.subscribe();
+    let rec = server::schedule::run_once(&store, &up, &config(), None, Some(&events)).await;
     assert_eq!(rec["outcome"], "ok");
+    let announced = live.try_recv().unwrap();
+    assert_eq!(
+        (announced.kind.as_str(), announced.changed.len()),
+        ("run", 10),
+        "the live stream names every changed workflow"
+    );
     server::callbacks::outbox::enqueue(&*store, "some_wf", &[server::callbacks::Env::Prod]).await.unwrap();
     let r = router(store.clone(), up.clone());
     let (status, _) = get(&r, "/stats/api/fetch?type=ReReco").await;

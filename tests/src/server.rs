@@ -13,6 +13,8 @@ use tokio::sync::oneshot;
 pub struct TestServer {
     /// e.g. `http://127.0.0.1:40123`
     pub origin: String,
+    /// The live stream's channel, to announce changes as a scheduled run would.
+    pub events: server::http::events::Events,
     stop: Option<oneshot::Sender<()>>,
 }
 
@@ -38,14 +40,16 @@ impl TestServer {
         let spa: Arc<Spa> = Spa::load(&dist, base);
         anyhow::ensure!(spa.is_built(), "no SPA build in {}: run `trunk build --release` first", dist.display());
         let updates = UpdateService::new(store.clone(), up, cfg);
-        let router = http::router(AppState::new(store, updates, auth, base), spa, base);
+        let state = AppState::new(store, updates, auth, base);
+        let events = state.events.clone();
+        let router = http::router(state, spa, base);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let origin = format!("http://{}", listener.local_addr()?);
         let (tx, rx) = oneshot::channel::<()>();
         tokio::spawn(http::serve(listener, router, async {
             let _ = rx.await;
         }));
-        Ok(TestServer { origin, stop: Some(tx) })
+        Ok(TestServer { origin, events, stop: Some(tx) })
     }
 }
 

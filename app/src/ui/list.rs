@@ -6,6 +6,7 @@ use leptos_router::hooks::{use_location, use_params_map};
 
 use super::filter_bar::FilterBar;
 use super::header::Header;
+use super::live::{listen, RowRegistry};
 use super::pager::Pager;
 use super::table::WorkflowTable;
 use crate::api::list_workflows;
@@ -37,7 +38,11 @@ pub fn ListPage() -> impl IntoView {
     });
     let loaded = move || data.get().and_then(|r| r.ok());
     let total = Signal::derive(move || loaded().map(|p: WorkflowPage| p.total_workflows));
-    let last_update = Signal::derive(move || loaded().and_then(|p| p.last_update));
+    let live_run = RwSignal::new(None::<i64>);
+    let last_update = Signal::derive(move || live_run.get().or_else(|| loaded().and_then(|p| p.last_update)));
+    let registry = RowRegistry(StoredValue::new(std::collections::HashMap::new()));
+    provide_context(registry);
+    listen(registry, move || data.refetch(), move |t| live_run.set(Some(t)));
     view! {
         <Header filter=filter total=total last_update=last_update/>
         <FilterBar filter=filter/>

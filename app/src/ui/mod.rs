@@ -6,6 +6,7 @@ mod dataset;
 mod filter_bar;
 mod header;
 mod list;
+mod live;
 mod pager;
 mod table;
 mod time;

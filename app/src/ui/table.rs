@@ -48,6 +48,9 @@ fn named_links(names: Vec<String>, key: FilterKey, links_of: impl Fn(&str) -> Ve
 #[component]
 fn WorkflowRowView(row: RwSignal<WorkflowRow>) -> impl IntoView {
     let update = UpdateState::new();
+    if let Some(registry) = use_context::<super::live::RowRegistry>() {
+        registry.add(row.get_untracked().name, row);
+    }
     move || {
         let r = row.get();
         let expected = if r.shows_lumis {

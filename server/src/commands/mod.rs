@@ -97,19 +97,27 @@ pub async fn serve(
     let base = cfg.normalized_base();
     let spa = Spa::load(&cfg.dist_dir, &base);
     let no_triggers = UpdateArgs { name: None, trigger_prod: false, trigger_dev: false };
-    let (stop, stopped) = tokio::sync::watch::channel(false);
-    let scheduler = cfg.update_every.map(|every| {
-        let triggers = UpdateArgs { name: None, trigger_prod: cfg.trigger_prod, trigger_dev: cfg.trigger_dev };
-        let run_cfg = update::updater_config(upstream_cfg, &triggers);
-        tracing::info!(every = %humantime::format_duration(every), "scheduled update runs");
-        crate::schedule::spawn(store.clone(), up.clone(), run_cfg, every, deliverer, stopped)
-    });
-    let updates = UpdateService::new(store.clone(), up, update::updater_config(upstream_cfg, &no_triggers));
+    let updates = UpdateService::new(store.clone(), up.clone(), update::updater_config(upstream_cfg, &no_triggers));
     let auth = cfg.admin_auth();
     if auth.token.is_none() && auth.proxy.is_none() {
         tracing::warn!("no STATS_ADMIN_TOKEN and no trusted proxy headers: admin actions answer 401");
     }
     let state = AppState::new(store.clone(), updates, auth, &base);
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let scheduler = cfg.update_every.map(|every| {
+        let triggers = UpdateArgs { name: None, trigger_prod: cfg.trigger_prod, trigger_dev: cfg.trigger_dev };
+        let run_cfg = update::updater_config(upstream_cfg, &triggers);
+        tracing::info!(every = %humantime::format_duration(every), "scheduled update runs");
+        crate::schedule::spawn(
+            store.clone(),
+            up.clone(),
+            run_cfg,
+            every,
+            deliverer,
+            Some(state.events.clone()),
+            stopped,
+        )
+    });
     let router = http::router(state, spa, &base);
     let addr = SocketAddr::new(cfg.host, cfg.port);
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding {addr}"))?;

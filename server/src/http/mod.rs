@@ -1,6 +1,7 @@
 //! The axum router: server functions under `<base>/rpc/`, the single-page app with index
 //! fallback under `<base>/`, and `/` redirecting to the base path.
 
+pub mod events;
 pub mod legacy;
 pub mod ops;
 mod spa;
@@ -26,6 +27,8 @@ pub struct AppState {
     pub backend: SharedBackend,
     /// The legacy API.
     pub legacy: Arc<legacy::Legacy>,
+    /// The live stream's channel.
+    pub events: events::Events,
 }
 
 impl AppState {
@@ -36,9 +39,12 @@ impl AppState {
         auth: legacy::AdminAuth,
         base: &str,
     ) -> Self {
+        let events = events::channel();
+        updates.publish_to(events.clone());
         AppState {
             backend: crate::backend::StoreBackend::new(store.clone(), auth.clone(), updates.clone()),
             legacy: Arc::new(legacy::Legacy { store, auth, updates, base: base.to_owned() }),
+            events,
         }
     }
 }
@@ -48,9 +54,11 @@ pub fn router(state: AppState, spa: Arc<Spa>, base: &str) -> Router {
     let index = spa.clone();
     let legacy = state.legacy.clone();
     let ops = ops::routes(legacy.store.clone());
+    let live = Router::new().route("/events", get(events::stream)).with_state(state.events.clone());
     let inner = Router::new()
         .route(&format!("{}/{{*fn_name}}", app::api::RPC_PREFIX), any(server_fn))
         .with_state(state)
+        .merge(live)
         .merge(legacy::routes(legacy.clone()))
         .merge(spa.router());
     let app = if base.is_empty() {

@@ -42,6 +42,9 @@ pub struct RunSummary {
     pub seconds: f64,
     /// The sequence stored for the next run.
     pub sequence: String,
+    /// Workflows whose document changed (metadata, new history entry, deletion), for live
+    /// dashboards.
+    pub changed_names: Vec<String>,
 }
 
 impl fmt::Display for RunSummary {
@@ -139,10 +142,17 @@ async fn run_locked(ctx: &RunContext) -> Result<RunSummary, UpdateError> {
         }
     }
     let announce = crate::callbacks::envs(ctx.cfg.trigger_prod, ctx.cfg.trigger_dev);
+    let mut changed_names: BTreeSet<String> = deleted.iter().cloned().collect();
     for (name, r) in metadata::write_batch(&*ctx.store, built, &announce).await {
         match r {
-            Ok(MetaOutcome::Created) => summary.created += 1,
-            Ok(MetaOutcome::Updated) => summary.updated += 1,
+            Ok(MetaOutcome::Created) => {
+                summary.created += 1;
+                changed_names.insert(name);
+            }
+            Ok(MetaOutcome::Updated) => {
+                summary.updated += 1;
+                changed_names.insert(name);
+            }
             Ok(MetaOutcome::Unchanged) => summary.unchanged += 1,
             Err(e) => {
                 tracing::warn!(workflow = %name, error = %e, "metadata write failed; will retry next run");
@@ -179,6 +189,7 @@ async fn run_locked(ctx: &RunContext) -> Result<RunSummary, UpdateError> {
     ctx.progress.set_message("history");
     let outcome: RecalcOutcome = recalc::recalculate(ctx, recalc_set).await;
     summary.recalculated = outcome.appended.len();
+    changed_names.extend(outcome.appended.iter().cloned());
     for (name, e) in &outcome.failed {
         tracing::warn!(workflow = %name, error = %e, "recalculation failed; will retry next run");
         if !failed.contains(name) {
@@ -204,6 +215,7 @@ async fn run_locked(ctx: &RunContext) -> Result<RunSummary, UpdateError> {
     summary.peak_in_flight = ctx.up.stats().peak_in_flight;
     summary.seconds = started.elapsed().as_secs_f64();
     summary.sequence = changes.last_seq.as_str().map_or_else(|| changes.last_seq.to_string(), str::to_owned);
+    summary.changed_names = changed_names.into_iter().collect();
     Ok(summary)
 }
 

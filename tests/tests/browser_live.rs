@@ -1,0 +1,66 @@
+//! Live updates in headless Chromium: a changed workflow announced on the event stream is
+//! refreshed in place, without a reload; the others are left alone.
+#![allow(clippy::unwrap_used)]
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use fantoccini::Locator;
+use serde_json::json;
+use server::store::{sqlite::SqliteStore, Db, SharedStore};
+use stats2_tests::browser::Browser;
+use stats2_tests::server::TestServer;
+
+async fn text_of(b: &Browser, name: &str) -> String {
+    let css = format!("tr.workflow[data-name='{name}'] td.meta");
+    match b.client.find(Locator::Css(&css)).await {
+        Ok(e) => e.text().await.unwrap_or_default(),
+        Err(_) => String::new(),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_changed_row_refreshes_without_a_reload() {
+    let dir = tempfile::tempdir().unwrap();
+    let store: SharedStore = Arc::new(SqliteStore::open(&dir.path().join("l.sqlite")).unwrap());
+    store.init().await.unwrap();
+    let names = ["pdmvserv_Live0_261101_000000_0000", "pdmvserv_Live1_261101_000000_0001"];
+    for n in names {
+        store
+            .put(
+                Db::Requests,
+                &json!({"_id": n, "RequestName": n, "RequestType": "TaskChain", "Campaigns": ["Live"],
+            "TotalEvents": 1000, "OutputDatasets": [], "EventNumberHistory": []}),
+            )
+            .await
+            .unwrap();
+    }
+    let server = TestServer::start(store.clone(), "/stats").await.unwrap();
+    let b = Browser::start(1280, 900).await.unwrap();
+    b.client.goto(&format!("{}/stats/?campaign=Live", server.origin)).await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !text_of(&b, names[0]).await.contains("Total events: 1,000") {
+        assert!(Instant::now() < deadline, "the page never loaded");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    b.client.execute("window.__marker = 7; return 1;", vec![]).await.unwrap();
+    // Give the EventSource a moment to connect, then change both documents, announce one.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    for n in names {
+        let mut doc = store.get(Db::Requests, n).await.unwrap().unwrap();
+        doc["TotalEvents"] = json!(2345);
+        store.put(Db::Requests, &doc).await.unwrap();
+    }
+    server::http::events::publish(&server.events, "run", vec![names[0].to_owned()], Some(1_764_000_000));
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !text_of(&b, names[0]).await.contains("Total events: 2,345") {
+        assert!(Instant::now() < deadline, "the announced row never refreshed");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(text_of(&b, names[1]).await.contains("Total events: 1,000"), "rows not announced are left alone");
+    assert_eq!(b.client.execute("return window.__marker || 0;", vec![]).await.unwrap(), json!(7), "no reload");
+    let header = b.client.find(Locator::Css("header .updated")).await.unwrap().text().await.unwrap();
+    assert!(header.contains("2025-11-24"), "the header shows the run that just finished: {header}");
+    b.screenshot("live-row-refreshed").await.unwrap();
+    b.close().await;
+}
