@@ -21,6 +21,25 @@ pub struct WorkflowPage {
     pub last_update: Option<i64>,
     /// Rows per page of this answer.
     pub page_size: u32,
+    /// The most recent update run, when one was recorded.
+    pub last_run: Option<RunInfo>,
+}
+
+/// A recorded update run (shown in the header).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunInfo {
+    /// Unix seconds of its start.
+    pub start: i64,
+    /// Wall time in seconds.
+    pub seconds: f64,
+    /// `ok` or `failed`.
+    pub outcome: String,
+    /// Documents created or updated.
+    pub changed: u64,
+    /// Workflows that got a new history entry.
+    pub recalculated: u64,
+    /// Workflows on the failed list after it.
+    pub failed: u64,
 }
 
 /// A status with the time it was set (D4).

@@ -50,8 +50,15 @@ fn measure(label: &str, docs: &[serde_json::Value]) {
     for _ in 0..rounds {
         let rows =
             docs.iter().map(|d| workflow_row(&Workflow::from_value(d.clone()).expect("demo document"))).collect();
-        let page =
-            WorkflowPage { rows, page: 0, has_next: true, total_workflows: 320, last_update: Some(1), page_size: 100 };
+        let page = WorkflowPage {
+            rows,
+            page: 0,
+            has_next: true,
+            total_workflows: 320,
+            last_update: Some(1),
+            page_size: 100,
+            last_run: None,
+        };
         compact = serde_json::to_vec(&page).expect("serialise");
     }
     let compact_time = t.elapsed() / rounds;

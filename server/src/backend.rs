@@ -8,7 +8,7 @@ use app::filter::{Filter, FilterKey};
 use app::model::Workflow;
 use app::names::WorkflowName;
 use app::present::{unreadable_row, workflow_row};
-use app::rows::{WorkflowPage, WorkflowRow};
+use app::rows::{RunInfo, WorkflowPage, WorkflowRow};
 use async_trait::async_trait;
 use axum::http::{HeaderMap, HeaderName, HeaderValue};
 use serde_json::Value;
@@ -57,6 +57,17 @@ impl Backend for StoreBackend {
         let (docs, has_next) = page_docs(&*self.store, filter, page).await.map_err(unavailable)?;
         let total_workflows = store::workflow_count(&*self.store).await.map_err(unavailable)?;
         let settings = crate::updater::settings::read(&*self.store).await.map_err(unavailable)?;
+        let last_run = crate::schedule::recent(&*self.store).await.map_err(unavailable)?.last().map(|r| {
+            let n = |k: &str| r.get(k).and_then(Value::as_u64).unwrap_or(0);
+            RunInfo {
+                start: r.get("start").and_then(Value::as_i64).unwrap_or(0),
+                seconds: r.get("seconds").and_then(Value::as_f64).unwrap_or(0.0),
+                outcome: r.get("outcome").and_then(Value::as_str).unwrap_or("").to_owned(),
+                changed: n("created") + n("updated"),
+                recalculated: n("recalculated"),
+                failed: n("failed"),
+            }
+        });
         Ok(WorkflowPage {
             rows: docs.into_iter().map(to_row).collect(),
             page,
@@ -64,6 +75,7 @@ impl Backend for StoreBackend {
             total_workflows,
             last_update: Some(settings.last_dbs_update_date).filter(|t| *t > 0),
             page_size: filter.size(),
+            last_run,
         })
     }
 

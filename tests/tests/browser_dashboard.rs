@@ -11,7 +11,7 @@ use server::http::legacy::AdminAuth;
 use server::sim::SimConfig;
 use server::store::{sqlite::SqliteStore, Db, SharedStore};
 use server::testkit::{fast_upstream, start_sim};
-use server::updater::{run, RunContext, UpdaterConfig};
+use server::updater::UpdaterConfig;
 use stats2_tests::browser::Browser;
 use stats2_tests::server::TestServer;
 
@@ -79,9 +79,8 @@ async fn dashboard_filters_paging_search_and_admin_update() {
     let store: SharedStore = Arc::new(SqliteStore::open(&dir.path().join("d.sqlite")).unwrap());
     store.init().await.unwrap();
     let up = fast_upstream(&sim.url, 1, 8).unwrap();
-    run::run(&RunContext::new(store.clone(), up.clone(), UpdaterConfig::default(), indicatif::ProgressBar::hidden()))
-        .await
-        .unwrap();
+    let rec = server::schedule::run_once(&store, &up, &UpdaterConfig::default(), None, None).await;
+    assert_eq!(rec["outcome"], "ok");
     let mut docs = Vec::new();
     for (i, kind) in ["ReReco", "TaskChain", "ReReco", "TaskChain", "ReReco"].iter().enumerate() {
         docs.push(doc(&format!("pdmvserv_Combi{i}_2611{:02}_000000_000{i}", 10 + i), "CombiCamp", kind));
@@ -97,9 +96,10 @@ async fn dashboard_filters_paging_search_and_admin_update() {
     let b = Browser::start(1280, 1000).await.unwrap();
     let url = |path: &str| format!("{}{path}", server.origin);
 
-    // A legacy filter URL.
+    // A legacy filter URL; the header tells about the last recorded run.
     b.client.goto(&url("/stats/?campaign=CombiCamp")).await.unwrap();
     assert_eq!(wait_rows(&b, 5).await.len(), 5);
+    wait_text(&b, "header .lastrun", "Last run ok: 6 changed").await;
 
     // Two filters combined with AND from the filter bar.
     b.client.find(Locator::Css("form.filters input[name=type]")).await.unwrap().send_keys("ReReco").await.unwrap();

@@ -10,6 +10,7 @@ use super::time::When;
 use crate::api::search;
 use crate::filter::Filter;
 use crate::present::thousands;
+use crate::rows::RunInfo;
 
 /// Page header.
 #[component]
@@ -17,6 +18,7 @@ pub fn Header(
     filter: Memo<Result<Filter, String>>,
     total: Signal<Option<u64>>,
     last_update: Signal<Option<i64>>,
+    last_run: Signal<Option<RunInfo>>,
 ) -> impl IntoView {
     let query = RwSignal::new(String::new());
     let searching = RwSignal::new(false);
@@ -43,6 +45,11 @@ pub fn Header(
             <span class="updated">
                 "Last update: " {move || match last_update.get() { Some(t) => view! { <When t=t/> }.into_any(), None => "never".into_any() }}
             </span>
+            {move || last_run.get().map(|r| view! {
+                <span class=format!("lastrun {}", r.outcome) title=format!("took {:.1} s", r.seconds)>
+                    {format!("Last run {}: {} changed, {} new history entries, {} failed", r.outcome, r.changed, r.recalculated, r.failed)}
+                </span>
+            })}
             <form class="search" role="search" on:submit=on_search>
                 <input type="search" name="q" placeholder="PrepID, dataset, campaign, name…" aria-label="Search"
                     prop:value=query on:input=move |ev| query.set(event_target_value(&ev))/>

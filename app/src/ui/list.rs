@@ -40,11 +40,12 @@ pub fn ListPage() -> impl IntoView {
     let total = Signal::derive(move || loaded().map(|p: WorkflowPage| p.total_workflows));
     let live_run = RwSignal::new(None::<i64>);
     let last_update = Signal::derive(move || live_run.get().or_else(|| loaded().and_then(|p| p.last_update)));
+    let last_run = Signal::derive(move || loaded().and_then(|p| p.last_run));
     let registry = RowRegistry(StoredValue::new(std::collections::HashMap::new()));
     provide_context(registry);
     listen(registry, move || data.refetch(), move |t| live_run.set(Some(t)));
     view! {
-        <Header filter=filter total=total last_update=last_update/>
+        <Header filter=filter total=total last_update=last_update last_run=last_run/>
         <FilterBar filter=filter/>
         <p class="filter-summary">
             {move || filter.get().ok().map(|f| {
