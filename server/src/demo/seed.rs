@@ -195,7 +195,32 @@ fn add_history(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use app::forecast::{forecast, Settings};
     use app::model::Workflow;
+
+    #[test]
+    fn forecasts_of_the_fixture_derived_histories_are_sane() {
+        let now = 1_764_000_000;
+        let mut with_eta = 0;
+        for d in generate(320, now) {
+            let wf = Workflow::from_value(d).unwrap();
+            let total = wf.total_events.unwrap_or(-1);
+            for ds in wf.output_datasets.iter().flatten() {
+                let pts: Vec<(i64, i64)> =
+                    wf.history_sorted().iter().filter_map(|h| Some((h.time?, h.datasets.get(ds)?.events))).collect();
+                let f = forecast(&pts, total, now, Settings::default());
+                assert!(f.rate_per_hour >= 0.0 && f.rate_per_hour.is_finite(), "{ds}: {f:?}");
+                if let Some(eta) = f.eta {
+                    assert!(eta > now && !f.complete && !f.stalled, "{ds}: {f:?}");
+                    with_eta += 1;
+                }
+                if pts.is_empty() {
+                    assert_eq!(f.eta, None);
+                }
+            }
+        }
+        assert!(with_eta > 50, "running workflows get an estimate ({with_eta})");
+    }
 
     #[test]
     fn generates_distinct_well_formed_names_and_readable_documents() {
