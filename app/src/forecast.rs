@@ -40,7 +40,7 @@ pub fn forecast(points: &[(i64, i64)], total: i64, now: i64, s: Settings) -> For
     let last = pts.last().copied();
     let complete = total > 0 && last.is_some_and(|(_, v)| v >= total);
     // When the value last changed: the stall clock starts there.
-    let last_change = pts.windows(2).filter(|w| w[1].1 != w[0].1).map(|w| w[1].0).last().or(pts.first().map(|p| p.0));
+    let last_change = pts.windows(2).rev().find(|w| w[1].1 != w[0].1).map(|w| w[1].0).or(pts.first().map(|p| p.0));
     let stalled = !complete && last_change.is_some_and(|t| now - t > s.stall_after);
     // The window ends now, so a flat tail up to now counts as no progress.
     let mut recent: Vec<(i64, i64)> = pts.iter().copied().filter(|(t, _)| now - t <= s.window).collect();
