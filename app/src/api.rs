@@ -27,6 +27,13 @@ pub async fn workflow_row(name: String) -> Result<Option<WorkflowRow>, ServerFnE
     backend.row(&name).await.map_err(|e| ServerFnError::new(e.to_string()))
 }
 
+/// The chart data of one workflow (its whole history, on demand).
+#[server(prefix = "/rpc", endpoint = "workflow_history", input = Json)]
+pub async fn workflow_history(name: String) -> Result<Option<crate::history::HistoryView>, ServerFnError> {
+    let backend = expect_context::<ssr::SharedBackend>();
+    backend.history(&name).await.map_err(|e| ServerFnError::new(e.to_string()))
+}
+
 /// Resolves a search text like the original's `/search` (A14–A15): the filter of the first
 /// view that knows it, else `workflow_name`.
 #[server(prefix = "/rpc", endpoint = "search", input = Json)]
@@ -92,6 +99,8 @@ pub mod ssr {
         async fn list_workflows(&self, filter: &Filter, page: u32) -> Result<WorkflowPage, BackendError>;
         /// The row of one workflow, `None` when it is not stored.
         async fn row(&self, name: &str) -> Result<Option<crate::rows::WorkflowRow>, BackendError>;
+        /// The chart data of one workflow, `None` when it is not stored.
+        async fn history(&self, name: &str) -> Result<Option<crate::history::HistoryView>, BackendError>;
         /// A14–A15's resolution of a search text.
         async fn search(&self, q: &str) -> Result<Filter, BackendError>;
         /// One admin update.

@@ -7,6 +7,7 @@ pub mod api;
 pub mod field;
 pub mod filter;
 pub mod forecast;
+pub mod history;
 pub mod json;
 pub mod links;
 pub mod model;

@@ -86,6 +86,13 @@ impl Backend for StoreBackend {
         }
     }
 
+    async fn history(&self, name: &str) -> Result<Option<app::history::HistoryView>, BackendError> {
+        let Ok(n) = WorkflowName::parse(name) else { return Ok(None) };
+        let Some(doc) = self.store.get(Db::Requests, n.as_str()).await.map_err(unavailable)? else { return Ok(None) };
+        let wf = Workflow::from_value(doc).map_err(|e| BackendError::BadRequest(e.to_string()))?;
+        Ok(Some(app::history::history_view(&wf, crate::now())))
+    }
+
     async fn search(&self, q: &str) -> Result<Filter, BackendError> {
         let q = q.trim();
         if q.is_empty() {

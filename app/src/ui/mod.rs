@@ -2,6 +2,7 @@
 
 mod admin;
 mod base;
+mod chart;
 mod dataset;
 mod filter_bar;
 mod header;
@@ -10,6 +11,7 @@ mod live;
 mod pager;
 mod table;
 mod time;
+mod workflow;
 
 use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes};
@@ -27,6 +29,7 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=|| view! { <p class="error">"This page does not exist."</p> }>
                     <Route path=path!("") view=list::ListPage/>
                     <Route path=path!(":page") view=list::ListPage/>
+                    <Route path=path!("workflow/:name") view=workflow::WorkflowPage/>
                 </Routes>
             </main>
         </Router>

@@ -60,6 +60,7 @@ fn WorkflowRowView(row: RwSignal<WorkflowRow>) -> impl IntoView {
         };
         let request_key = if r.request_param == "prepid" { FilterKey::PrepId } else { FilterKey::Request };
         let json_href = format!("{}/get_json/{}", base_path(), r.name);
+        let chart_href = format!("{}/workflow/{}", base_path(), r.name);
         let service = r.service;
         view! {
             <tr class="workflow" data-name=r.name.clone()>
@@ -80,7 +81,7 @@ fn WorkflowRowView(row: RwSignal<WorkflowRow>) -> impl IntoView {
                     })}
                     <div class="campaigns">"Campaigns: " {named_links(r.campaigns.clone(), FilterKey::Campaign, move |c| links::campaign_links(c, service))}</div>
                     <div class="requests">"Requests: " {named_links(r.requests.clone(), request_key, move |q| links::request_links(q, service))}</div>
-                    <div class="links">{external(links::workflow_links(r.request_name.as_deref().unwrap_or(&r.name), r.prepid.as_deref()))} <a href=json_href>"View JSON"</a></div>
+                    <div class="links">{external(links::workflow_links(r.request_name.as_deref().unwrap_or(&r.name), r.prepid.as_deref()))} <a href=json_href>"View JSON"</a> " " <a class="chart-link" href=chart_href>"Chart"</a></div>
                     <UpdateButton row=row state=update/>
                 </td>
                 <td class="datasets">

@@ -1,0 +1,95 @@
+//! The workflow detail view (`<base>/workflow/<name>`): the history chart with its legend,
+//! forecasts, scale toggle and exports.
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
+
+use super::base::{base_path, filter_href};
+use super::chart::draw;
+use crate::api::workflow_history;
+use crate::filter::FilterKey;
+use crate::history::{color, csv, HistoryView};
+use crate::present::{thousands, utc_datetime};
+
+/// The page.
+#[component]
+pub fn WorkflowPage() -> impl IntoView {
+    let params = use_params_map();
+    let name = Memo::new(move |_| params.get().get("name").unwrap_or_default());
+    let data = LocalResource::new(move || {
+        let n = name.get();
+        async move { workflow_history(n).await.map_err(|e| e.to_string()) }
+    });
+    view! {
+        <header class="top">
+            <h1><a href=format!("{}/", base_path())>"Stats2"</a></h1>
+            <a href=move || filter_href(FilterKey::WorkflowName, &name.get())>{move || name.get()}</a>
+        </header>
+        <Suspense fallback=|| view! { <p class="loading" role="status">"Loading the history…"</p> }>
+            {move || data.get().map(|r| match r {
+                Ok(Some(v)) => view! { <Chart view=v/> }.into_any(),
+                Ok(None) => view! { <p class="empty">"No workflow of that name in Stats2."</p> }.into_any(),
+                Err(e) => view! { <p class="error" role="alert">"Could not load the history: " {e}</p> }.into_any(),
+            })}
+        </Suspense>
+    }
+}
+
+fn badge(f: &crate::forecast::Forecast) -> String {
+    if f.complete {
+        "complete".into()
+    } else if f.stalled {
+        "stalled".into()
+    } else if let Some(eta) = f.eta {
+        format!("{}/h, done ≈ {} UTC", thousands(f.rate_per_hour.round() as i64), utc_datetime(eta))
+    } else {
+        "no estimate".into()
+    }
+}
+
+#[component]
+fn Chart(view: HistoryView) -> impl IntoView {
+    let log = RwSignal::new(false);
+    let canvas = NodeRef::<leptos::html::Canvas>::new();
+    let png = RwSignal::new(None::<String>);
+    let drawn = view.clone();
+    Effect::new(move |_| {
+        let log = log.get();
+        if let Some(c) = canvas.get() {
+            let started = js_sys::Date::now();
+            let result = draw(c.clone(), &drawn, log);
+            let _ = c.set_attribute("data-draw-ms", &format!("{:.1}", js_sys::Date::now() - started));
+            let _ = c.set_attribute("data-scale", if log { "log" } else { "linear" });
+            if let Err(e) = result {
+                let _ = c.set_attribute("data-error", &e);
+            }
+        }
+    });
+    let csv_href = format!("data:text/csv;charset=utf-8,{}", String::from(js_sys::encode_uri_component(&csv(&view))));
+    let name = view.name.clone();
+    let legend = view.series.iter().map(|s| {
+        let (r, g, b) = color(&s.status);
+        view! {
+            <li>
+                <span class="swatch" style=format!("background: rgb({r},{g},{b})")></span>
+                <a class="legend-name" href=filter_href(FilterKey::OutputDataset, &s.dataset)>{s.dataset.clone()}</a>
+                " " <span class="type">{s.status.as_str().to_owned()}</span>
+                " " <span class=format!("forecast {}", if s.forecast.stalled { "stalled" } else { "" })>{badge(&s.forecast)}</span>
+            </li>
+        }
+    }).collect_view();
+    view! {
+        <section class="chart">
+            <div class="chart-tools">
+                <button type="button" class="scale" on:click=move |_| log.update(|l| *l = !*l)>
+                    {move || if log.get() { "Linear scale" } else { "Log scale" }}
+                </button>
+                <a class="button csv" href=csv_href download=format!("{name}.csv")>"Export CSV"</a>
+                <button type="button" class="png" on:click=move |_| png.set(canvas.get().and_then(|c| c.to_data_url().ok()))>"Export PNG"</button>
+                {move || png.get().map(|href| view! { <a class="button png-link" href=href download="chart.png">"Download PNG"</a> })}
+            </div>
+            <canvas node_ref=canvas width="1100" height="460" role="img" aria-label="Event history chart"></canvas>
+            <ul class="legend">{legend}</ul>
+        </section>
+    }
+}
