@@ -125,6 +125,8 @@ pub struct Filter {
     /// `match=all`: every parameter must match (AND). Without it, legacy URLs keep A3's
     /// precedence: only the highest parameter counts.
     pub match_all: bool,
+    /// `stalled=1`: only workflows with a stalled dataset (no change for two days, not done).
+    pub stalled: bool,
 }
 
 impl Filter {
@@ -155,9 +157,10 @@ impl Filter {
         self.page_size.unwrap_or(PAGE_SIZE)
     }
 
-    /// Whether several parameters are combined with AND.
+    /// Whether the listing needs the in-memory path: several parameters combined with AND, or
+    /// the stalled filter.
     pub fn is_combined(&self) -> bool {
-        self.match_all && self.active().count() > 1
+        (self.match_all && self.active().count() > 1) || self.stalled
     }
 
     /// The parameter that decides the listing (A3), with its value.
@@ -193,6 +196,10 @@ impl Filter {
                     Ok(n) if PAGE_SIZES.contains(&n) => filter.page_size = Some(n),
                     _ => return Err(FilterError::InvalidPageSize(value.chars().take(20).collect())),
                 }
+                continue;
+            }
+            if name == "stalled" {
+                filter.stalled = matches!(decode(raw_value).as_deref(), Some("1" | "true" | "yes"));
                 continue;
             }
             if name == "match" {
@@ -232,6 +239,9 @@ impl Filter {
         }
         if self.match_all {
             out.append_pair("match", "all");
+        }
+        if self.stalled {
+            out.append_pair("stalled", "1");
         }
         if let Some(size) = self.page_size {
             out.append_pair("page_size", &size.to_string());

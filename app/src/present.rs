@@ -8,8 +8,8 @@ use crate::links;
 use crate::model::{DatasetStatus, Workflow};
 use crate::rows::{DatasetRow, StatusAt, WorkflowRow};
 
-/// Builds the compact row of one workflow.
-pub fn workflow_row(wf: &Workflow) -> WorkflowRow {
+/// Builds the compact row of one workflow, forecasts as seen at `now`.
+pub fn workflow_row(wf: &Workflow, now: i64) -> WorkflowRow {
     let total_events = wf.total_events.unwrap_or(0);
     let total_input_lumis = wf.total_input_lumis_int();
     let transitions = wf.request_transition.as_deref().unwrap_or_default();
@@ -18,7 +18,7 @@ pub fn workflow_row(wf: &Workflow) -> WorkflowRow {
         .output_datasets
         .iter()
         .flatten()
-        .map(|name| dataset_row(wf, name, total_events, total_input_lumis))
+        .map(|name| dataset_row(wf, name, total_events, total_input_lumis, now))
         .collect();
     let service = links::service(wf.prep_id_str());
     let campaigns = distinct_texts(wf.campaigns.as_deref().unwrap_or_default());
@@ -79,7 +79,19 @@ pub fn unreadable_row(id: &str, problem: String) -> WorkflowRow {
     }
 }
 
-fn dataset_row(wf: &Workflow, name: &str, total_events: i64, total_lumis: Option<i64>) -> DatasetRow {
+fn dataset_row(wf: &Workflow, name: &str, total_events: i64, total_lumis: Option<i64>, now: i64) -> DatasetRow {
+    let lumi_mode = wf.lumi_mode();
+    let points: Vec<(i64, i64)> = wf
+        .history_sorted()
+        .iter()
+        .filter_map(|h| {
+            let r = h.datasets.get(name)?;
+            Some((h.time.unwrap_or(0), if lumi_mode { r.lumis.unwrap_or(0) } else { r.events }))
+        })
+        .collect();
+    let expected = if lumi_mode { total_lumis.unwrap_or(-1) } else { total_events };
+    let forecast = (!points.is_empty())
+        .then(|| crate::forecast::forecast(&points, expected, now, crate::forecast::Settings::default()));
     let record = wf.latest_record(name);
     let events = record.map_or(0, |r| r.events);
     let lumis = record.and_then(|r| r.lumis).filter(|l| *l != 0);
@@ -96,6 +108,7 @@ fn dataset_row(wf: &Workflow, name: &str, total_events: i64, total_lumis: Option
         size: record.map_or(-1, |r| r.size.unwrap_or(-1)),
         completed_perc: (total_events > 0).then(|| events as f64 / total_events as f64 * 100.0),
         lumi_completed_perc,
+        forecast,
     }
 }
 

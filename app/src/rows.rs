@@ -114,6 +114,8 @@ pub struct DatasetRow {
     pub completed_perc: Option<f64>,
     /// Completion in percent on lumisections, when lumis are shown (D13).
     pub lumi_completed_perc: Option<f64>,
+    /// Where it is heading, when it has a history.
+    pub forecast: Option<crate::forecast::Forecast>,
 }
 
 /// What the live stream announces (server-sent events at `<base>/events`).

@@ -48,8 +48,10 @@ fn measure(label: &str, docs: &[serde_json::Value]) {
     let t = Instant::now();
     let mut compact = Vec::new();
     for _ in 0..rounds {
-        let rows =
-            docs.iter().map(|d| workflow_row(&Workflow::from_value(d.clone()).expect("demo document"))).collect();
+        let rows = docs
+            .iter()
+            .map(|d| workflow_row(&Workflow::from_value(d.clone()).expect("demo document"), 1_764_000_000))
+            .collect();
         let page = WorkflowPage {
             rows,
             page: 0,

@@ -38,7 +38,7 @@ impl StoreBackend {
 fn to_row(doc: Value) -> WorkflowRow {
     let id = doc.get("_id").and_then(Value::as_str).unwrap_or_default().to_owned();
     match Workflow::from_value(doc) {
-        Ok(wf) => workflow_row(&wf),
+        Ok(wf) => workflow_row(&wf, crate::now()),
         Err(e) => {
             tracing::warn!(workflow = %id, error = %e, "unreadable workflow document");
             unreadable_row(&id, e.to_string())

@@ -76,8 +76,12 @@ async fn combined_page(store: &dyn Store, filter: &Filter, page: u32) -> Result<
         Lookup::View(view, key) => store.view(view, key, all, true).await?.into_iter().filter_map(|r| r.doc).collect(),
         Lookup::All => store::workflows(store, all, true).await?.into_iter().filter_map(|r| r.doc).collect(),
     };
-    let mut docs: Vec<Value> =
-        candidates.into_iter().filter(|d| !is_design(d) && filter.active().all(|(k, v)| matches(d, k, v))).collect();
+    let now = crate::now();
+    let mut docs: Vec<Value> = candidates
+        .into_iter()
+        .filter(|d| !is_design(d) && filter.active().all(|(k, v)| matches(d, k, v)))
+        .filter(|d| !filter.stalled || is_stalled(d, now))
+        .collect();
     // Duplicated outputs emit a workflow twice in the view (S11): once is enough here.
     let mut seen = std::collections::HashSet::new();
     docs.retain(|d| seen.insert(d.get("_id").and_then(Value::as_str).unwrap_or_default().to_owned()));
@@ -88,6 +92,13 @@ async fn combined_page(store: &dyn Store, filter: &Filter, page: u32) -> Result<
     let start = (page as usize).saturating_mul(size);
     let has_next = docs.len() > start.saturating_add(size);
     Ok((docs.into_iter().skip(start).take(size).collect(), has_next))
+}
+
+/// Whether any output dataset of the document is stalled (forecast, no change for two days).
+fn is_stalled(doc: &Value, now: i64) -> bool {
+    app::model::Workflow::from_value(doc.clone())
+        .map(|wf| app::present::workflow_row(&wf, now).datasets.iter().any(|d| d.forecast.is_some_and(|f| f.stalled)))
+        .unwrap_or(false)
 }
 
 fn is_design(doc: &Value) -> bool {

@@ -88,6 +88,13 @@ async fn dashboard_filters_paging_search_and_admin_update() {
     for i in 0..25 {
         docs.push(doc(&format!("pdmvserv_Filler{i:02}_261101_000000_{i:04}"), "Filler", "StepChain"));
     }
+    // Half done, and nothing changed since 2025: stalled.
+    let mut stuck = doc("pdmvserv_Stuck_251101_000000_0009", "Stuck", "TaskChain");
+    stuck["EventNumberHistory"] = json!([
+        {"Time": 1_763_000_000, "Datasets": {"/P/stuck-v1/AODSIM": {"Type": "PRODUCTION", "Events": 100, "Size": 5}}},
+        {"Time": 1_764_000_000, "Datasets": {"/P/stuck-v1/AODSIM": {"Type": "PRODUCTION", "Events": 500, "Size": 5}}}]);
+    stuck["OutputDatasets"] = json!(["/P/stuck-v1/AODSIM"]);
+    docs.push(stuck);
     for r in store.bulk_put(Db::Requests, &docs).await.unwrap() {
         r.unwrap();
     }
@@ -111,6 +118,22 @@ async fn dashboard_filters_paging_search_and_admin_update() {
     b.client.refresh().await.unwrap();
     assert_eq!(wait_rows(&b, 3).await, combined, "a reload restores the view");
     b.screenshot("dashboard-combined").await.unwrap();
+
+    // The forecast's stalled filter: only the stuck workflow (the others are complete, or
+    // changed just now).
+    b.client.goto(&url("/stats/?stalled=1")).await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let stalled = loop {
+        let r = rows(&b).await;
+        if !r.is_empty() {
+            break r;
+        }
+        assert!(Instant::now() < deadline, "no stalled workflows listed");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(stalled, ["pdmvserv_Stuck_251101_000000_0009"]);
+    let badges = b.client.find_all(Locator::Css("tr.workflow .badge.stalled")).await.unwrap().len();
+    assert!(badges >= stalled.len(), "every listed workflow shows a stalled badge");
 
     // Paging forward and back through the browser history.
     b.client.goto(&url("/stats/?campaign=Filler&page_size=20")).await.unwrap();

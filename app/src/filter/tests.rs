@@ -60,8 +60,8 @@ fn query_is_written_in_precedence_order_with_page_last() {
 fn any_filter() -> impl Strategy<Value = Filter> {
     let v = || proptest::option::of(".{0,40}");
     let sizes = proptest::option::of(proptest::sample::select(PAGE_SIZES.to_vec()));
-    (v(), v(), v(), v(), v(), v(), v(), v(), 0..=MAX_PAGE, sizes, any::<bool>()).prop_map(
-        |(a, b, c, d, e, f, g, h, page, page_size, match_all)| Filter {
+    (v(), v(), v(), v(), v(), v(), v(), v(), 0..=MAX_PAGE, sizes, any::<bool>(), any::<bool>()).prop_map(
+        |(a, b, c, d, e, f, g, h, page, page_size, match_all, stalled)| Filter {
             workflow_name: a,
             prepid: b,
             output_dataset: c,
@@ -73,6 +73,7 @@ fn any_filter() -> impl Strategy<Value = Filter> {
             page,
             page_size,
             match_all,
+            stalled,
         },
     )
 }

@@ -47,7 +47,7 @@ fn d11_d13_dataset_rows_use_the_latest_record() {
         ]
     }))
     .unwrap();
-    let row = workflow_row(&wf);
+    let row = workflow_row(&wf, 30);
     assert_eq!(row.prepid, None, "an empty PrepID is not shown");
     assert_eq!(row.campaigns, vec!["C", "D"]);
     assert!(row.shows_lumis);

@@ -27,6 +27,7 @@ pub fn FilterBar(filter: Memo<Result<Filter, String>>) -> impl IntoView {
     let fields: Vec<(FilterKey, RwSignal<String>)> =
         FilterKey::ALL.iter().map(|k| (*k, RwSignal::new(String::new()))).collect();
     let size = RwSignal::new(String::new());
+    let stalled = RwSignal::new(false);
     {
         let fields = fields.clone();
         Effect::new(move |_| {
@@ -35,6 +36,7 @@ pub fn FilterBar(filter: Memo<Result<Filter, String>>) -> impl IntoView {
                 sig.set(f.get(*k).unwrap_or_default().to_owned());
             }
             size.set(f.page_size.map(|s| s.to_string()).unwrap_or_default());
+            stalled.set(f.stalled);
         });
     }
     let navigate = use_navigate();
@@ -51,6 +53,7 @@ pub fn FilterBar(filter: Memo<Result<Filter, String>>) -> impl IntoView {
             }
             f.match_all = f.active().count() > 1;
             f.page_size = size.get_untracked().parse().ok();
+            f.stalled = stalled.get_untracked();
             navigate(&view_path(&f), Default::default());
         }
     };
@@ -68,6 +71,10 @@ pub fn FilterBar(filter: Memo<Result<Filter, String>>) -> impl IntoView {
                     <option value="">"100"</option>
                     {PAGE_SIZES.iter().filter(|s| **s != 100).map(|s| view! { <option value=s.to_string()>{s.to_string()}</option> }).collect_view()}
                 </select>
+            </label>
+            <label class="check">
+                <input type="checkbox" name="stalled" prop:checked=stalled on:change=move |ev| stalled.set(event_target_checked(&ev))/>
+                <span>"Stalled only"</span>
             </label>
             <button type="submit">"Apply"</button>
             <a class="button" href=move || view_href(&Filter::default())>"Clear"</a>
