@@ -87,6 +87,22 @@ async fn the_chart_is_drawn_labelled_toggled_and_exported() {
         legend.push(e.text().await.unwrap());
     }
     assert_eq!(legend, datasets.iter().map(|d| d.0).collect::<Vec<_>>(), "the legend names every dataset");
+    // Hovering near the last point of the first dataset reads its value.
+    let last = main["EventNumberHistory"].as_array().unwrap().last().unwrap()["Datasets"]["/Prim/Chart-v1/AODSIM"]
+        ["Events"]
+        .as_i64()
+        .unwrap();
+    let probe = "const c = document.querySelector('section.chart canvas'); const r = c.getBoundingClientRect();
+        const sx = r.width / c.width, sy = r.height / c.height;
+        c.dispatchEvent(new MouseEvent('mousemove', {clientX: r.left + arguments[0] * sx, clientY: r.top + arguments[1] * sy, bubbles: true}));
+        return 1;";
+    // The last point sits at the right end of the time axis, at its value on the y axis.
+    let (w, h, top) = (1100.0, 460.0, 400_000.0 * 1.08);
+    let (x, y) = (w - 14.0 - 12.0, (h - 14.0 - 36.0) - last as f64 / top * (h - 14.0 - 36.0 - 14.0));
+    b.client.execute(probe, vec![json!(x), json!(y)]).await.unwrap();
+    let shown = b.client.find(Locator::Css("p.hover")).await.unwrap().text().await.unwrap();
+    assert!(shown.starts_with("/Prim/Chart-v1/AODSIM: "), "{shown}");
+    assert!(shown.contains(" events at ") && shown.contains("UTC"), "{shown}");
     b.screenshot("chart-linear").await.unwrap();
 
     b.client.find(Locator::Css("button.scale")).await.unwrap().click().await.unwrap();

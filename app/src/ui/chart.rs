@@ -14,6 +14,11 @@ fn rgb((r, g, b): (u8, u8, u8)) -> RGBColor {
     RGBColor(r, g, b)
 }
 
+/// Canvas margin, y-label width and x-label height of the drawing (shared with [`nearest`]).
+const MARGIN: f64 = 14.0;
+const Y_LABELS: f64 = 84.0;
+const X_LABELS: f64 = 36.0;
+
 /// Time range and top of the value axis.
 fn bounds(v: &HistoryView) -> (i64, i64, f64) {
     let times = v.series.iter().flat_map(|s| s.points.iter().map(|p| p.0)).chain(v.transitions.iter().map(|t| t.time));
@@ -35,7 +40,7 @@ pub fn draw(canvas: web_sys::HtmlCanvasElement, v: &HistoryView, log: bool) -> R
     root.fill(&WHITE).map_err(|e| format!("{e:?}"))?;
     let (t0, t1, top) = bounds(v);
     let mut builder = ChartBuilder::on(&root);
-    builder.margin(14).x_label_area_size(36).y_label_area_size(84);
+    builder.margin(MARGIN as u32).x_label_area_size(X_LABELS as u32).y_label_area_size(Y_LABELS as u32);
     let result = if log {
         let chart =
             builder.build_cartesian_2d(t0..t1, (1f64..top.max(10.0)).log_scale()).map_err(|e| format!("{e:?}"))?;
@@ -125,4 +130,31 @@ where
         .label_font(("sans-serif", 11))
         .draw()
         .map_err(err)
+}
+
+/// The plotted point nearest to canvas pixel (`x`, `y`) on a `w`×`h` canvas: (series index,
+/// point index), within 40 pixels.
+pub fn nearest(v: &HistoryView, log: bool, w: f64, h: f64, x: f64, y: f64) -> Option<(usize, usize)> {
+    let (t0, t1, top) = bounds(v);
+    let (left, right, upper, lower) = (MARGIN + Y_LABELS, w - MARGIN, MARGIN, h - MARGIN - X_LABELS);
+    let px = |t: i64| left + (t - t0) as f64 / (t1 - t0).max(1) as f64 * (right - left);
+    let py = |value: i64| {
+        let frac = if log {
+            let top = top.max(10.0);
+            (value as f64).max(1.0).ln() / top.ln()
+        } else {
+            value as f64 / top
+        };
+        lower - frac * (lower - upper)
+    };
+    let mut best: Option<(f64, usize, usize)> = None;
+    for (si, s) in v.series.iter().enumerate() {
+        for (pi, p) in s.points.iter().enumerate() {
+            let d = (px(p.0) - x).hypot(py(p.1) - y);
+            if d <= 40.0 && best.is_none_or(|b| d < b.0) {
+                best = Some((d, si, pi));
+            }
+        }
+    }
+    best.map(|b| (b.1, b.2))
 }

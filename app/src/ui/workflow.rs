@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
 use super::base::{base_path, filter_href};
-use super::chart::draw;
+use super::chart::{draw, nearest};
 use crate::api::workflow_history;
 use crate::filter::FilterKey;
 use crate::history::{color, csv, HistoryView};
@@ -52,7 +52,21 @@ fn Chart(view: HistoryView) -> impl IntoView {
     let log = RwSignal::new(false);
     let canvas = NodeRef::<leptos::html::Canvas>::new();
     let png = RwSignal::new(None::<String>);
+    let hover = RwSignal::new(None::<String>);
     let drawn = view.clone();
+    let probed = view.clone();
+    let on_move = move |ev: leptos::ev::MouseEvent| {
+        let Some(c) = canvas.get() else { return };
+        // The canvas may be scaled by CSS: map the pointer to canvas pixels.
+        let scale = c.width() as f64 / f64::from(c.client_width().max(1));
+        let (x, y) = (f64::from(ev.offset_x()) * scale, f64::from(ev.offset_y()) * scale);
+        let unit = if probed.lumi_mode { "lumisections" } else { "events" };
+        hover.set(nearest(&probed, log.get_untracked(), c.width() as f64, c.height() as f64, x, y).map(|(si, pi)| {
+            let s = &probed.series[si];
+            let (t, value) = s.points[pi];
+            format!("{}: {} {unit} at {} UTC ({})", s.dataset, thousands(value), utc_datetime(t), s.status.as_str())
+        }));
+    };
     Effect::new(move |_| {
         let log = log.get();
         if let Some(c) = canvas.get() {
@@ -88,7 +102,9 @@ fn Chart(view: HistoryView) -> impl IntoView {
                 <button type="button" class="png" on:click=move |_| png.set(canvas.get().and_then(|c| c.to_data_url().ok()))>"Export PNG"</button>
                 {move || png.get().map(|href| view! { <a class="button png-link" href=href download="chart.png">"Download PNG"</a> })}
             </div>
-            <canvas node_ref=canvas width="1100" height="460" role="img" aria-label="Event history chart"></canvas>
+            <canvas node_ref=canvas width="1100" height="460" role="img" aria-label="Event history chart"
+                on:mousemove=on_move on:mouseleave=move |_| hover.set(None)></canvas>
+            <p class="hover" aria-live="polite">{move || hover.get().unwrap_or_else(|| "Point at the chart to read a value.".into())}</p>
             <ul class="legend">{legend}</ul>
         </section>
     }
