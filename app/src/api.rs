@@ -34,6 +34,13 @@ pub async fn workflow_history(name: String) -> Result<Option<crate::history::His
     backend.history(&name).await.map_err(|e| ServerFnError::new(e.to_string()))
 }
 
+/// Summed progress per datatier of the filter's workflows, bucketed to `bucket` seconds.
+#[server(prefix = "/rpc", endpoint = "aggregate", input = Json)]
+pub async fn aggregate(filter: Filter, bucket: i64) -> Result<crate::history::HistoryView, ServerFnError> {
+    let backend = expect_context::<ssr::SharedBackend>();
+    backend.aggregate(&filter, bucket).await.map_err(|e| ServerFnError::new(e.to_string()))
+}
+
 /// Resolves a search text like the original's `/search` (A14–A15): the filter of the first
 /// view that knows it, else `workflow_name`.
 #[server(prefix = "/rpc", endpoint = "search", input = Json)]
@@ -101,6 +108,8 @@ pub mod ssr {
         async fn row(&self, name: &str) -> Result<Option<crate::rows::WorkflowRow>, BackendError>;
         /// The chart data of one workflow, `None` when it is not stored.
         async fn history(&self, name: &str) -> Result<Option<crate::history::HistoryView>, BackendError>;
+        /// The aggregate chart data of a filter.
+        async fn aggregate(&self, filter: &Filter, bucket: i64) -> Result<crate::history::HistoryView, BackendError>;
         /// A14–A15's resolution of a search text.
         async fn search(&self, q: &str) -> Result<Filter, BackendError>;
         /// One admin update.

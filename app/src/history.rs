@@ -35,6 +35,83 @@ pub struct HistoryView {
     pub series: Vec<Series>,
     /// RequestTransition, in order.
     pub transitions: Vec<StatusAt>,
+    /// An aggregate over many workflows: one series per datatier, coloured by position.
+    #[serde(default)]
+    pub aggregate: bool,
+}
+
+/// Colours of the aggregate's datatier lines.
+pub const PALETTE: [(u8, u8, u8); 8] = [
+    (0x34, 0x98, 0xdb),
+    (0xF3, 0x9C, 0x12),
+    (0x27, 0xAE, 0x60),
+    (0x8E, 0x44, 0xAD),
+    (0xC0, 0x39, 0x2B),
+    (0x16, 0xA0, 0x85),
+    (0x2C, 0x3E, 0x50),
+    (0xD3, 0x54, 0x00),
+];
+
+/// Summed progress of `workflows` per datatier (events, or lumisections for lumi-mode ones),
+/// sampled at the end of every `bucket` seconds: each dataset counts with its last value at
+/// or before the bucket's end.
+pub fn aggregate_view(label: &str, workflows: &[Workflow], bucket: i64, now: i64) -> HistoryView {
+    let bucket = bucket.max(60);
+    let mut per_dataset: Vec<(String, Vec<(i64, i64)>)> = Vec::new();
+    let mut expected = 0;
+    for wf in workflows {
+        let v = history_view(wf, now);
+        if v.expected > 0 {
+            expected += v.expected;
+        }
+        for s in v.series {
+            if !s.points.is_empty() {
+                per_dataset.push((crate::present::datatier(&s.dataset).to_owned(), s.points));
+            }
+        }
+    }
+    let t_min = per_dataset.iter().filter_map(|(_, p)| p.first().map(|x| x.0)).min();
+    let t_max = per_dataset.iter().filter_map(|(_, p)| p.last().map(|x| x.0)).max();
+    let (Some(t_min), Some(t_max)) = (t_min, t_max) else {
+        return HistoryView {
+            name: label.to_owned(),
+            lumi_mode: false,
+            expected,
+            series: Vec::new(),
+            transitions: Vec::new(),
+            aggregate: true,
+        };
+    };
+    // At most 5,000 buckets: a bucket too fine for the span is widened, never truncated.
+    let bucket = bucket.max((t_max - t_min) / 5000 + 1);
+    let first = t_min.div_euclid(bucket) * bucket + bucket;
+    let ends: Vec<i64> = (0..).map(|k| first + k * bucket).take_while(|b| *b < t_max + bucket).collect();
+    let mut tiers: std::collections::BTreeMap<String, Vec<i64>> = std::collections::BTreeMap::new();
+    for (tier, points) in &per_dataset {
+        let sums = tiers.entry(tier.clone()).or_insert_with(|| vec![0; ends.len()]);
+        let mut i = 0;
+        let mut value = 0;
+        for (k, end) in ends.iter().enumerate() {
+            while i < points.len() && points[i].0 <= *end {
+                value = points[i].1;
+                i += 1;
+            }
+            sums[k] += value;
+        }
+    }
+    let series = tiers
+        .into_iter()
+        .map(|(tier, sums)| {
+            let points: Vec<(i64, i64)> = ends.iter().copied().zip(sums).collect();
+            Series {
+                forecast: forecast(&points, expected, now, Settings::default()),
+                dataset: tier,
+                status: DatasetStatus::Production,
+                points,
+            }
+        })
+        .collect();
+    HistoryView { name: label.to_owned(), lumi_mode: false, expected, series, transitions: Vec::new(), aggregate: true }
 }
 
 /// The chart data of a workflow, forecasts computed at `now`.
@@ -69,7 +146,7 @@ pub fn history_view(wf: &Workflow, now: i64) -> HistoryView {
         .flatten()
         .map(|t| StatusAt { status: t.status.clone(), time: t.update_time })
         .collect();
-    HistoryView { name: wf.id.clone(), lumi_mode, expected, series, transitions }
+    HistoryView { name: wf.id.clone(), lumi_mode, expected, series, transitions, aggregate: false }
 }
 
 /// Line colour of a dataset: VALID blue, INVALID or DELETED red, anything produced orange.
@@ -151,6 +228,25 @@ mod tests {
         let v = history_view(&w, 2);
         assert!(v.lumi_mode);
         assert_eq!((v.expected, v.series[0].points.clone()), (40, vec![(1, 12)]));
+    }
+
+    #[test]
+    fn aggregate_sums_per_tier_with_values_carried_forward() {
+        let a = wf();
+        let b = Workflow::from_value(json!({"_id": "b", "TotalEvents": 100, "OutputDatasets": ["/c/d/AOD"],
+            "EventNumberHistory": [{"Time": 15, "Datasets": {"/c/d/AOD": {"Type": "PRODUCTION", "Events": 7, "Size": 1}}}]}))
+        .unwrap();
+        let v = aggregate_view("all", &[a, b], 60, 100);
+        assert!(v.aggregate);
+        assert_eq!(v.expected, 400);
+        let tiers: Vec<&str> = v.series.iter().map(|s| s.dataset.as_str()).collect();
+        assert_eq!(tiers, ["AOD", "MINIAOD"]);
+        // One bucket ending at 60: AOD = 300 (a, last value by then) + 7 (b); MINIAOD = 50.
+        assert_eq!(v.series[0].points, [(60, 307)]);
+        assert_eq!(v.series[1].points, [(60, 50)]);
+        let v = aggregate_view("all", &[wf()], 60, 100);
+        assert_eq!(v.series[0].points.len(), 1);
+        assert!(aggregate_view("none", &[], 60, 0).series.is_empty());
     }
 
     #[test]

@@ -93,6 +93,13 @@ impl Backend for StoreBackend {
         Ok(Some(app::history::history_view(&wf, crate::now())))
     }
 
+    async fn aggregate(&self, filter: &Filter, bucket: i64) -> Result<app::history::HistoryView, BackendError> {
+        let docs = crate::listing::matching_docs(&*self.store, filter).await.map_err(unavailable)?;
+        let workflows: Vec<Workflow> = docs.into_iter().filter_map(|d| Workflow::from_value(d).ok()).collect();
+        let label = if filter.active().next().is_none() { "all workflows".to_owned() } else { filter.to_query() };
+        Ok(app::history::aggregate_view(&label, &workflows, bucket, crate::now()))
+    }
+
     async fn search(&self, q: &str) -> Result<Filter, BackendError> {
         let q = q.trim();
         if q.is_empty() {

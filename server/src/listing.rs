@@ -68,8 +68,9 @@ pub async fn page_docs(store: &dyn Store, filter: &Filter, page: u32) -> Result<
     Ok((docs, full))
 }
 
-/// AND of every parameter: the highest one's lookup, then the others applied to its rows.
-async fn combined_page(store: &dyn Store, filter: &Filter, page: u32) -> Result<(Vec<Value>, bool), StoreError> {
+/// Every document the filter matches (at most [`MAX_CANDIDATES`] read), each once, design
+/// documents left out: legacy precedence, or AND with `match=all`, and the stalled filter.
+pub async fn matching_docs(store: &dyn Store, filter: &Filter) -> Result<Vec<Value>, StoreError> {
     let all = Paging { skip: 0, limit: MAX_CANDIDATES };
     let candidates: Vec<Value> = match Lookup::of(filter) {
         Lookup::Direct(name) => store.get(Db::Requests, name).await?.into_iter().collect(),
@@ -77,14 +78,21 @@ async fn combined_page(store: &dyn Store, filter: &Filter, page: u32) -> Result<
         Lookup::All => store::workflows(store, all, true).await?.into_iter().filter_map(|r| r.doc).collect(),
     };
     let now = crate::now();
+    let combined = filter.match_all;
     let mut docs: Vec<Value> = candidates
         .into_iter()
-        .filter(|d| !is_design(d) && filter.active().all(|(k, v)| matches(d, k, v)))
+        .filter(|d| !is_design(d) && (!combined || filter.active().all(|(k, v)| matches(d, k, v))))
         .filter(|d| !filter.stalled || is_stalled(d, now))
         .collect();
     // Duplicated outputs emit a workflow twice in the view (S11): once is enough here.
     let mut seen = std::collections::HashSet::new();
     docs.retain(|d| seen.insert(d.get("_id").and_then(Value::as_str).unwrap_or_default().to_owned()));
+    Ok(docs)
+}
+
+/// AND of every parameter (and the stalled filter): [`matching_docs`], sorted and paged.
+async fn combined_page(store: &dyn Store, filter: &Filter, page: u32) -> Result<(Vec<Value>, bool), StoreError> {
+    let mut docs = matching_docs(store, filter).await?;
     if filter.sorts_by_date() {
         docs.sort_by_cached_key(date_time_key);
     }

@@ -124,6 +124,18 @@ async fn the_chart_is_drawn_labelled_toggled_and_exported() {
     let expected = csv(&history_view(&Workflow::from_value(main).unwrap(), 0));
     assert_eq!(text.as_str().unwrap(), expected, "the CSV is the plotted history");
 
+    // The aggregate of every workflow of campaign C: one line per datatier.
+    b.client.goto(&format!("{}/stats/aggregate?campaign=C&bucket=1h", server.origin)).await.unwrap();
+    assert!(canvas_attr(&b, "data-draw-ms").await.is_some(), "the aggregate chart was never drawn");
+    let drawn = b.client.execute(PIXELS, vec![]).await.unwrap();
+    assert!(drawn[0].as_u64().unwrap() > 1_000, "{drawn}");
+    let mut tiers = Vec::new();
+    for e in b.client.find_all(Locator::Css("ul.legend .legend-name")).await.unwrap() {
+        tiers.push(e.text().await.unwrap());
+    }
+    assert_eq!(tiers, ["AODSIM", "MINIAODSIM", "NANOAODSIM"]);
+    b.screenshot("chart-aggregate").await.unwrap();
+
     for (name, points) in
         [("pdmvserv_Chart5k_261101_000000_0002", 5_000), ("pdmvserv_Chart50k_261101_000000_0003", 50_000)]
     {

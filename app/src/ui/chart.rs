@@ -7,7 +7,7 @@ use plotters::coord::types::RangedCoordi64;
 use plotters::prelude::*;
 use plotters_canvas::CanvasBackend;
 
-use crate::history::{color, steps, HistoryView, EXPECTED_COLOR};
+use crate::history::{color, steps, HistoryView, EXPECTED_COLOR, PALETTE};
 use crate::present::{thousands, utc_datetime};
 
 fn rgb((r, g, b): (u8, u8, u8)) -> RGBColor {
@@ -101,8 +101,8 @@ where
             .label(format!("expected: {}", thousands(v.expected)))
             .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], grey.stroke_width(2)));
     }
-    for s in &v.series {
-        let c = rgb(color(&s.status));
+    for (i, s) in v.series.iter().enumerate() {
+        let c = rgb(if v.aggregate { PALETTE[i % PALETTE.len()] } else { color(&s.status) });
         chart
             .draw_series(LineSeries::new(
                 steps(&s.points).into_iter().map(|(t, value)| (t, y(value))),

@@ -1,6 +1,7 @@
 //! The Leptos single-page app, rendered in the browser.
 
 mod admin;
+mod aggregate;
 mod base;
 mod chart;
 mod dataset;
@@ -28,8 +29,9 @@ pub fn App() -> impl IntoView {
             <main>
                 <Routes fallback=|| view! { <p class="error">"This page does not exist."</p> }>
                     <Route path=path!("") view=list::ListPage/>
-                    <Route path=path!(":page") view=list::ListPage/>
                     <Route path=path!("workflow/:name") view=workflow::WorkflowPage/>
+                    <Route path=path!("aggregate") view=aggregate::AggregatePage/>
+                    <Route path=path!(":page") view=list::ListPage/>
                 </Routes>
             </main>
         </Router>

@@ -8,7 +8,7 @@ use super::base::{base_path, filter_href};
 use super::chart::{draw, nearest};
 use crate::api::workflow_history;
 use crate::filter::FilterKey;
-use crate::history::{color, csv, HistoryView};
+use crate::history::{color, csv, HistoryView, PALETTE};
 use crate::present::{thousands, utc_datetime};
 
 /// The page.
@@ -47,8 +47,9 @@ fn badge(f: &crate::forecast::Forecast) -> String {
     }
 }
 
+/// The chart with its tools, legend and hover read-out.
 #[component]
-fn Chart(view: HistoryView) -> impl IntoView {
+pub fn Chart(view: HistoryView) -> impl IntoView {
     let log = RwSignal::new(false);
     let canvas = NodeRef::<leptos::html::Canvas>::new();
     let png = RwSignal::new(None::<String>);
@@ -81,13 +82,19 @@ fn Chart(view: HistoryView) -> impl IntoView {
     });
     let csv_href = format!("data:text/csv;charset=utf-8,{}", String::from(js_sys::encode_uri_component(&csv(&view))));
     let name = view.name.clone();
-    let legend = view.series.iter().map(|s| {
-        let (r, g, b) = color(&s.status);
+    let aggregate = view.aggregate;
+    let legend = view.series.iter().enumerate().map(|(i, s)| {
+        let (r, g, b) = if aggregate { PALETTE[i % PALETTE.len()] } else { color(&s.status) };
+        let name = if aggregate {
+            view! { <span class="legend-name">{s.dataset.clone()}</span> }.into_any()
+        } else {
+            view! { <a class="legend-name" href=filter_href(FilterKey::OutputDataset, &s.dataset)>{s.dataset.clone()}</a> }.into_any()
+        };
         view! {
             <li>
                 <span class="swatch" style=format!("background: rgb({r},{g},{b})")></span>
-                <a class="legend-name" href=filter_href(FilterKey::OutputDataset, &s.dataset)>{s.dataset.clone()}</a>
-                " " <span class="type">{s.status.as_str().to_owned()}</span>
+                {name}
+                {(!aggregate).then(|| view! { " " <span class="type">{s.status.as_str().to_owned()}</span> })}
                 " " <span class=format!("forecast {}", if s.forecast.stalled { "stalled" } else { "" })>{badge(&s.forecast)}</span>
             </li>
         }
