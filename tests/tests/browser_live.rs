@@ -62,5 +62,34 @@ async fn a_changed_row_refreshes_without_a_reload() {
     let header = b.client.find(Locator::Css("header .updated")).await.unwrap().text().await.unwrap();
     assert!(header.contains("2025-11-24"), "the header shows the run that just finished: {header}");
     b.screenshot("live-row-refreshed").await.unwrap();
+
+    // An open chart redraws when its workflow is announced.
+    b.client.goto(&format!("{}/stats/workflow/{}", server.origin, names[1])).await.unwrap();
+    let legend = |b: &Browser| {
+        let c = b.client.clone();
+        async move {
+            match c.find(Locator::Css("ul.legend")).await {
+                Ok(e) => e.text().await.unwrap_or_default(),
+                Err(_) => String::new(),
+            }
+        }
+    };
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while b.client.find(Locator::Css("section.chart canvas")).await.is_err() {
+        assert!(Instant::now() < deadline, "the chart never loaded");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(!legend(&b).await.contains("/Live/"), "no dataset yet");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let mut doc = store.get(Db::Requests, names[1]).await.unwrap().unwrap();
+    doc["OutputDatasets"] = json!(["/Live/Chart-v1/AODSIM"]);
+    doc["EventNumberHistory"] = json!([{"Time": 1_764_000_000, "Datasets": {"/Live/Chart-v1/AODSIM": {"Type": "PRODUCTION", "Events": 10, "Size": 1}}}]);
+    store.put(Db::Requests, &doc).await.unwrap();
+    server::http::events::publish(&server.events, "run", vec![names[1].to_owned()], Some(1_764_000_100));
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !legend(&b).await.contains("/Live/Chart-v1/AODSIM") {
+        assert!(Instant::now() < deadline, "the open chart did not redraw");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     b.close().await;
 }

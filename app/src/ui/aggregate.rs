@@ -29,6 +29,12 @@ pub fn AggregatePage() -> impl IntoView {
         let secs = BUCKETS.iter().find(|(n, _)| *n == b).map_or(86_400, |(_, s)| *s);
         async move { aggregate(f?, secs).await.map_err(|e| e.to_string()) }
     });
+    // Live: every finished run may change the sums.
+    super::live::subscribe(move |e| {
+        if e.kind == "run" || e.kind == "resync" {
+            data.refetch();
+        }
+    });
     let navigate = use_navigate();
     let choose = move |ev: leptos::ev::Event| {
         let q = filter.get_untracked().map(|f| f.to_query()).unwrap_or_default();

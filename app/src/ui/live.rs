@@ -24,12 +24,24 @@ impl RowRegistry {
     }
 }
 
-/// Listens to `<base>/events` while the calling component lives: changed rows are refetched,
-/// `resync` (missed events) calls `reload`, a finished run is reported to `on_run`.
-pub fn listen(registry: RowRegistry, reload: impl Fn() + 'static, on_run: impl Fn(i64) + 'static) {
+/// Calls `handle` with every event of `<base>/events` while the calling component lives.
+pub fn subscribe(handle: impl Fn(LiveEvent) + 'static) {
     let Ok(source) = web_sys::EventSource::new(&format!("{}/events", base_path())) else { return };
     let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
-        let Some(event) = e.data().as_string().and_then(|t| serde_json::from_str::<LiveEvent>(&t).ok()) else { return };
+        if let Some(event) = e.data().as_string().and_then(|t| serde_json::from_str::<LiveEvent>(&t).ok()) {
+            handle(event);
+        }
+    });
+    source.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    on_message.forget();
+    let source = StoredValue::new_local(source);
+    on_cleanup(move || source.with_value(|s| s.close()));
+}
+
+/// The list's live updates: changed rows are refetched, `resync` (missed events) calls
+/// `reload`, a finished run is reported to `on_run`.
+pub fn listen(registry: RowRegistry, reload: impl Fn() + 'static, on_run: impl Fn(i64) + 'static) {
+    subscribe(move |event| {
         if event.kind == "resync" {
             reload();
             return;
@@ -46,8 +58,4 @@ pub fn listen(registry: RowRegistry, reload: impl Fn() + 'static, on_run: impl F
             on_run(t);
         }
     });
-    source.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-    on_message.forget();
-    let source = StoredValue::new_local(source);
-    on_cleanup(move || source.with_value(|s| s.close()));
 }

@@ -8,7 +8,7 @@ mod dataset;
 mod filter_bar;
 mod header;
 mod list;
-mod live;
+pub(crate) mod live;
 mod pager;
 mod table;
 mod time;

@@ -20,6 +20,12 @@ pub fn WorkflowPage() -> impl IntoView {
         let n = name.get();
         async move { workflow_history(n).await.map_err(|e| e.to_string()) }
     });
+    // Live: redraw when this workflow changes (or events were missed).
+    super::live::subscribe(move |e| {
+        if e.kind == "resync" || e.changed.iter().any(|n| *n == name.get_untracked()) {
+            data.refetch();
+        }
+    });
     view! {
         <header class="top">
             <h1><a href=format!("{}/", base_path())>"Stats2"</a></h1>
