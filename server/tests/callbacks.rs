@@ -9,26 +9,11 @@ use std::time::Duration;
 
 use server::callbacks::route::route;
 use server::callbacks::token::{Credentials, TokenError, Tokens};
-use server::callbacks::{outbox, Deliverer, Env};
+use server::callbacks::{outbox, Env};
 use server::sim::pdmv::{CLIENT_ID, CLIENT_SECRET};
 use server::sim::SimConfig;
 use server::store::Db;
 use support::*;
-
-fn creds(url: &str, secret: &str) -> Credentials {
-    Credentials::from_parts(
-        &format!("{url}/auth/realms/cern/api-access/token"),
-        Some(CLIENT_ID),
-        Some(secret),
-        Some("prod-aud"),
-        Some("dev-aud"),
-    )
-    .unwrap()
-}
-
-fn deliverer(url: &str) -> Arc<Deliverer> {
-    Deliverer::new(creds(url, CLIENT_SECRET), url, url, 4).unwrap()
-}
 
 #[test]
 fn c5_missing_credentials_are_named() {

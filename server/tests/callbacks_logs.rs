@@ -7,26 +7,10 @@ mod support;
 
 use std::sync::{Arc, Mutex};
 
-use server::callbacks::token::Credentials;
 use server::callbacks::{outbox, Deliverer, Env};
-use server::sim::pdmv::{CLIENT_ID, CLIENT_SECRET};
+use server::sim::pdmv::CLIENT_SECRET;
 use server::sim::SimConfig;
 use support::*;
-
-fn creds(url: &str, secret: &str) -> Credentials {
-    Credentials::from_parts(
-        &format!("{url}/auth/realms/cern/api-access/token"),
-        Some(CLIENT_ID),
-        Some(secret),
-        Some("prod-aud"),
-        Some("dev-aud"),
-    )
-    .unwrap()
-}
-
-fn deliverer(url: &str) -> Arc<Deliverer> {
-    Deliverer::new(creds(url, CLIENT_SECRET), url, url, 4).unwrap()
-}
 
 #[derive(Clone, Default)]
 struct Captured(Arc<Mutex<Vec<u8>>>);

@@ -55,3 +55,20 @@ pub async fn snapshot(store: &SharedStore) -> BTreeMap<String, Value> {
 pub async fn settings(store: &SharedStore) -> Value {
     store.get(Db::Settings, "all_settings").await.unwrap().unwrap()
 }
+
+/// Credentials the simulator's SSO accepts, with `secret`.
+pub fn creds(url: &str, secret: &str) -> server::callbacks::token::Credentials {
+    server::callbacks::token::Credentials::from_parts(
+        &format!("{url}/auth/realms/cern/api-access/token"),
+        Some(server::sim::pdmv::CLIENT_ID),
+        Some(secret),
+        Some("prod-aud"),
+        Some("dev-aud"),
+    )
+    .unwrap()
+}
+
+/// A deliverer to the simulator's sinks (prod and dev hosts both the simulator).
+pub fn deliverer(url: &str) -> Arc<server::callbacks::Deliverer> {
+    server::callbacks::Deliverer::new(creds(url, server::sim::pdmv::CLIENT_SECRET), url, url, 4).unwrap()
+}
