@@ -242,6 +242,10 @@ pub struct ServeConfig {
     /// Group whose members are admins.
     #[arg(long, env = "STATS_ADMIN_GROUP", default_value = "cms-pdmv-serv")]
     pub admin_group: String,
+    /// Keep answers of get_json, api/fetch and md this long (0s: never); any change announced
+    /// by this process clears them at once.
+    #[arg(long, env = "STATS_LEGACY_CACHE_TTL", default_value = "2s", value_parser = humantime::parse_duration)]
+    pub legacy_cache_ttl: Duration,
     /// Run the incremental updater in the server this often (e.g. 10m); unset: never.
     #[arg(long, env = "STATS_UPDATE_EVERY", value_parser = humantime::parse_duration)]
     pub update_every: Option<Duration>,

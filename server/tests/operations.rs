@@ -25,7 +25,7 @@ async fn get(router: &axum::Router, path: &str) -> (u16, String) {
 fn router(store: SharedStore, up: Arc<dyn server::upstream::Upstream>) -> axum::Router {
     let updates = UpdateService::new(store.clone(), up, config());
     let spa = Spa::load(std::path::Path::new("/nonexistent"), "/stats");
-    http::router(AppState::new(store, updates, AdminAuth::default(), "/stats"), spa, "/stats")
+    http::router(AppState::new(store, updates, AdminAuth::default(), "/stats", Duration::ZERO), spa, "/stats")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -40,7 +40,7 @@ impl TestServer {
         let spa: Arc<Spa> = Spa::load(&dist, base);
         anyhow::ensure!(spa.is_built(), "no SPA build in {}: run `trunk build --release` first", dist.display());
         let updates = UpdateService::new(store.clone(), up, cfg);
-        let state = AppState::new(store, updates, auth, base);
+        let state = AppState::new(store, updates, auth, base, std::time::Duration::from_secs(2));
         let events = state.events.clone();
         let router = http::router(state, spa, base);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;

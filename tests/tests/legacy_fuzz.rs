@@ -36,7 +36,11 @@ fn world() -> &'static World {
             let up = server::testkit::fast_upstream("http://127.0.0.1:9", 0, 1).unwrap();
             let updates = UpdateService::new(store.clone(), up, UpdaterConfig::default());
             let spa = Spa::load(&stats2_tests::repo_root().join("target/dist"), "/stats");
-            http::router(AppState::new(store, updates, AdminAuth { token: Some("t".into()), proxy: None }, "/stats"), spa, "/stats")
+            http::router(
+                AppState::new(store, updates, AdminAuth { token: Some("t".into()), proxy: None }, "/stats", std::time::Duration::from_secs(2)),
+                spa,
+                "/stats",
+            )
         });
         World { rt, router, _dir: dir }
     })

@@ -90,9 +90,13 @@ async fn x3_a12_authentication_parameters_and_bodies() {
     assert_eq!(s.get("workflow_name=", Some(TOKEN)).await.0, StatusCode::BAD_REQUEST);
     assert_eq!(s.get("workflow_name=_all_docs", Some(TOKEN)).await, (StatusCode::NOT_FOUND, "{}".into()));
 
+    // The legacy answers are cached; an update must not leave a stale one behind.
+    let get_json = || s.client.get(format!("{}/stats/get_json/{name}", s.server.origin)).send();
+    assert_eq!(get_json().await.unwrap().status(), StatusCode::NOT_FOUND);
     let ok = format!("{{\"msg\":\"Workflow {name} has been updated successfully\"}}\n");
     assert_eq!(s.get(&format!("workflow_name={name}"), Some(TOKEN)).await, (StatusCode::OK, ok.clone()));
     assert!(s.store.get(Db::Requests, &name).await.unwrap().is_some());
+    assert_eq!(get_json().await.unwrap().status(), StatusCode::OK, "the update cleared the cached 404");
     assert_eq!(proxy("users, stats-admins").await.unwrap().text().await.unwrap(), ok, "SSO proxy admins may update");
 
     // `workflow` is accepted too, and POST with a form or JSON body.

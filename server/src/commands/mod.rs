@@ -102,7 +102,7 @@ pub async fn serve(
     if auth.token.is_none() && auth.proxy.is_none() {
         tracing::warn!("no STATS_ADMIN_TOKEN and no trusted proxy headers: admin actions answer 401");
     }
-    let state = AppState::new(store.clone(), updates, auth, &base);
+    let state = AppState::new(store.clone(), updates, auth, &base, cfg.legacy_cache_ttl);
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let scheduler = cfg.update_every.map(|every| {
         let triggers = UpdateArgs { name: None, trigger_prod: cfg.trigger_prod, trigger_dev: cfg.trigger_dev };

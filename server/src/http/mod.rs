@@ -32,20 +32,37 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// State over `store`, with admin updates run by `updates` for those `auth` admits.
+    /// State over `store`, with admin updates run by `updates` for those `auth` admits; legacy
+    /// answers are cached for `cache_ttl` and forgotten whenever a change is announced.
     pub fn new(
         store: crate::store::SharedStore,
         updates: Arc<legacy::UpdateService>,
         auth: legacy::AdminAuth,
         base: &str,
+        cache_ttl: std::time::Duration,
     ) -> Self {
         let events = events::channel();
         updates.publish_to(events.clone());
-        AppState {
-            backend: crate::backend::StoreBackend::new(store.clone(), auth.clone(), updates.clone()),
-            legacy: Arc::new(legacy::Legacy { store, auth, updates, base: base.to_owned() }),
-            events,
-        }
+        let cache = legacy::cache::ResponseCache::new(cache_ttl);
+        let legacy = Arc::new(legacy::Legacy {
+            store: store.clone(),
+            auth: auth.clone(),
+            updates: updates.clone(),
+            base: base.to_owned(),
+            cache,
+        });
+        let weak = Arc::downgrade(&legacy);
+        let mut changes = events.subscribe();
+        tokio::spawn(async move {
+            // Lagged or not, any event means something changed.
+            while !matches!(changes.recv().await, Err(tokio::sync::broadcast::error::RecvError::Closed)) {
+                match weak.upgrade() {
+                    Some(l) => l.cache.clear(),
+                    None => break,
+                }
+            }
+        });
+        AppState { backend: crate::backend::StoreBackend::new(store, auth, updates), legacy, events }
     }
 }
 

@@ -4,6 +4,7 @@
 //! deployments behind a prefix-stripping proxy.
 
 mod auth;
+pub mod cache;
 mod fetch;
 mod markdown;
 mod pyjson;
@@ -37,6 +38,31 @@ pub struct Legacy {
     pub updates: Arc<UpdateService>,
     /// Public base path ("" or "/stats"), for redirects.
     pub base: String,
+    /// Recent answers of the read-only routes.
+    pub cache: cache::ResponseCache,
+}
+
+impl Legacy {
+    /// The cached answer of `key`, or `compute`'s, kept when it is a 200 or a 404.
+    async fn cached<F, Fut>(&self, key: String, compute: F) -> Response
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Result<cache::Answer, Response>>,
+    {
+        if let Some((status, ctype, body)) = self.cache.get(&key) {
+            return (status, [(header::CONTENT_TYPE, ctype)], body).into_response();
+        }
+        match compute().await {
+            Ok(answer) => {
+                if matches!(answer.0, StatusCode::OK | StatusCode::NOT_FOUND) {
+                    self.cache.put(key, answer.clone());
+                }
+                let (status, ctype, body) = answer;
+                (status, [(header::CONTENT_TYPE, ctype)], body).into_response()
+            }
+            Err(response) => response,
+        }
+    }
 }
 
 /// The legacy routes, relative to wherever they are mounted.
@@ -84,36 +110,41 @@ async fn no_workflow() -> Response {
 /// workflow, including names that cannot be one (X2).
 async fn get_json(State(l): State<Arc<Legacy>>, Path(name): Path<String>) -> Response {
     let Ok(name) = WorkflowName::parse(&name) else { return json_response(StatusCode::NOT_FOUND, "{}".into()) };
-    match l.store.get(Db::Requests, name.as_str()).await {
-        Ok(Some(doc)) => json_response(StatusCode::OK, dumps_indented(&doc)),
-        Ok(None) => json_response(StatusCode::NOT_FOUND, "{}".into()),
-        Err(e) => unavailable(e),
-    }
+    let store = l.store.clone();
+    l.cached(format!("get_json/{name}"), || async move {
+        match store.get(Db::Requests, name.as_str()).await {
+            Ok(Some(doc)) => Ok((StatusCode::OK, JSON, dumps_indented(&doc))),
+            Ok(None) => Ok((StatusCode::NOT_FOUND, JSON, "{}".to_owned())),
+            Err(e) => Err(unavailable(e)),
+        }
+    })
+    .await
 }
 
 /// A7 with X5: every page of the filter in one answer.
 async fn api_fetch(State(l): State<Arc<Legacy>>, RawQuery(q): RawQuery) -> Response {
-    let filter = match Filter::from_query(q.as_deref().unwrap_or("")) {
-        Ok(f) => f,
-        Err(e) => return bad_filter(e),
-    };
-    match fetch::documents(&*l.store, &filter, 100).await {
-        Ok(docs) => json_response(StatusCode::OK, dumps_indented(&serde_json::Value::Array(docs))),
-        Err(e) => unavailable(e),
-    }
+    let key = format!("fetch?{}", q.as_deref().unwrap_or(""));
+    l.cached(key, || async {
+        let docs = filtered(&l, q.as_deref(), 100).await?;
+        Ok((StatusCode::OK, JSON, dumps_indented(&serde_json::Value::Array(docs))))
+    })
+    .await
 }
 
 /// A8–A11: at most 5 pages as a Markdown table; nothing found is an empty 200.
 async fn md(State(l): State<Arc<Legacy>>, RawQuery(q): RawQuery) -> Response {
-    let filter = match Filter::from_query(q.as_deref().unwrap_or("")) {
-        Ok(f) => f,
-        Err(e) => return bad_filter(e),
-    };
-    match fetch::documents(&*l.store, &filter, 5).await {
-        Ok(docs) => (StatusCode::OK, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], markdown::table(&docs))
-            .into_response(),
-        Err(e) => unavailable(e),
-    }
+    let key = format!("md?{}", q.as_deref().unwrap_or(""));
+    l.cached(key, || async {
+        let docs = filtered(&l, q.as_deref(), 5).await?;
+        Ok((StatusCode::OK, "text/plain; charset=utf-8", markdown::table(&docs)))
+    })
+    .await
+}
+
+/// The documents of the query's filter, at most `pages` pages, or the error answer.
+async fn filtered(l: &Legacy, query: Option<&str>, pages: u32) -> Result<Vec<serde_json::Value>, Response> {
+    let filter = Filter::from_query(query.unwrap_or("")).map_err(bad_filter)?;
+    fetch::documents(&*l.store, &filter, pages).await.map_err(unavailable)
 }
 
 /// A12 bodies: compact, sorted, ASCII-escaped JSON with a final newline.
@@ -154,6 +185,9 @@ async fn update_route(
     let Ok(valid) = WorkflowName::parse(&name) else { return json_response(StatusCode::NOT_FOUND, "{}".into()) };
     match l.updates.update(valid.as_str()).await {
         UpdateOutcome::Done => {
+            // The announcement clears the cache too, but asynchronously: the caller's next read
+            // must see the update.
+            l.cache.clear();
             update_body(StatusCode::OK, json!({"msg": format!("Workflow {name} has been updated successfully")}))
         }
         UpdateOutcome::Busy(holder) => update_body(
