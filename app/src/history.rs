@@ -114,11 +114,22 @@ pub fn aggregate_view(label: &str, workflows: &[Workflow], bucket: i64, now: i64
     HistoryView { name: label.to_owned(), lumi_mode: false, expected, series, transitions: Vec::new(), aggregate: true }
 }
 
+/// (time, value) of one dataset in the workflow's history, oldest first: lumisections in
+/// lumi mode (U22), events otherwise.
+pub fn dataset_points(wf: &Workflow, dataset: &str, lumi_mode: bool) -> Vec<(i64, i64)> {
+    wf.history_sorted()
+        .iter()
+        .filter_map(|h| {
+            let r = h.datasets.get(dataset)?;
+            Some((h.time.unwrap_or(0), if lumi_mode { r.lumis.unwrap_or(0) } else { r.events }))
+        })
+        .collect()
+}
+
 /// The chart data of a workflow, forecasts computed at `now`.
 pub fn history_view(wf: &Workflow, now: i64) -> HistoryView {
     let lumi_mode = wf.lumi_mode();
     let expected = if lumi_mode { wf.total_input_lumis_int().unwrap_or(-1) } else { wf.total_events.unwrap_or(-1) };
-    let history = wf.history_sorted();
     let mut names: Vec<&String> = Vec::new();
     for d in wf.output_datasets.iter().flatten() {
         if !names.contains(&d) {
@@ -128,13 +139,10 @@ pub fn history_view(wf: &Workflow, now: i64) -> HistoryView {
     let series = names
         .into_iter()
         .map(|d| {
-            let records: Vec<(i64, &crate::model::DatasetRecord)> =
-                history.iter().filter_map(|h| Some((h.time.unwrap_or(0), h.datasets.get(d)?))).collect();
-            let points: Vec<(i64, i64)> =
-                records.iter().map(|(t, r)| (*t, if lumi_mode { r.lumis.unwrap_or(0) } else { r.events })).collect();
+            let points = dataset_points(wf, d, lumi_mode);
             Series {
                 dataset: d.clone(),
-                status: records.last().map_or(DatasetStatus::None, |(_, r)| r.status.clone()),
+                status: wf.latest_record(d).map_or(DatasetStatus::None, |r| r.status.clone()),
                 forecast: forecast(&points, expected, now, Settings::default()),
                 points,
             }

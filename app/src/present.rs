@@ -81,14 +81,7 @@ pub fn unreadable_row(id: &str, problem: String) -> WorkflowRow {
 
 fn dataset_row(wf: &Workflow, name: &str, total_events: i64, total_lumis: Option<i64>, now: i64) -> DatasetRow {
     let lumi_mode = wf.lumi_mode();
-    let points: Vec<(i64, i64)> = wf
-        .history_sorted()
-        .iter()
-        .filter_map(|h| {
-            let r = h.datasets.get(name)?;
-            Some((h.time.unwrap_or(0), if lumi_mode { r.lumis.unwrap_or(0) } else { r.events }))
-        })
-        .collect();
+    let points = crate::history::dataset_points(wf, name, lumi_mode);
     let expected = if lumi_mode { total_lumis.unwrap_or(-1) } else { total_events };
     let forecast = (!points.is_empty())
         .then(|| crate::forecast::forecast(&points, expected, now, crate::forecast::Settings::default()));

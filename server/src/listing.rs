@@ -21,18 +21,25 @@ impl<'a> Lookup<'a> {
     /// The lookup of the filter's winning parameter.
     pub fn of(filter: &'a Filter) -> Self {
         let Some((key, value)) = filter.primary() else { return Lookup::All };
-        let view = match key {
-            FilterKey::WorkflowName => return Lookup::Direct(value),
-            FilterKey::PrepId => View::Prepids,
-            FilterKey::OutputDataset => View::OutputDatasets,
-            FilterKey::InputDataset => View::InputDatasets,
-            FilterKey::Campaign => View::Campaigns,
-            FilterKey::Type => View::Types,
-            FilterKey::ProcessingString => View::ProcessingStrings,
-            FilterKey::Request => View::Requests,
-        };
-        Lookup::View(view, value)
+        match view_of(key) {
+            Some(view) => Lookup::View(view, value),
+            None => Lookup::Direct(value),
+        }
     }
+}
+
+/// The view answering a parameter (S8); `None` for `workflow_name`, a direct read.
+pub fn view_of(key: FilterKey) -> Option<View> {
+    Some(match key {
+        FilterKey::WorkflowName => return None,
+        FilterKey::PrepId => View::Prepids,
+        FilterKey::OutputDataset => View::OutputDatasets,
+        FilterKey::InputDataset => View::InputDatasets,
+        FilterKey::Campaign => View::Campaigns,
+        FilterKey::Type => View::Types,
+        FilterKey::ProcessingString => View::ProcessingStrings,
+        FilterKey::Request => View::Requests,
+    })
 }
 
 /// Candidates read for a combined (AND) filter before the other parameters are applied.
@@ -40,10 +47,10 @@ pub const MAX_CANDIDATES: u64 = 20_000;
 
 /// Whether `doc` matches one parameter, with the views' own semantics (S10–S12).
 pub fn matches(doc: &Value, key: FilterKey, value: &str) -> bool {
-    let Lookup::View(view, _) = Lookup::of(&Filter::default().with(key, value)) else {
-        return doc.get("_id").and_then(Value::as_str) == Some(value);
-    };
-    view.emit(doc).iter().any(|k| k.as_str() == Some(value))
+    match view_of(key) {
+        Some(view) => view.emit(doc).iter().any(|k| k.as_str() == Some(value)),
+        None => doc.get("_id").and_then(Value::as_str) == Some(value),
+    }
 }
 
 /// The documents of one page, and whether the page was full (a next page may exist).
