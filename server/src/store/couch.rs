@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 
 use super::couch_http::{doc_path, enc, Answer, CouchHttp};
 use super::design::install;
-use super::{is_document_id, Db, Paging, Report, Row, Store, StoreError, View, DESIGN_PREFIX};
+use super::{is_document_id, ChangesPage, Db, FeedQuery, Paging, Report, Row, Store, StoreError, View, DESIGN_PREFIX};
 
 /// A CouchDB server holding the `requests`, `settings` and `stats2` databases.
 #[derive(Clone)]
@@ -271,5 +271,9 @@ impl Store for CouchStore {
             }
         }
         Ok(report)
+    }
+
+    async fn changes(&self, db: Db, query: &FeedQuery) -> Result<ChangesPage, StoreError> {
+        super::couch_feed::changes(&self.http, db, query).await
     }
 }

@@ -66,16 +66,16 @@ impl CouchHttp {
 
     async fn once(&self, method: Method, path: &str, body: Option<&Value>) -> Result<Answer, StoreError> {
         let url = format!("{}/{}", self.base, path);
-        let mut req = self
-            .client
-            .request(method, &url)
-            .header(reqwest::header::CONTENT_TYPE, "application/json")
-            .header(reqwest::header::ACCEPT, "application/json");
+        let mut req = self.client.request(method, &url).header(reqwest::header::ACCEPT, "application/json");
         if let Some(auth) = &self.auth {
             req = req.header(reqwest::header::AUTHORIZATION, auth);
         }
+        // A content type only with a body: pouchdb-server never answers a long poll that
+        // announces a JSON body it does not send.
         if let Some(b) = body {
-            req = req.body(serde_json::to_vec(b).map_err(|e| StoreError::BadRequest(e.to_string()))?);
+            req = req
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(serde_json::to_vec(b).map_err(|e| StoreError::BadRequest(e.to_string()))?);
         }
         let resp = req
             .send()

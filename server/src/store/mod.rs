@@ -6,8 +6,11 @@
 //! in `app::model`, so nothing another service wrote into a document is ever lost by us.
 
 pub mod couch;
+mod couch_feed;
 mod couch_http;
 pub mod design;
+pub mod feed;
+pub mod ndjson;
 pub mod sqlite;
 pub mod views;
 
@@ -16,6 +19,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use serde_json::Value;
 
+pub use feed::{Change, ChangesPage, FeedQuery, Seq};
 pub use views::View;
 
 /// Prefix of design document ids (X24: a prefix, never a substring).
@@ -148,6 +152,17 @@ pub trait Store: Send + Sync + 'static {
 
     /// Compacts databases and views (S19).
     async fn compact(&self) -> Result<Report, StoreError>;
+
+    /// The change feed of `db`: what was written or deleted after `query.since`.
+    async fn changes(&self, db: Db, query: &FeedQuery) -> Result<ChangesPage, StoreError>;
+
+    /// Forgets deletions older than `max_age` from the feed (a follower further behind than
+    /// that must start again from 0); returns how many were dropped. CouchDB keeps its
+    /// tombstones until they are purged, so there it drops nothing.
+    async fn prune_tombstones(&self, max_age: std::time::Duration) -> Result<u64, StoreError> {
+        let _ = max_age;
+        Ok(0)
+    }
 }
 
 /// A shared store handle.

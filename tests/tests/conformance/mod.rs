@@ -5,6 +5,9 @@ use server::store::{self, Db, Paging, StoreError, View};
 
 use super::Harness;
 
+mod feed;
+pub use feed::*;
+
 fn ids(rows: &[store::Row]) -> Vec<String> {
     rows.iter().map(|r| r.id.clone()).collect()
 }
