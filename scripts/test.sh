@@ -10,6 +10,6 @@ trunk build --release
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 # Two cores: modest parallelism keeps pouchdb-server and Chromium instances from starving.
-cargo test --workspace --exclude frontend --all-targets --locked -- --test-threads=4 2>&1 | tee "$log"
+cargo test --workspace --exclude frontend --all-targets --locked --no-fail-fast -- --test-threads=4 2>&1 | tee "$log"
 awk '/^test result: / { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed;/) p += $i; if ($(i+1) ~ /^failed;/) f += $i } }
      END { printf "Summary: %d passed, %d failed\n", p, f }' "$log"

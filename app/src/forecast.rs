@@ -39,9 +39,7 @@ pub fn forecast(points: &[(i64, i64)], total: i64, now: i64, s: Settings) -> For
     pts.sort_by_key(|p| p.0);
     let last = pts.last().copied();
     let complete = total > 0 && last.is_some_and(|(_, v)| v >= total);
-    // When the value last changed: the stall clock starts there.
-    let last_change = pts.windows(2).rev().find(|w| w[1].1 != w[0].1).map(|w| w[1].0).or(pts.first().map(|p| p.0));
-    let stalled = !complete && last_change.is_some_and(|t| now - t > s.stall_after);
+    let stalled = stalled_since(&pts, total, s).is_some_and(|t| now > t);
     // The window ends now, so a flat tail up to now counts as no progress.
     let mut recent: Vec<(i64, i64)> = pts.iter().copied().filter(|(t, _)| now - t <= s.window).collect();
     if let (Some(l), Some(first)) = (last, recent.first().copied()) {
@@ -63,6 +61,18 @@ pub fn forecast(points: &[(i64, i64)], total: i64, now: i64, s: Settings) -> For
         _ => None,
     };
     Forecast { rate_per_hour: rate, eta, complete, stalled }
+}
+
+/// From when on points sorted by time count as stalled: `stall_after` past their last change,
+/// unless they reached `total`. `None` for no points or a complete dataset. Stalled at `now`
+/// means `now` is later than this (the summary index keeps it to answer "stalled" at any
+/// time without the points).
+pub fn stalled_since(sorted: &[(i64, i64)], total: i64, s: Settings) -> Option<i64> {
+    let complete = total > 0 && sorted.last().is_some_and(|(_, v)| *v >= total);
+    // When the value last changed: the stall clock starts there.
+    let last_change =
+        sorted.windows(2).rev().find(|w| w[1].1 != w[0].1).map(|w| w[1].0).or(sorted.first().map(|p| p.0))?;
+    (!complete).then(|| last_change.saturating_add(s.stall_after))
 }
 
 /// Duration-weighted median of the rates of consecutive intervals (per second): a burst is

@@ -52,66 +52,93 @@ pub const PALETTE: [(u8, u8, u8); 8] = [
     (0xD3, 0x54, 0x00),
 ];
 
+/// Shortest and longest accepted bucket (seconds): anything else is refused by the server
+/// function, and clamped here so no input can overflow the bucket arithmetic.
+pub const BUCKET_RANGE: (i64, i64) = (60, 366 * 86_400);
+
 /// Summed progress of `workflows` per datatier (events, or lumisections for lumi-mode ones),
 /// sampled at the end of every `bucket` seconds: each dataset counts with its last value at
 /// or before the bucket's end.
 pub fn aggregate_view(label: &str, workflows: &[Workflow], bucket: i64, now: i64) -> HistoryView {
-    let bucket = bucket.max(60);
-    let mut per_dataset: Vec<(String, Vec<(i64, i64)>)> = Vec::new();
     let mut expected = 0;
+    let mut per_dataset: Vec<(String, Vec<(i64, i64)>)> = Vec::new();
     for wf in workflows {
         let v = history_view(wf, now);
         if v.expected > 0 {
             expected += v.expected;
         }
-        for s in v.series {
-            if !s.points.is_empty() {
-                per_dataset.push((crate::present::datatier(&s.dataset).to_owned(), s.points));
-            }
-        }
+        per_dataset.extend(
+            v.series
+                .into_iter()
+                .filter(|s| !s.points.is_empty())
+                .map(|s| (crate::present::datatier(&s.dataset).to_owned(), s.points)),
+        );
     }
-    let t_min = per_dataset.iter().filter_map(|(_, p)| p.first().map(|x| x.0)).min();
-    let t_max = per_dataset.iter().filter_map(|(_, p)| p.last().map(|x| x.0)).max();
-    let (Some(t_min), Some(t_max)) = (t_min, t_max) else {
-        return HistoryView {
-            name: label.to_owned(),
-            lumi_mode: false,
-            expected,
-            series: Vec::new(),
-            transitions: Vec::new(),
-            aggregate: true,
-        };
+    let refs = per_dataset.iter().map(|(t, p)| (t.as_str(), p.as_slice()));
+    aggregate_series(label, refs, expected, bucket, now)
+}
+
+/// The aggregate of `(datatier, points)` pairs (points in time order), bucketed as
+/// [`aggregate_view`] says. Each point adds its change over the dataset's previous value to
+/// the first bucket ending at or after it, and a running sum per tier gives every bucket's
+/// value: linear in points plus buckets, whatever the number of datasets.
+pub fn aggregate_series<'a>(
+    label: &str,
+    datasets: impl Iterator<Item = (&'a str, &'a [(i64, i64)])> + Clone,
+    expected: i64,
+    bucket: i64,
+    now: i64,
+) -> HistoryView {
+    let span = datasets.clone().filter_map(|(_, p)| Some((p.first()?.0, p.last()?.0)));
+    let (t_min, t_max) = span.fold((i64::MAX, i64::MIN), |(lo, hi), (a, b)| (lo.min(a), hi.max(b)));
+    let mut view = HistoryView {
+        name: label.to_owned(),
+        lumi_mode: false,
+        expected,
+        series: Vec::new(),
+        transitions: Vec::new(),
+        aggregate: true,
     };
+    if t_min > t_max {
+        return view;
+    }
     // At most 5,000 buckets: a bucket too fine for the span is widened, never truncated.
-    let bucket = bucket.max((t_max - t_min) / 5000 + 1);
-    let first = t_min.div_euclid(bucket) * bucket + bucket;
-    let ends: Vec<i64> = (0..).map(|k| first + k * bucket).take_while(|b| *b < t_max + bucket).collect();
-    let mut tiers: std::collections::BTreeMap<String, Vec<i64>> = std::collections::BTreeMap::new();
-    for (tier, points) in &per_dataset {
-        let sums = tiers.entry(tier.clone()).or_insert_with(|| vec![0; ends.len()]);
-        let mut i = 0;
-        let mut value = 0;
-        for (k, end) in ends.iter().enumerate() {
-            while i < points.len() && points[i].0 <= *end {
-                value = points[i].1;
-                i += 1;
+    let bucket = bucket.clamp(BUCKET_RANGE.0, BUCKET_RANGE.1).max(t_max.saturating_sub(t_min) / 5000 + 1);
+    let first = t_min.div_euclid(bucket).saturating_mul(bucket).saturating_add(bucket);
+    let count = usize::try_from((t_max - first).div_euclid(bucket) + 2).unwrap_or(1).clamp(1, 5002);
+    let ends: Vec<i64> = (0..count as i64).map(|k| first + k * bucket).take_while(|e| *e < t_max + bucket).collect();
+    let mut tiers: std::collections::BTreeMap<&str, Vec<i64>> = std::collections::BTreeMap::new();
+    for (tier, points) in datasets {
+        let deltas = tiers.entry(tier).or_insert_with(|| vec![0; ends.len()]);
+        let mut previous = 0;
+        for &(t, v) in points {
+            let k = if t <= first { 0 } else { ((t - first + bucket - 1) / bucket) as usize };
+            if let Some(d) = deltas.get_mut(k.min(ends.len().saturating_sub(1))) {
+                *d += v - previous;
             }
-            sums[k] += value;
+            previous = v;
         }
     }
-    let series = tiers
+    view.series = tiers
         .into_iter()
-        .map(|(tier, sums)| {
-            let points: Vec<(i64, i64)> = ends.iter().copied().zip(sums).collect();
+        .map(|(tier, deltas)| {
+            let points: Vec<(i64, i64)> = ends
+                .iter()
+                .zip(deltas)
+                .scan(0, |sum, (e, d)| {
+                    *sum += d;
+                    Some((*e, *sum))
+                })
+                .collect();
             Series {
                 forecast: forecast(&points, expected, now, Settings::default()),
-                dataset: tier,
+                dataset: tier.to_owned(),
                 status: DatasetStatus::Production,
                 points,
             }
         })
         .collect();
-    HistoryView { name: label.to_owned(), lumi_mode: false, expected, series, transitions: Vec::new(), aggregate: true }
+    view
 }
 
 /// (time, value) of one dataset in the workflow's history, oldest first: lumisections in
@@ -255,6 +282,14 @@ mod tests {
         let v = aggregate_view("all", &[wf()], 60, 100);
         assert_eq!(v.series[0].points.len(), 1);
         assert!(aggregate_view("none", &[], 60, 0).series.is_empty());
+    }
+
+    #[test]
+    fn aggregate_buckets_are_bounded_whatever_is_asked() {
+        for bucket in [i64::MIN, -1, 0, 1, 4_611_686_018_427_387_904, i64::MAX] {
+            let v = aggregate_view("all", &[wf()], bucket, 100);
+            assert!(!v.series.is_empty() && v.series[0].points.len() <= 5002, "{bucket}");
+        }
     }
 
     #[test]

@@ -17,6 +17,9 @@ pub struct WorkflowPage {
     pub has_next: bool,
     /// Workflows in the store (design documents not counted).
     pub total_workflows: u64,
+    /// Distinct workflows matching the filter, exactly (every page of it, not this one).
+    #[serde(default)]
+    pub matching: u64,
     /// Start time of the last completed update run (D22), when known.
     pub last_update: Option<i64>,
     /// Rows per page of this answer.

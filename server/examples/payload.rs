@@ -57,6 +57,7 @@ fn measure(label: &str, docs: &[serde_json::Value]) {
             page: 0,
             has_next: true,
             total_workflows: 320,
+            matching: 320,
             last_update: Some(1),
             page_size: 100,
             last_run: None,

@@ -1,4 +1,5 @@
-//! The server functions' backend over the store: the workflow list, search and admin updates.
+//! The server functions' backend: lists, rows, aggregates and search from the summary index
+//! (never whole documents), a workflow's chart from its one document, and admin updates.
 
 use std::sync::Arc;
 
@@ -13,23 +14,30 @@ use async_trait::async_trait;
 use axum::http::{HeaderMap, HeaderName, HeaderValue};
 use serde_json::Value;
 
-use crate::http::legacy::{search, AdminAuth, Denied, UpdateOutcome, UpdateService};
-use crate::listing::page_docs;
-use crate::store::{self, Db, SharedStore, StoreError};
+use crate::http::legacy::{AdminAuth, Denied, UpdateOutcome, UpdateService};
+use crate::index::{NotReady, SummaryIndex};
+use crate::store::{Db, SharedStore, StoreError};
 
 /// The dashboard's backend.
 pub struct StoreBackend {
     store: SharedStore,
+    index: Arc<SummaryIndex>,
     auth: AdminAuth,
     updates: Arc<UpdateService>,
 }
 
 impl StoreBackend {
     /// Shares `store` with the server functions; admin updates go through `auth` to `updates`.
-    pub fn new(store: SharedStore, auth: AdminAuth, updates: Arc<UpdateService>) -> Arc<Self> {
-        Arc::new(StoreBackend { store, auth, updates })
+    pub fn new(
+        store: SharedStore,
+        index: Arc<SummaryIndex>,
+        auth: AdminAuth,
+        updates: Arc<UpdateService>,
+    ) -> Arc<Self> {
+        Arc::new(StoreBackend { store, index, auth, updates })
     }
 
+    /// The row straight from the store (after an admin update, before the feed has shown it).
     async fn stored_row(&self, name: &str) -> Result<Option<WorkflowRow>, StoreError> {
         Ok(self.store.get(Db::Requests, name).await?.map(to_row))
     }
@@ -39,10 +47,24 @@ fn to_row(doc: Value) -> WorkflowRow {
     let id = doc.get("_id").and_then(Value::as_str).unwrap_or_default().to_owned();
     match Workflow::from_value(doc) {
         Ok(wf) => workflow_row(&wf, crate::now()),
-        Err(e) => {
-            tracing::warn!(workflow = %id, error = %e, "unreadable workflow document");
-            unreadable_row(&id, e.to_string())
-        }
+        Err(e) => unreadable_row(&id, e.to_string()),
+    }
+}
+
+fn not_ready(e: NotReady) -> BackendError {
+    BackendError::Unavailable(e.to_string())
+}
+
+/// The last recorded run, for the header.
+fn run_info(r: &Value) -> RunInfo {
+    let n = |k: &str| r.get(k).and_then(Value::as_u64).unwrap_or(0);
+    RunInfo {
+        start: r.get("start").and_then(Value::as_i64).unwrap_or(0),
+        seconds: r.get("seconds").and_then(Value::as_f64).unwrap_or(0.0),
+        outcome: r.get("outcome").and_then(Value::as_str).unwrap_or("").to_owned(),
+        changed: n("created") + n("updated"),
+        recalculated: n("recalculated"),
+        failed: n("failed"),
     }
 }
 
@@ -54,25 +76,15 @@ fn unavailable(e: StoreError) -> BackendError {
 #[async_trait]
 impl Backend for StoreBackend {
     async fn list_workflows(&self, filter: &Filter, page: u32) -> Result<WorkflowPage, BackendError> {
-        let (docs, has_next) = page_docs(&*self.store, filter, page).await.map_err(unavailable)?;
-        let total_workflows = store::workflow_count(&*self.store).await.map_err(unavailable)?;
+        let found = self.index.page(filter, page, crate::now()).map_err(not_ready)?;
         let settings = crate::updater::settings::read(&*self.store).await.map_err(unavailable)?;
-        let last_run = crate::schedule::recent(&*self.store).await.map_err(unavailable)?.last().map(|r| {
-            let n = |k: &str| r.get(k).and_then(Value::as_u64).unwrap_or(0);
-            RunInfo {
-                start: r.get("start").and_then(Value::as_i64).unwrap_or(0),
-                seconds: r.get("seconds").and_then(Value::as_f64).unwrap_or(0.0),
-                outcome: r.get("outcome").and_then(Value::as_str).unwrap_or("").to_owned(),
-                changed: n("created") + n("updated"),
-                recalculated: n("recalculated"),
-                failed: n("failed"),
-            }
-        });
+        let last_run = crate::schedule::recent(&*self.store).await.map_err(unavailable)?.last().map(run_info);
         Ok(WorkflowPage {
-            rows: docs.into_iter().map(to_row).collect(),
+            rows: found.rows,
             page,
-            has_next,
-            total_workflows,
+            has_next: found.has_next,
+            total_workflows: found.total,
+            matching: found.matching,
             last_update: Some(settings.last_dbs_update_date).filter(|t| *t > 0),
             page_size: filter.size(),
             last_run,
@@ -81,7 +93,7 @@ impl Backend for StoreBackend {
 
     async fn row(&self, name: &str) -> Result<Option<WorkflowRow>, BackendError> {
         match WorkflowName::parse(name) {
-            Ok(n) => self.stored_row(n.as_str()).await.map_err(unavailable),
+            Ok(n) => self.index.row(n.as_str(), crate::now()).map_err(not_ready),
             Err(_) => Ok(None),
         }
     }
@@ -94,10 +106,18 @@ impl Backend for StoreBackend {
     }
 
     async fn aggregate(&self, filter: &Filter, bucket: i64) -> Result<app::history::HistoryView, BackendError> {
-        let docs = crate::listing::matching_docs(&*self.store, filter).await.map_err(unavailable)?;
-        let workflows: Vec<Workflow> = docs.into_iter().filter_map(|d| Workflow::from_value(d).ok()).collect();
+        let (min, max) = app::history::BUCKET_RANGE;
+        if !(min..=max).contains(&bucket) {
+            return Err(BackendError::BadRequest(format!("bucket must be from {min} to {max} seconds, not {bucket}")));
+        }
         let label = if filter.active().next().is_none() { "all workflows".to_owned() } else { filter.to_query() };
-        Ok(app::history::aggregate_view(&label, &workflows, bucket, crate::now()))
+        let index = self.index.clone();
+        let filter = filter.clone();
+        // Walking every matching workflow's points is CPU work: off the async executor.
+        tokio::task::spawn_blocking(move || index.aggregate(&label, &filter, bucket, crate::now()))
+            .await
+            .map_err(|e| BackendError::Unavailable(e.to_string()))?
+            .map_err(not_ready)
     }
 
     async fn search(&self, q: &str) -> Result<Filter, BackendError> {
@@ -105,8 +125,7 @@ impl Backend for StoreBackend {
         if q.is_empty() {
             return Ok(Filter::default());
         }
-        let param = search::probe(&*self.store, q).await.map_err(unavailable)?.unwrap_or("workflow_name");
-        let key = FilterKey::from_param(param).unwrap_or(FilterKey::WorkflowName);
+        let key = self.index.probe(q).map_err(not_ready)?.unwrap_or(FilterKey::WorkflowName);
         Ok(Filter::default().with(key, q))
     }
 

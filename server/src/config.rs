@@ -206,8 +206,26 @@ pub struct SimArgs {
 pub enum DbAction {
     /// Create databases, views and validation documents (idempotent).
     Init,
-    /// Compact databases and views, then clean up old view files (S19).
-    Compact,
+    /// Compact databases and views, then clean up old view files (S19); on the embedded store
+    /// also drop deletions older than --tombstone-max-age from the change feed.
+    Compact {
+        /// Deletions stay in the change feed this long, so a follower that was away for less
+        /// still sees them.
+        #[arg(long, env = "STATS_TOMBSTONE_MAX_AGE", default_value = "30d", value_parser = humantime::parse_duration)]
+        tombstone_max_age: Duration,
+    },
+    /// Load workflow documents from NDJSON (one JSON document a line; `-` reads stdin):
+    /// `_rev` is ignored, existing ids are replaced.
+    Import {
+        /// The NDJSON file, or `-`.
+        file: PathBuf,
+    },
+    /// Write every workflow document as NDJSON (one a line) to FILE, or stdout (`-`, the default).
+    Export {
+        /// The file to write, or `-`.
+        #[arg(default_value = "-")]
+        file: PathBuf,
+    },
 }
 
 /// Web server options.

@@ -12,6 +12,7 @@ use tokio::task::JoinHandle;
 use crate::callbacks::Deliverer;
 use crate::store::{self, Db, SharedStore, Store, StoreError};
 use crate::updater::lock::LockError;
+use crate::updater::run::RunSummary;
 use crate::updater::{run, RunContext, UpdateError, UpdaterConfig};
 use crate::upstream::Upstream;
 
@@ -43,24 +44,49 @@ pub async fn recent(store: &dyn Store) -> Result<Vec<Value>, StoreError> {
         .unwrap_or_default())
 }
 
-/// One run, recorded and measured, announced on the live stream; callbacks delivered
-/// afterwards when a deliverer is given.
+/// One run, recorded and measured (every replica's index announces its changes and the new
+/// run record); callbacks delivered afterwards when a deliverer is given.
 pub async fn run_once(
     store: &SharedStore,
     up: &Arc<dyn Upstream>,
     cfg: &UpdaterConfig,
     deliverer: Option<&Arc<Deliverer>>,
-    events: Option<&crate::http::events::Events>,
 ) -> Value {
+    let ctx = RunContext::new(store.clone(), up.clone(), cfg.clone(), indicatif::ProgressBar::hidden());
+    let (rec, _) = run_recorded(&ctx).await;
+    if let (Some(d), Some("ok")) = (deliverer, rec["outcome"].as_str()) {
+        match d.deliver(store, false).await {
+            Ok(r) => tracing::info!(delivered = r.delivered, failed = r.failed, "callbacks after the scheduled run"),
+            Err(e) => tracing::warn!(error = %e, "callback delivery failed"),
+        }
+    }
+    rec
+}
+
+/// Runs the updater once and records the run (unless it was skipped for the lock), so every
+/// replica shows it, whichever process ran it: a scheduled run or a cron `stats2 update`.
+pub async fn run_recorded(ctx: &RunContext) -> (Value, Result<RunSummary, UpdateError>) {
     let start = crate::now();
     let start_ms = now_ms();
-    let ctx = RunContext::new(store.clone(), up.clone(), cfg.clone(), indicatif::ProgressBar::hidden());
-    let result = run::run(&ctx).await;
-    let seconds = (crate::now() - start).max(0) as f64;
-    if let (Ok(s), Some(events)) = (&result, events) {
-        crate::http::events::publish(events, "run", s.changed_names.clone(), Some(start));
+    let result = run::run(ctx).await;
+    let mut rec = outcome_record(start, &result);
+    rec["start_ms"] = json!(start_ms);
+    rec["end_ms"] = json!(now_ms());
+    let outcome = rec["outcome"].as_str().unwrap_or("failed").to_owned();
+    crate::metrics::count("stats2_runs_total", &[("outcome", &outcome)], 1.0);
+    if outcome != "skipped" {
+        crate::metrics::observe("stats2_run_duration_seconds", &[], rec["seconds"].as_f64().unwrap_or(0.0));
+        crate::metrics::gauge("stats2_last_run_timestamp_seconds", &[], start as f64);
+        if let Err(e) = record(&*ctx.store, rec.clone()).await {
+            tracing::warn!(error = %e, "could not record the run");
+        }
     }
-    let rec = match &result {
+    (rec, result)
+}
+
+fn outcome_record(start: i64, result: &Result<RunSummary, UpdateError>) -> Value {
+    let seconds = (crate::now() - start).max(0) as f64;
+    match result {
         Ok(s) => {
             crate::metrics::count("stats2_workflows_changed_total", &[], (s.created + s.updated) as f64);
             crate::metrics::count("stats2_workflows_recalculated_total", &[], s.recalculated as f64);
@@ -69,33 +95,14 @@ pub async fn run_once(
                    "sequence": s.sequence})
         }
         Err(UpdateError::Lock(LockError::Busy { holder, .. })) => {
-            tracing::info!(holder, "scheduled run skipped: another run holds the lock");
+            tracing::info!(holder, "run skipped: another run holds the lock");
             json!({"start": start, "seconds": seconds, "outcome": "skipped", "error": format!("another run in progress: {holder}")})
         }
         Err(e) => {
-            tracing::warn!(error = %e, "scheduled run failed");
+            tracing::warn!(error = %e, "update run failed");
             json!({"start": start, "seconds": seconds, "outcome": "failed", "error": e.to_string()})
         }
-    };
-    let mut rec = rec;
-    rec["start_ms"] = json!(start_ms);
-    rec["end_ms"] = json!(now_ms());
-    let outcome = rec["outcome"].as_str().unwrap_or("failed").to_owned();
-    crate::metrics::count("stats2_runs_total", &[("outcome", &outcome)], 1.0);
-    if outcome != "skipped" {
-        crate::metrics::observe("stats2_run_duration_seconds", &[], rec["seconds"].as_f64().unwrap_or(seconds));
-        crate::metrics::gauge("stats2_last_run_timestamp_seconds", &[], start as f64);
-        if let Err(e) = record(&**store, rec.clone()).await {
-            tracing::warn!(error = %e, "could not record the run");
-        }
     }
-    if let (Some(d), "ok") = (deliverer, outcome.as_str()) {
-        match d.deliver(store, false).await {
-            Ok(r) => tracing::info!(delivered = r.delivered, failed = r.failed, "callbacks after the scheduled run"),
-            Err(e) => tracing::warn!(error = %e, "callback delivery failed"),
-        }
-    }
-    rec
 }
 
 fn now_ms() -> u64 {
@@ -110,7 +117,6 @@ pub fn spawn(
     cfg: UpdaterConfig,
     every: Duration,
     deliverer: Option<Arc<Deliverer>>,
-    events: Option<crate::http::events::Events>,
     mut stop: watch::Receiver<bool>,
 ) -> JoinHandle<()> {
     tokio::spawn(async move {
@@ -124,7 +130,7 @@ pub fn spawn(
             if *stop.borrow() {
                 break;
             }
-            run_once(&store, &up, &cfg, deliverer.as_ref(), events.as_ref()).await;
+            run_once(&store, &up, &cfg, deliverer.as_ref()).await;
         }
         tracing::info!("scheduler stopped");
     })

@@ -15,3 +15,11 @@ pub fn free_port() -> u16 {
 pub fn repo_root() -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_owned()
 }
+
+/// The `stats2` binary of this build (`cargo test --workspace` builds it beside the tests).
+pub fn stats2_bin() -> std::path::PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| repo_root().join("target"), Into::into);
+    let bin = target.join("debug/stats2");
+    assert!(bin.exists(), "{} is missing: run `cargo build -p server` (the test suite builds it)", bin.display());
+    bin
+}

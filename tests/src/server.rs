@@ -42,13 +42,22 @@ impl TestServer {
         let updates = UpdateService::new(store.clone(), up, cfg);
         let state = AppState::new(store, updates, auth, base, std::time::Duration::from_secs(2));
         let events = state.events.clone();
+        let index = state.index.clone();
+        let close = state.closer();
         let router = http::router(state, spa, base);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let origin = format!("http://{}", listener.local_addr()?);
         let (tx, rx) = oneshot::channel::<()>();
         tokio::spawn(http::serve(listener, router, async {
             let _ = rx.await;
+            close();
         }));
+        // The server functions answer 503 until the summary index has read the store.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while !index.is_ready() {
+            anyhow::ensure!(std::time::Instant::now() < deadline, "the summary index was not built within 60 s");
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
         Ok(TestServer { origin, events, stop: Some(tx) })
     }
 }

@@ -79,7 +79,7 @@ async fn dashboard_filters_paging_search_and_admin_update() {
     let store: SharedStore = Arc::new(SqliteStore::open(&dir.path().join("d.sqlite")).unwrap());
     store.init().await.unwrap();
     let up = fast_upstream(&sim.url, 1, 8).unwrap();
-    let rec = server::schedule::run_once(&store, &up, &UpdaterConfig::default(), None, None).await;
+    let rec = server::schedule::run_once(&store, &up, &UpdaterConfig::default(), None).await;
     assert_eq!(rec["outcome"], "ok");
     let mut docs = Vec::new();
     for (i, kind) in ["ReReco", "TaskChain", "ReReco", "TaskChain", "ReReco"].iter().enumerate() {

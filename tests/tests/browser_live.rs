@@ -44,14 +44,13 @@ async fn a_changed_row_refreshes_without_a_reload() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     b.client.execute("window.__marker = 7; return 1;", vec![]).await.unwrap();
-    // Give the EventSource a moment to connect, then change both documents, announce one.
+    // Give the EventSource a moment to connect, then change one document and record a run:
+    // the server's index sees both through the store's feed and announces them.
     tokio::time::sleep(Duration::from_millis(500)).await;
-    for n in names {
-        let mut doc = store.get(Db::Requests, n).await.unwrap().unwrap();
-        doc["TotalEvents"] = json!(2345);
-        store.put(Db::Requests, &doc).await.unwrap();
-    }
-    server::http::events::publish(&server.events, "run", vec![names[0].to_owned()], Some(1_764_000_000));
+    let mut doc = store.get(Db::Requests, names[0]).await.unwrap().unwrap();
+    doc["TotalEvents"] = json!(2345);
+    store.put(Db::Requests, &doc).await.unwrap();
+    server::schedule::record(&*store, json!({"start": 1_764_000_000, "seconds": 1.0, "outcome": "ok"})).await.unwrap();
     let deadline = Instant::now() + Duration::from_secs(20);
     while !text_of(&b, names[0]).await.contains("Total events: 2,345") {
         assert!(Instant::now() < deadline, "the announced row never refreshed");
@@ -85,7 +84,6 @@ async fn a_changed_row_refreshes_without_a_reload() {
     doc["OutputDatasets"] = json!(["/Live/Chart-v1/AODSIM"]);
     doc["EventNumberHistory"] = json!([{"Time": 1_764_000_000, "Datasets": {"/Live/Chart-v1/AODSIM": {"Type": "PRODUCTION", "Events": 10, "Size": 1}}}]);
     store.put(Db::Requests, &doc).await.unwrap();
-    server::http::events::publish(&server.events, "run", vec![names[1].to_owned()], Some(1_764_000_100));
     let deadline = Instant::now() + Duration::from_secs(20);
     while !legend(&b).await.contains("/Live/Chart-v1/AODSIM") {
         assert!(Instant::now() < deadline, "the open chart did not redraw");

@@ -19,8 +19,13 @@ pub fn WorkflowTable(page: WorkflowPage) -> impl IntoView {
         return view! { <p class="empty">"No workflows match this filter."</p> }.into_any();
     }
     let count = page.rows.len();
+    let first = u64::from(page.page) * u64::from(page.page_size) + 1;
     view! {
-        <p class="summary">{format!("{count} workflows on page {} ({} in total)", page.page, thousands(page.total_workflows as i64))}</p>
+        <p class="summary">
+            <span data-testid="match-count">{thousands(page.matching as i64)}</span>
+            {format!(" matching workflows; {first}–{} on page {} ({} workflows in total)",
+                first + count as u64 - 1, page.page, thousands(page.total_workflows as i64))}
+        </p>
         <table class="workflows">
             <thead><tr><th scope="col">"Workflow"</th><th scope="col">"Datasets"</th></tr></thead>
             <tbody>

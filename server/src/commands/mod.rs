@@ -1,6 +1,7 @@
 //! The subcommands. Each returns the process exit code; errors carry context for the log.
 
 pub mod callbacks;
+mod db;
 mod demo;
 pub mod sim;
 pub mod update;
@@ -11,7 +12,7 @@ use std::net::SocketAddr;
 
 use std::sync::Arc;
 
-use crate::config::{Cli, Command, DbAction, ServeConfig, UpdateArgs, UpstreamConfig};
+use crate::config::{Cli, Command, ServeConfig, UpdateArgs, UpstreamConfig};
 use crate::http::legacy::UpdateService;
 use crate::http::{self, AppState, Spa};
 use crate::open_store;
@@ -45,14 +46,7 @@ pub async fn run(cli: Cli) -> Result<i32> {
         Command::See { ref name } => see(&cli, name.as_deref()).await,
         Command::Db { ref action } => {
             let store = open_store(&cli.store).context("opening the store")?;
-            let report = match action {
-                DbAction::Init => store.init().await.context("db init")?,
-                DbAction::Compact => store.compact().await.context("db compact")?,
-            };
-            for line in report {
-                tracing::info!("{line}");
-            }
-            Ok(0)
+            db::run(&store, action).await
         }
     }
 }
@@ -108,21 +102,19 @@ pub async fn serve(
         let triggers = UpdateArgs { name: None, trigger_prod: cfg.trigger_prod, trigger_dev: cfg.trigger_dev };
         let run_cfg = update::updater_config(upstream_cfg, &triggers);
         tracing::info!(every = %humantime::format_duration(every), "scheduled update runs");
-        crate::schedule::spawn(
-            store.clone(),
-            up.clone(),
-            run_cfg,
-            every,
-            deliverer,
-            Some(state.events.clone()),
-            stopped,
-        )
+        crate::schedule::spawn(store.clone(), up.clone(), run_cfg, every, deliverer, stopped)
     });
+    let close = state.closer();
     let router = http::router(state, spa, &base);
     let addr = SocketAddr::new(cfg.host, cfg.port);
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding {addr}"))?;
     tracing::info!(url = %format!("http://{addr}{base}/"), store = store.kind(), "serving");
-    let served = http::serve(listener, router, shutdown_signal()).await.context("serving HTTP");
+    // Live streams and the feed follower end with the signal, so no client holds up the exit.
+    let shutdown = async move {
+        shutdown_signal().await;
+        close();
+    };
+    let served = http::serve(listener, router, shutdown).await.context("serving HTTP");
     if let Some(task) = scheduler {
         // A run in progress finishes (and checkpoints) before the process exits.
         let _ = stop.send(true);

@@ -65,7 +65,8 @@ pub async fn update(cli: &Cli, store: SharedStore, args: &UpdateArgs) -> Result<
             tracing::info!(workflow = %name, ?outcome, history_appended = appended, "workflow updated");
         }
         None => {
-            let summary = run::run(&ctx).await.context("update run")?;
+            let (_, result) = crate::schedule::run_recorded(&ctx).await;
+            let summary = result.context("update run")?;
             ctx.progress.finish_and_clear();
             tracing::info!(sequence = %summary.sequence, "update run finished: {summary}");
         }

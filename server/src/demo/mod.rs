@@ -1,6 +1,7 @@
 //! `stats2 demo`: the server on an embedded store seeded with realistic workflows, so a
 //! newcomer sees a populated dashboard.
 
+pub mod scale;
 pub mod seed;
 pub mod templates;
 

@@ -12,7 +12,7 @@ const CAMPAIGNS: [&str; 6] =
     ["RunIISummer20UL16", "RunIISummer20UL17", "RunIISummer20UL18", "Run3Summer22", "Run3Summer23BPix", "Run3Winter24"];
 const PWGS: [&str; 6] = ["HIG", "EXO", "SUS", "TOP", "SMP", "B2G"];
 const ERAS: [&str; 4] = ["Run2022C", "Run2022D", "Run2023C", "Run2024F"];
-const STATUSES: [&str; 11] = [
+pub(crate) const STATUSES: [&str; 11] = [
     "new",
     "assignment-approved",
     "assigned",
@@ -27,28 +27,28 @@ const STATUSES: [&str; 11] = [
 ];
 
 /// Small deterministic generator (xorshift64*), so the demo is the same on every machine.
-struct Rng(u64);
+pub(crate) struct Rng(u64);
 
 impl Rng {
-    fn new(seed: u64) -> Self {
+    pub(crate) fn new(seed: u64) -> Self {
         Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
     }
-    fn next(&mut self) -> u64 {
+    pub(crate) fn next(&mut self) -> u64 {
         self.0 ^= self.0 >> 12;
         self.0 ^= self.0 << 25;
         self.0 ^= self.0 >> 27;
         self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
     }
-    fn below(&mut self, n: u64) -> u64 {
+    pub(crate) fn below(&mut self, n: u64) -> u64 {
         self.next() % n.max(1)
     }
-    fn unit(&mut self) -> f64 {
+    pub(crate) fn unit(&mut self) -> f64 {
         (self.next() >> 11) as f64 / (1u64 << 53) as f64
     }
 }
 
 /// `YYMMDD_HHMMSS` in UTC.
-fn stamp(t: i64) -> String {
+pub(crate) fn stamp(t: i64) -> String {
     let full = app::present::utc_datetime(t);
     let digits: String = full.chars().filter(char::is_ascii_digit).collect();
     format!("{}_{}", &digits[2..8], &digits[8..14])

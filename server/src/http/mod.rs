@@ -10,13 +10,15 @@ use std::sync::Arc;
 
 use app::api::ssr::SharedBackend;
 use axum::body::Body;
-use axum::extract::State;
-use axum::http::Request;
+use axum::extract::{Path, State};
+use axum::http::{header, Request, StatusCode};
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::{any, get};
 use axum::Router;
 use leptos::prelude::provide_context;
 use tower_http::trace::TraceLayer;
+
+use crate::index::SummaryIndex;
 
 pub use spa::Spa;
 
@@ -29,7 +31,13 @@ pub struct AppState {
     pub legacy: Arc<legacy::Legacy>,
     /// The live stream's channel.
     pub events: events::Events,
+    /// The summary index behind the server functions.
+    pub index: Arc<SummaryIndex>,
+    closing: Arc<tokio::sync::watch::Sender<bool>>,
 }
+
+/// Server functions answered from the summary index: 503 until it is built.
+const INDEXED: [&str; 4] = ["list_workflows", "workflow_row", "aggregate", "search"];
 
 impl AppState {
     /// State over `store`, with admin updates run by `updates` for those `auth` admits; legacy
@@ -42,7 +50,9 @@ impl AppState {
         cache_ttl: std::time::Duration,
     ) -> Self {
         let events = events::channel();
-        updates.publish_to(events.clone());
+        let index = SummaryIndex::new();
+        let (closing, closed) = tokio::sync::watch::channel(false);
+        tokio::spawn(crate::index::follow::run(store.clone(), index.clone(), events.clone(), closed));
         let cache = legacy::cache::ResponseCache::new(cache_ttl);
         let legacy = Arc::new(legacy::Legacy {
             store: store.clone(),
@@ -50,6 +60,7 @@ impl AppState {
             updates: updates.clone(),
             base: base.to_owned(),
             cache,
+            index: index.clone(),
         });
         let weak = Arc::downgrade(&legacy);
         let mut changes = events.subscribe();
@@ -62,7 +73,21 @@ impl AppState {
                 }
             }
         });
-        AppState { backend: crate::backend::StoreBackend::new(store, auth, updates), legacy, events }
+        let backend = crate::backend::StoreBackend::new(store, index.clone(), auth, updates);
+        AppState { backend, legacy, events, index, closing: Arc::new(closing) }
+    }
+
+    /// Ends the feed follower and every live stream (the server is shutting down).
+    pub fn close(&self) {
+        let _ = self.closing.send(true);
+    }
+
+    /// A handle that calls [`AppState::close`] when the returned closure runs.
+    pub fn closer(&self) -> impl FnOnce() + Send + 'static {
+        let closing = self.closing.clone();
+        move || {
+            let _ = closing.send(true);
+        }
     }
 }
 
@@ -70,8 +95,9 @@ impl AppState {
 pub fn router(state: AppState, spa: Arc<Spa>, base: &str) -> Router {
     let index = spa.clone();
     let legacy = state.legacy.clone();
-    let ops = ops::routes(legacy.store.clone());
-    let live = Router::new().route("/events", get(events::stream)).with_state(state.events.clone());
+    let ops = ops::routes(legacy.store.clone(), state.index.clone());
+    let live = events::Live { events: state.events.clone(), closing: state.closing.subscribe() };
+    let live = Router::new().route("/events", get(events::stream)).with_state(live);
     let inner = Router::new()
         .route(&format!("{}/{{*fn_name}}", app::api::RPC_PREFIX), any(server_fn))
         .with_state(state)
@@ -94,7 +120,14 @@ pub fn router(state: AppState, spa: Arc<Spa>, base: &str) -> Router {
     app.layer(axum::middleware::from_fn(ops::count_requests)).layer(TraceLayer::new_for_http())
 }
 
-async fn server_fn(State(state): State<AppState>, req: Request<Body>) -> impl IntoResponse {
+async fn server_fn(
+    State(state): State<AppState>,
+    Path(fn_name): Path<String>,
+    req: Request<Body>,
+) -> axum::response::Response {
+    if !state.index.is_ready() && INDEXED.contains(&fn_name.as_str()) {
+        return not_ready();
+    }
     let backend = state.backend.clone();
     // The caller's headers, for the admin check of SSO proxy deployments.
     let caller = app::api::ssr::Caller {
@@ -112,6 +145,18 @@ async fn server_fn(State(state): State<AppState>, req: Request<Body>) -> impl In
         req,
     )
     .await
+    .into_response()
+}
+
+/// 503 with `Retry-After` while the index is being built.
+pub fn not_ready() -> axum::response::Response {
+    let msg = "The summary index is still being built; try again in a few seconds.\n";
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        [(header::RETRY_AFTER, "5"), (header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        msg,
+    )
+        .into_response()
 }
 
 /// Serves `router` on `listener` until `shutdown` resolves.

@@ -1,5 +1,6 @@
-//! Operations endpoints: `/healthz` (store and last-run status) and `/metrics` (Prometheus
-//! text), and the middleware counting HTTP requests by route and status.
+//! Operations endpoints: `/healthz` (liveness: store and last-run status), `/readyz` (the
+//! summary index has caught up with the store's feed) and `/metrics` (Prometheus text), and
+//! the middleware counting HTTP requests by route and status.
 
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{header, StatusCode};
@@ -9,15 +10,38 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
+use std::sync::Arc;
+
+use crate::index::SummaryIndex;
 use crate::store::{self, SharedStore};
 
+/// What the operations routes read.
+#[derive(Clone)]
+pub struct Ops {
+    store: SharedStore,
+    index: Arc<SummaryIndex>,
+}
+
 /// The operations routes.
-pub fn routes(store: SharedStore) -> Router {
-    Router::new().route("/healthz", get(healthz)).route("/metrics", get(metrics)).with_state(store)
+pub fn routes(store: SharedStore, index: Arc<SummaryIndex>) -> Router {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+        .with_state(Ops { store, index })
+}
+
+/// 200 once the summary index has caught up with the feed (the server functions answer),
+/// 503 with `Retry-After` before.
+async fn readyz(State(ops): State<Ops>) -> Response {
+    if !ops.index.is_ready() {
+        return super::not_ready();
+    }
+    Json(json!({"status": "ready", "workflows": ops.index.len(), "feed_lag": ops.index.lag()})).into_response()
 }
 
 /// 200 when the store answers and the last run (if any) did not fail; 503 otherwise.
-async fn healthz(State(store): State<SharedStore>) -> Response {
+async fn healthz(State(Ops { store, .. }): State<Ops>) -> Response {
     let workflows = store::workflow_count(&*store).await;
     let last_run = crate::schedule::recent(&*store).await.ok().and_then(|r| r.last().cloned());
     let store_ok = workflows.is_ok();
@@ -33,7 +57,11 @@ async fn healthz(State(store): State<SharedStore>) -> Response {
 }
 
 /// The metrics, with the gauges read at scrape time.
-async fn metrics(State(store): State<SharedStore>) -> Response {
+async fn metrics(State(Ops { store, index }): State<Ops>) -> Response {
+    crate::metrics::gauge("stats2_index_ready", &[], f64::from(u8::from(index.is_ready())));
+    crate::metrics::gauge("stats2_index_workflows", &[], index.len() as f64);
+    crate::metrics::gauge("stats2_index_texts", &[], index.texts() as f64);
+    crate::metrics::gauge("stats2_feed_lag", &[], index.lag() as f64);
     if let Ok(pending) = crate::callbacks::outbox::pending(&*store).await {
         crate::metrics::gauge("stats2_callbacks_pending", &[], pending.len() as f64);
     }

@@ -1,7 +1,9 @@
 //! A short-lived cache of the read-only legacy answers (get_json, api/fetch, md): scripts
-//! poll them hard and each answer is a database query. Entries live `ttl` (default 2 s),
-//! are dropped at once when this process announces a change (scheduled run, admin update),
-//! and the whole cache is cleared when it holds `MAX` entries, so memory stays bounded.
+//! poll them hard and each answer is a database query. An entry is served only while it is
+//! younger than `ttl` (default 2 s) and was computed at the index generation that is current
+//! now: once the store's feed shows a change (made by any process), every answer computed
+//! before it is stale, including one whose read started before the change and finished after
+//! it. Memory is bounded in bytes; expired entries go first when the bound is reached.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -9,47 +11,82 @@ use std::time::{Duration, Instant};
 
 use axum::http::StatusCode;
 
-const MAX: usize = 2000;
+/// Bytes of cached bodies kept at most.
+pub const MAX_BYTES: usize = 32 << 20;
 
 /// A cached answer: status, content type, body.
 pub type Answer = (StatusCode, &'static str, String);
 
+struct Entry {
+    at: Instant,
+    generation: u64,
+    answer: Answer,
+}
+
+#[derive(Default)]
+struct Entries {
+    map: HashMap<String, Entry>,
+    bytes: usize,
+}
+
 /// The cache.
 pub struct ResponseCache {
     ttl: Duration,
-    entries: Mutex<HashMap<String, (Instant, Answer)>>,
+    entries: Mutex<Entries>,
+}
+
+fn size(key: &str, a: &Answer) -> usize {
+    key.len() + a.2.len() + 64
 }
 
 impl ResponseCache {
     /// A cache keeping answers for `ttl` (zero disables it).
     pub fn new(ttl: Duration) -> Self {
-        ResponseCache { ttl, entries: Mutex::new(HashMap::new()) }
+        ResponseCache { ttl, entries: Mutex::new(Entries::default()) }
     }
 
-    /// The fresh answer for `key`, if any.
-    pub fn get(&self, key: &str) -> Option<Answer> {
+    /// The answer for `key` computed at `generation` and still fresh, if any.
+    pub fn get(&self, key: &str, generation: u64) -> Option<Answer> {
         if self.ttl.is_zero() {
             return None;
         }
         let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        entries.get(key).filter(|(at, _)| at.elapsed() < self.ttl).map(|(_, a)| a.clone())
+        let e = entries.map.get(key)?;
+        (e.generation == generation && e.at.elapsed() < self.ttl).then(|| e.answer.clone())
     }
 
-    /// Keeps `answer` for `key`.
-    pub fn put(&self, key: String, answer: Answer) {
-        if self.ttl.is_zero() {
+    /// Keeps `answer` for `key`, computed from a read that started at `generation`.
+    pub fn put(&self, key: String, answer: Answer, generation: u64) {
+        let bytes = size(&key, &answer);
+        if self.ttl.is_zero() || bytes > MAX_BYTES / 4 {
             return;
         }
-        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        if entries.len() >= MAX {
-            entries.clear();
+        let mut e = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        if e.bytes + bytes > MAX_BYTES {
+            let ttl = self.ttl;
+            e.map.retain(|_, v| v.at.elapsed() < ttl && v.generation == generation);
+            e.bytes = e.map.iter().map(|(k, v)| size(k, &v.answer)).sum();
+            if e.bytes + bytes > MAX_BYTES {
+                e.map.clear();
+                e.bytes = 0;
+            }
         }
-        entries.insert(key, (Instant::now(), answer));
+        if let Some(old) = e.map.insert(key.clone(), Entry { at: Instant::now(), generation, answer }) {
+            e.bytes -= size(&key, &old.answer);
+        }
+        e.bytes += bytes;
     }
 
     /// Forgets everything (something changed).
     pub fn clear(&self) {
-        self.entries.lock().unwrap_or_else(|p| p.into_inner()).clear();
+        let mut e = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        e.map.clear();
+        e.bytes = 0;
+    }
+
+    /// Bytes held.
+    pub fn bytes(&self) -> usize {
+        self.entries.lock().unwrap_or_else(|p| p.into_inner()).bytes
     }
 }
 
@@ -57,16 +94,31 @@ impl ResponseCache {
 mod tests {
     use super::*;
 
+    fn answer(body: &str) -> Answer {
+        (StatusCode::OK, "text/plain", body.to_owned())
+    }
+
     #[test]
-    fn entries_expire_and_clear() {
+    fn entries_expire_clear_and_go_stale_with_the_generation() {
         let c = ResponseCache::new(Duration::from_millis(50));
-        c.put("a".into(), (StatusCode::OK, "text/plain", "x".into()));
-        assert_eq!(c.get("a").unwrap().2, "x");
+        c.put("a".into(), answer("x"), 1);
+        assert_eq!(c.get("a", 1).unwrap().2, "x");
+        assert!(c.get("a", 2).is_none(), "computed before the newest change");
         c.clear();
-        assert!(c.get("a").is_none());
-        c.put("a".into(), (StatusCode::OK, "text/plain", "x".into()));
+        assert!(c.get("a", 1).is_none());
+        c.put("a".into(), answer("x"), 1);
         std::thread::sleep(Duration::from_millis(60));
-        assert!(c.get("a").is_none(), "expired");
-        assert!(ResponseCache::new(Duration::ZERO).get("a").is_none());
+        assert!(c.get("a", 1).is_none(), "expired");
+        assert!(ResponseCache::new(Duration::ZERO).get("a", 0).is_none());
+    }
+
+    #[test]
+    fn memory_is_bounded_in_bytes() {
+        let c = ResponseCache::new(Duration::from_secs(60));
+        let body = "y".repeat(100_000);
+        for i in 0..2_000 {
+            c.put(format!("k{i}"), answer(&body), 0);
+        }
+        assert!(c.bytes() <= MAX_BYTES, "{}", c.bytes());
     }
 }

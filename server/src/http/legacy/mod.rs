@@ -40,6 +40,8 @@ pub struct Legacy {
     pub base: String,
     /// Recent answers of the read-only routes.
     pub cache: cache::ResponseCache,
+    /// The summary index: its generation tells which cached answers are stale.
+    pub index: Arc<crate::index::SummaryIndex>,
 }
 
 impl Legacy {
@@ -49,13 +51,15 @@ impl Legacy {
         F: FnOnce() -> Fut,
         Fut: std::future::Future<Output = Result<cache::Answer, Response>>,
     {
-        if let Some((status, ctype, body)) = self.cache.get(&key) {
+        // Taken before the read: a change the feed shows meanwhile makes this answer stale.
+        let generation = self.index.generation();
+        if let Some((status, ctype, body)) = self.cache.get(&key, generation) {
             return (status, [(header::CONTENT_TYPE, ctype)], body).into_response();
         }
         match compute().await {
             Ok(answer) => {
                 if matches!(answer.0, StatusCode::OK | StatusCode::NOT_FOUND) {
-                    self.cache.put(key, answer.clone());
+                    self.cache.put(key, answer.clone(), generation);
                 }
                 let (status, ctype, body) = answer;
                 (status, [(header::CONTENT_TYPE, ctype)], body).into_response()

@@ -26,7 +26,6 @@ type Running = Shared<BoxFuture<'static, UpdateOutcome>>;
 
 /// Runs single-workflow updates, de-duplicated per workflow.
 pub struct UpdateService {
-    events: std::sync::OnceLock<crate::http::events::Events>,
     store: SharedStore,
     up: Arc<dyn Upstream>,
     cfg: UpdaterConfig,
@@ -36,18 +35,7 @@ pub struct UpdateService {
 impl UpdateService {
     /// A service updating `store` from `up`.
     pub fn new(store: SharedStore, up: Arc<dyn Upstream>, cfg: UpdaterConfig) -> Arc<Self> {
-        Arc::new(UpdateService {
-            events: std::sync::OnceLock::new(),
-            store,
-            up,
-            cfg,
-            running: Mutex::new(HashMap::new()),
-        })
-    }
-
-    /// Announces the workflows this service updates on the live stream.
-    pub fn publish_to(&self, events: crate::http::events::Events) {
-        let _ = self.events.set(events);
+        Arc::new(UpdateService { store, up, cfg, running: Mutex::new(HashMap::new()) })
     }
 
     /// Updates `name`, joining an update of the same workflow already under way.
@@ -78,12 +66,8 @@ impl UpdateService {
         let cfg = UpdaterConfig { trigger_prod: false, trigger_dev: false, ..self.cfg.clone() };
         let ctx = RunContext::new(self.store.clone(), self.up.clone(), cfg, indicatif::ProgressBar::hidden());
         match run::update_one(&ctx, name).await {
-            Ok(_) => {
-                if let Some(events) = self.events.get() {
-                    crate::http::events::publish(events, "workflow", vec![name.to_owned()], None);
-                }
-                UpdateOutcome::Done
-            }
+            // Announced by every replica's index when the store's feed shows the write.
+            Ok(_) => UpdateOutcome::Done,
             Err(UpdateError::Lock(LockError::Busy { holder, .. })) => UpdateOutcome::Busy(holder),
             Err(e) => {
                 tracing::warn!(workflow = name, error = %e, "single-workflow update failed");

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Scale benchmark of the summary index (issue: production scale). For each size (default
+# 2,000 and 200,000 workflows): generate realistic workflows as NDJSON, load them with
+# `stats2 db import` into a fresh embedded store, start `stats2 serve` on it, and report
+# the import time, the index build time (start to /readyz 200), the server's RSS with the
+# index loaded, and the median/p90 of each index-backed server function, each answer checked
+# against a brute-force pass over the same NDJSON. Everything lives in a temporary folder
+# that is removed at the end (a 200,000-workflow store is about 1 GB).
+#
+# Usage: scripts/bench-scale.sh [SIZES...]    e.g. scripts/bench-scale.sh 2000 200000 1000000
+set -euo pipefail
+cd "$(dirname "$0")/.."
+sizes=("$@")
+[ ${#sizes[@]} -gt 0 ] || sizes=(2000 200000)
+PORT=${PORT:-8971}
+ROUNDS=${ROUNDS:-21}
+cargo build --release --locked -q -p server --bin stats2 --example gen_workflows --example bench_scale
+bin=$PWD/target/release/stats2
+ex=$PWD/target/release/examples
+work=$(mktemp -d)
+server=
+trap '[ -n "$server" ] && kill "$server" 2>/dev/null; rm -rf "$work"' EXIT
+echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr)"
+for n in "${sizes[@]}"; do
+  data="$work/data-$n" file="$work/wf-$n.ndjson"
+  "$ex/gen_workflows" "$n" 1 > "$file"
+  STATS_DATA_DIR=$data "$bin" db init >/dev/null 2>&1
+  t0=$(date +%s.%N)
+  STATS_DATA_DIR=$data "$bin" db import "$file" 2>/dev/null
+  t1=$(date +%s.%N)
+  size=$(du -sm "$data" | cut -f1)
+  STATS_DATA_DIR=$data RUST_LOG=warn "$bin" serve --port "$PORT" --dist-dir /nonexistent >/dev/null 2>&1 &
+  server=$!
+  t2=$(date +%s.%N)
+  until curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null; do sleep 0.05; done
+  t3=$(date +%s.%N)
+  rss=$(awk '/VmRSS/ {printf "%.0f", $2/1024}' /proc/$server/status)
+  echo
+  echo "## $n workflows ($(du -m "$file" | cut -f1) MB of NDJSON, store $size MB)"
+  echo "import $(awk "BEGIN {printf \"%.1f\", $t1 - $t0}") s; index built (start to ready) $(awk "BEGIN {printf \"%.2f\", $t3 - $t2}") s; server RSS after build $rss MB"
+  echo
+  "$ex/bench_scale" "http://127.0.0.1:$PORT" "$file" "$ROUNDS"
+  echo
+  echo "server RSS after the queries $(awk '/VmRSS/ {printf "%.0f", $2/1024}' /proc/$server/status) MB (peak $(awk '/VmHWM/ {printf "%.0f", $2/1024}' /proc/$server/status) MB)"
+  kill "$server"; wait "$server" 2>/dev/null || true; server=
+  rm -rf "$data" "$file"
+done

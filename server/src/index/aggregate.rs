@@ -1,0 +1,27 @@
+//! The aggregate view from the index: the matching workflows' dataset points summed per
+//! datatier (`app::history::aggregate_series`), exact over every match.
+
+use app::filter::Filter;
+use app::history::{aggregate_series, HistoryView};
+use app::present::datatier;
+
+use super::query::matching;
+use super::state::State;
+
+/// The aggregate of `filter`'s workflows, bucketed to `bucket` seconds.
+pub fn aggregate(state: &State, label: &str, filter: &Filter, bucket: i64, now: i64) -> HistoryView {
+    let mut expected = 0i64;
+    let mut series: Vec<(&str, &[(i64, i64)])> = Vec::new();
+    for r in matching(state, filter, now) {
+        if r.expected > 0 {
+            expected = expected.saturating_add(r.expected);
+        }
+        for (i, d) in r.datasets.iter().enumerate() {
+            // One series per distinct dataset of a workflow, as its own chart has.
+            if !d.points.is_empty() && !r.datasets[..i].iter().any(|e| e.name == d.name) {
+                series.push((datatier(&d.name), &d.points));
+            }
+        }
+    }
+    aggregate_series(label, series.iter().copied(), expected, bucket, now)
+}

@@ -1,0 +1,149 @@
+//! Following the store's change feed: the initial build of the index (from 0, page by page,
+//! the next page fetched while the current one is indexed), then long-polling for what comes
+//! next. Every applied page announces its workflows on the live stream (which also clears
+//! the legacy cache), and a new run record is announced as a finished run. A failing feed
+//! (store restart, network) is retried from the last applied position, so nothing is lost
+//! or applied twice.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::watch;
+
+use super::{State, SummaryIndex};
+use crate::live::{self as events, Events};
+use crate::store::{ChangesPage, Db, FeedQuery, Seq, SharedStore, StoreError, DESIGN_PREFIX};
+
+/// Changes per page of the feed.
+pub const PAGE: u64 = 1000;
+/// How long one long poll waits for news.
+pub const WAIT: Duration = Duration::from_secs(20);
+
+/// Runs until `stop` turns true: builds `index` from `store`'s feed, then keeps it current,
+/// publishing what changed on `events`.
+pub async fn run(store: SharedStore, index: Arc<SummaryIndex>, events: Events, stop: watch::Receiver<bool>) {
+    let runs = tokio::spawn(follow_runs(store.clone(), events.clone(), stop.clone()));
+    let Some(since) = until_stopped(&stop, build(&store, &index)).await else { return runs.abort() };
+    follow(&store, &index, &events, since, stop).await;
+    runs.abort();
+}
+
+/// Resolves to `fut`'s output, or `None` once `stop` turns true.
+async fn until_stopped<T>(stop: &watch::Receiver<bool>, fut: impl std::future::Future<Output = T>) -> Option<T> {
+    let mut stop = stop.clone();
+    tokio::select! {
+        out = fut => Some(out),
+        _ = stop.wait_for(|s| *s) => None,
+    }
+}
+
+async fn next_page(store: &SharedStore, db: Db, since: &Seq, wait: Duration, docs: bool) -> ChangesPage {
+    let mut backoff = Duration::from_millis(500);
+    loop {
+        let q = FeedQuery { since: since.clone(), limit: PAGE, include_docs: docs, wait };
+        match store.changes(db, &q).await {
+            Ok(page) => return page,
+            Err(e) => report(&e, db, backoff).await,
+        }
+        backoff = (backoff * 2).min(Duration::from_secs(30));
+    }
+}
+
+async fn report(e: &StoreError, db: Db, backoff: Duration) {
+    crate::metrics::count("stats2_feed_errors_total", &[("db", db.name())], 1.0);
+    tracing::warn!(db = db.name(), error = %e, retry_in = ?backoff, "change feed unavailable");
+    tokio::time::sleep(backoff).await;
+}
+
+fn apply_page(state: &mut State, page: ChangesPage) -> Vec<String> {
+    let mut names = Vec::with_capacity(page.changes.len());
+    for change in page.changes {
+        if change.id.starts_with(DESIGN_PREFIX) {
+            continue;
+        }
+        match change.doc {
+            Some(doc) if !change.deleted => state.upsert(doc),
+            _ => state.remove(&change.id),
+        }
+        names.push(change.id);
+    }
+    names
+}
+
+/// Reads the whole feed into a fresh state and installs it; returns where it stopped.
+async fn build(store: &SharedStore, index: &SummaryIndex) -> Seq {
+    let started = std::time::Instant::now();
+    let mut state = State::building();
+    let mut page = next_page(store, Db::Requests, &Seq::zero(), Duration::ZERO, true).await;
+    loop {
+        let since = page.last_seq.clone();
+        let done = (page.changes.len() as u64) < PAGE;
+        let next = (!done).then(|| {
+            let (store, since) = (store.clone(), since.clone());
+            tokio::spawn(async move { next_page(&store, Db::Requests, &since, Duration::ZERO, true).await })
+        });
+        state = tokio::task::spawn_blocking(move || {
+            apply_page(&mut state, page);
+            state
+        })
+        .await
+        .unwrap_or_else(|_| State::building());
+        match next {
+            Some(task) => page = task.await.unwrap_or(ChangesPage { changes: Vec::new(), last_seq: since.clone() }),
+            None => {
+                let n = state.records.len();
+                index.install(state);
+                crate::metrics::gauge("stats2_index_workflows", &[], n as f64);
+                tracing::info!(workflows = n, seconds = started.elapsed().as_secs_f64(), "summary index built");
+                return since;
+            }
+        }
+    }
+}
+
+/// Applies every later change as it comes.
+async fn follow(
+    store: &SharedStore,
+    index: &SummaryIndex,
+    events: &Events,
+    mut since: Seq,
+    stop: watch::Receiver<bool>,
+) {
+    loop {
+        let Some(page) = until_stopped(&stop, next_page(store, Db::Requests, &since, WAIT, true)).await else { return };
+        if page.changes.is_empty() {
+            since = page.last_seq;
+            continue;
+        }
+        index.set_lag(page.changes.len() as u64);
+        since = page.last_seq.clone();
+        let mut names = Vec::new();
+        index.apply(|state| names = apply_page(state, page));
+        index.set_lag(0);
+        crate::metrics::gauge("stats2_index_workflows", &[], index.len() as f64);
+        if !names.is_empty() {
+            events::publish(events, "workflow", names, None);
+        }
+    }
+}
+
+/// Announces every new run record (a scheduled run here or elsewhere, or a CLI run) as a
+/// finished run, so open pages refresh their header and aggregates.
+async fn follow_runs(store: SharedStore, events: Events, stop: watch::Receiver<bool>) {
+    let mut since = Seq::zero();
+    loop {
+        let page = next_page(&store, Db::Stats2, &since, Duration::ZERO, false).await;
+        since = page.last_seq;
+        if (page.changes.len() as u64) < PAGE {
+            break;
+        }
+    }
+    loop {
+        let Some(page) = until_stopped(&stop, next_page(&store, Db::Stats2, &since, WAIT, false)).await else { return };
+        since = page.last_seq;
+        if page.changes.iter().any(|c| c.id == crate::schedule::RUNS_ID) {
+            let start = crate::schedule::recent(&*store).await.ok().and_then(|r| r.last()?.get("start")?.as_i64());
+            events::publish(&events, "run", Vec::new(), start);
+        }
+    }
+}

@@ -1,0 +1,162 @@
+//! The summary index: one compact record per workflow, built from the store's change feed and
+//! kept current by following it, so every list, count, aggregate and search of the dashboard
+//! is answered exactly, from memory, at any size, without reading a document. Each `serve`
+//! process follows the feed on its own: a change written by any process (a cron `stats2
+//! update`, another replica's scheduler, an admin elsewhere) reaches every replica's index,
+//! live stream and legacy cache the same way.
+//!
+//! It is built at start-up by reading the feed from 0 rather than from a persisted snapshot:
+//! the feed is the one source of truth on both stores, a build of 200,000 workflows takes
+//! seconds, and there is no snapshot that could silently disagree with the store. Until the
+//! first build has caught up, the index says it is not ready (`serve` answers 503).
+
+mod aggregate;
+pub mod follow;
+mod intern;
+mod query;
+mod record;
+mod stalls;
+mod state;
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, RwLock, RwLockReadGuard};
+
+use app::filter::{Filter, FilterKey};
+use app::history::HistoryView;
+use app::rows::WorkflowRow;
+
+pub use record::Record;
+pub use state::State;
+
+/// The index is still being built.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the summary index is still being built; try again in a few seconds")]
+pub struct NotReady;
+
+/// One page of a filter, as rows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RowPage {
+    /// Rows in display order.
+    pub rows: Vec<WorkflowRow>,
+    /// Distinct workflows matching the filter.
+    pub matching: u64,
+    /// Whether rows follow this page.
+    pub has_next: bool,
+    /// Workflows in the index.
+    pub total: u64,
+}
+
+/// The shared index.
+#[derive(Default)]
+pub struct SummaryIndex {
+    state: RwLock<State>,
+    ready: AtomicBool,
+    generation: AtomicU64,
+    lag: AtomicU64,
+}
+
+impl SummaryIndex {
+    /// An empty index, not ready until a build is installed.
+    pub fn new() -> Arc<Self> {
+        Arc::new(SummaryIndex::default())
+    }
+
+    /// Whether the first build has caught up with the feed.
+    pub fn is_ready(&self) -> bool {
+        self.ready.load(Ordering::Acquire)
+    }
+
+    /// A counter that moves on every applied change of workflows: answers computed before it
+    /// moved may be stale.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    /// Changes the follower has been told of but not applied yet (its last page's size).
+    pub fn lag(&self) -> u64 {
+        self.lag.load(Ordering::Relaxed)
+    }
+
+    /// Workflows held.
+    pub fn len(&self) -> usize {
+        self.read().records.len()
+    }
+
+    /// Whether no workflow is held.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Distinct shared texts held (a size figure for `/metrics`).
+    pub fn texts(&self) -> usize {
+        self.read().texts()
+    }
+
+    fn read(&self) -> RwLockReadGuard<'_, State> {
+        self.state.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The state for a query at `now`, the stalled set brought up to `now` first.
+    fn at(&self, now: i64) -> Result<RwLockReadGuard<'_, State>, NotReady> {
+        if !self.is_ready() {
+            return Err(NotReady);
+        }
+        if self.read().stalls.is_due(now) {
+            self.state.write().unwrap_or_else(|p| p.into_inner()).stalls.advance(now);
+        }
+        Ok(self.read())
+    }
+
+    /// Installs a finished build and marks the index ready.
+    pub fn install(&self, mut built: State) {
+        built.finish_build();
+        *self.state.write().unwrap_or_else(|p| p.into_inner()) = built;
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        self.ready.store(true, Ordering::Release);
+    }
+
+    /// Applies changes of the feed under one write lock.
+    pub fn apply(&self, change: impl FnOnce(&mut State)) {
+        change(&mut self.state.write().unwrap_or_else(|p| p.into_inner()));
+        self.generation.fetch_add(1, Ordering::AcqRel);
+    }
+
+    fn set_lag(&self, n: u64) {
+        self.lag.store(n, Ordering::Relaxed);
+    }
+
+    /// Page `page` of `filter`, forecasts as of `now`.
+    pub fn page(&self, filter: &Filter, page: u32, now: i64) -> Result<RowPage, NotReady> {
+        let state = self.at(now)?;
+        let p = query::page(&state, filter, page, now);
+        let total = state.records.len() as u64;
+        drop(state);
+        let rows = p.records.iter().map(|r| r.to_row(now)).collect();
+        Ok(RowPage { rows, matching: p.matching, has_next: p.has_next, total })
+    }
+
+    /// The row of one workflow.
+    pub fn row(&self, name: &str, now: i64) -> Result<Option<WorkflowRow>, NotReady> {
+        let record = self.at(now)?.records.get(name).cloned();
+        Ok(record.map(|r| r.to_row(now)))
+    }
+
+    /// Number of workflows matching `filter`.
+    pub fn count(&self, filter: &Filter, now: i64) -> Result<u64, NotReady> {
+        let state = self.at(now)?;
+        let n = query::matching(&state, filter, now).count();
+        Ok(n as u64)
+    }
+
+    /// Summed progress per datatier of the filter's workflows.
+    pub fn aggregate(&self, label: &str, filter: &Filter, bucket: i64, now: i64) -> Result<HistoryView, NotReady> {
+        let state = self.at(now)?;
+        Ok(aggregate::aggregate(&state, label, filter, bucket, now))
+    }
+
+    /// A14's probe: the parameter whose view knows `q`.
+    pub fn probe(&self, q: &str) -> Result<Option<FilterKey>, NotReady> {
+        let state = self.at(i64::MIN)?;
+        Ok(query::probe(&state, q))
+    }
+}

@@ -1,0 +1,147 @@
+//! Answers from the index: a page of a filter's workflows with the exact number that match,
+//! every match of a filter (for aggregates), and the search probe. Each answer walks the
+//! smallest list that can hold the matches (a posting, the stalled set, or every workflow),
+//! in id order like the store's views, and never reads a document.
+
+use std::sync::Arc;
+
+use app::filter::{Filter, FilterKey};
+
+use super::intern::Sym;
+use super::record::Record;
+use super::state::State;
+
+/// One page and the counts around it.
+pub struct Page {
+    /// The page's records, in display order.
+    pub records: Vec<Arc<Record>>,
+    /// Distinct workflows matching the filter.
+    pub matching: u64,
+    /// Whether rows follow this page.
+    pub has_next: bool,
+}
+
+/// Where the candidates of a filter come from.
+enum Source<'a> {
+    All,
+    One(&'a str),
+    Ids(&'a [Sym]),
+    Stalled,
+    Nothing,
+}
+
+/// The parameters a workflow must match: all of them with `match=all`, else the one that
+/// wins by A3's precedence.
+fn required(filter: &Filter) -> Vec<(FilterKey, &str)> {
+    if filter.match_all {
+        filter.active().collect()
+    } else {
+        filter.primary().into_iter().collect()
+    }
+}
+
+fn source<'a>(state: &'a State, filter: &'a Filter) -> (Source<'a>, usize) {
+    let mut best = (Source::All, state.records.len());
+    let mut consider = |s: Source<'a>, n: usize| {
+        if n < best.1 || matches!(s, Source::Nothing) {
+            best = (s, n);
+        }
+    };
+    for (key, value) in required(filter) {
+        match key {
+            FilterKey::WorkflowName => consider(Source::One(value), 1),
+            _ => match state.posting(key, value) {
+                Some(p) => consider(Source::Ids(&p.ids), p.ids.len()),
+                None => consider(Source::Nothing, 0),
+            },
+        }
+    }
+    if filter.stalled {
+        consider(Source::Stalled, state.stalls.stalled.len());
+    }
+    best
+}
+
+fn candidates<'a>(state: &'a State, src: Source<'a>) -> Box<dyn Iterator<Item = &'a Arc<Record>> + 'a> {
+    match src {
+        Source::All => Box::new(state.records.values()),
+        Source::One(name) => Box::new(state.records.get(name).into_iter()),
+        Source::Ids(ids) => Box::new(ids.iter().filter_map(|n| state.records.get(n))),
+        Source::Stalled => Box::new(state.stalls.stalled.iter().filter_map(|n| state.records.get(n))),
+        Source::Nothing => Box::new(std::iter::empty()),
+    }
+}
+
+/// Every workflow the filter matches, each once, in id order.
+pub fn matching<'a>(state: &'a State, filter: &'a Filter, now: i64) -> impl Iterator<Item = &'a Arc<Record>> + 'a {
+    let need = required(filter);
+    let (src, _) = source(state, filter);
+    let mut last: Option<&Sym> = None;
+    candidates(state, src).filter(move |r| {
+        let repeat = last == Some(&r.name);
+        last = Some(&r.name);
+        !repeat && need.iter().all(|(k, v)| r.matches(*k, v)) && (!filter.stalled || r.is_stalled(now))
+    })
+}
+
+/// Page `page` of the filter (A2–A4, S7): legacy single-parameter listings page over the
+/// view's rows (a workflow listed twice by a view shows twice, as it always did); combined
+/// filters page over distinct workflows. A4 sorts each page by the names' date and time.
+pub fn page(state: &State, filter: &Filter, page: u32, now: i64) -> Page {
+    let size = filter.size() as usize;
+    let start = (page as usize).saturating_mul(size);
+    let mut out = if filter.is_combined() {
+        combined_page(state, filter, start, size, now)
+    } else {
+        view_page(state, filter, start, size)
+    };
+    if filter.sorts_by_date() {
+        out.records.sort_by_cached_key(|r| crate::listing::date_time_key_of(r.sort_name()));
+    }
+    out
+}
+
+fn combined_page(state: &State, filter: &Filter, start: usize, size: usize, now: i64) -> Page {
+    let mut matching = 0usize;
+    let mut records = Vec::with_capacity(size);
+    for r in self::matching(state, filter, now) {
+        if matching >= start && records.len() < size {
+            records.push(r.clone());
+        }
+        matching += 1;
+    }
+    Page { records, matching: matching as u64, has_next: matching > start.saturating_add(size) }
+}
+
+fn view_page(state: &State, filter: &Filter, start: usize, size: usize) -> Page {
+    let take = |it: &mut dyn Iterator<Item = &Arc<Record>>| it.skip(start).take(size).cloned().collect::<Vec<_>>();
+    let (records, matching, rows) = match filter.primary() {
+        None => (take(&mut state.records.values()), state.records.len(), state.records.len()),
+        // A3: a direct read, the page ignored.
+        Some((FilterKey::WorkflowName, name)) => {
+            let r: Vec<_> = state.records.get(name).cloned().into_iter().collect();
+            let n = r.len();
+            (r, n, n)
+        }
+        Some((key, value)) => match state.posting(key, value) {
+            Some(p) => (take(&mut p.ids.iter().filter_map(|n| state.records.get(n))), p.distinct, p.ids.len()),
+            None => (Vec::new(), 0, 0),
+        },
+    };
+    let direct = matches!(filter.primary(), Some((FilterKey::WorkflowName, _)));
+    Page { records, matching: matching as u64, has_next: !direct && rows > start.saturating_add(size) }
+}
+
+/// A14's probe: the first parameter (in the original's order) whose view knows `q`.
+pub fn probe(state: &State, q: &str) -> Option<FilterKey> {
+    const ORDER: [FilterKey; 7] = [
+        FilterKey::PrepId,
+        FilterKey::OutputDataset,
+        FilterKey::InputDataset,
+        FilterKey::Campaign,
+        FilterKey::Type,
+        FilterKey::ProcessingString,
+        FilterKey::Request,
+    ];
+    ORDER.into_iter().find(|k| state.posting(*k, q).is_some())
+}

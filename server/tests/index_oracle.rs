@@ -1,0 +1,167 @@
+//! The summary index against a brute-force oracle: random generated stores, random filters
+//! (legacy precedence, `match=all`, stalled), random changes and deletions; every count,
+//! page, row and aggregate the index gives must equal a full scan of the documents.
+#![allow(clippy::unwrap_used)]
+
+use std::collections::BTreeMap;
+
+use app::filter::{Filter, FilterKey};
+use app::model::Workflow;
+use proptest::prelude::*;
+use serde_json::Value;
+use server::demo::scale::{workflow, Shape};
+use server::index::{State, SummaryIndex};
+use server::listing::{date_time_key, view_of};
+
+const NOW: i64 = 1_764_000_000;
+
+fn shape() -> Shape {
+    Shape { campaigns: 3, max_entries: 7, now: NOW }
+}
+
+/// How often the document matches `key = value`, as the views emit it (S10–S12).
+fn hits(doc: &Value, key: FilterKey, value: &str) -> usize {
+    match view_of(key) {
+        Some(view) => view.emit(doc).iter().filter(|k| k.as_str() == Some(value)).count(),
+        None => usize::from(doc["_id"] == value),
+    }
+}
+
+fn stalled(doc: &Value) -> bool {
+    let wf = Workflow::from_value(doc.clone()).unwrap();
+    app::present::workflow_row(&wf, NOW).datasets.iter().any(|d| d.forecast.is_some_and(|f| f.stalled))
+}
+
+/// The oracle: listing rows in id order (a workflow repeated as often as the deciding
+/// view lists it, for legacy listings) and the distinct matches.
+fn oracle(docs: &BTreeMap<String, Value>, f: &Filter) -> (Vec<String>, Vec<String>) {
+    let need: Vec<(FilterKey, &str)> =
+        if f.match_all { f.active().collect() } else { f.primary().into_iter().collect() };
+    let mut rows = Vec::new();
+    let mut distinct = Vec::new();
+    for (id, doc) in docs {
+        if !need.iter().all(|(k, v)| hits(doc, *k, v) > 0) || (f.stalled && !stalled(doc)) {
+            continue;
+        }
+        distinct.push(id.clone());
+        let times = match (f.is_combined(), f.primary()) {
+            (false, Some((k, v))) => hits(doc, k, v),
+            _ => 1,
+        };
+        rows.extend(std::iter::repeat_n(id.clone(), times));
+    }
+    (rows, distinct)
+}
+
+fn value_of(doc: &Value, key: FilterKey) -> String {
+    let v = match key {
+        FilterKey::WorkflowName => doc["_id"].clone(),
+        FilterKey::PrepId => doc["PrepID"].clone(),
+        FilterKey::OutputDataset => doc["OutputDatasets"][0].clone(),
+        FilterKey::InputDataset => doc["InputDataset"].clone(),
+        FilterKey::Campaign => doc["Campaigns"][0].clone(),
+        FilterKey::Type => doc["RequestType"].clone(),
+        FilterKey::ProcessingString => doc["ProcessingString"].clone(),
+        FilterKey::Request => doc["Requests"][0].clone(),
+    };
+    v.as_str().unwrap_or("").to_owned()
+}
+
+fn filter(docs: &[Value], picks: &[(usize, usize)], match_all: bool, stalled: bool) -> Filter {
+    let mut f = Filter { match_all, stalled, page_size: Some(20), ..Filter::default() };
+    for (d, k) in picks {
+        let key = FilterKey::ALL[*k % FilterKey::ALL.len()];
+        f.set(key, Some(value_of(&docs[*d % docs.len()], key)));
+    }
+    f
+}
+
+fn check(index: &SummaryIndex, docs: &BTreeMap<String, Value>, f: &Filter) {
+    let (rows, distinct) = oracle(docs, f);
+    assert_eq!(index.count(f, NOW).unwrap(), distinct.len() as u64, "count of {f:?}");
+    let size = f.size() as usize;
+    let direct = !f.is_combined() && matches!(f.primary(), Some((FilterKey::WorkflowName, _)));
+    let pages = if direct { 1 } else { rows.len().div_ceil(size).max(1) + 1 };
+    for p in 0..pages {
+        let got = index.page(f, p as u32, NOW).unwrap();
+        let mut want: Vec<&String> = rows.iter().skip(p * size).take(size).collect();
+        if direct {
+            want = rows.iter().collect();
+        }
+        if f.sorts_by_date() {
+            want.sort_by_cached_key(|n| date_time_key(&docs[*n]));
+        }
+        let names: Vec<&String> = got.rows.iter().map(|r| &r.name).collect();
+        assert_eq!(names, want, "page {p} of {f:?}");
+        assert_eq!(got.matching, distinct.len() as u64);
+        assert_eq!(got.has_next, !direct && rows.len() > (p + 1) * size, "has_next of page {p}");
+    }
+    let wfs: Vec<Workflow> = distinct.iter().map(|n| Workflow::from_value(docs[n].clone()).unwrap()).collect();
+    let want = app::history::aggregate_view("x", &wfs, 86_400, NOW);
+    assert_eq!(index.aggregate("x", f, 86_400, NOW).unwrap(), want, "aggregate of {f:?}");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    #[test]
+    fn index_answers_equal_a_full_scan(
+        seed in 0u64..1_000,
+        n in 5usize..60,
+        later in proptest::collection::vec((0usize..80, any::<bool>()), 0..20),
+        filters in proptest::collection::vec(
+            (proptest::collection::vec((0usize..80, 0usize..8), 0..4), any::<bool>(), any::<bool>()), 1..6),
+    ) {
+        let docs: Vec<Value> = (0..n).map(|i| workflow(i, seed, shape())).collect();
+        let mut stored: BTreeMap<String, Value> =
+            docs.iter().map(|d| (d["_id"].as_str().unwrap().to_owned(), d.clone())).collect();
+        let index = SummaryIndex::new();
+        let mut built = State::building();
+        docs.iter().for_each(|d| built.upsert(d.clone()));
+        index.install(built);
+        // Changes after the build: rewrites (other generated content, same id) and deletions.
+        for (i, delete) in later {
+            let id = docs[i % n]["_id"].as_str().unwrap().to_owned();
+            if delete {
+                stored.remove(&id);
+                index.apply(|s| s.remove(&id));
+            } else {
+                let mut doc = workflow(i + 1000, seed, shape());
+                doc["_id"] = Value::String(id.clone());
+                doc["RequestName"] = Value::String(id.clone());
+                stored.insert(id, doc.clone());
+                index.apply(|s| s.upsert(doc));
+            }
+        }
+        for (name, doc) in &stored {
+            let wf = Workflow::from_value(doc.clone()).unwrap();
+            prop_assert_eq!(index.row(name, NOW).unwrap(), Some(app::present::workflow_row(&wf, NOW)));
+        }
+        for (picks, match_all, stalled) in filters {
+            check(&index, &stored, &filter(&docs, &picks, match_all, stalled));
+        }
+    }
+}
+
+/// The generated stores exercise what the oracle compares: stalled and complete workflows,
+/// filters that match many, and AND filters that match fewer.
+#[test]
+fn generated_stores_have_stalled_matches_and_combinations() {
+    let docs: Vec<Value> = (0..60).map(|i| workflow(i, 3, shape())).collect();
+    let stored: BTreeMap<String, Value> =
+        docs.iter().map(|d| (d["_id"].as_str().unwrap().to_owned(), d.clone())).collect();
+    let index = SummaryIndex::new();
+    let mut built = State::building();
+    docs.iter().for_each(|d| built.upsert(d.clone()));
+    index.install(built);
+    let stalled = Filter { stalled: true, ..Filter::default() };
+    let n = index.count(&stalled, NOW).unwrap();
+    assert!(n > 0 && n < 60, "{n} stalled");
+    let campaign = filter(&docs, &[(0, 4)], false, false);
+    let both = filter(&docs, &[(0, 4), (1, 5)], true, false);
+    let (c, b) = (index.count(&campaign, NOW).unwrap(), index.count(&both, NOW).unwrap());
+    assert!(c >= 15 && b < c && b >= 1, "campaign {c}, AND {b}");
+    check(&index, &stored, &both);
+    let agg = index.aggregate("x", &Filter::default(), 86_400, NOW).unwrap();
+    assert!(agg.series.len() >= 3 && agg.expected > 0);
+}
