@@ -14,10 +14,11 @@ sizes=("$@")
 [ ${#sizes[@]} -gt 0 ] || sizes=(2000 200000)
 PORT=${PORT:-8971}
 ROUNDS=${ROUNDS:-21}
-cargo build --release --locked -q -p server --bin stats2 --example gen_workflows --example bench_scale
+work=$(mktemp -d)
+cargo build --release --locked -q -p server --bin stats2 --example gen_workflows --example bench_scale \
+  2>"$work/build.log" || { cat "$work/build.log"; exit 1; }
 bin=$PWD/target/release/stats2
 ex=$PWD/target/release/examples
-work=$(mktemp -d)
 server=
 trap '[ -n "$server" ] && kill "$server" 2>/dev/null; rm -rf "$work"' EXIT
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr)"

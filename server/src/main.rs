@@ -2,6 +2,11 @@
 
 use clap::Parser;
 
+/// mimalloc gives freed memory back to the system; glibc kept the garbage of the index
+/// build (gigabytes of parsed JSON) resident.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() {
     let cli = server::config::Cli::parse();

@@ -97,8 +97,10 @@ fn check(index: &SummaryIndex, docs: &BTreeMap<String, Value>, f: &Filter) {
         assert_eq!(got.has_next, !direct && rows.len() > (p + 1) * size, "has_next of page {p}");
     }
     let wfs: Vec<Workflow> = distinct.iter().map(|n| Workflow::from_value(docs[n].clone()).unwrap()).collect();
-    let want = app::history::aggregate_view("x", &wfs, 86_400, NOW);
-    assert_eq!(index.aggregate("x", f, 86_400, NOW).unwrap(), want, "aggregate of {f:?}");
+    for bucket in [3600, 86_400, 7 * 86_400, 900] {
+        let want = app::history::aggregate_view("x", &wfs, bucket, NOW);
+        assert_eq!(index.aggregate("x", f, bucket, NOW).unwrap(), want, "aggregate of {f:?} by {bucket} s");
+    }
 }
 
 proptest! {

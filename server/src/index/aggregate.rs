@@ -1,15 +1,19 @@
-//! The aggregate view from the index: the matching workflows' dataset points summed per
-//! datatier (`app::history::aggregate_series`), exact over every match.
+//! The aggregate view from the index: pre-summed for every workflow and each campaign
+//! (`sums.rs`), else the matching workflows' dataset points summed per datatier
+//! (`app::aggregate::aggregate_series`); exact over every match either way.
 
 use app::filter::Filter;
 use app::history::{aggregate_series, HistoryView};
 use app::present::datatier;
 
-use super::query::matching;
+use super::query::{matching, required};
 use super::state::State;
 
 /// The aggregate of `filter`'s workflows, bucketed to `bucket` seconds.
 pub fn aggregate(state: &State, label: &str, filter: &Filter, bucket: i64, now: i64) -> HistoryView {
+    if let Some(view) = state.sums.view(label, &required(filter), filter, bucket, now) {
+        return view;
+    }
     let mut expected = 0i64;
     let mut series: Vec<(&str, &[(i64, i64)])> = Vec::new();
     for r in matching(state, filter, now) {

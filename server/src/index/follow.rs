@@ -10,7 +10,8 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
-use super::{State, SummaryIndex};
+use super::intern::Interner;
+use super::{Record, State, SummaryIndex};
 use crate::live::{self as events, Events};
 use crate::store::{ChangesPage, Db, FeedQuery, Seq, SharedStore, StoreError, DESIGN_PREFIX};
 
@@ -70,10 +71,48 @@ fn apply_page(state: &mut State, page: ChangesPage) -> Vec<String> {
     names
 }
 
-/// Reads the whole feed into a fresh state and installs it; returns where it stopped.
+/// Builds records of the page's documents on two threads (the parse and the derivations are
+/// most of a build's time), then adds them in feed order.
+fn build_page(mut state: State, interners: &mut [Interner; 2], page: ChangesPage) -> State {
+    let changes: Vec<_> = page.changes.into_iter().filter(|c| !c.id.starts_with(DESIGN_PREFIX)).collect();
+    let half = changes.len().div_ceil(2);
+    let (a, b) = interners.split_at_mut(1);
+    let records: Vec<Vec<Option<Record>>> = std::thread::scope(|s| {
+        let parts = changes.chunks(half.max(1)).zip([&mut a[0], &mut b[0]]).map(|(part, interner)| {
+            s.spawn(move || part.iter().map(|c| c.doc.clone().map(|d| Record::from_doc(d, interner))).collect())
+        });
+        // A panic while indexing is a bug: it must not leave records out silently.
+        parts
+            .collect::<Vec<_>>()
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    });
+    for (change, record) in changes.iter().zip(records.into_iter().flatten()) {
+        match record {
+            Some(r) if !change.deleted => state.insert(r),
+            _ => state.remove(&change.id),
+        }
+    }
+    state
+}
+
+/// Reads the whole feed into a fresh state and installs it; returns where it stopped. A build
+/// that fails (a bug while indexing) is logged and started again.
 async fn build(store: &SharedStore, index: &SummaryIndex) -> Seq {
+    loop {
+        if let Some(seq) = build_once(store, index).await {
+            return seq;
+        }
+        tracing::error!("building the summary index failed; starting again in 10 s");
+        tokio::time::sleep(Duration::from_secs(10)).await;
+    }
+}
+
+async fn build_once(store: &SharedStore, index: &SummaryIndex) -> Option<Seq> {
     let started = std::time::Instant::now();
     let mut state = State::building();
+    let mut interners = [Interner::default(), Interner::default()];
     let mut page = next_page(store, Db::Requests, &Seq::zero(), Duration::ZERO, true).await;
     loop {
         let since = page.last_seq.clone();
@@ -82,20 +121,20 @@ async fn build(store: &SharedStore, index: &SummaryIndex) -> Seq {
             let (store, since) = (store.clone(), since.clone());
             tokio::spawn(async move { next_page(&store, Db::Requests, &since, Duration::ZERO, true).await })
         });
-        state = tokio::task::spawn_blocking(move || {
-            apply_page(&mut state, page);
-            state
+        (state, interners) = tokio::task::spawn_blocking(move || {
+            let state = build_page(state, &mut interners, page);
+            (state, interners)
         })
         .await
-        .unwrap_or_else(|_| State::building());
+        .ok()?;
         match next {
-            Some(task) => page = task.await.unwrap_or(ChangesPage { changes: Vec::new(), last_seq: since.clone() }),
+            Some(task) => page = task.await.ok()?,
             None => {
                 let n = state.records.len();
                 index.install(state);
                 crate::metrics::gauge("stats2_index_workflows", &[], n as f64);
                 tracing::info!(workflows = n, seconds = started.elapsed().as_secs_f64(), "summary index built");
-                return since;
+                return Some(since);
             }
         }
     }

@@ -17,6 +17,7 @@ mod query;
 mod record;
 mod stalls;
 mod state;
+mod sums;
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock, RwLockReadGuard};

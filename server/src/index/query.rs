@@ -25,14 +25,14 @@ pub struct Page {
 enum Source<'a> {
     All,
     One(&'a str),
-    Ids(&'a [Sym]),
+    Ids(&'a [Arc<Record>]),
     Stalled,
     Nothing,
 }
 
 /// The parameters a workflow must match: all of them with `match=all`, else the one that
 /// wins by A3's precedence.
-fn required(filter: &Filter) -> Vec<(FilterKey, &str)> {
+pub fn required(filter: &Filter) -> Vec<(FilterKey, &str)> {
     if filter.match_all {
         filter.active().collect()
     } else {
@@ -66,7 +66,7 @@ fn candidates<'a>(state: &'a State, src: Source<'a>) -> Box<dyn Iterator<Item = 
     match src {
         Source::All => Box::new(state.records.values()),
         Source::One(name) => Box::new(state.records.get(name).into_iter()),
-        Source::Ids(ids) => Box::new(ids.iter().filter_map(|n| state.records.get(n))),
+        Source::Ids(ids) => Box::new(ids.iter()),
         Source::Stalled => Box::new(state.stalls.stalled.iter().filter_map(|n| state.records.get(n))),
         Source::Nothing => Box::new(std::iter::empty()),
     }
@@ -102,6 +102,12 @@ pub fn page(state: &State, filter: &Filter, page: u32, now: i64) -> Page {
 }
 
 fn combined_page(state: &State, filter: &Filter, start: usize, size: usize, now: i64) -> Page {
+    // Stalled only: the stalled set is the answer, counted and paged without a walk.
+    if filter.stalled && required(filter).is_empty() {
+        let set = &state.stalls.stalled;
+        let records = set.iter().skip(start).take(size).filter_map(|n| state.records.get(n)).cloned().collect();
+        return Page { records, matching: set.len() as u64, has_next: set.len() > start.saturating_add(size) };
+    }
     let mut matching = 0usize;
     let mut records = Vec::with_capacity(size);
     for r in self::matching(state, filter, now) {
@@ -124,7 +130,7 @@ fn view_page(state: &State, filter: &Filter, start: usize, size: usize) -> Page 
             (r, n, n)
         }
         Some((key, value)) => match state.posting(key, value) {
-            Some(p) => (take(&mut p.ids.iter().filter_map(|n| state.records.get(n))), p.distinct, p.ids.len()),
+            Some(p) => (take(&mut p.ids.iter()), p.distinct, p.ids.len()),
             None => (Vec::new(), 0, 0),
         },
     };

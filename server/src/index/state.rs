@@ -11,13 +11,15 @@ use serde_json::Value;
 use super::intern::{Interner, Sym};
 use super::record::Record;
 use super::stalls::Stalls;
+use super::sums::Sums;
 
 /// Workflows one view key lists, in id order, a workflow repeated as often as the view emits
-/// the key for it (S11: repeated output datasets).
+/// the key for it (S11: repeated output datasets). Holding the records themselves (not their
+/// names) lets a filter walk a posting without one look-up per workflow.
 #[derive(Default)]
 pub struct Posting {
-    /// Ids in order, repeats adjacent.
-    pub ids: Vec<Sym>,
+    /// Records in id order, repeats adjacent.
+    pub ids: Vec<Arc<Record>>,
     /// Distinct workflows.
     pub distinct: usize,
 }
@@ -25,30 +27,30 @@ pub struct Posting {
 impl Posting {
     /// Appends without keeping the order (the initial build sorts once at the end: the feed
     /// delivers documents in write order, and sorted inserts would cost a shift each).
-    fn push(&mut self, name: &Sym) {
-        self.ids.push(name.clone());
+    fn push(&mut self, r: &Arc<Record>) {
+        self.ids.push(r.clone());
     }
 
     fn sort(&mut self) {
-        self.ids.sort_unstable();
-        self.distinct = self.ids.len() - self.ids.windows(2).filter(|w| w[0] == w[1]).count();
+        self.ids.sort_unstable_by(|a, b| a.name.cmp(&b.name));
+        self.distinct = self.ids.len() - self.ids.windows(2).filter(|w| w[0].name == w[1].name).count();
     }
 
-    fn insert(&mut self, name: &Sym) {
-        let at = self.ids.partition_point(|n| n <= name);
-        if at == 0 || self.ids[at - 1] != *name {
+    fn insert(&mut self, r: &Arc<Record>) {
+        let at = self.ids.partition_point(|n| n.name <= r.name);
+        if at == 0 || self.ids[at - 1].name != r.name {
             self.distinct += 1;
         }
-        self.ids.insert(at, name.clone());
+        self.ids.insert(at, r.clone());
     }
 
     fn remove(&mut self, name: &Sym, sorted: bool) {
         if !sorted {
-            self.ids.retain(|n| n != name);
+            self.ids.retain(|n| n.name != *name);
             return;
         }
-        let start = self.ids.partition_point(|n| n < name);
-        let end = self.ids.partition_point(|n| n <= name);
+        let start = self.ids.partition_point(|n| n.name < *name);
+        let end = self.ids.partition_point(|n| n.name <= *name);
         if end > start {
             self.ids.drain(start..end);
             self.distinct -= 1;
@@ -65,6 +67,8 @@ pub struct State {
     pub postings: HashMap<FilterKey, HashMap<Sym, Posting>>,
     /// Stalled workflows.
     pub stalls: Stalls,
+    /// Pre-summed aggregates of every workflow and of each campaign.
+    pub sums: Sums,
     interner: Interner,
     /// Postings are unsorted until [`State::finish_build`].
     building: bool,
@@ -74,17 +78,24 @@ impl State {
     /// Adds or replaces the workflow of a stored document.
     pub fn upsert(&mut self, doc: Value) {
         let record = Record::from_doc(doc, &mut self.interner);
+        self.insert(record);
+    }
+
+    /// Adds or replaces a workflow's record.
+    pub fn insert(&mut self, record: Record) {
         self.remove(&record.name.clone());
+        let record = Arc::new(record);
         for (key, value) in record.keys.iter() {
             let p = self.postings.entry(*key).or_default().entry(value.clone()).or_default();
             if self.building {
-                p.push(&record.name);
+                p.push(&record);
             } else {
-                p.insert(&record.name);
+                p.insert(&record);
             }
         }
         self.stalls.set(&record.name, record.stalled_since);
-        self.records.insert(record.name.clone(), Arc::new(record));
+        self.sums.apply(&record, 1);
+        self.records.insert(record.name.clone(), record);
     }
 
     /// Forgets a workflow (deleted from the store).
@@ -100,6 +111,7 @@ impl State {
             }
         }
         self.stalls.set(&old.name, None);
+        self.sums.apply(&old, -1);
         self.interner.sweep_if_due();
     }
 
@@ -139,7 +151,7 @@ mod tests {
         s.finish_build();
         let c = s.posting(FilterKey::Campaign, "C").unwrap();
         assert_eq!((c.ids.len(), c.distinct), (2, 2));
-        assert_eq!(&*c.ids[0], "a", "id order");
+        assert_eq!(&*c.ids[0].name, "a", "id order");
         let z = s.posting(FilterKey::OutputDataset, "/x/y/Z").unwrap();
         assert_eq!((z.ids.len(), z.distinct), (2, 1));
         s.upsert(json!({"_id": "a", "Campaigns": ["D"]}));

@@ -1,0 +1,155 @@
+//! The aggregate chart (pure, shared): many workflows' dataset histories summed per datatier
+//! at the end of each time bucket. Each point adds its change over the dataset's previous
+//! value to the first bucket ending at or after it, and a running sum per tier gives every
+//! bucket's value: linear in points plus buckets, whatever the number of datasets. The same
+//! deltas can be kept pre-summed per hour (the server's index does, for every workflow and
+//! each campaign), since every bucket of a whole number of hours ends on an hour.
+
+use std::collections::BTreeMap;
+
+use crate::forecast::{forecast, Settings};
+use crate::history::{history_view, HistoryView, Series};
+use crate::model::{DatasetStatus, Workflow};
+
+/// Shortest and longest accepted bucket (seconds): anything else is refused by the server
+/// function, and clamped here so no input can overflow the bucket arithmetic.
+pub const BUCKET_RANGE: (i64, i64) = (60, 366 * 86_400);
+
+/// Most buckets in one chart; a finer bucket is widened to a multiple of itself.
+pub const MAX_BUCKETS: i64 = 5000;
+
+/// The buckets of a chart spanning `t_min..=t_max`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Buckets {
+    /// Seconds per bucket.
+    pub size: i64,
+    /// End of the first bucket.
+    pub first: i64,
+    /// Every bucket's end.
+    pub ends: Vec<i64>,
+}
+
+impl Buckets {
+    /// Buckets of `requested` seconds (clamped to [`BUCKET_RANGE`], widened to a multiple of
+    /// itself when the span would need more than [`MAX_BUCKETS`]), aligned to multiples of the
+    /// size, the first ending after `t_min`, the last at or after `t_max`.
+    pub fn new(t_min: i64, t_max: i64, requested: i64) -> Buckets {
+        let size = requested.clamp(BUCKET_RANGE.0, BUCKET_RANGE.1);
+        let need = t_max.saturating_sub(t_min) / MAX_BUCKETS + 1;
+        let size = if need > size { ((need + size - 1) / size).saturating_mul(size) } else { size };
+        let first = t_min.div_euclid(size).saturating_mul(size).saturating_add(size);
+        let count =
+            usize::try_from((t_max - first).div_euclid(size) + 2).unwrap_or(1).clamp(1, MAX_BUCKETS as usize + 2);
+        let ends =
+            (0..count as i64).map(|k| first + k * size).take_while(|e| *e < t_max.saturating_add(size)).collect();
+        Buckets { size, first, ends }
+    }
+
+    /// The bucket a point at `t` counts in from: the first ending at or after it.
+    pub fn index(&self, t: i64) -> usize {
+        let k = if t <= self.first { 0 } else { ((t - self.first + self.size - 1) / self.size) as usize };
+        k.min(self.ends.len().saturating_sub(1))
+    }
+
+    /// The chart from per-tier deltas (one per bucket).
+    pub fn view(&self, label: &str, tiers: BTreeMap<&str, Vec<i64>>, expected: i64, now: i64) -> HistoryView {
+        let series = tiers
+            .into_iter()
+            .map(|(tier, deltas)| {
+                let points: Vec<(i64, i64)> = self
+                    .ends
+                    .iter()
+                    .zip(deltas)
+                    .scan(0i64, |sum, (e, d)| {
+                        *sum = sum.saturating_add(d);
+                        Some((*e, *sum))
+                    })
+                    .collect();
+                Series {
+                    forecast: forecast(&points, expected, now, Settings::default()),
+                    dataset: tier.to_owned(),
+                    status: DatasetStatus::Production,
+                    points,
+                }
+            })
+            .collect();
+        HistoryView { series, ..empty(label, expected) }
+    }
+}
+
+/// An aggregate with nothing to draw.
+pub fn empty(label: &str, expected: i64) -> HistoryView {
+    HistoryView {
+        name: label.to_owned(),
+        lumi_mode: false,
+        expected,
+        series: Vec::new(),
+        transitions: Vec::new(),
+        aggregate: true,
+    }
+}
+
+/// Summed progress of `workflows` per datatier (events, or lumisections for lumi-mode ones),
+/// sampled at the end of every `bucket` seconds: each dataset counts with its last value at
+/// or before the bucket's end.
+pub fn aggregate_view(label: &str, workflows: &[Workflow], bucket: i64, now: i64) -> HistoryView {
+    let mut expected = 0;
+    let mut per_dataset: Vec<(String, Vec<(i64, i64)>)> = Vec::new();
+    for wf in workflows {
+        let v = history_view(wf, now);
+        if v.expected > 0 {
+            expected += v.expected;
+        }
+        per_dataset.extend(
+            v.series
+                .into_iter()
+                .filter(|s| !s.points.is_empty())
+                .map(|s| (crate::present::datatier(&s.dataset).to_owned(), s.points)),
+        );
+    }
+    let refs = per_dataset.iter().map(|(t, p)| (t.as_str(), p.as_slice()));
+    aggregate_series(label, refs, expected, bucket, now)
+}
+
+/// The aggregate of `(datatier, points)` pairs (points in time order, none empty).
+pub fn aggregate_series<'a>(
+    label: &str,
+    datasets: impl Iterator<Item = (&'a str, &'a [(i64, i64)])> + Clone,
+    expected: i64,
+    bucket: i64,
+    now: i64,
+) -> HistoryView {
+    let span = datasets.clone().filter_map(|(_, p)| Some((p.first()?.0, p.last()?.0)));
+    let (t_min, t_max) = span.fold((i64::MAX, i64::MIN), |(lo, hi), (a, b)| (lo.min(a), hi.max(b)));
+    if t_min > t_max {
+        return empty(label, expected);
+    }
+    let buckets = Buckets::new(t_min, t_max, bucket);
+    let mut tiers: BTreeMap<&str, Vec<i64>> = BTreeMap::new();
+    for (tier, points) in datasets {
+        let deltas = tiers.entry(tier).or_insert_with(|| vec![0; buckets.ends.len()]);
+        let mut previous = 0;
+        for &(t, v) in points {
+            if let Some(d) = deltas.get_mut(buckets.index(t)) {
+                *d += v - previous;
+            }
+            previous = v;
+        }
+    }
+    buckets.view(label, tiers, expected, now)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn widened_buckets_stay_multiples_of_the_request_and_cover_the_span() {
+        let b = Buckets::new(0, 3600 * 20_000, 3600);
+        assert_eq!(b.size % 3600, 0);
+        assert!(b.ends.len() as i64 <= MAX_BUCKETS + 1 && *b.ends.last().unwrap() >= 3600 * 20_000);
+        let b = Buckets::new(10, 20, 60);
+        assert_eq!((b.first, b.ends.clone()), (60, vec![60]));
+        assert_eq!((b.index(10), b.index(60), b.index(61)), (0, 0, 0));
+    }
+}

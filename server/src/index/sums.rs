@@ -1,0 +1,149 @@
+//! Pre-summed aggregates for the two scopes operators open most: every workflow, and one
+//! campaign. Each dataset's point changes are kept summed per datatier and hour (an hour's
+//! end is where every bucket of a whole number of hours ends), with the span of the points
+//! and the expected total, so these aggregates cost a pass over hours, not over workflows.
+//! Other filters are summed from the matching records' points (`aggregate.rs`).
+
+use std::collections::btree_map::Entry;
+use std::collections::{BTreeMap, HashMap};
+
+use app::aggregate::{empty, Buckets};
+use app::filter::{Filter, FilterKey};
+use app::history::HistoryView;
+use app::present::datatier;
+
+use super::intern::Sym;
+use super::record::Record;
+
+/// Seconds of the granule the sums are kept at.
+pub const HOUR: i64 = 3600;
+
+#[derive(Default)]
+struct Tier {
+    datasets: u64,
+    deltas: BTreeMap<i64, i64>,
+}
+
+/// The sums of one scope.
+#[derive(Default)]
+pub struct Scope {
+    tiers: BTreeMap<String, Tier>,
+    expected: i64,
+    firsts: BTreeMap<i64, u64>,
+    lasts: BTreeMap<i64, u64>,
+}
+
+/// Counts `key` once more (`sign` 1) or once less (-1) in a multiset.
+fn bump(map: &mut BTreeMap<i64, u64>, key: i64, sign: i64) {
+    match map.entry(key) {
+        Entry::Occupied(mut e) => {
+            let n = e.get().saturating_add_signed(sign);
+            if n == 0 {
+                e.remove();
+            } else {
+                *e.get_mut() = n;
+            }
+        }
+        Entry::Vacant(e) => {
+            if sign > 0 {
+                e.insert(sign.unsigned_abs());
+            }
+        }
+    }
+}
+
+impl Scope {
+    fn apply(&mut self, r: &Record, sign: i64) {
+        if r.expected > 0 {
+            self.expected += sign * r.expected;
+        }
+        for (i, d) in r.datasets.iter().enumerate() {
+            let (Some(first), Some(last)) = (d.points.first(), d.points.last()) else { continue };
+            if r.datasets[..i].iter().any(|e| e.name == d.name) {
+                continue;
+            }
+            let tier = self.tiers.entry(datatier(&d.name).to_owned()).or_default();
+            tier.datasets = tier.datasets.saturating_add_signed(sign);
+            let mut previous = 0;
+            for &(t, v) in d.points.iter() {
+                let hour = t.div_euclid(HOUR).saturating_add(i64::from(t.rem_euclid(HOUR) != 0)).saturating_mul(HOUR);
+                let delta = tier.deltas.entry(hour).or_default();
+                *delta += sign * (v - previous);
+                if *delta == 0 {
+                    tier.deltas.remove(&hour);
+                }
+                previous = v;
+            }
+            bump(&mut self.firsts, first.0, sign);
+            bump(&mut self.lasts, last.0, sign);
+        }
+        self.tiers.retain(|_, t| t.datasets > 0);
+    }
+
+    /// The aggregate with buckets of `bucket` seconds (a whole number of hours).
+    fn view(&self, label: &str, bucket: i64, now: i64) -> HistoryView {
+        let (Some((&t_min, _)), Some((&t_max, _))) = (self.firsts.first_key_value(), self.lasts.last_key_value())
+        else {
+            return empty(label, self.expected);
+        };
+        let buckets = Buckets::new(t_min, t_max, bucket);
+        let tiers = self
+            .tiers
+            .iter()
+            .map(|(name, tier)| {
+                let mut deltas = vec![0i64; buckets.ends.len()];
+                for (&hour, &d) in &tier.deltas {
+                    if let Some(slot) = deltas.get_mut(buckets.index(hour)) {
+                        *slot += d;
+                    }
+                }
+                (name.as_str(), deltas)
+            })
+            .collect();
+        buckets.view(label, tiers, self.expected, now)
+    }
+}
+
+/// The scopes kept: every workflow, and each campaign (by the key its view emits).
+#[derive(Default)]
+pub struct Sums {
+    all: Scope,
+    campaigns: HashMap<Sym, Scope>,
+}
+
+impl Sums {
+    /// Adds (`sign` 1) or takes away (`sign` -1) a record's contribution.
+    pub fn apply(&mut self, r: &Record, sign: i64) {
+        self.all.apply(r, sign);
+        for (_, value) in r.keys.iter().filter(|(k, _)| *k == FilterKey::Campaign) {
+            let scope = self.campaigns.entry(value.clone()).or_default();
+            scope.apply(r, sign);
+            if scope.tiers.is_empty() && scope.expected == 0 && scope.firsts.is_empty() {
+                self.campaigns.remove(value);
+            }
+        }
+    }
+
+    /// The pre-summed aggregate of `filter`, when it is one of the kept scopes and the bucket
+    /// is a whole number of hours; `None` otherwise.
+    pub fn view(
+        &self,
+        label: &str,
+        required: &[(FilterKey, &str)],
+        filter: &Filter,
+        bucket: i64,
+        now: i64,
+    ) -> Option<HistoryView> {
+        let bucket = bucket.clamp(app::aggregate::BUCKET_RANGE.0, app::aggregate::BUCKET_RANGE.1);
+        if filter.stalled || bucket % HOUR != 0 {
+            return None;
+        }
+        match required {
+            [] => Some(self.all.view(label, bucket, now)),
+            [(FilterKey::Campaign, v)] => {
+                Some(self.campaigns.get(*v).map_or_else(|| empty(label, 0), |s| s.view(label, bucket, now)))
+            }
+            _ => None,
+        }
+    }
+}
