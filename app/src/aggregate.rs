@@ -107,19 +107,26 @@ pub fn aggregate_view(label: &str, workflows: &[Workflow], bucket: i64, now: i64
                 .map(|s| (crate::present::datatier(&s.dataset).to_owned(), s.points)),
         );
     }
-    let refs = per_dataset.iter().map(|(t, p)| (t.as_str(), p.as_slice()));
+    let refs = per_dataset.iter().map(|(t, p)| (t.as_str(), p.iter().copied()));
     aggregate_series(label, refs, expected, bucket, now)
 }
 
-/// The aggregate of `(datatier, points)` pairs (points in time order, none empty).
-pub fn aggregate_series<'a>(
+/// The aggregate of `(datatier, points)` pairs (points in time order, none empty). The
+/// points are read twice (span, then sums), so they come as re-readable iterators.
+pub fn aggregate_series<'a, P>(
     label: &str,
-    datasets: impl Iterator<Item = (&'a str, &'a [(i64, i64)])> + Clone,
+    datasets: impl Iterator<Item = (&'a str, P)> + Clone,
     expected: i64,
     bucket: i64,
     now: i64,
-) -> HistoryView {
-    let span = datasets.clone().filter_map(|(_, p)| Some((p.first()?.0, p.last()?.0)));
+) -> HistoryView
+where
+    P: Iterator<Item = (i64, i64)>,
+{
+    let span = datasets.clone().filter_map(|(_, mut p)| {
+        let first = p.next()?;
+        Some((first.0, p.last().unwrap_or(first).0))
+    });
     let (t_min, t_max) = span.fold((i64::MAX, i64::MIN), |(lo, hi), (a, b)| (lo.min(a), hi.max(b)));
     if t_min > t_max {
         return empty(label, expected);
@@ -129,7 +136,7 @@ pub fn aggregate_series<'a>(
     for (tier, points) in datasets {
         let deltas = tiers.entry(tier).or_insert_with(|| vec![0; buckets.ends.len()]);
         let mut previous = 0;
-        for &(t, v) in points {
+        for (t, v) in points {
             if let Some(d) = deltas.get_mut(buckets.index(t)) {
                 *d += v - previous;
             }

@@ -88,10 +88,7 @@ fn dataset_row(wf: &Workflow, name: &str, total_events: i64, total_lumis: Option
     let record = wf.latest_record(name);
     let events = record.map_or(0, |r| r.events);
     let lumis = record.and_then(|r| r.lumis).filter(|l| *l != 0);
-    let lumi_completed_perc = match (lumis, total_lumis) {
-        (Some(l), Some(t)) if t > 0 => Some(l as f64 / t as f64 * 100.0),
-        _ => None,
-    };
+    let lumi_completed_perc = lumi_completion(lumis, total_lumis);
     DatasetRow {
         name: name.to_owned(),
         datatier: datatier(name).to_owned(),
@@ -99,9 +96,22 @@ fn dataset_row(wf: &Workflow, name: &str, total_events: i64, total_lumis: Option
         events,
         lumis: lumis.filter(|_| lumi_completed_perc.is_some()),
         size: record.map_or(-1, |r| r.size.unwrap_or(-1)),
-        completed_perc: (total_events > 0).then(|| events as f64 / total_events as f64 * 100.0),
+        completed_perc: completion(events, total_events),
         lumi_completed_perc,
         forecast,
+    }
+}
+
+/// Completion in percent on events, when the expected total is known (D13).
+pub fn completion(events: i64, total_events: i64) -> Option<f64> {
+    (total_events > 0).then(|| events as f64 / total_events as f64 * 100.0)
+}
+
+/// Completion in percent on lumisections, when both are known (D13).
+pub fn lumi_completion(lumis: Option<i64>, total_lumis: Option<i64>) -> Option<f64> {
+    match (lumis, total_lumis) {
+        (Some(l), Some(t)) if t > 0 => Some(l as f64 / t as f64 * 100.0),
+        _ => None,
     }
 }
 

@@ -96,6 +96,12 @@ async fn metrics_and_health_report_real_values() {
     assert_eq!(index.len(), 10, "the index follows the run's writes");
     server::callbacks::outbox::enqueue(&*store, "some_wf", &[server::callbacks::Env::Prod]).await.unwrap();
     let r = router(store.clone(), up.clone());
+    for _ in 0..500 {
+        if get(&r, "/readyz").await.0 == 200 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     let (status, _) = get(&r, "/stats/api/fetch?type=ReReco").await;
     assert_eq!(status, 200);
     let (status, text) = get(&r, "/metrics").await;
@@ -119,8 +125,23 @@ async fn metrics_and_health_report_real_values() {
     assert_eq!(health["workflows"], 10);
     assert_eq!(health["last_run"]["created"], 10);
 
+    let (status, body) = get(&r, "/readyz").await;
+    assert_eq!(status, 200, "{body}");
+    assert!(text.contains("stats2_index_workflows 10"), "{text}");
+
     let broken: SharedStore = Arc::new(CouchStore::new("http://127.0.0.1:9", None).unwrap());
-    let (status, body) = get(&router(broken, up), "/healthz").await;
+    let broken = router(broken, up);
+    let (status, body) = get(&broken, "/healthz").await;
     assert_eq!(status, 503, "{body}");
     assert!(body.contains("\"degraded\""));
+    // No feed, no index: not ready, and the index-backed server functions say so.
+    let (status, _) = get(&broken, "/readyz").await;
+    assert_eq!(status, 503);
+    let req = Request::post("/stats/rpc/list_workflows")
+        .header("content-type", "application/json")
+        .body(Body::from(r#"{"filter": {}, "page": 0}"#))
+        .unwrap();
+    let resp = broken.clone().oneshot(req).await.unwrap();
+    assert_eq!(resp.status().as_u16(), 503);
+    assert_eq!(resp.headers()["retry-after"], "5");
 }

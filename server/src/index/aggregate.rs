@@ -6,6 +6,7 @@ use app::filter::Filter;
 use app::history::{aggregate_series, HistoryView};
 use app::present::datatier;
 
+use super::points::Points;
 use super::query::{matching, required};
 use super::state::State;
 
@@ -15,7 +16,7 @@ pub fn aggregate(state: &State, label: &str, filter: &Filter, bucket: i64, now: 
         return view;
     }
     let mut expected = 0i64;
-    let mut series: Vec<(&str, &[(i64, i64)])> = Vec::new();
+    let mut series: Vec<(&str, &Points)> = Vec::new();
     for r in matching(state, filter, now) {
         if r.expected > 0 {
             expected = expected.saturating_add(r.expected);
@@ -27,5 +28,5 @@ pub fn aggregate(state: &State, label: &str, filter: &Filter, bucket: i64, now: 
             }
         }
     }
-    aggregate_series(label, series.iter().copied(), expected, bucket, now)
+    aggregate_series(label, series.iter().map(|(t, p)| (*t, p.iter())), expected, bucket, now)
 }

@@ -13,6 +13,7 @@
 mod aggregate;
 pub mod follow;
 mod intern;
+mod points;
 mod query;
 mod record;
 mod stalls;

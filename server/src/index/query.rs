@@ -40,24 +40,26 @@ pub fn required(filter: &Filter) -> Vec<(FilterKey, &str)> {
     }
 }
 
-fn source<'a>(state: &'a State, filter: &'a Filter) -> (Source<'a>, usize) {
-    let mut best = (Source::All, state.records.len());
-    let mut consider = |s: Source<'a>, n: usize| {
+/// The smallest list holding every match, its length, and the parameter it comes from.
+fn source<'a>(state: &'a State, filter: &'a Filter) -> (Source<'a>, usize, Option<(FilterKey, &'a str)>) {
+    let mut best = (Source::All, state.records.len(), None);
+    let mut consider = |s: Source<'a>, n: usize, from: Option<(FilterKey, &'a str)>| {
         if n < best.1 || matches!(s, Source::Nothing) {
-            best = (s, n);
+            best = (s, n, from);
         }
     };
     for (key, value) in required(filter) {
+        let from = Some((key, value));
         match key {
-            FilterKey::WorkflowName => consider(Source::One(value), 1),
+            FilterKey::WorkflowName => consider(Source::One(value), 1, from),
             _ => match state.posting(key, value) {
-                Some(p) => consider(Source::Ids(&p.ids), p.ids.len()),
-                None => consider(Source::Nothing, 0),
+                Some(p) => consider(Source::Ids(&p.ids), p.ids.len(), from),
+                None => consider(Source::Nothing, 0, from),
             },
         }
     }
     if filter.stalled {
-        consider(Source::Stalled, state.stalls.stalled.len());
+        consider(Source::Stalled, state.stalls.stalled.len(), None);
     }
     best
 }
@@ -72,15 +74,41 @@ fn candidates<'a>(state: &'a State, src: Source<'a>) -> Box<dyn Iterator<Item = 
     }
 }
 
+/// A required parameter, resolved against the index.
+enum Need<'a> {
+    Name(&'a str),
+    Key(FilterKey, &'a Sym),
+    /// No workflow has this value.
+    Unknown,
+}
+
+impl Need<'_> {
+    fn holds(&self, r: &Record) -> bool {
+        match self {
+            Need::Name(n) => &*r.name == *n,
+            Need::Key(k, text) => r.has_key(*k, text),
+            Need::Unknown => false,
+        }
+    }
+}
+
 /// Every workflow the filter matches, each once, in id order.
 pub fn matching<'a>(state: &'a State, filter: &'a Filter, now: i64) -> impl Iterator<Item = &'a Arc<Record>> + 'a {
-    let need = required(filter);
-    let (src, _) = source(state, filter);
+    let (src, _, from) = source(state, filter);
+    // The parameter the candidates come from holds for all of them: not checked again.
+    let need: Vec<Need<'a>> = required(filter)
+        .into_iter()
+        .filter(|kv| from != Some(*kv))
+        .map(|(k, v)| match k {
+            FilterKey::WorkflowName => Need::Name(v),
+            _ => state.key_text(k, v).map_or(Need::Unknown, |t| Need::Key(k, t)),
+        })
+        .collect();
     let mut last: Option<&Sym> = None;
     candidates(state, src).filter(move |r| {
         let repeat = last == Some(&r.name);
         last = Some(&r.name);
-        !repeat && need.iter().all(|(k, v)| r.matches(*k, v)) && (!filter.stalled || r.is_stalled(now))
+        !repeat && need.iter().all(|n| n.holds(r)) && (!filter.stalled || r.is_stalled(now))
     })
 }
 
@@ -138,16 +166,8 @@ fn view_page(state: &State, filter: &Filter, start: usize, size: usize) -> Page 
     Page { records, matching: matching as u64, has_next: !direct && rows > start.saturating_add(size) }
 }
 
-/// A14's probe: the first parameter (in the original's order) whose view knows `q`.
+/// A14's probe: the first parameter whose view knows `q`, in the original's order (A3's
+/// precedence without `workflow_name`).
 pub fn probe(state: &State, q: &str) -> Option<FilterKey> {
-    const ORDER: [FilterKey; 7] = [
-        FilterKey::PrepId,
-        FilterKey::OutputDataset,
-        FilterKey::InputDataset,
-        FilterKey::Campaign,
-        FilterKey::Type,
-        FilterKey::ProcessingString,
-        FilterKey::Request,
-    ];
-    ORDER.into_iter().find(|k| state.posting(*k, q).is_some())
+    FilterKey::ALL[1..].iter().copied().find(|k| state.posting(*k, q).is_some())
 }

@@ -8,11 +8,14 @@ use app::forecast::{forecast, stalled_since, Settings};
 use app::history::dataset_points;
 use app::links::Service;
 use app::model::{DatasetStatus, Workflow};
-use app::present::{datatier, unreadable_row, workflow_row};
+use app::present::{completion, datatier, lumi_completion, unreadable_row, workflow_row};
 use app::rows::{DatasetRow, StatusAt, WorkflowRow};
+use std::sync::Arc;
+
 use serde_json::Value;
 
 use super::intern::{Interner, Sym};
+use super::points::Points;
 use crate::listing::view_of;
 
 /// The latest state and the history points of one output dataset.
@@ -27,12 +30,8 @@ pub struct DatasetSummary {
     pub lumis: Option<i64>,
     /// Bytes, -1 when unknown.
     pub size: i64,
-    /// Completion on events (D13).
-    pub completed_perc: Option<f64>,
-    /// Completion on lumisections (D13).
-    pub lumi_completed_perc: Option<f64>,
-    /// (time, events or lumisections) in time order: the chart's and the aggregate's input.
-    pub points: Box<[(i64, i64)]>,
+    /// (time, events or lumisections) in time order: the forecasts' and the aggregates' input.
+    pub points: Points,
 }
 
 /// One indexed workflow.
@@ -113,31 +112,28 @@ impl Record {
         let row = workflow_row(wf, 0);
         let lumi_mode = wf.lumi_mode();
         let expected = if lumi_mode { row.total_input_lumis.unwrap_or(-1) } else { row.total_events };
-        let points = row.datasets.iter().map(|d| dataset_points(wf, &d.name, lumi_mode).into_boxed_slice()).collect();
+        let points = row.datasets.iter().map(|d| dataset_points(wf, &d.name, lumi_mode)).collect();
         let mut record = Self::from_row(&row, points, expected, i);
         record.transitions =
             wf.request_transition.iter().flatten().map(|t| (i.get(&t.status), t.update_time)).collect();
         record
     }
 
-    fn from_row(row: &WorkflowRow, points: Vec<Box<[(i64, i64)]>>, expected: i64, i: &mut Interner) -> Record {
+    fn from_row(row: &WorkflowRow, points: Vec<Vec<(i64, i64)>>, expected: i64, i: &mut Interner) -> Record {
+        let stalled_since = points.iter().filter_map(|p| stalled_since(p, expected, Settings::default())).min();
         let datasets: Box<[DatasetSummary]> = row
             .datasets
             .iter()
-            .zip(points.into_iter().chain(std::iter::repeat_with(Default::default)))
+            .zip(points.iter().map(|p| Points::pack(p)).chain(std::iter::repeat_with(Points::default)))
             .map(|(d, points)| DatasetSummary {
                 name: i.get(&d.name),
                 status: d.status.clone(),
                 events: d.events,
                 lumis: d.lumis,
                 size: d.size,
-                completed_perc: d.completed_perc,
-                lumi_completed_perc: d.lumi_completed_perc,
                 points,
             })
             .collect();
-        let stalled_since =
-            datasets.iter().filter_map(|d| stalled_since(&d.points, expected, Settings::default())).min();
         Record {
             name: i.get(&row.name),
             request_name: opt(i, row.request_name.as_deref()),
@@ -198,9 +194,10 @@ impl Record {
             events: d.events,
             lumis: d.lumis,
             size: d.size,
-            completed_perc: d.completed_perc,
-            lumi_completed_perc: d.lumi_completed_perc,
-            forecast: (!d.points.is_empty()).then(|| forecast(&d.points, self.expected, now, Settings::default())),
+            completed_perc: completion(d.events, self.total_events),
+            lumi_completed_perc: lumi_completion(d.lumis, self.total_input_lumis),
+            forecast: (!d.points.is_empty())
+                .then(|| forecast(&d.points.to_vec(), self.expected, now, Settings::default())),
         }
     }
 
@@ -214,11 +211,9 @@ impl Record {
         self.request_name.as_deref().unwrap_or(&self.name)
     }
 
-    /// Whether the views emit `value` for `key` (S10–S12), or the id is `value`.
-    pub fn matches(&self, key: FilterKey, value: &str) -> bool {
-        match key {
-            FilterKey::WorkflowName => &*self.name == value,
-            _ => self.keys.iter().any(|(k, v)| *k == key && &**v == value),
-        }
+    /// Whether the views emit the key `text` for `key` (S10–S12): `text` is the index's
+    /// shared text of the value, so a pointer comparison decides.
+    pub fn has_key(&self, key: FilterKey, text: &Sym) -> bool {
+        self.keys.iter().any(|(k, v)| *k == key && Arc::ptr_eq(v, text))
     }
 }

@@ -82,8 +82,15 @@ impl State {
     }
 
     /// Adds or replaces a workflow's record.
-    pub fn insert(&mut self, record: Record) {
+    pub fn insert(&mut self, mut record: Record) {
         self.remove(&record.name.clone());
+        // One shared text per key value (records may come from other interners), so filters
+        // compare keys by pointer.
+        for (key, value) in record.keys.iter_mut() {
+            if let Some((canon, _)) = self.postings.get(key).and_then(|m| m.get_key_value(&**value)) {
+                *value = canon.clone();
+            }
+        }
         let record = Arc::new(record);
         for (key, value) in record.keys.iter() {
             let p = self.postings.entry(*key).or_default().entry(value.clone()).or_default();
@@ -130,6 +137,11 @@ impl State {
     /// The posting of one key and value, if any workflow has it.
     pub fn posting(&self, key: FilterKey, value: &str) -> Option<&Posting> {
         self.postings.get(&key)?.get(value)
+    }
+
+    /// The shared text every record holding `key = value` points to, if any does.
+    pub fn key_text(&self, key: FilterKey, value: &str) -> Option<&Sym> {
+        self.postings.get(&key)?.get_key_value(value).map(|(k, _)| k)
     }
 
     /// Distinct texts the index shares.

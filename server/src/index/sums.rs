@@ -58,14 +58,14 @@ impl Scope {
             self.expected += sign * r.expected;
         }
         for (i, d) in r.datasets.iter().enumerate() {
-            let (Some(first), Some(last)) = (d.points.first(), d.points.last()) else { continue };
+            let (Some(first), Some(last)) = (d.points.iter().next(), d.points.iter().last()) else { continue };
             if r.datasets[..i].iter().any(|e| e.name == d.name) {
                 continue;
             }
             let tier = self.tiers.entry(datatier(&d.name).to_owned()).or_default();
             tier.datasets = tier.datasets.saturating_add_signed(sign);
             let mut previous = 0;
-            for &(t, v) in d.points.iter() {
+            for (t, v) in d.points.iter() {
                 let hour = t.div_euclid(HOUR).saturating_add(i64::from(t.rem_euclid(HOUR) != 0)).saturating_mul(HOUR);
                 let delta = tier.deltas.entry(hour).or_default();
                 *delta += sign * (v - previous);

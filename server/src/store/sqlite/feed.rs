@@ -111,3 +111,54 @@ pub async fn prune(pool: &Pool, max_age: Duration) -> Result<u64, StoreError> {
     })
     .await
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::super::SqliteStore;
+    use crate::store::{Db, FeedQuery, Seq, Store};
+
+    #[tokio::test]
+    async fn a_store_of_the_first_version_gets_its_feed_on_open() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("v1.sqlite");
+        {
+            // The first version's schema: documents, no feed, user_version 0.
+            let c = rusqlite::Connection::open(&path).unwrap_or_else(|e| panic!("{e}"));
+            c.execute_batch(
+                "CREATE TABLE docs (db TEXT NOT NULL, id TEXT NOT NULL, rev TEXT NOT NULL, body TEXT NOT NULL,
+                 PRIMARY KEY (db, id)) WITHOUT ROWID;
+                 INSERT INTO docs VALUES ('requests', 'old_wf', '1-a', '{\"N\": 1}');",
+            )
+            .unwrap_or_else(|e| panic!("{e}"));
+        }
+        let store = SqliteStore::open(&path).unwrap_or_else(|e| panic!("{e}"));
+        let q = FeedQuery { since: Seq::zero(), limit: 10, include_docs: true, wait: Duration::ZERO };
+        let page = store.changes(Db::Requests, &q).await.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(page.changes.len(), 1);
+        assert_eq!(page.changes[0].id, "old_wf");
+        assert_eq!(page.changes[0].doc.as_ref().map(|d| d["N"].clone()), Some(serde_json::json!(1)));
+        drop(store);
+        let again = SqliteStore::open(&path).unwrap_or_else(|e| panic!("{e}"));
+        let page = again.changes(Db::Requests, &q).await.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(page.changes.len(), 1, "migrated once: reopening adds nothing");
+    }
+
+    #[tokio::test]
+    async fn compaction_drops_old_tombstones_only() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let store = SqliteStore::open(&dir.path().join("t.sqlite")).unwrap_or_else(|e| panic!("{e}"));
+        let ok = |r: Result<String, _>| r.unwrap_or_else(|e: crate::store::StoreError| panic!("{e}"));
+        ok(store.put(Db::Requests, &serde_json::json!({"_id": "kept"})).await);
+        let rev = ok(store.put(Db::Requests, &serde_json::json!({"_id": "gone"})).await);
+        store.delete(Db::Requests, "gone", &rev).await.unwrap_or_else(|e| panic!("{e}"));
+        let q = FeedQuery { since: Seq::zero(), limit: 10, include_docs: false, wait: Duration::ZERO };
+        let ids = |p: crate::store::ChangesPage| p.changes.into_iter().map(|c| (c.id, c.deleted)).collect::<Vec<_>>();
+        assert_eq!(store.prune_tombstones(Duration::from_secs(3600)).await.ok(), Some(0), "too recent");
+        tokio::time::sleep(Duration::from_millis(1100)).await;
+        assert_eq!(store.prune_tombstones(Duration::ZERO).await.ok(), Some(1));
+        let page = store.changes(Db::Requests, &q).await.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(ids(page), [("kept".to_owned(), false)]);
+    }
+}
