@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
+mod redact;
+
 /// Stats2: CMS production monitoring (ReqMgr2 workflows, DBS event counts, history).
 #[derive(Debug, Parser)]
 #[command(name = "stats2", version)]
@@ -26,7 +28,7 @@ pub struct Cli {
 }
 
 /// The store: CouchDB when `DB_URL` is set, else the embedded SQLite file.
-#[derive(Debug, Clone, Args)]
+#[derive(Clone, Args)]
 #[command(next_help_heading = "Store")]
 pub struct StoreConfig {
     /// CouchDB base URL (production), e.g. http://localhost:5984. Unset: the embedded store.
@@ -83,7 +85,7 @@ pub struct UpstreamConfig {
 }
 
 /// OAuth2 client credentials and PdmV hosts for callbacks.
-#[derive(Debug, Clone, Args)]
+#[derive(Clone, Args)]
 #[command(next_help_heading = "Callbacks")]
 pub struct CallbackConfig {
     /// OAuth2 token endpoint (client-credentials grant).
@@ -229,7 +231,7 @@ pub enum DbAction {
 }
 
 /// Web server options.
-#[derive(Debug, Clone, Args)]
+#[derive(Clone, Args)]
 pub struct ServeConfig {
     /// Address to listen on.
     #[arg(long, env = "STATS_HOST", default_value = "127.0.0.1")]

@@ -69,9 +69,11 @@ pub async fn run_recorded(ctx: &RunContext) -> (Value, Result<RunSummary, Update
     let start = crate::now();
     let start_ms = now_ms();
     let result = run::run(ctx).await;
+    // Right after the run, before any bookkeeping: the span is what held the lock.
+    let end_ms = now_ms();
     let mut rec = outcome_record(start, &result);
     rec["start_ms"] = json!(start_ms);
-    rec["end_ms"] = json!(now_ms());
+    rec["end_ms"] = json!(end_ms);
     let outcome = rec["outcome"].as_str().unwrap_or("failed").to_owned();
     crate::metrics::count("stats2_runs_total", &[("outcome", &outcome)], 1.0);
     if outcome != "skipped" {

@@ -223,7 +223,13 @@ where
 
 /// Whether an id can name a stored workflow or design document. Other ids starting with '_'
 /// are CouchDB endpoints (`_all_docs`, `_changes`, `_security`: X2) and are never looked up.
-/// "." and ".." are refused too: URL normalisation would turn them into other paths.
+/// "." and ".." (also as a design document's name) are refused too: URL normalisation would
+/// turn them into other paths.
 pub fn is_document_id(id: &str) -> bool {
-    !id.is_empty() && id != "." && id != ".." && (!id.starts_with('_') || id.starts_with(DESIGN_PREFIX))
+    let dots = |s: &str| s.is_empty() || s == "." || s == "..";
+    match id.strip_prefix(DESIGN_PREFIX) {
+        // `_design/..` would become the database's own path after URL normalisation.
+        Some(name) => !dots(name),
+        None => !dots(id) && !id.starts_with('_'),
+    }
 }

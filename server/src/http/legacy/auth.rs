@@ -4,12 +4,19 @@
 use axum::http::HeaderMap;
 
 /// How admins are recognised.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct AdminAuth {
     /// The bearer token; `None` disables token authentication.
     pub token: Option<String>,
     /// Header-based authentication by the site's SSO proxy; `None` disables it.
     pub proxy: Option<ProxyAuth>,
+}
+
+impl std::fmt::Debug for AdminAuth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let token = if self.token.is_some() { "Some(<redacted>)" } else { "None" };
+        f.debug_struct("AdminAuth").field("token", &format_args!("{token}")).field("proxy", &self.proxy).finish()
+    }
 }
 
 /// Headers set by the SSO proxy (which must strip them from client requests).

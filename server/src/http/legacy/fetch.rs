@@ -13,6 +13,8 @@ use crate::store::{self, Db, Paging, Store, StoreError, DESIGN_PREFIX};
 pub async fn documents(store: &dyn Store, filter: &Filter, pages: u32) -> Result<Vec<Value>, StoreError> {
     let all = Paging { skip: 0, limit: u64::from(pages) * u64::from(PAGE_SIZE) };
     let rows = match Lookup::of(filter) {
+        // Only a workflow name is looked up (X2): anything else matches nothing.
+        Lookup::Direct(name) if app::names::WorkflowName::parse(name).is_err() => return Ok(Vec::new()),
         Lookup::Direct(name) => {
             return Ok(store.get(Db::Requests, name).await?.into_iter().filter(|d| !is_design(d)).collect());
         }
