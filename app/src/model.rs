@@ -149,7 +149,7 @@ impl Workflow {
     /// Parses a stored document.
     pub fn from_value(value: Value) -> Result<Self, ModelError> {
         let id = value.get("_id").and_then(Value::as_str).unwrap_or_default().to_owned();
-        fast::workflow(value).map_err(|source| ModelError { id, source })
+        serde_json::from_value(value).map_err(|source| ModelError { id, source })
     }
 
     /// The document as JSON, ready to store.
@@ -194,6 +194,5 @@ impl Workflow {
     }
 }
 
-mod fast;
 #[cfg(test)]
 mod tests;

@@ -41,7 +41,7 @@ const INDEXED: [&str; 4] = ["list_workflows", "workflow_row", "aggregate", "sear
 
 impl AppState {
     /// State over `store`, with admin updates run by `updates` for those `auth` admits; legacy
-    /// answers are cached for `cache_ttl` and forgotten whenever a change is announced.
+    /// answers are cached for `cache_ttl` and go stale once the index's feed shows a change.
     pub fn new(
         store: crate::store::SharedStore,
         updates: Arc<legacy::UpdateService>,
@@ -62,27 +62,12 @@ impl AppState {
             cache,
             index: index.clone(),
         });
-        let weak = Arc::downgrade(&legacy);
-        let mut changes = events.subscribe();
-        tokio::spawn(async move {
-            // Lagged or not, any event means something changed.
-            while !matches!(changes.recv().await, Err(tokio::sync::broadcast::error::RecvError::Closed)) {
-                match weak.upgrade() {
-                    Some(l) => l.cache.clear(),
-                    None => break,
-                }
-            }
-        });
         let backend = crate::backend::StoreBackend::new(store, index.clone(), auth, updates);
         AppState { backend, legacy, events, index, closing: Arc::new(closing) }
     }
 
-    /// Ends the feed follower and every live stream (the server is shutting down).
-    pub fn close(&self) {
-        let _ = self.closing.send(true);
-    }
-
-    /// A handle that calls [`AppState::close`] when the returned closure runs.
+    /// A closure that ends the feed follower and every live stream (the server is shutting
+    /// down).
     pub fn closer(&self) -> impl FnOnce() + Send + 'static {
         let closing = self.closing.clone();
         move || {
