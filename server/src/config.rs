@@ -140,6 +140,9 @@ pub enum Command {
     Update(UpdateArgs),
     /// Run the cmsweb simulator (ReqMgr2, DBS, WMStats) for tests, benchmarks and demos.
     Sim(SimArgs),
+    /// Probe a running server's liveness (`/healthz` on loopback): exit 0 when it answers
+    /// 2xx, 1 otherwise. A container health check that needs no shell or curl in the image.
+    Health(HealthArgs),
     /// The callback outbox (McM, ReReco, RelVal notifications).
     Callbacks {
         /// What to do with it.
@@ -169,6 +172,20 @@ pub struct UpdateArgs {
     /// Notify development McM / ReReco / RelVal of changed workflows.
     #[arg(long)]
     pub trigger_dev: bool,
+}
+
+/// `stats2 health`
+#[derive(Debug, Clone, Args)]
+pub struct HealthArgs {
+    /// Port the server listens on (the same variable `serve` reads).
+    #[arg(long, env = "STATS_PORT", default_value_t = 8001)]
+    pub port: u16,
+    /// Path probed on 127.0.0.1 (`/readyz` asks for readiness instead of liveness).
+    #[arg(long, default_value = "/healthz")]
+    pub path: String,
+    /// Give up (exit 1) after this long.
+    #[arg(long, default_value = "5s", value_parser = humantime::parse_duration)]
+    pub timeout: Duration,
 }
 
 /// `stats2 sim`

@@ -127,6 +127,14 @@ async fn metrics_and_health_report_real_values() {
 
     let (status, body) = get(&r, "/readyz").await;
     assert_eq!(status, 200, "{body}");
+
+    // A failed run (cron's, say) fails the monitoring check, not the liveness probe.
+    server::schedule::record(&*store, serde_json::json!({"outcome": "failed", "error": "cmsweb down"})).await.unwrap();
+    let (status, body) = get(&r, "/healthz").await;
+    assert_eq!(status, 503, "{body}");
+    let (status, body) = get(&r, "/healthz?live").await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("cmsweb down"), "the failed run is still reported: {body}");
     assert!(text.contains("stats2_index_workflows 10"), "{text}");
 
     let broken: SharedStore = Arc::new(CouchStore::new("http://127.0.0.1:9", None).unwrap());

@@ -3,6 +3,7 @@
 pub mod callbacks;
 mod db;
 mod demo;
+mod health;
 pub mod sim;
 pub mod update;
 
@@ -39,6 +40,7 @@ pub async fn run(cli: Cli) -> Result<i32> {
             update::update(&cli, store, args).await
         }
         Command::Sim(ref args) => sim::run(args).await,
+        Command::Health(ref args) => Ok(health::probe(args).await),
         Command::Callbacks { action } => {
             let store = open_store(&cli.store).context("opening the store")?;
             callbacks::run(&cli, store, action).await

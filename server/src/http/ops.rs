@@ -1,8 +1,9 @@
-//! Operations endpoints: `/healthz` (liveness: store and last-run status), `/readyz` (the
+//! Operations endpoints: `/healthz` (store and last-run status; `/healthz?live` only the
+//! store, for a liveness probe that must not restart replicas over a failed run), `/readyz` (the
 //! summary index has caught up with the store's feed) and `/metrics` (Prometheus text), and
 //! the middleware counting HTTP requests by route and status.
 
-use axum::extract::{MatchedPath, Request, State};
+use axum::extract::{MatchedPath, RawQuery, Request, State};
 use axum::http::{header, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -40,12 +41,15 @@ async fn readyz(State(ops): State<Ops>) -> Response {
     Json(json!({"status": "ready", "workflows": ops.index.len(), "feed_lag": ops.index.lag()})).into_response()
 }
 
-/// 200 when the store answers and the last run (if any) did not fail; 503 otherwise.
-async fn healthz(State(Ops { store, .. }): State<Ops>) -> Response {
+/// 200 when the store answers and the last run (if any) did not fail; 503 otherwise. With
+/// `?live` a failed run is still reported but does not fail the probe: restarting a `serve`
+/// replica cannot mend an update run (cron's or another replica's) that failed upstream.
+async fn healthz(State(Ops { store, .. }): State<Ops>, RawQuery(query): RawQuery) -> Response {
+    let live_only = query.is_some_and(|q| q.split('&').any(|p| p == "live" || p.starts_with("live=")));
     let workflows = store::workflow_count(&*store).await;
     let last_run = crate::schedule::recent(&*store).await.ok().and_then(|r| r.last().cloned());
     let store_ok = workflows.is_ok();
-    let run_ok = last_run.as_ref().is_none_or(|r| r["outcome"] != "failed");
+    let run_ok = live_only || last_run.as_ref().is_none_or(|r| r["outcome"] != "failed");
     let body = json!({
         "status": if store_ok && run_ok { "ok" } else { "degraded" },
         "store": match &workflows { Ok(_) => json!({"kind": store.kind(), "ok": true}), Err(e) => json!({"kind": store.kind(), "ok": false, "error": e.to_string()}) },
