@@ -5,7 +5,8 @@
 # build time (Trunk.toml: offline), so wasm-bindgen-cli and wasm-opt come from here.
 #
 # Usage: scripts/ensure-tools.sh demo   # what `trunk build` and the server need
-#        scripts/ensure-tools.sh test   # the above, plus pouchdb-server, Chromium, chromedriver
+#        scripts/ensure-tools.sh test   # the above, plus pouchdb-server, Chromium, chromedriver,
+#                                       # kubernetes-validate (podman and runc: scripts/image.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-test}
@@ -78,4 +79,11 @@ if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; the
   as_root apt-get update -qq
   as_root apt-get install -y -qq chromium chromium-driver >/dev/null
 fi
+# The Kubernetes manifests are validated offline: the wheel carries the schemas.
+KUBERNETES_VALIDATE_VERSION=1.37.0
+if ! python3 -m kubernetes_validate --version 2>/dev/null | grep -qxF "$KUBERNETES_VALIDATE_VERSION"; then
+  log "installing kubernetes-validate $KUBERNETES_VALIDATE_VERSION (pip, about 100 MB of schemas)"
+  python3 -m pip install -q --disable-pip-version-check "kubernetes-validate==$KUBERNETES_VALIDATE_VERSION"
+fi
+
 log "ready for the tests"
