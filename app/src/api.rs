@@ -19,28 +19,32 @@ pub const RPC_PREFIX: &str = "/rpc";
 #[server(prefix = "/rpc", endpoint = "list_workflows", input = Json)]
 pub async fn list_workflows(filter: Filter, page: u32) -> Result<WorkflowPage, ServerFnError> {
     let backend = expect_context::<ssr::SharedBackend>();
-    backend.list_workflows(&filter, page).await.map_err(|e| ServerFnError::new(e.to_string()))
+    ssr::valid(&filter)?;
+    crate::filter::parse_page(&page.to_string())
+        .map_err(|e| ssr::fail(ssr::BackendError::BadRequest(e.to_string())))?;
+    backend.list_workflows(&filter, page).await.map_err(ssr::fail)
 }
 
 /// One workflow's row, for refreshing a row the live stream says changed.
 #[server(name = GetWorkflowRow, prefix = "/rpc", endpoint = "workflow_row", input = Json)]
 pub async fn workflow_row(name: String) -> Result<Option<WorkflowRow>, ServerFnError> {
     let backend = expect_context::<ssr::SharedBackend>();
-    backend.row(&name).await.map_err(|e| ServerFnError::new(e.to_string()))
+    backend.row(&name).await.map_err(ssr::fail)
 }
 
 /// The chart data of one workflow (its whole history, on demand).
 #[server(prefix = "/rpc", endpoint = "workflow_history", input = Json)]
 pub async fn workflow_history(name: String) -> Result<Option<crate::history::HistoryView>, ServerFnError> {
     let backend = expect_context::<ssr::SharedBackend>();
-    backend.history(&name).await.map_err(|e| ServerFnError::new(e.to_string()))
+    backend.history(&name).await.map_err(ssr::fail)
 }
 
 /// Summed progress per datatier of the filter's workflows, bucketed to `bucket` seconds.
 #[server(prefix = "/rpc", endpoint = "aggregate", input = Json)]
 pub async fn aggregate(filter: Filter, bucket: i64) -> Result<crate::history::HistoryView, ServerFnError> {
     let backend = expect_context::<ssr::SharedBackend>();
-    backend.aggregate(&filter, bucket).await.map_err(|e| ServerFnError::new(e.to_string()))
+    ssr::valid(&filter)?;
+    backend.aggregate(&filter, bucket).await.map_err(ssr::fail)
 }
 
 /// Resolves a search text like the original's `/search` (A14–A15): the filter of the first
@@ -48,7 +52,7 @@ pub async fn aggregate(filter: Filter, bucket: i64) -> Result<crate::history::Hi
 #[server(prefix = "/rpc", endpoint = "search", input = Json)]
 pub async fn search(q: String) -> Result<Filter, ServerFnError> {
     let backend = expect_context::<ssr::SharedBackend>();
-    backend.search(&q).await.map_err(|e| ServerFnError::new(e.to_string()))
+    backend.search(&q).await.map_err(ssr::fail)
 }
 
 /// How an admin update ended.
@@ -72,7 +76,7 @@ pub enum AdminOutcome {
 pub async fn admin_update(name: String, token: Option<String>) -> Result<AdminOutcome, ServerFnError> {
     let backend = expect_context::<ssr::SharedBackend>();
     let caller = use_context::<ssr::Caller>().unwrap_or_default();
-    backend.admin_update(&name, token, &caller).await.map_err(|e| ServerFnError::new(e.to_string()))
+    backend.admin_update(&name, token, &caller).await.map_err(ssr::fail)
 }
 
 /// The server side: what the server functions call.
@@ -92,6 +96,45 @@ pub mod ssr {
         /// The request cannot be answered as asked.
         #[error("{0}")]
         BadRequest(String),
+    }
+
+    impl BackendError {
+        /// The HTTP status that says so: 503 (try again later) or 400 (do not).
+        pub fn status(&self) -> u16 {
+            match self {
+                BackendError::Unavailable(_) => 503,
+                BackendError::BadRequest(_) => 400,
+            }
+        }
+    }
+
+    /// The status a server function chose for its answer, read back by the HTTP adapter
+    /// (server functions otherwise answer every error with 500, which says "our fault").
+    #[derive(Debug, Clone, Default)]
+    pub struct Verdict(Arc<std::sync::Mutex<Option<u16>>>);
+
+    impl Verdict {
+        /// The status chosen, if any.
+        pub fn status(&self) -> Option<u16> {
+            *self.0.lock().unwrap_or_else(|p| p.into_inner())
+        }
+
+        fn set(&self, status: u16) {
+            *self.0.lock().unwrap_or_else(|p| p.into_inner()) = Some(status);
+        }
+    }
+
+    /// A backend error as a server-function error, its status noted for the adapter.
+    pub fn fail(e: BackendError) -> leptos::prelude::ServerFnError {
+        if let Some(v) = leptos::prelude::use_context::<Verdict>() {
+            v.set(e.status());
+        }
+        leptos::prelude::ServerFnError::new(e.to_string())
+    }
+
+    /// A filter from JSON gets the same checks as one from a query string: 400 otherwise.
+    pub fn valid(filter: &Filter) -> Result<(), leptos::prelude::ServerFnError> {
+        filter.validate().map_err(|e| fail(BackendError::BadRequest(e.to_string())))
     }
 
     /// The HTTP headers of the request calling a server function (lower-case names).

@@ -227,7 +227,24 @@ impl Filter {
             }
             filter.set(key, Some(value));
         }
+        filter.validate()?;
         Ok(filter)
+    }
+
+    /// The checks every way in applies (a query string, a server function's JSON): the page
+    /// within [`MAX_PAGE`], a page size of [`PAGE_SIZES`], values of at most [`MAX_VALUE_LEN`]
+    /// bytes. A filter that passes is safe to answer.
+    pub fn validate(&self) -> Result<(), FilterError> {
+        if self.page > MAX_PAGE {
+            return Err(FilterError::InvalidPage(self.page.to_string()));
+        }
+        if let Some(size) = self.page_size.filter(|s| !PAGE_SIZES.contains(s)) {
+            return Err(FilterError::InvalidPageSize(size.to_string()));
+        }
+        match FilterKey::ALL.into_iter().find(|&k| self.get(k).is_some_and(|v| v.len() > MAX_VALUE_LEN)) {
+            Some(key) => Err(FilterError::TooLong(key.param().to_owned())),
+            None => Ok(()),
+        }
     }
 
     /// The query string without '?': parameters in precedence order, `page` last and only

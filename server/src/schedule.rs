@@ -2,6 +2,7 @@
 //! with the CLI and the admin button, and the record of recent runs (start, duration, counts,
 //! failures, sequence) shown by the dashboard and `/healthz`.
 
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -76,6 +77,7 @@ pub async fn run_recorded(ctx: &RunContext) -> (Value, Result<RunSummary, Update
     rec["end_ms"] = json!(end_ms);
     let outcome = rec["outcome"].as_str().unwrap_or("failed").to_owned();
     crate::metrics::count("stats2_runs_total", &[("outcome", &outcome)], 1.0);
+    note_skipped(outcome == "skipped", start);
     if outcome != "skipped" {
         crate::metrics::observe("stats2_run_duration_seconds", &[], rec["seconds"].as_f64().unwrap_or(0.0));
         crate::metrics::gauge("stats2_last_run_timestamp_seconds", &[], start as f64);
@@ -84,6 +86,29 @@ pub async fn run_recorded(ctx: &RunContext) -> (Value, Result<RunSummary, Update
         }
     }
     (rec, result)
+}
+
+/// Runs of this process skipped in a row because another held the lock, and when the last
+/// was. Not stored with the runs (every replica's scheduler would flood that list); shown by
+/// `/healthz` and `/metrics`, so a lock that never comes free is seen, not silent.
+static SKIPPED_IN_A_ROW: AtomicU64 = AtomicU64::new(0);
+static LAST_SKIPPED: AtomicI64 = AtomicI64::new(0);
+
+fn note_skipped(skipped: bool, start: i64) {
+    let n = if skipped {
+        LAST_SKIPPED.store(start, Ordering::Relaxed);
+        SKIPPED_IN_A_ROW.fetch_add(1, Ordering::Relaxed) + 1
+    } else {
+        SKIPPED_IN_A_ROW.store(0, Ordering::Relaxed);
+        0
+    };
+    crate::metrics::gauge("stats2_runs_skipped_in_a_row", &[], n as f64);
+}
+
+/// This process's skipped runs: how many in a row, and when the last was (Unix seconds).
+pub fn skipped() -> Option<(u64, i64)> {
+    let n = SKIPPED_IN_A_ROW.load(Ordering::Relaxed);
+    (n > 0).then(|| (n, LAST_SKIPPED.load(Ordering::Relaxed)))
 }
 
 fn outcome_record(start: i64, result: &Result<RunSummary, UpdateError>) -> Value {

@@ -160,3 +160,27 @@ async fn a_full_run_holding_the_lock_gives_409_after_the_wait() {
     lock.release().await.unwrap();
     assert_eq!(s.get(&format!("workflow_name={}", s.name(0)), Some(TOKEN)).await.0, StatusCode::OK);
 }
+
+/// Issue 12 item 2: a client that hangs up must not leave its update half-done with the run
+/// lock held (every later run was refused until a restart).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_update_whose_client_hangs_up_finishes_and_releases_the_lock() {
+    let s = setup(Duration::from_millis(300)).await;
+    let name = s.name(2);
+    let hasty = reqwest::Client::builder().timeout(Duration::from_millis(15)).build().unwrap();
+    let sent =
+        hasty.get(format!("{}/stats/api/update?workflow_name={name}", s.server.origin)).bearer_auth(TOKEN).send().await;
+    assert!(sent.is_err(), "the client gave up before the update (several 20 ms upstream calls) ended");
+    let up = fast_upstream(&s.sim.url, 1, 8).unwrap();
+    let cfg = UpdaterConfig { lock_wait: Duration::from_millis(300), ..UpdaterConfig::default() };
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        let rec = server::schedule::run_once(&s.store, &up, &cfg, None).await;
+        if rec["outcome"] == "ok" {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the run lock is still held 15 s after the hang-up: {rec}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(s.store.get(Db::Requests, &name).await.unwrap().is_some(), "the abandoned update still wrote its workflow");
+}

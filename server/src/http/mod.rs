@@ -122,15 +122,22 @@ async fn server_fn(
             .filter_map(|(k, v)| Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned())))
             .collect(),
     };
-    leptos_axum::handle_server_fns_with_context(
+    let verdict = app::api::ssr::Verdict::default();
+    let chosen = verdict.clone();
+    let mut resp = leptos_axum::handle_server_fns_with_context(
         move || {
             provide_context(backend.clone());
             provide_context(caller.clone());
+            provide_context(verdict.clone());
         },
         req,
     )
     .await
-    .into_response()
+    .into_response();
+    if let Some(status) = chosen.status().and_then(|s| StatusCode::from_u16(s).ok()) {
+        *resp.status_mut() = status;
+    }
+    resp
 }
 
 /// 503 with `Retry-After` while the index is being built.

@@ -55,6 +55,7 @@ async fn healthz(State(Ops { store, .. }): State<Ops>, RawQuery(query): RawQuery
         "store": match &workflows { Ok(_) => json!({"kind": store.kind(), "ok": true}), Err(e) => json!({"kind": store.kind(), "ok": false, "error": e.to_string()}) },
         "workflows": workflows.ok(),
         "last_run": last_run.unwrap_or(Value::Null),
+        "skipped_runs": crate::schedule::skipped().map(|(n, last)| json!({"in_a_row": n, "last": last})),
     });
     let status = if store_ok && run_ok { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
     (status, Json(body)).into_response()

@@ -38,7 +38,9 @@ impl UpdateService {
         Arc::new(UpdateService { store, up, cfg, running: Mutex::new(HashMap::new()) })
     }
 
-    /// Updates `name`, joining an update of the same workflow already under way.
+    /// Updates `name`, joining an update of the same workflow already under way. The update
+    /// runs as its own task: a caller that hangs up stops waiting, not the update, which
+    /// finishes, releases the run lock and leaves the map whatever its callers do.
     pub async fn update(self: &Arc<Self>, name: &str) -> UpdateOutcome {
         let fut = {
             let mut running = self.running.lock().unwrap_or_else(|p| p.into_inner());
@@ -47,10 +49,13 @@ impl UpdateService {
             } else {
                 let this = self.clone();
                 let owned = name.to_owned();
-                let f = async move {
+                let task = tokio::spawn(async move {
                     let outcome = this.run(&owned).await;
                     this.running.lock().unwrap_or_else(|p| p.into_inner()).remove(&owned);
                     outcome
+                });
+                let f = async move {
+                    task.await.unwrap_or_else(|e| UpdateOutcome::Failed(format!("the update task ended: {e}")))
                 }
                 .boxed()
                 .shared();
@@ -59,6 +64,11 @@ impl UpdateService {
             }
         };
         fut.await
+    }
+
+    /// Workflows whose update is under way (for tests and diagnostics).
+    pub fn in_progress(&self) -> usize {
+        self.running.lock().unwrap_or_else(|p| p.into_inner()).len()
     }
 
     async fn run(&self, name: &str) -> UpdateOutcome {
