@@ -149,6 +149,7 @@ impl Backend for StoreBackend {
         match self.auth.check(&headers) {
             Err(Denied::Unauthenticated) => return Ok(AdminOutcome::Unauthorized),
             Err(Denied::Forbidden(user)) => return Ok(AdminOutcome::Forbidden(user)),
+            Err(Denied::CrossSite) => return Ok(AdminOutcome::Forbidden("a request from another site".into())),
             Ok(user) => tracing::info!(user, workflow = name, "admin update from the dashboard"),
         }
         let Ok(valid) = WorkflowName::parse(name) else {

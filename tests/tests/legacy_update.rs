@@ -184,3 +184,40 @@ async fn an_update_whose_client_hangs_up_finishes_and_releases_the_lock() {
     }
     assert!(s.store.get(Db::Requests, &name).await.unwrap().is_some(), "the abandoned update still wrote its workflow");
 }
+
+/// Issue 12 item 6: the SSO proxy's headers ride along with whatever another site makes the
+/// user's browser send; only the bearer token may act from another site.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cross_site_requests_cannot_ride_the_sso_session() {
+    let s = setup(Duration::from_secs(5)).await;
+    let name = s.name(3);
+    let url = format!("{}/stats/api/update?workflow_name={name}", s.server.origin);
+    let sso = |req: reqwest::RequestBuilder| {
+        req.header("X-Forwarded-User", "operator").header("X-Forwarded-Groups", "stats-admins")
+    };
+    let top_level = sso(s.client.get(&url)).header("Sec-Fetch-Site", "cross-site").send().await.unwrap();
+    assert_eq!(top_level.status(), StatusCode::FORBIDDEN);
+    let form = sso(s.client.post(&url)).header("Origin", "https://evil.example").send().await.unwrap();
+    assert_eq!(form.status(), StatusCode::FORBIDDEN);
+    assert!(s.store.get(Db::Requests, &name).await.unwrap().is_none(), "nothing ran for the other site");
+
+    let rpc = format!("{}/stats/rpc/admin_update", s.server.origin);
+    let body = serde_json::json!({"name": name, "token": null}).to_string();
+    let plain = sso(s.client.post(&rpc)).header("Content-Type", "text/plain").body(body.clone()).send().await.unwrap();
+    assert_eq!(plain.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let cross = sso(s.client.post(&rpc))
+        .header("Content-Type", "application/json")
+        .header("Sec-Fetch-Site", "cross-site")
+        .body(body.clone())
+        .send()
+        .await
+        .unwrap();
+    assert!(cross.text().await.unwrap().contains("Forbidden"));
+    assert!(s.store.get(Db::Requests, &name).await.unwrap().is_none(), "nothing ran for the other site");
+
+    // Our own page, and a script with the token from anywhere, still update.
+    let own = sso(s.client.get(&url)).header("Sec-Fetch-Site", "same-origin").send().await.unwrap();
+    assert_eq!(own.status(), StatusCode::OK);
+    let script = s.client.get(&url).header("Sec-Fetch-Site", "cross-site").bearer_auth(TOKEN).send().await.unwrap();
+    assert_eq!(script.status(), StatusCode::OK);
+}

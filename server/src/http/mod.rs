@@ -113,6 +113,11 @@ async fn server_fn(
     if !state.index.is_ready() && INDEXED.contains(&fn_name.as_str()) {
         return not_ready();
     }
+    // A browser sends text/plain cross-site without asking (no CORS preflight); JSON it
+    // does not. The admin action takes JSON only, as its client sends.
+    if fn_name == "admin_update" && !is_json(req.headers()) {
+        return (StatusCode::UNSUPPORTED_MEDIA_TYPE, "admin_update takes application/json\n").into_response();
+    }
     let backend = state.backend.clone();
     // The caller's headers, for the admin check of SSO proxy deployments.
     let caller = app::api::ssr::Caller {
@@ -138,6 +143,14 @@ async fn server_fn(
         *resp.status_mut() = status;
     }
     resp
+}
+
+fn is_json(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
 }
 
 /// 503 with `Retry-After` while the index is being built.

@@ -1,5 +1,11 @@
 //! Who may run admin actions (X3, DESIGN.md 5a): a bearer token (`STATS_ADMIN_TOKEN`), or,
 //! when enabled, the user and groups a trusted SSO proxy puts in request headers.
+//!
+//! The proxy's headers ride along with anything the user's browser sends, including a
+//! request another site makes it send (a link, a form, an image). So they admit only requests
+//! the browser marks as our own: `Sec-Fetch-Site` of `same-origin` or `none` (typed by the
+//! user), or, from browsers without it, an `Origin` naming this host or no `Origin` at all.
+//! A bearer token is never sent by a browser on its own, so it admits from anywhere.
 
 use axum::http::HeaderMap;
 
@@ -37,6 +43,8 @@ pub enum Denied {
     Unauthenticated,
     /// Authenticated, not an admin: 403.
     Forbidden(String),
+    /// Only proxy credentials, on a request the browser made for another site: 403.
+    CrossSite,
 }
 
 /// Constant-time comparison, so the token cannot be guessed byte by byte from timings.
@@ -55,6 +63,9 @@ impl AdminAuth {
             };
         }
         if let Some(proxy) = &self.proxy {
+            if cross_site(headers) {
+                return Err(Denied::CrossSite);
+            }
             if let Some(user) = header(headers, &proxy.user_header).filter(|u| !u.is_empty()) {
                 let groups = header(headers, &proxy.groups_header).unwrap_or_default();
                 let member = groups.split([',', ' ']).map(str::trim).any(|g| g == proxy.admin_group);
@@ -62,6 +73,20 @@ impl AdminAuth {
             }
         }
         Err(Denied::Unauthenticated)
+    }
+}
+
+/// Whether the browser says the request was made for another site (see the module doc).
+fn cross_site(headers: &HeaderMap) -> bool {
+    if let Some(site) = header(headers, "sec-fetch-site") {
+        return !matches!(site.to_ascii_lowercase().as_str(), "same-origin" | "none");
+    }
+    let Some(origin) = header(headers, "origin") else { return false };
+    let ours = header(headers, "x-forwarded-host").or_else(|| header(headers, "host"));
+    let origin_host = origin.split_once("://").map(|(_, rest)| rest.trim_end_matches('/').to_ascii_lowercase());
+    match (origin_host, ours) {
+        (Some(o), Some(h)) => h.split(',').next().is_none_or(|h| h.trim().to_ascii_lowercase() != o),
+        _ => true,
     }
 }
 
@@ -115,5 +140,32 @@ mod tests {
             "headers are not trusted unless enabled"
         );
         assert_eq!(AdminAuth::default().check(&headers(&[("authorization", "Bearer ")])), Err(Denied::Unauthenticated));
+    }
+
+    #[test]
+    fn proxy_credentials_admit_only_requests_of_our_own_site() {
+        let auth = AdminAuth {
+            token: Some("s3cret".into()),
+            proxy: Some(ProxyAuth {
+                user_header: "X-Forwarded-User".into(),
+                groups_header: "X-Forwarded-Groups".into(),
+                admin_group: "admins".into(),
+            }),
+        };
+        let sso = [("x-forwarded-user", "ana"), ("x-forwarded-groups", "admins"), ("host", "stats.cern.ch")];
+        let with = |extra: &[(&str, &str)]| auth.check(&headers(&[&sso[..], extra].concat()));
+        assert_eq!(with(&[]), Ok("ana".into()), "a script or an old browser without Origin");
+        assert_eq!(with(&[("sec-fetch-site", "same-origin")]), Ok("ana".into()));
+        assert_eq!(with(&[("sec-fetch-site", "none")]), Ok("ana".into()), "typed into the address bar");
+        assert_eq!(with(&[("sec-fetch-site", "cross-site")]), Err(Denied::CrossSite));
+        assert_eq!(with(&[("sec-fetch-site", "same-site")]), Err(Denied::CrossSite), "another *.cern.ch site");
+        assert_eq!(with(&[("origin", "https://stats.cern.ch")]), Ok("ana".into()));
+        assert_eq!(with(&[("origin", "https://evil.example")]), Err(Denied::CrossSite));
+        assert_eq!(with(&[("origin", "null")]), Err(Denied::CrossSite));
+        assert_eq!(
+            with(&[("sec-fetch-site", "cross-site"), ("authorization", "Bearer s3cret")]),
+            Ok("token".into()),
+            "the bearer token admits from anywhere"
+        );
     }
 }

@@ -178,6 +178,12 @@ async fn update_route(
                 json!({"error": format!("User {user} is not allowed to update workflows")}),
             );
         }
+        Err(Denied::CrossSite) => {
+            return update_body(
+                StatusCode::FORBIDDEN,
+                json!({"error": "Refused: the browser sent this request for another site; scripts send Authorization: Bearer <admin token>"}),
+            );
+        }
     }
     let name = workflow_param(q.as_deref().unwrap_or(""), &headers, &body);
     let Some(name) = name.filter(|n| !n.is_empty()) else {
