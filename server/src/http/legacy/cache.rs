@@ -3,7 +3,9 @@
 //! younger than `ttl` (default 2 s) and was computed at the index generation that is current
 //! now: once the store's feed shows a change (made by any process), every answer computed
 //! before it is stale, including one whose read started before the change and finished after
-//! it. Memory is bounded in bytes; expired entries go first when the bound is reached.
+//! it. Memory is bounded in bytes; expired entries are swept once per `ttl` and go first when
+//! the bound is reached. Callers key entries by the canonical form of what the answer depends
+//! on (a filter's own query string), so parameters that change nothing add no entries.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -23,10 +25,10 @@ struct Entry {
     answer: Answer,
 }
 
-#[derive(Default)]
 struct Entries {
     map: HashMap<String, Entry>,
     bytes: usize,
+    swept: Instant,
 }
 
 /// The cache.
@@ -42,7 +44,8 @@ fn size(key: &str, a: &Answer) -> usize {
 impl ResponseCache {
     /// A cache keeping answers for `ttl` (zero disables it).
     pub fn new(ttl: Duration) -> Self {
-        ResponseCache { ttl, entries: Mutex::new(Entries::default()) }
+        let entries = Entries { map: HashMap::new(), bytes: 0, swept: Instant::now() };
+        ResponseCache { ttl, entries: Mutex::new(entries) }
     }
 
     /// The answer for `key` computed at `generation` and still fresh, if any.
@@ -62,10 +65,12 @@ impl ResponseCache {
             return;
         }
         let mut e = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        if e.bytes + bytes > MAX_BYTES {
+        if e.bytes + bytes > MAX_BYTES || e.swept.elapsed() >= self.ttl {
+            // Each entry is looked at once per ttl at most: the sweep costs no more than the puts.
             let ttl = self.ttl;
             e.map.retain(|_, v| v.at.elapsed() < ttl && v.generation == generation);
             e.bytes = e.map.iter().map(|(k, v)| size(k, &v.answer)).sum();
+            e.swept = Instant::now();
             if e.bytes + bytes > MAX_BYTES {
                 e.map.clear();
                 e.bytes = 0;
@@ -75,6 +80,18 @@ impl ResponseCache {
             e.bytes -= size(&key, &old.answer);
         }
         e.bytes += bytes;
+        crate::metrics::gauge("stats2_legacy_cache_entries", &[], e.map.len() as f64);
+        crate::metrics::gauge("stats2_legacy_cache_bytes", &[], e.bytes as f64);
+    }
+
+    /// Entries held.
+    pub fn len(&self) -> usize {
+        self.entries.lock().unwrap_or_else(|p| p.into_inner()).map.len()
+    }
+
+    /// Whether nothing is held.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 
     /// Forgets everything (something changed).
@@ -120,5 +137,16 @@ mod tests {
             c.put(format!("k{i}"), answer(&body), 0);
         }
         assert!(c.bytes() <= MAX_BYTES, "{}", c.bytes());
+    }
+
+    #[test]
+    fn expired_entries_are_swept_by_later_puts() {
+        let c = ResponseCache::new(Duration::from_millis(30));
+        for i in 0..100 {
+            c.put(format!("k{i}"), answer("x"), 0);
+        }
+        std::thread::sleep(Duration::from_millis(40));
+        c.put("fresh".into(), answer("x"), 0);
+        assert_eq!(c.len(), 1, "the 100 expired entries went with the first put after a ttl");
     }
 }

@@ -127,9 +127,13 @@ async fn get_json(State(l): State<Arc<Legacy>>, Path(name): Path<String>) -> Res
 
 /// A7 with X5: every page of the filter in one answer.
 async fn api_fetch(State(l): State<Arc<Legacy>>, RawQuery(q): RawQuery) -> Response {
-    let key = format!("fetch?{}", q.as_deref().unwrap_or(""));
-    l.cached(key, || async {
-        let docs = filtered(&l, q.as_deref(), 100).await?;
+    let filter = match Filter::from_query(q.as_deref().unwrap_or("")) {
+        Ok(f) => f,
+        Err(e) => return bad_filter(e),
+    };
+    // Keyed by the filter, not the raw query: junk parameters do not make new entries.
+    l.cached(format!("fetch?{filter}"), || async {
+        let docs = filtered(&l, &filter, 100).await?;
         Ok((StatusCode::OK, JSON, dumps_indented(&serde_json::Value::Array(docs))))
     })
     .await
@@ -137,18 +141,20 @@ async fn api_fetch(State(l): State<Arc<Legacy>>, RawQuery(q): RawQuery) -> Respo
 
 /// A8–A11: at most 5 pages as a Markdown table; nothing found is an empty 200.
 async fn md(State(l): State<Arc<Legacy>>, RawQuery(q): RawQuery) -> Response {
-    let key = format!("md?{}", q.as_deref().unwrap_or(""));
-    l.cached(key, || async {
-        let docs = filtered(&l, q.as_deref(), 5).await?;
+    let filter = match Filter::from_query(q.as_deref().unwrap_or("")) {
+        Ok(f) => f,
+        Err(e) => return bad_filter(e),
+    };
+    l.cached(format!("md?{filter}"), || async {
+        let docs = filtered(&l, &filter, 5).await?;
         Ok((StatusCode::OK, "text/plain; charset=utf-8", markdown::table(&docs)))
     })
     .await
 }
 
 /// The documents of the query's filter, at most `pages` pages, or the error answer.
-async fn filtered(l: &Legacy, query: Option<&str>, pages: u32) -> Result<Vec<serde_json::Value>, Response> {
-    let filter = Filter::from_query(query.unwrap_or("")).map_err(bad_filter)?;
-    fetch::documents(&*l.store, &filter, pages).await.map_err(unavailable)
+async fn filtered(l: &Legacy, filter: &Filter, pages: u32) -> Result<Vec<serde_json::Value>, Response> {
+    fetch::documents(&*l.store, filter, pages).await.map_err(unavailable)
 }
 
 /// A12 bodies: compact, sorted, ASCII-escaped JSON with a final newline.
