@@ -7,7 +7,10 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
+mod limits;
 mod redact;
+
+pub use limits::LimitsConfig;
 
 /// Stats2: CMS production monitoring (ReqMgr2 workflows, DBS event counts, history).
 #[derive(Debug, Parser)]
@@ -292,6 +295,9 @@ pub struct ServeConfig {
     /// Scheduled runs notify development McM / ReReco / RelVal.
     #[arg(long, env = "STATS_TRIGGER_DEV")]
     pub trigger_dev: bool,
+    /// What clients may take.
+    #[command(flatten)]
+    pub limits: LimitsConfig,
 }
 
 impl ServeConfig {

@@ -80,3 +80,97 @@ async fn junk_parameters_do_not_grow_the_legacy_cache() {
     let entries = gauge(&metrics, "stats2_legacy_cache_entries");
     assert!((0.0..=2.0).contains(&entries), "cache entries after 3,000 junk queries: {entries}\n{metrics}");
 }
+
+/// A `stats2 serve` process with small limits, killed on drop.
+struct Serve {
+    child: std::process::Child,
+    origin: String,
+    addr: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn serve_with_small_limits() -> Serve {
+    let dir = tempfile::tempdir().unwrap();
+    let port = stats2_tests::free_port();
+    let child = std::process::Command::new(stats2_tests::stats2_bin())
+        .env_remove("DB_URL")
+        .env("STATS_DATA_DIR", dir.path())
+        .env("STATS_HEADER_TIMEOUT", "1s")
+        .env("STATS_MAX_CONNECTIONS", "4")
+        .env("STATS_MAX_EVENT_STREAMS", "2")
+        .env("RUST_LOG", "warn")
+        .args(["serve", "--port", &port.to_string(), "--dist-dir", "/nonexistent"])
+        .stdin(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let serve =
+        Serve { child, origin: format!("http://127.0.0.1:{port}"), addr: format!("127.0.0.1:{port}"), _dir: dir };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !reqwest::get(format!("{}/readyz", serve.origin)).await.is_ok_and(|r| r.status().is_success()) {
+        assert!(std::time::Instant::now() < deadline, "stats2 serve not ready within 30 s");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    serve
+}
+
+/// A connection that sends half a request and then nothing.
+async fn half_a_request(addr: &str) -> tokio::net::TcpStream {
+    use tokio::io::AsyncWriteExt;
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    s.write_all(b"GET /healthz HTTP/1.1\r\nHost: slow\r\n").await.unwrap();
+    s
+}
+
+/// Items 4 and 5: a client that never finishes its headers was held forever, connections and
+/// live streams had no bound, and SIGTERM waited for open live streams.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_clients_connections_and_streams_are_bounded_and_sigterm_ends_the_process() {
+    use std::time::{Duration, Instant};
+    use tokio::io::AsyncReadExt;
+    let mut s = serve_with_small_limits().await;
+
+    let mut slow = half_a_request(&s.addr).await;
+    let started = Instant::now();
+    let mut buf = [0u8; 512];
+    let read = tokio::time::timeout(Duration::from_secs(5), slow.read(&mut buf)).await;
+    assert!(read.is_ok(), "a connection with unfinished headers is still open after 5 s");
+    assert!(started.elapsed() < Duration::from_secs(3), "closed after {:?}", started.elapsed());
+
+    let idle = futures::future::join_all((0..4).map(|_| half_a_request(&s.addr))).await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let hasty = reqwest::Client::builder().timeout(Duration::from_millis(300)).build().unwrap();
+    assert!(hasty.get(format!("{}/healthz", s.origin)).send().await.is_err(), "a fifth connection was served");
+    let patient = reqwest::Client::builder().timeout(Duration::from_secs(5)).build().unwrap();
+    let served = patient.get(format!("{}/healthz", s.origin)).send().await.unwrap();
+    assert_eq!(served.status(), StatusCode::OK, "served once the header timeout freed the slots");
+    drop(idle);
+
+    let events = format!("{}/stats/events", s.origin);
+    let a = reqwest::get(&events).await.unwrap();
+    let b = reqwest::get(&events).await.unwrap();
+    assert!(a.status().is_success() && b.status().is_success());
+    let c = reqwest::get(&events).await.unwrap();
+    assert_eq!(c.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(c.headers().contains_key("retry-after"));
+    drop(c);
+
+    let term = std::process::Command::new("kill").args(["-TERM", &s.child.id().to_string()]).status().unwrap();
+    assert!(term.success());
+    let started = Instant::now();
+    loop {
+        if let Some(status) = s.child.try_wait().unwrap() {
+            assert!(status.success(), "exit status after SIGTERM: {status}");
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(5), "still running 5 s after SIGTERM with live streams open");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    drop((a, b));
+}

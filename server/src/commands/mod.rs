@@ -98,7 +98,8 @@ pub async fn serve(
     if auth.token.is_none() && auth.proxy.is_none() {
         tracing::warn!("no STATS_ADMIN_TOKEN and no trusted proxy headers: admin actions answer 401");
     }
-    let state = AppState::new(store.clone(), updates, auth, &base, cfg.legacy_cache_ttl);
+    let limits = cfg.limits.limits();
+    let state = AppState::new(store.clone(), updates, auth, &base, cfg.legacy_cache_ttl).with_limits(limits);
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let scheduler = cfg.update_every.map(|every| {
         let triggers = UpdateArgs { name: None, trigger_prod: cfg.trigger_prod, trigger_dev: cfg.trigger_dev };
@@ -116,7 +117,7 @@ pub async fn serve(
         shutdown_signal().await;
         close();
     };
-    let served = http::serve(listener, router, shutdown).await.context("serving HTTP");
+    let served = http::listen::serve(listener, router, limits, shutdown).await.context("serving HTTP");
     if let Some(task) = scheduler {
         // A run in progress finishes (and checkpoints) before the process exits.
         let _ = stop.send(true);

@@ -53,6 +53,7 @@ impl std::fmt::Debug for ServeConfig {
             .field("update_every", &self.update_every)
             .field("trigger_prod", &self.trigger_prod)
             .field("trigger_dev", &self.trigger_dev)
+            .field("limits", &self.limits)
             .finish()
     }
 }

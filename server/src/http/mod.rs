@@ -3,6 +3,7 @@
 
 pub mod events;
 pub mod legacy;
+pub mod listen;
 pub mod ops;
 mod spa;
 
@@ -33,6 +34,8 @@ pub struct AppState {
     pub events: events::Events,
     /// The summary index behind the server functions.
     pub index: Arc<SummaryIndex>,
+    /// What clients may take (request time, live streams); the listener applies the rest.
+    pub limits: listen::Limits,
     closing: Arc<tokio::sync::watch::Sender<bool>>,
 }
 
@@ -63,7 +66,12 @@ impl AppState {
             index: index.clone(),
         });
         let backend = crate::backend::StoreBackend::new(store, index.clone(), auth, updates);
-        AppState { backend, legacy, events, index, closing: Arc::new(closing) }
+        AppState { backend, legacy, events, index, limits: listen::Limits::default(), closing: Arc::new(closing) }
+    }
+
+    /// The same state within other limits.
+    pub fn with_limits(self, limits: listen::Limits) -> Self {
+        AppState { limits, ..self }
     }
 
     /// A closure that ends the feed follower and every live stream (the server is shutting
@@ -81,14 +89,20 @@ pub fn router(state: AppState, spa: Arc<Spa>, base: &str) -> Router {
     let index = spa.clone();
     let legacy = state.legacy.clone();
     let ops = ops::routes(legacy.store.clone(), state.index.clone());
-    let live = events::Live { events: state.events.clone(), closing: state.closing.subscribe() };
+    let live = events::Live::new(state.events.clone(), state.closing.subscribe(), state.limits.max_event_streams);
     let live = Router::new().route("/events", get(events::stream)).with_state(live);
+    // Every answer but the live stream's has to be done within the request timeout.
+    let timeout = tower_http::timeout::TimeoutLayer::with_status_code(
+        StatusCode::SERVICE_UNAVAILABLE,
+        state.limits.request_timeout,
+    );
     let inner = Router::new()
         .route(&format!("{}/{{*fn_name}}", app::api::RPC_PREFIX), any(server_fn))
         .with_state(state)
-        .merge(live)
         .merge(legacy::routes(legacy.clone()))
-        .merge(spa.router());
+        .merge(spa.router())
+        .layer(timeout)
+        .merge(live);
     let app = if base.is_empty() {
         inner.merge(ops)
     } else {
@@ -99,7 +113,7 @@ pub fn router(state: AppState, spa: Arc<Spa>, base: &str) -> Router {
             .route(&format!("{base}/"), get(move || async move { index.index_response() }))
             .nest(base, inner)
             // The same legacy routes without the prefix, behind a prefix-stripping proxy.
-            .merge(legacy::routes(legacy))
+            .merge(legacy::routes(legacy).layer(timeout))
             .merge(ops)
     };
     app.layer(axum::middleware::from_fn(ops::count_requests)).layer(TraceLayer::new_for_http())
@@ -164,11 +178,11 @@ pub fn not_ready() -> axum::response::Response {
         .into_response()
 }
 
-/// Serves `router` on `listener` until `shutdown` resolves.
+/// Serves `router` on `listener` within the default limits until `shutdown` resolves.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     router: Router,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router).with_graceful_shutdown(shutdown).await
+    listen::serve(listener, router, listen::Limits::default(), shutdown).await
 }
