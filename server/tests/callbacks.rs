@@ -167,3 +167,20 @@ async fn cli_update_with_trigger_delivers_and_status_reports_the_outbox() {
     let status = String::from_utf8_lossy(&stats2(&["callbacks", "status"], false).stdout).into_owned();
     assert!(status.starts_with("0 pending callbacks"), "{status}");
 }
+
+/// Issue 12 item 8: a change announced while its workflow's callback is being sent must not
+/// be deleted with the entry that was sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_announced_during_delivery_survives_the_delivered_entry() {
+    let (store, _dir) = sqlite().await;
+    let name = "pdmvserv_task_TEST_0001";
+    outbox::enqueue(&*store, name, &[Env::Prod]).await.unwrap();
+    let sent = outbox::pending(&*store).await.unwrap().pop().unwrap();
+    // The deliverer is sending `sent` when the next change of the same workflow arrives.
+    outbox::enqueue(&*store, name, &[Env::Prod]).await.unwrap();
+    outbox::done(&*store, &sent).await.unwrap();
+    let left = outbox::pending(&*store).await.unwrap();
+    assert_eq!(left.len(), 1, "the later change is still to be announced");
+    outbox::done(&*store, &left[0]).await.unwrap();
+    assert!(outbox::pending(&*store).await.unwrap().is_empty(), "removed once what it holds was sent");
+}

@@ -1,7 +1,9 @@
 //! The durable callback outbox in the project's own database (DESIGN.md 5a). An entry per
 //! (workflow, prod/dev) is written before the document change it announces, so a crash at
 //! any point loses nothing (delivery is at least once); a pending entry absorbs further
-//! changes of the same workflow (de-duplicated); it is removed only after a 2xx.
+//! changes of the same workflow (de-duplicated); it is removed only after a 2xx, and only
+//! if no change arrived while it was being sent: every enqueue moves the entry's revision
+//! (a change counter), so `done` at the revision that was sent finds a conflict instead.
 
 use serde_json::{json, Value};
 
@@ -33,12 +35,21 @@ fn id_of(workflow: &str, env: Env) -> String {
     format!("{PREFIX}{}:{workflow}", env.as_str())
 }
 
-/// Records a callback for `workflow` to each of `envs`, unless one is already pending.
+/// Records a callback for `workflow` to each of `envs`; a pending one counts the change, so
+/// its revision moves and a delivery in flight does not remove it (see `done`).
 pub async fn enqueue(store: &dyn Store, workflow: &str, envs: &[Env]) -> Result<(), StoreError> {
     for env in envs {
         let doc = json!({"_id": id_of(workflow, *env), "type": "callback", "workflow": workflow, "env": env.as_str(),
-            "created": crate::now(), "attempts": 0, "next_attempt": 0});
-        store::update(store, Db::Stats2, &id_of(workflow, *env), |cur| cur.is_none().then(|| doc.clone())).await?;
+            "created": crate::now(), "attempts": 0, "next_attempt": 0, "changes": 1});
+        store::update(store, Db::Stats2, &id_of(workflow, *env), |cur| match cur {
+            None => Some(doc.clone()),
+            Some(mut pending) => {
+                let changes = pending.get("changes").and_then(Value::as_u64).unwrap_or(1);
+                pending["changes"] = json!(changes + 1);
+                Some(pending)
+            }
+        })
+        .await?;
     }
     Ok(())
 }
@@ -61,7 +72,7 @@ fn parse(doc: &Value) -> Option<Entry> {
     })
 }
 
-/// Removes a delivered entry.
+/// Removes a delivered entry, unless it changed since it was read (the revision moved).
 pub async fn done(store: &dyn Store, e: &Entry) -> Result<(), StoreError> {
     match store.delete(Db::Stats2, &e.id, &e.rev).await {
         // Re-enqueued or retried concurrently: the newer entry stays for the next delivery.
