@@ -191,3 +191,32 @@ async fn x21_a_dropped_run_leaves_a_lock_that_goes_stale() {
     let lock = RunLock::acquire(store.clone(), "next", std::time::Duration::ZERO, stale).await.unwrap();
     lock.release().await.unwrap();
 }
+
+/// Issue 12 item 9: a run whose lock was taken over (it stalled past the stale time) must stop
+/// without saving its checkpoint over the newer run's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn x21_a_run_that_lost_its_lock_stops_without_saving() {
+    use server::updater::lock::LOCK_ID;
+    let s = sim(SimConfig { scale: 10, latency: std::time::Duration::from_millis(300), ..cfg(10) }).await;
+    let (store, _dir) = sqlite().await;
+    let up = upstream(&s.url, 0);
+    let running = tokio::spawn({
+        let (store, up) = (store.clone(), up.clone());
+        async move { run(&store, &up).await }
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    // What a takeover writes: another holder with a fresh heartbeat.
+    store::update(&*store, Db::Stats2, LOCK_ID, |cur| {
+        let mut doc = cur.expect("the run holds the lock");
+        doc["holder"] = serde_json::json!("the newer run");
+        doc["heartbeat_ms"] = serde_json::json!(i64::MAX / 2);
+        Some(doc)
+    })
+    .await
+    .unwrap();
+    let err = running.await.unwrap().expect_err("the run that lost its lock must not finish");
+    assert!(err.to_string().contains("taken over"), "{err}");
+    assert!(store.get(Db::Settings, "all_settings").await.unwrap().is_none(), "no checkpoint saved");
+    let lock = store.get(Db::Stats2, LOCK_ID).await.unwrap().unwrap();
+    assert_eq!(lock["holder"], "the newer run", "the old run did not release the newer run's lock");
+}

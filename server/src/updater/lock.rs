@@ -1,12 +1,16 @@
 //! The run lock (X21, DESIGN.md 5a): one document in the project's own database, so two
 //! runs (CLI, scheduler, admin button, another replica) never overlap on one store. The
 //! holder refreshes a heartbeat; a lock whose heartbeat is older than [`STALE_AFTER`] (its
-//! holder died) is taken over.
+//! holder died) is taken over. A holder that was taken over (it stalled longer than that)
+//! learns it at its next heartbeat or when it checks before saving, and stops: two runs must
+//! never both save their progress.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::{json, Value};
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::store::{Db, SharedStore, StoreError};
@@ -27,6 +31,12 @@ pub enum LockError {
         /// Seconds since it was taken.
         started: i64,
     },
+    /// This run held the lock and lost it: another run took it over after a stall.
+    #[error("the run lock was taken over ({holder} holds it now); this run stops without saving")]
+    Lost {
+        /// Who holds it now ("nobody" when it was released).
+        holder: String,
+    },
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -37,6 +47,8 @@ pub struct RunLock {
     store: SharedStore,
     holder: String,
     heartbeat: JoinHandle<()>,
+    /// Turns true when a heartbeat finds the lock in other hands.
+    lost: watch::Receiver<bool>,
 }
 
 /// Unix time in milliseconds: heartbeats need sub-second precision when the stale time is
@@ -55,7 +67,10 @@ impl RunLock {
     /// Takes the lock for `what` (e.g. "update run"), waiting up to `wait` for a holder to
     /// finish; a holder silent for `stale` is taken over.
     pub async fn acquire(store: SharedStore, what: &str, wait: Duration, stale: Duration) -> Result<Self, LockError> {
-        let holder = format!("{what} pid {} on {}", std::process::id(), hostname());
+        // Unique per acquisition: two runs of one process must not mistake each other's lock.
+        static TAKEN: AtomicU64 = AtomicU64::new(0);
+        let n = TAKEN.fetch_add(1, Ordering::Relaxed);
+        let holder = format!("{what} pid {} #{n} on {}", std::process::id(), hostname());
         let deadline = tokio::time::Instant::now() + wait;
         loop {
             match Self::try_take(&store, &holder, stale.as_millis() as i64).await? {
@@ -66,8 +81,30 @@ impl RunLock {
         }
         // Beat well within the stale time so a live holder is never taken over.
         let every = (stale / 4).max(Duration::from_millis(200));
-        let heartbeat = tokio::spawn(beat(store.clone(), holder.clone(), every));
-        Ok(RunLock { store, holder, heartbeat })
+        let (lost_tx, lost) = watch::channel(false);
+        let heartbeat = tokio::spawn(beat(store.clone(), holder.clone(), every, lost_tx));
+        Ok(RunLock { store, holder, heartbeat, lost })
+    }
+
+    /// Resolves when a heartbeat finds the lock taken over (never while it is held).
+    pub async fn lost(&self) -> LockError {
+        let mut lost = self.lost.clone();
+        if lost.wait_for(|l| *l).await.is_err() {
+            // The heartbeat ended without finding a loss (aborted): this never resolves.
+            std::future::pending::<()>().await;
+        }
+        LockError::Lost { holder: "another run".into() }
+    }
+
+    /// Reads the lock and fails with [`LockError::Lost`] unless this run still holds it:
+    /// called just before a run saves its progress.
+    pub async fn check(&self) -> Result<(), LockError> {
+        let current = self.store.get(Db::Stats2, LOCK_ID).await?;
+        match current.as_ref().and_then(holder_of) {
+            Some((h, _, _)) if h == self.holder => Ok(()),
+            Some((h, _, _)) => Err(LockError::Lost { holder: h.to_owned() }),
+            None => Err(LockError::Lost { holder: "nobody".into() }),
+        }
     }
 
     /// One attempt: `None` when taken, the reason otherwise.
@@ -114,7 +151,8 @@ impl Drop for RunLock {
     }
 }
 
-async fn beat(store: SharedStore, holder: String, every: Duration) {
+/// Refreshes the heartbeat while the lock is ours; says so on `lost` and stops when it is not.
+async fn beat(store: SharedStore, holder: String, every: Duration, lost: watch::Sender<bool>) {
     let store: Arc<_> = store;
     loop {
         tokio::time::sleep(every).await;
@@ -127,8 +165,16 @@ async fn beat(store: SharedStore, holder: String, every: Duration) {
             })
         })
         .await;
-        if let Err(e) = result {
-            tracing::warn!(error = %e, "could not refresh the run lock");
+        match result {
+            Ok(Some(_)) => {}
+            // Nothing written: the lock is someone else's (or was released under us).
+            Ok(None) => {
+                tracing::error!(holder, "the run lock was taken over; stopping this run");
+                let _ = lost.send(true);
+                return;
+            }
+            // A store hiccup is not a loss: the next beat (or `check`) decides.
+            Err(e) => tracing::warn!(error = %e, "could not refresh the run lock"),
         }
     }
 }

@@ -69,14 +69,19 @@ impl fmt::Display for RunSummary {
 /// A full incremental run; fails at once when another run holds the lock (DESIGN.md 5a).
 pub async fn run(ctx: &RunContext) -> Result<RunSummary, UpdateError> {
     let lock = RunLock::acquire(ctx.store.clone(), "update run", Duration::ZERO, ctx.cfg.lock_stale).await?;
-    let result = run_locked(ctx).await;
+    // A run taken over (it stalled past the stale time) stops where it is, like a crash:
+    // its writes so far are replayed by the run that holds the lock now.
+    let result = tokio::select! {
+        r = run_locked(ctx, &lock) => r,
+        lost = lock.lost() => Err(lost.into()),
+    };
     if let Err(e) = lock.release().await {
         tracing::warn!(error = %e, "could not release the run lock; it goes stale in 60 s");
     }
     result
 }
 
-async fn run_locked(ctx: &RunContext) -> Result<RunSummary, UpdateError> {
+async fn run_locked(ctx: &RunContext, lock: &RunLock) -> Result<RunSummary, UpdateError> {
     let t0 = crate::now();
     let started = Instant::now();
     let requests_before = ctx.up.stats().requests;
@@ -201,6 +206,8 @@ async fn run_locked(ctx: &RunContext) -> Result<RunSummary, UpdateError> {
     // still fail), the sequence and the run's start time.
     let mut next_failed: Vec<String> = stored.failed_workflows.iter().filter(|n| failed.contains(n)).cloned().collect();
     next_failed.extend(failed.into_iter().filter(|n| !stored.failed_workflows.contains(n)));
+    // The checkpoint belongs to the lock's holder; a heartbeat may not have noticed yet.
+    lock.check().await?;
     settings::write(
         &*ctx.store,
         &[
@@ -269,7 +276,7 @@ async fn workflows_of(ctx: &RunContext, datasets: BTreeSet<String>) -> Result<BT
 pub async fn update_one(ctx: &RunContext, name: &str) -> Result<(MetaOutcome, bool), UpdateError> {
     let lock = RunLock::acquire(ctx.store.clone(), &format!("update of {name}"), ctx.cfg.lock_wait, ctx.cfg.lock_stale)
         .await?;
-    let result = async {
+    let work = async {
         let new = metadata::fetch(&*ctx.up, &ctx.caches, name).await?;
         let announce = crate::callbacks::envs(ctx.cfg.trigger_prod, ctx.cfg.trigger_dev);
         let (_, outcome) = metadata::write_batch(&*ctx.store, vec![(name.to_owned(), new)], &announce)
@@ -289,8 +296,11 @@ pub async fn update_one(ctx: &RunContext, name: &str) -> Result<(MetaOutcome, bo
             return Err(UpdateError::Invalid(format!("recalculating {name}: {e}")));
         }
         Ok((outcome, !recalc.appended.is_empty()))
-    }
-    .await;
+    };
+    let result = tokio::select! {
+        r = work => r,
+        lost = lock.lost() => Err(lost.into()),
+    };
     if let Err(e) = lock.release().await {
         tracing::warn!(error = %e, "could not release the run lock; it goes stale in 60 s");
     }
