@@ -220,3 +220,37 @@ async fn x21_a_run_that_lost_its_lock_stops_without_saving() {
     let lock = store.get(Db::Stats2, LOCK_ID).await.unwrap().unwrap();
     assert_eq!(lock["holder"], "the newer run", "the old run did not release the newer run's lock");
 }
+
+/// Issue 12 item 10: a deletion the store refused was logged and forgotten (the sequence moved
+/// on), so the document stayed forever. It is kept and retried until it succeeds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn u35_a_failed_deletion_is_retried_until_it_succeeds() {
+    let s = sim(cfg(6)).await;
+    let (store, dir) = sqlite().await;
+    let up = upstream(&s.url, 0);
+    run(&store, &up).await.unwrap();
+    let name = s.sim.world().requests.keys().next().unwrap().clone();
+    {
+        let mut w = s.sim.world();
+        w.requests.remove(&name);
+        w.seq += 1;
+        let seq = w.seq;
+        w.deleted.insert(name.clone(), seq);
+    }
+    // A real store failure: the database refuses to delete this one document.
+    let db = rusqlite::Connection::open(dir.path().join("u.sqlite")).unwrap();
+    let refuse = format!(
+        "CREATE TRIGGER refuse BEFORE DELETE ON docs WHEN old.id = '{name}' BEGIN SELECT RAISE(ABORT, 'refused'); END;"
+    );
+    db.execute_batch(&refuse).unwrap();
+    let summary = run(&store, &up).await.unwrap();
+    assert_eq!(summary.deleted, 0, "{summary}");
+    assert!(store.get(Db::Requests, &name).await.unwrap().is_some());
+    assert_eq!(settings(&store).await["failed_deletions"], serde_json::json!([name.clone()]));
+
+    db.execute_batch("DROP TRIGGER refuse;").unwrap();
+    let summary = run(&store, &up).await.unwrap();
+    assert_eq!(summary.deleted, 1, "retried although ReqMgr2 announced it only once: {summary}");
+    assert!(store.get(Db::Requests, &name).await.unwrap().is_none());
+    assert_eq!(settings(&store).await["failed_deletions"], serde_json::json!([]));
+}

@@ -104,7 +104,10 @@ async fn run_locked(ctx: &RunContext, lock: &RunLock) -> Result<RunSummary, Upda
         }
     }
     changed.reverse();
-    let mut summary = RunSummary { deleted: delete_all(ctx, &deleted).await, ..RunSummary::default() };
+    // Deletions that failed before, unless ReqMgr2 has the workflow again.
+    deleted.extend(stored.failed_deletions.iter().filter(|n| !changed.contains(n)).cloned());
+    let (removed, failed_deletions) = delete_all(ctx, &deleted).await;
+    let mut summary = RunSummary { deleted: removed, ..RunSummary::default() };
 
     // U36: changed ∪ failed, deleted ones dropped from both (X9).
     let mut changed_set = changed;
@@ -212,12 +215,13 @@ async fn run_locked(ctx: &RunContext, lock: &RunLock) -> Result<RunSummary, Upda
         &*ctx.store,
         &[
             ("failed_workflows", json!(next_failed)),
+            ("failed_deletions", json!(failed_deletions)),
             ("last_reqmgr_sequence", changes.last_seq.clone()),
             ("last_dbs_update_date", json!(t0)),
         ],
     )
     .await?;
-    summary.failed = next_failed.len();
+    summary.failed = next_failed.len() + failed_deletions.len();
     summary.requests = ctx.up.stats().requests - requests_before;
     summary.peak_in_flight = ctx.up.stats().peak_in_flight;
     summary.seconds = started.elapsed().as_secs_f64();
@@ -226,23 +230,47 @@ async fn run_locked(ctx: &RunContext, lock: &RunLock) -> Result<RunSummary, Upda
     Ok(summary)
 }
 
-/// U35: deletes the documents of deleted workflows; errors are logged, never fatal.
-async fn delete_all(ctx: &RunContext, names: &BTreeSet<String>) -> usize {
-    let mut deleted = 0;
-    for name in names {
-        let result = async {
-            let Some(doc) = ctx.store.get(Db::Requests, name).await? else { return Ok(false) };
-            let rev = doc.get("_rev").and_then(Value::as_str).unwrap_or_default();
-            ctx.store.delete(Db::Requests, name, rev).await.map(|_| true)
-        }
+/// U35: deletes the documents of deleted workflows; returns how many went and the names
+/// whose deletion failed (kept in the settings and retried next run, never fatal).
+async fn delete_all(ctx: &RunContext, names: &BTreeSet<String>) -> (usize, Vec<String>) {
+    let results: Vec<(String, Result<bool, crate::store::StoreError>)> = stream::iter(names.iter().cloned())
+        .map(|name| async move {
+            let r = delete_one(ctx, &name).await;
+            (name, r)
+        })
+        .buffer_unordered(ctx.cfg.concurrency)
+        .collect()
         .await;
+    let mut deleted = 0;
+    let mut failed = Vec::new();
+    for (name, result) in results {
         match result {
             Ok(true) => deleted += 1,
             Ok(false) => {}
-            Err(e) => tracing::warn!(workflow = %name, error = %e, "could not delete"),
+            Err(e) => {
+                tracing::warn!(workflow = %name, error = %e, "could not delete; will retry next run");
+                failed.push(name);
+            }
         }
     }
-    deleted
+    failed.sort();
+    (deleted, failed)
+}
+
+/// Deletes one document, re-reading it when it changed under us; `false` when it is gone.
+async fn delete_one(ctx: &RunContext, name: &str) -> Result<bool, crate::store::StoreError> {
+    use crate::store::StoreError;
+    for _ in 0..3 {
+        let Some(doc) = ctx.store.get(Db::Requests, name).await? else { return Ok(false) };
+        let rev = doc.get("_rev").and_then(Value::as_str).unwrap_or_default();
+        match ctx.store.delete(Db::Requests, name, rev).await {
+            Ok(_) => return Ok(true),
+            Err(StoreError::NotFound(_)) => return Ok(false),
+            Err(StoreError::Conflict) => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(StoreError::Conflict)
 }
 
 /// Fetch and build one workflow's document; `None` when ReqMgr2 no longer has it (its

@@ -18,6 +18,16 @@ pub struct Settings {
     pub last_dbs_update_date: i64,
     /// Workflows to retry, a set in first-failure order (S17).
     pub failed_workflows: Vec<String>,
+    /// Workflows ReqMgr2 deleted whose document the store has not deleted yet: ReqMgr2
+    /// announces a deletion once, so it is kept here and retried every run (our addition).
+    pub failed_deletions: Vec<String>,
+}
+
+fn names(doc: &Value, key: &str) -> Vec<String> {
+    doc.get(key)
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+        .unwrap_or_default()
 }
 
 /// Reads the settings; an absent document or key means the default, an error is an error.
@@ -26,11 +36,8 @@ pub async fn read(store: &dyn Store) -> Result<Settings, StoreError> {
     Ok(Settings {
         last_reqmgr_sequence: doc.get("last_reqmgr_sequence").cloned().unwrap_or(json!(0)),
         last_dbs_update_date: doc.get("last_dbs_update_date").and_then(Value::as_i64).unwrap_or(0),
-        failed_workflows: doc
-            .get("failed_workflows")
-            .and_then(Value::as_array)
-            .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
-            .unwrap_or_default(),
+        failed_workflows: names(&doc, "failed_workflows"),
+        failed_deletions: names(&doc, "failed_deletions"),
     })
 }
 
