@@ -103,6 +103,49 @@ fn check(index: &SummaryIndex, docs: &BTreeMap<String, Value>, f: &Filter) {
     }
 }
 
+/// A random filter: (document, parameter) picks, `match=all`, stalled only.
+type Pick = (Vec<(usize, usize)>, bool, bool);
+
+/// Builds an index of `n` generated workflows, applies `later` (rewrites and deletions),
+/// and compares every row and every filter's answers with a full scan.
+fn compare(seed: u64, n: usize, later: Vec<(usize, bool)>, filters: Vec<Pick>) {
+    let docs: Vec<Value> = (0..n).map(|i| workflow(i, seed, shape())).collect();
+    let mut stored: BTreeMap<String, Value> =
+        docs.iter().map(|d| (d["_id"].as_str().unwrap().to_owned(), d.clone())).collect();
+    let index = SummaryIndex::new();
+    let mut built = State::building();
+    docs.iter().for_each(|d| built.upsert(d.clone()));
+    index.install(built);
+    // Changes after the build: rewrites (other generated content, same id) and deletions.
+    for (i, delete) in later {
+        let id = docs[i % n]["_id"].as_str().unwrap().to_owned();
+        if delete {
+            stored.remove(&id);
+            index.apply(|s| s.remove(&id));
+        } else {
+            let mut doc = workflow(i + 1000, seed, shape());
+            doc["_id"] = Value::String(id.clone());
+            doc["RequestName"] = Value::String(id.clone());
+            stored.insert(id, doc.clone());
+            index.apply(|s| s.upsert(doc));
+        }
+    }
+    for (name, doc) in &stored {
+        let wf = Workflow::from_value(doc.clone()).unwrap();
+        assert_eq!(index.row(name, NOW).unwrap(), Some(app::present::workflow_row(&wf, NOW)));
+    }
+    for (picks, match_all, stalled) in filters {
+        check(&index, &stored, &filter(&docs, &picks, match_all, stalled));
+    }
+}
+
+fn picks() -> impl Strategy<Value = Vec<Pick>> {
+    proptest::collection::vec(
+        (proptest::collection::vec((0usize..400, 0usize..8), 0..4), any::<bool>(), any::<bool>()),
+        1..6,
+    )
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
 
@@ -111,37 +154,25 @@ proptest! {
         seed in 0u64..1_000,
         n in 5usize..60,
         later in proptest::collection::vec((0usize..80, any::<bool>()), 0..20),
-        filters in proptest::collection::vec(
-            (proptest::collection::vec((0usize..80, 0usize..8), 0..4), any::<bool>(), any::<bool>()), 1..6),
+        filters in picks(),
     ) {
-        let docs: Vec<Value> = (0..n).map(|i| workflow(i, seed, shape())).collect();
-        let mut stored: BTreeMap<String, Value> =
-            docs.iter().map(|d| (d["_id"].as_str().unwrap().to_owned(), d.clone())).collect();
-        let index = SummaryIndex::new();
-        let mut built = State::building();
-        docs.iter().for_each(|d| built.upsert(d.clone()));
-        index.install(built);
-        // Changes after the build: rewrites (other generated content, same id) and deletions.
-        for (i, delete) in later {
-            let id = docs[i % n]["_id"].as_str().unwrap().to_owned();
-            if delete {
-                stored.remove(&id);
-                index.apply(|s| s.remove(&id));
-            } else {
-                let mut doc = workflow(i + 1000, seed, shape());
-                doc["_id"] = Value::String(id.clone());
-                doc["RequestName"] = Value::String(id.clone());
-                stored.insert(id, doc.clone());
-                index.apply(|s| s.upsert(doc));
-            }
-        }
-        for (name, doc) in &stored {
-            let wf = Workflow::from_value(doc.clone()).unwrap();
-            prop_assert_eq!(index.row(name, NOW).unwrap(), Some(app::present::workflow_row(&wf, NOW)));
-        }
-        for (picks, match_all, stalled) in filters {
-            check(&index, &stored, &filter(&docs, &picks, match_all, stalled));
-        }
+        compare(seed, n, later, filters);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 8, ..ProptestConfig::default() })]
+
+    /// Stores large enough that campaign and type postings keep bits, so AND filters are
+    /// decided on slots; deletions and rewrites move postings across the density threshold.
+    #[test]
+    fn dense_postings_answer_equal_a_full_scan(
+        seed in 0u64..1_000,
+        n in 200usize..400,
+        later in proptest::collection::vec((0usize..400, any::<bool>()), 0..150),
+        filters in picks(),
+    ) {
+        compare(seed, n, later, filters);
     }
 }
 
@@ -166,4 +197,25 @@ fn generated_stores_have_stalled_matches_and_combinations() {
     check(&index, &stored, &both);
     let agg = index.aggregate("x", &Filter::default(), 86_400, NOW).unwrap();
     assert!(agg.series.len() >= 3 && agg.expected > 0);
+}
+
+/// At a few hundred workflows the campaign and type postings are dense enough to keep bits,
+/// and lose them when most of their workflows go.
+#[test]
+fn dense_postings_keep_bits_and_drop_them_when_thinned() {
+    let docs: Vec<Value> = (0..300).map(|i| workflow(i, 5, shape())).collect();
+    let mut state = State::building();
+    docs.iter().for_each(|d| state.upsert(d.clone()));
+    state.finish_build();
+    let campaign = docs[0]["Campaigns"][0].as_str().unwrap().to_owned();
+    assert!(state.posting(FilterKey::Campaign, &campaign).unwrap().has_bits());
+    let members: Vec<String> = docs
+        .iter()
+        .filter(|d| d["Campaigns"][0] == campaign.as_str())
+        .map(|d| d["_id"].as_str().unwrap().to_owned())
+        .collect();
+    members.iter().skip(5).for_each(|id| state.remove(id));
+    let p = state.posting(FilterKey::Campaign, &campaign).unwrap();
+    assert_eq!(p.distinct, 5);
+    assert!(!p.has_bits());
 }

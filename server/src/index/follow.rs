@@ -72,14 +72,22 @@ fn apply_page(state: &mut State, page: ChangesPage) -> Vec<String> {
 }
 
 /// Builds records of the page's documents on two threads (the parse and the derivations are
-/// most of a build's time), then adds them in feed order.
+/// most of a build's time), then adds them in feed order. Documents move into the workers and
+/// are dropped as soon as their record exists, so a page's JSON is held once, not twice.
 fn build_page(mut state: State, interners: &mut [Interner; 2], page: ChangesPage) -> State {
-    let changes: Vec<_> = page.changes.into_iter().filter(|c| !c.id.starts_with(DESIGN_PREFIX)).collect();
-    let half = changes.len().div_ceil(2);
+    let mut first: Vec<_> = page.changes.into_iter().filter(|c| !c.id.starts_with(DESIGN_PREFIX)).collect();
+    let second = first.split_off(first.len().div_ceil(2));
     let (a, b) = interners.split_at_mut(1);
-    let records: Vec<Vec<Option<Record>>> = std::thread::scope(|s| {
-        let parts = changes.chunks(half.max(1)).zip([&mut a[0], &mut b[0]]).map(|(part, interner)| {
-            s.spawn(move || part.iter().map(|c| c.doc.clone().map(|d| Record::from_doc(d, interner))).collect())
+    let records: Vec<Vec<(String, Option<Record>)>> = std::thread::scope(|s| {
+        let parts = [first, second].into_iter().zip([&mut a[0], &mut b[0]]).map(|(part, interner)| {
+            s.spawn(move || {
+                part.into_iter()
+                    .map(|c| {
+                        let record = c.doc.filter(|_| !c.deleted).map(|d| Record::from_doc(d, interner));
+                        (c.id, record)
+                    })
+                    .collect()
+            })
         });
         // A panic while indexing is a bug: it must not leave records out silently.
         parts
@@ -88,10 +96,10 @@ fn build_page(mut state: State, interners: &mut [Interner; 2], page: ChangesPage
             .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
             .collect()
     });
-    for (change, record) in changes.iter().zip(records.into_iter().flatten()) {
+    for (id, record) in records.into_iter().flatten() {
         match record {
-            Some(r) if !change.deleted => state.insert(r),
-            _ => state.remove(&change.id),
+            Some(r) => state.insert(r),
+            None => state.remove(&id),
         }
     }
     state
@@ -130,7 +138,7 @@ async fn build_once(store: &SharedStore, index: &SummaryIndex) -> Option<Seq> {
         match next {
             Some(task) => page = task.await.ok()?,
             None => {
-                let n = state.records.len();
+                let n = state.len();
                 index.install(state);
                 crate::metrics::gauge("stats2_index_workflows", &[], n as f64);
                 tracing::info!(workflows = n, seconds = started.elapsed().as_secs_f64(), "summary index built");

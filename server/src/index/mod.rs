@@ -27,8 +27,9 @@ use app::filter::{Filter, FilterKey};
 use app::history::HistoryView;
 use app::rows::WorkflowRow;
 
+pub use intern::Sym;
 pub use record::Record;
-pub use state::State;
+pub use state::{Slot, State};
 
 /// The index is still being built.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -81,7 +82,7 @@ impl SummaryIndex {
 
     /// Workflows held.
     pub fn len(&self) -> usize {
-        self.read().records.len()
+        self.read().len()
     }
 
     /// Whether no workflow is held.
@@ -104,7 +105,7 @@ impl SummaryIndex {
             return Err(NotReady);
         }
         if self.read().stalls.is_due(now) {
-            self.state.write().unwrap_or_else(|p| p.into_inner()).stalls.advance(now);
+            self.state.write().unwrap_or_else(|p| p.into_inner()).advance_stalls(now);
         }
         Ok(self.read())
     }
@@ -131,7 +132,7 @@ impl SummaryIndex {
     pub fn page(&self, filter: &Filter, page: u32, now: i64) -> Result<RowPage, NotReady> {
         let state = self.at(now)?;
         let p = query::page(&state, filter, page, now);
-        let total = state.records.len() as u64;
+        let total = state.len() as u64;
         drop(state);
         let rows = p.records.iter().map(|r| r.to_row(now)).collect();
         Ok(RowPage { rows, matching: p.matching, has_next: p.has_next, total })
@@ -139,14 +140,14 @@ impl SummaryIndex {
 
     /// The row of one workflow.
     pub fn row(&self, name: &str, now: i64) -> Result<Option<WorkflowRow>, NotReady> {
-        let record = self.at(now)?.records.get(name).cloned();
+        let record = self.at(now)?.get(name).cloned();
         Ok(record.map(|r| r.to_row(now)))
     }
 
     /// Number of workflows matching `filter`.
     pub fn count(&self, filter: &Filter, now: i64) -> Result<u64, NotReady> {
         let state = self.at(now)?;
-        let n = query::matching(&state, filter, now).count();
+        let n = query::matching_slots(&state, filter, now).count();
         Ok(n as u64)
     }
 

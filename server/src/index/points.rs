@@ -56,6 +56,11 @@ impl Points {
         self.iter().collect()
     }
 
+    /// Bytes the packed points take.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
     /// Whether there is no point.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()

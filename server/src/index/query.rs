@@ -9,7 +9,7 @@ use app::filter::{Filter, FilterKey};
 
 use super::intern::Sym;
 use super::record::Record;
-use super::state::State;
+use super::state::{Posting, Slot, State};
 
 /// One page and the counts around it.
 pub struct Page {
@@ -25,7 +25,7 @@ pub struct Page {
 enum Source<'a> {
     All,
     One(&'a str),
-    Ids(&'a [Arc<Record>]),
+    Slots(&'a [Slot]),
     Stalled,
     Nothing,
 }
@@ -42,7 +42,7 @@ pub fn required(filter: &Filter) -> Vec<(FilterKey, &str)> {
 
 /// The smallest list holding every match, its length, and the parameter it comes from.
 fn source<'a>(state: &'a State, filter: &'a Filter) -> (Source<'a>, usize, Option<(FilterKey, &'a str)>) {
-    let mut best = (Source::All, state.records.len(), None);
+    let mut best = (Source::All, state.len(), None);
     let mut consider = |s: Source<'a>, n: usize, from: Option<(FilterKey, &'a str)>| {
         if n < best.1 || matches!(s, Source::Nothing) {
             best = (s, n, from);
@@ -53,7 +53,7 @@ fn source<'a>(state: &'a State, filter: &'a Filter) -> (Source<'a>, usize, Optio
         match key {
             FilterKey::WorkflowName => consider(Source::One(value), 1, from),
             _ => match state.posting(key, value) {
-                Some(p) => consider(Source::Ids(&p.ids), p.ids.len(), from),
+                Some(p) => consider(Source::Slots(&p.slots), p.slots.len(), from),
                 None => consider(Source::Nothing, 0, from),
             },
         }
@@ -64,12 +64,12 @@ fn source<'a>(state: &'a State, filter: &'a Filter) -> (Source<'a>, usize, Optio
     best
 }
 
-fn candidates<'a>(state: &'a State, src: Source<'a>) -> Box<dyn Iterator<Item = &'a Arc<Record>> + 'a> {
+fn candidates<'a>(state: &'a State, src: Source<'a>) -> Box<dyn Iterator<Item = Slot> + 'a> {
     match src {
-        Source::All => Box::new(state.records.values()),
-        Source::One(name) => Box::new(state.records.get(name).into_iter()),
-        Source::Ids(ids) => Box::new(ids.iter()),
-        Source::Stalled => Box::new(state.stalls.stalled.iter().filter_map(|n| state.records.get(n))),
+        Source::All => Box::new(state.records.values().copied()),
+        Source::One(name) => Box::new(state.slot_of(name).into_iter()),
+        Source::Slots(slots) => Box::new(slots.iter().copied()),
+        Source::Stalled => Box::new(state.stalls.stalled.iter().filter_map(|n| state.slot_of(n))),
         Source::Nothing => Box::new(std::iter::empty()),
     }
 }
@@ -77,39 +77,74 @@ fn candidates<'a>(state: &'a State, src: Source<'a>) -> Box<dyn Iterator<Item = 
 /// A required parameter, resolved against the index.
 enum Need<'a> {
     Name(&'a str),
+    /// A dense posting: a bit test on the slot decides, without reading the record.
+    Bits(&'a Posting),
     Key(FilterKey, &'a Sym),
     /// No workflow has this value.
     Unknown,
 }
 
-impl Need<'_> {
+impl<'a> Need<'a> {
+    fn resolve(state: &'a State, key: FilterKey, value: &'a str) -> Need<'a> {
+        if key == FilterKey::WorkflowName {
+            return Need::Name(value);
+        }
+        match (state.posting(key, value), state.key_text(key, value)) {
+            (Some(p), _) if p.has_bits() => Need::Bits(p),
+            (_, Some(text)) => Need::Key(key, text),
+            _ => Need::Unknown,
+        }
+    }
+
+    /// Whether deciding needs the record.
+    fn reads(&self) -> bool {
+        matches!(self, Need::Name(_) | Need::Key(..))
+    }
+
+    /// Whether `slot` passes, when that can be told without its record.
+    fn by_slot(&self, slot: Slot) -> Option<bool> {
+        match self {
+            Need::Bits(p) => p.holds(slot),
+            Need::Unknown => Some(false),
+            _ => None,
+        }
+    }
+
     fn holds(&self, r: &Record) -> bool {
         match self {
             Need::Name(n) => &*r.name == *n,
             Need::Key(k, text) => r.has_key(*k, text),
+            Need::Bits(_) => true,
             Need::Unknown => false,
         }
     }
 }
 
-/// Every workflow the filter matches, each once, in id order.
-pub fn matching<'a>(state: &'a State, filter: &'a Filter, now: i64) -> impl Iterator<Item = &'a Arc<Record>> + 'a {
+/// The slot of every workflow the filter matches, each once, in id order. Parameters whose
+/// postings keep bits are checked on the slot; a record is read only for the others.
+pub fn matching_slots<'a>(state: &'a State, filter: &'a Filter, now: i64) -> impl Iterator<Item = Slot> + 'a {
     let (src, _, from) = source(state, filter);
     // The parameter the candidates come from holds for all of them: not checked again.
-    let need: Vec<Need<'a>> = required(filter)
-        .into_iter()
-        .filter(|kv| from != Some(*kv))
-        .map(|(k, v)| match k {
-            FilterKey::WorkflowName => Need::Name(v),
-            _ => state.key_text(k, v).map_or(Need::Unknown, |t| Need::Key(k, t)),
-        })
-        .collect();
-    let mut last: Option<&Sym> = None;
-    candidates(state, src).filter(move |r| {
-        let repeat = last == Some(&r.name);
-        last = Some(&r.name);
-        !repeat && need.iter().all(|n| n.holds(r)) && (!filter.stalled || r.is_stalled(now))
+    let need: Vec<Need<'a>> =
+        required(filter).into_iter().filter(|kv| from != Some(*kv)).map(|(k, v)| Need::resolve(state, k, v)).collect();
+    let read = filter.stalled || need.iter().any(Need::reads);
+    let mut last: Option<Slot> = None;
+    candidates(state, src).filter(move |&slot| {
+        let repeat = last == Some(slot);
+        last = Some(slot);
+        if repeat || need.iter().any(|n| n.by_slot(slot) == Some(false)) {
+            return false;
+        }
+        !read
+            || state
+                .record(slot)
+                .is_some_and(|r| need.iter().all(|n| n.holds(r)) && (!filter.stalled || r.is_stalled(now)))
     })
+}
+
+/// Every workflow the filter matches, each once, in id order.
+pub fn matching<'a>(state: &'a State, filter: &'a Filter, now: i64) -> impl Iterator<Item = &'a Arc<Record>> + 'a {
+    matching_slots(state, filter, now).filter_map(|s| state.record(s))
 }
 
 /// Page `page` of the filter (A2–A4, S7): legacy single-parameter listings page over the
@@ -129,36 +164,41 @@ pub fn page(state: &State, filter: &Filter, page: u32, now: i64) -> Page {
     out
 }
 
+fn records(state: &State, slots: impl Iterator<Item = Slot>) -> Vec<Arc<Record>> {
+    slots.filter_map(|s| state.record(s)).cloned().collect()
+}
+
 fn combined_page(state: &State, filter: &Filter, start: usize, size: usize, now: i64) -> Page {
     // Stalled only: the stalled set is the answer, counted and paged without a walk.
     if filter.stalled && required(filter).is_empty() {
         let set = &state.stalls.stalled;
-        let records = set.iter().skip(start).take(size).filter_map(|n| state.records.get(n)).cloned().collect();
+        let records = set.iter().skip(start).take(size).filter_map(|n| state.get(n)).cloned().collect();
         return Page { records, matching: set.len() as u64, has_next: set.len() > start.saturating_add(size) };
     }
     let mut matching = 0usize;
-    let mut records = Vec::with_capacity(size);
-    for r in self::matching(state, filter, now) {
-        if matching >= start && records.len() < size {
-            records.push(r.clone());
+    let mut slots = Vec::with_capacity(size);
+    for slot in matching_slots(state, filter, now) {
+        if matching >= start && slots.len() < size {
+            slots.push(slot);
         }
         matching += 1;
     }
+    let records = records(state, slots.into_iter());
     Page { records, matching: matching as u64, has_next: matching > start.saturating_add(size) }
 }
 
 fn view_page(state: &State, filter: &Filter, start: usize, size: usize) -> Page {
-    let take = |it: &mut dyn Iterator<Item = &Arc<Record>>| it.skip(start).take(size).cloned().collect::<Vec<_>>();
+    let window = |it: &mut dyn Iterator<Item = Slot>| records(state, it.skip(start).take(size));
     let (records, matching, rows) = match filter.primary() {
-        None => (take(&mut state.records.values()), state.records.len(), state.records.len()),
+        None => (window(&mut state.records.values().copied()), state.len(), state.len()),
         // A3: a direct read, the page ignored.
         Some((FilterKey::WorkflowName, name)) => {
-            let r: Vec<_> = state.records.get(name).cloned().into_iter().collect();
+            let r: Vec<_> = state.get(name).cloned().into_iter().collect();
             let n = r.len();
             (r, n, n)
         }
         Some((key, value)) => match state.posting(key, value) {
-            Some(p) => (take(&mut p.ids.iter()), p.distinct, p.ids.len()),
+            Some(p) => (window(&mut p.slots.iter().copied()), p.distinct, p.slots.len()),
             None => (Vec::new(), 0, 0),
         },
     };

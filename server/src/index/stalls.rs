@@ -4,35 +4,36 @@
 //! Counting and paging the stalled workflows then costs what a page costs, not a full scan.
 
 use std::cmp::Reverse;
-use std::collections::{BTreeSet, BinaryHeap, HashMap};
+use std::collections::{BTreeSet, BinaryHeap};
 
 use super::intern::Sym;
 
-/// The stalled set and the times that will grow it.
+/// The stalled set and the times that will grow it. Each workflow's current stall time lives
+/// in its record; a heap entry whose time is no longer the record's is skipped when due.
 #[derive(Default)]
 pub struct Stalls {
     due: BinaryHeap<Reverse<(i64, Sym)>>,
-    since: HashMap<Sym, i64>,
+    /// Workflows that can stall (heap entries beyond these are outdated).
+    stallable: usize,
     /// Workflows stalled at the last `advance`, in id order.
     pub stalled: BTreeSet<Sym>,
 }
 
 impl Stalls {
-    /// Records that `name` stalls after `at` (`None`: it cannot stall).
-    pub fn set(&mut self, name: &Sym, at: Option<i64>) {
+    /// Records that `name`, which could stall after `before` (`None`: it could not), now
+    /// stalls after `at`. `all` lists every workflow's current stall time, for the rare
+    /// rebuild of the heap once outdated entries dominate it.
+    pub fn set<I>(&mut self, name: &Sym, before: Option<i64>, at: Option<i64>, all: impl FnOnce() -> I)
+    where
+        I: Iterator<Item = (i64, Sym)>,
+    {
         self.stalled.remove(name);
-        match at {
-            Some(t) => {
-                self.since.insert(name.clone(), t);
-                self.due.push(Reverse((t, name.clone())));
-            }
-            None => {
-                self.since.remove(name);
-            }
+        self.stallable = self.stallable - usize::from(before.is_some()) + usize::from(at.is_some());
+        if let Some(t) = at {
+            self.due.push(Reverse((t, name.clone())));
         }
-        // Entries of replaced times wait in the heap until due; rebuild when they dominate.
-        if self.due.len() > 2 * self.since.len() + 1024 {
-            self.due = self.since.iter().map(|(n, t)| Reverse((*t, n.clone()))).collect();
+        if self.due.len() > 2 * self.stallable + 1024 {
+            self.due = all().map(Reverse).collect();
             self.stalled.clear();
         }
     }
@@ -42,11 +43,11 @@ impl Stalls {
         self.due.peek().is_some_and(|Reverse((t, _))| *t < now)
     }
 
-    /// Moves every workflow whose stall time is before `now` into the stalled set.
-    pub fn advance(&mut self, now: i64) {
+    /// Moves every workflow whose stall time (`current`) is before `now` into the stalled set.
+    pub fn advance(&mut self, now: i64, current: impl Fn(&Sym) -> Option<i64>) {
         while self.is_due(now) {
             let Some(Reverse((t, name))) = self.due.pop() else { break };
-            if self.since.get(&name) == Some(&t) {
+            if current(&name) == Some(t) {
                 self.stalled.insert(name);
             }
         }
@@ -60,18 +61,28 @@ mod tests {
     #[test]
     fn workflows_enter_the_set_when_their_time_passes_and_leave_it_when_they_change() {
         let mut s = Stalls::default();
+        let mut times: std::collections::HashMap<Sym, i64> = Default::default();
         let (a, b): (Sym, Sym) = ("a".into(), "b".into());
-        s.set(&a, Some(10));
-        s.set(&b, Some(20));
-        s.advance(10);
+        let mut set = |s: &mut Stalls, n: &Sym, at: Option<i64>| {
+            let before = match at {
+                Some(t) => times.insert(n.clone(), t),
+                None => times.remove(n),
+            };
+            let all: Vec<(i64, Sym)> = times.iter().map(|(n, t)| (*t, n.clone())).collect();
+            s.set(n, before, at, || all.into_iter());
+            times.clone()
+        };
+        set(&mut s, &a, Some(10));
+        let now = set(&mut s, &b, Some(20));
+        s.advance(10, |n| now.get(n).copied());
         assert!(s.stalled.is_empty(), "stalled only after the time");
-        s.advance(11);
+        s.advance(11, |n| now.get(n).copied());
         assert_eq!(s.stalled.iter().map(|n| &**n).collect::<Vec<_>>(), ["a"]);
-        s.set(&a, Some(30));
-        s.advance(25);
+        let now = set(&mut s, &a, Some(30));
+        s.advance(25, |n| now.get(n).copied());
         assert_eq!(s.stalled.iter().map(|n| &**n).collect::<Vec<_>>(), ["b"], "a moved on, b stalled");
-        s.set(&b, None);
-        s.advance(1000);
+        let now = set(&mut s, &b, None);
+        s.advance(1000, |n| now.get(n).copied());
         assert_eq!(s.stalled.iter().map(|n| &**n).collect::<Vec<_>>(), ["a"]);
     }
 }

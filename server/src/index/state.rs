@@ -13,47 +13,120 @@ use super::record::Record;
 use super::stalls::Stalls;
 use super::sums::Sums;
 
+/// Where a record lives in the state's table: postings hold these (4 bytes, no pointer to
+/// follow), so a filter can walk and intersect them without touching the records.
+pub type Slot = u32;
+
+/// One bit per slot: which records a dense posting holds, so an AND filter checks a second
+/// parameter by a bit test instead of reading each candidate's keys.
+#[derive(Default)]
+struct Bits(Vec<u64>);
+
+impl Bits {
+    fn set(&mut self, slot: Slot, on: bool) {
+        let (word, bit) = (slot as usize / 64, slot % 64);
+        if word >= self.0.len() {
+            if !on {
+                return;
+            }
+            self.0.resize(word + 1, 0);
+        }
+        if on {
+            self.0[word] |= 1 << bit;
+        } else {
+            self.0[word] &= !(1 << bit);
+        }
+    }
+
+    fn get(&self, slot: Slot) -> bool {
+        self.0.get(slot as usize / 64).is_some_and(|w| w >> (slot % 64) & 1 == 1)
+    }
+}
+
 /// Workflows one view key lists, in id order, a workflow repeated as often as the view emits
-/// the key for it (S11: repeated output datasets). Holding the records themselves (not their
-/// names) lets a filter walk a posting without one look-up per workflow.
+/// the key for it (S11: repeated output datasets).
 #[derive(Default)]
 pub struct Posting {
-    /// Records in id order, repeats adjacent.
-    pub ids: Vec<Arc<Record>>,
+    /// Slots in id order, repeats adjacent.
+    pub slots: Vec<Slot>,
     /// Distinct workflows.
     pub distinct: usize,
+    /// Membership by slot, kept while at least one record in 32 holds the key (the bits then
+    /// take no more room than the slot list itself).
+    bits: Option<Bits>,
+}
+
+fn name_of(table: &[Option<Arc<Record>>], slot: Slot) -> &str {
+    table.get(slot as usize).and_then(Option::as_ref).map_or("", |r| &r.name)
 }
 
 impl Posting {
+    /// Whether the posting keeps bits (is dense enough to).
+    pub fn has_bits(&self) -> bool {
+        self.bits.is_some()
+    }
+
+    /// Whether the posting holds `slot`, when it keeps bits to say so cheaply.
+    pub fn holds(&self, slot: Slot) -> Option<bool> {
+        self.bits.as_ref().map(|b| b.get(slot))
+    }
+
     /// Appends without keeping the order (the initial build sorts once at the end: the feed
     /// delivers documents in write order, and sorted inserts would cost a shift each).
-    fn push(&mut self, r: &Arc<Record>) {
-        self.ids.push(r.clone());
+    fn push(&mut self, slot: Slot) {
+        self.slots.push(slot);
     }
 
-    fn sort(&mut self) {
-        self.ids.sort_unstable_by(|a, b| a.name.cmp(&b.name));
-        self.distinct = self.ids.len() - self.ids.windows(2).filter(|w| w[0].name == w[1].name).count();
+    fn sort(&mut self, table: &[Option<Arc<Record>>]) {
+        self.slots.sort_unstable_by(|a, b| name_of(table, *a).cmp(name_of(table, *b)));
+        self.slots.shrink_to_fit();
+        self.distinct = self.slots.len() - self.slots.windows(2).filter(|w| w[0] == w[1]).count();
+        self.balance(table.len());
     }
 
-    fn insert(&mut self, r: &Arc<Record>) {
-        let at = self.ids.partition_point(|n| n.name <= r.name);
-        if at == 0 || self.ids[at - 1].name != r.name {
+    fn insert(&mut self, slot: Slot, table: &[Option<Arc<Record>>]) {
+        let name = name_of(table, slot);
+        let at = self.slots.partition_point(|s| name_of(table, *s) <= name);
+        if at == 0 || self.slots[at - 1] != slot {
             self.distinct += 1;
         }
-        self.ids.insert(at, r.clone());
+        self.slots.insert(at, slot);
+        if let Some(b) = &mut self.bits {
+            b.set(slot, true);
+        }
+        self.balance(table.len());
     }
 
-    fn remove(&mut self, name: &Sym, sorted: bool) {
+    fn remove(&mut self, slot: Slot, table: &[Option<Arc<Record>>], sorted: bool) {
         if !sorted {
-            self.ids.retain(|n| n.name != *name);
+            self.slots.retain(|s| *s != slot);
             return;
         }
-        let start = self.ids.partition_point(|n| n.name < *name);
-        let end = self.ids.partition_point(|n| n.name <= *name);
+        let name = name_of(table, slot);
+        let start = self.slots.partition_point(|s| name_of(table, *s) < name);
+        let end = self.slots.partition_point(|s| name_of(table, *s) <= name);
         if end > start {
-            self.ids.drain(start..end);
+            self.slots.drain(start..end);
             self.distinct -= 1;
+        }
+        if let Some(b) = &mut self.bits {
+            b.set(slot, false);
+        }
+        self.balance(table.len());
+    }
+
+    /// Keeps bits while the posting is dense; twice the threshold to drop them, so a posting
+    /// near it does not rebuild them on every change.
+    fn balance(&mut self, capacity: usize) {
+        let dense = self.distinct >= 64 && self.distinct * 32 >= capacity;
+        match (&self.bits, dense) {
+            (None, true) => {
+                let mut bits = Bits::default();
+                self.slots.iter().for_each(|s| bits.set(*s, true));
+                self.bits = Some(bits);
+            }
+            (Some(_), false) if self.distinct < 32 || self.distinct * 64 < capacity => self.bits = None,
+            _ => {}
         }
     }
 }
@@ -61,8 +134,11 @@ impl Posting {
 /// Everything the index holds.
 #[derive(Default)]
 pub struct State {
-    /// Every workflow, by id.
-    pub records: BTreeMap<Sym, Arc<Record>>,
+    /// Every workflow's slot, by id: the order every listing pages in.
+    pub records: BTreeMap<Sym, Slot>,
+    /// The records by slot; a deleted workflow's slot is reused.
+    pub table: Vec<Option<Arc<Record>>>,
+    free: Vec<Slot>,
     /// Per filter key and value, the workflows the view lists.
     pub postings: HashMap<FilterKey, HashMap<Sym, Posting>>,
     /// Stalled workflows.
@@ -81,6 +157,44 @@ impl State {
         self.insert(record);
     }
 
+    /// Workflows held.
+    pub fn len(&self) -> usize {
+        self.records.len()
+    }
+
+    /// Whether no workflow is held.
+    pub fn is_empty(&self) -> bool {
+        self.records.is_empty()
+    }
+
+    /// The record in `slot`.
+    pub fn record(&self, slot: Slot) -> Option<&Arc<Record>> {
+        self.table.get(slot as usize)?.as_ref()
+    }
+
+    /// The slot of workflow `name`.
+    pub fn slot_of(&self, name: &str) -> Option<Slot> {
+        self.records.get(name).copied()
+    }
+
+    /// The record of workflow `name`.
+    pub fn get(&self, name: &str) -> Option<&Arc<Record>> {
+        self.record(self.slot_of(name)?)
+    }
+
+    fn take_slot(&mut self, record: Arc<Record>) -> Slot {
+        match self.free.pop() {
+            Some(slot) => {
+                self.table[slot as usize] = Some(record);
+                slot
+            }
+            None => {
+                self.table.push(Some(record));
+                Slot::try_from(self.table.len() - 1).unwrap_or(Slot::MAX)
+            }
+        }
+    }
+
     /// Adds or replaces a workflow's record.
     pub fn insert(&mut self, mut record: Record) {
         self.remove(&record.name.clone());
@@ -92,34 +206,60 @@ impl State {
             }
         }
         let record = Arc::new(record);
+        let slot = self.take_slot(record.clone());
         for (key, value) in record.keys.iter() {
             let p = self.postings.entry(*key).or_default().entry(value.clone()).or_default();
             if self.building {
-                p.push(&record);
+                p.push(slot);
             } else {
-                p.insert(&record);
+                p.insert(slot, &self.table);
             }
         }
-        self.stalls.set(&record.name, record.stalled_since);
+        self.records.insert(record.name.clone(), slot);
+        self.set_stall(&record.name, None, record.stalled_since);
         self.sums.apply(&record, 1);
-        self.records.insert(record.name.clone(), record);
     }
 
     /// Forgets a workflow (deleted from the store).
     pub fn remove(&mut self, name: &str) {
-        let Some(old) = self.records.remove(name) else { return };
+        let Some(slot) = self.records.get(name).copied() else { return };
+        let Some(old) = self.record(slot).cloned() else { return };
         for (key, value) in old.keys.iter() {
             let Some(by_value) = self.postings.get_mut(key) else { continue };
             if let Some(p) = by_value.get_mut(value) {
-                p.remove(&old.name, !self.building);
-                if p.ids.is_empty() {
+                p.remove(slot, &self.table, !self.building);
+                if p.slots.is_empty() {
                     by_value.remove(value);
                 }
             }
         }
-        self.stalls.set(&old.name, None);
+        self.records.remove(name);
+        self.table[slot as usize] = None;
+        self.free.push(slot);
+        self.set_stall(&old.name, old.stalled_since, None);
         self.sums.apply(&old, -1);
         self.interner.sweep_if_due();
+    }
+
+    fn set_stall(&mut self, name: &Sym, before: Option<i64>, at: Option<i64>) {
+        let (records, table) = (&self.records, &self.table);
+        let all = || {
+            records
+                .values()
+                .filter_map(|s| table.get(*s as usize)?.as_ref())
+                .filter_map(|r| Some((r.stalled_since?, r.name.clone())))
+        };
+        self.stalls.set(name, before, at, all);
+    }
+
+    /// Moves workflows whose stall time has passed into the stalled set.
+    pub fn advance_stalls(&mut self, now: i64) {
+        let (records, table) = (&self.records, &self.table);
+        let current = |name: &Sym| {
+            let slot = records.get(name)?;
+            table.get(*slot as usize)?.as_ref()?.stalled_since
+        };
+        self.stalls.advance(now, current);
     }
 
     /// A state for the initial build: postings are sorted once by [`State::finish_build`].
@@ -130,7 +270,8 @@ impl State {
     /// Ends the initial build: postings sorted, counts exact.
     pub fn finish_build(&mut self) {
         if std::mem::take(&mut self.building) {
-            self.postings.values_mut().flat_map(|m| m.values_mut()).for_each(Posting::sort);
+            let table = &self.table;
+            self.postings.values_mut().flat_map(|m| m.values_mut()).for_each(|p| p.sort(table));
         }
     }
 
@@ -162,15 +303,15 @@ mod tests {
         s.upsert(json!({"_id": "a", "Campaigns": ["C", "D"]}));
         s.finish_build();
         let c = s.posting(FilterKey::Campaign, "C").unwrap();
-        assert_eq!((c.ids.len(), c.distinct), (2, 2));
-        assert_eq!(&*c.ids[0].name, "a", "id order");
+        assert_eq!((c.slots.len(), c.distinct), (2, 2));
+        assert_eq!(s.record(c.slots[0]).map(|r| &*r.name), Some("a"), "id order");
         let z = s.posting(FilterKey::OutputDataset, "/x/y/Z").unwrap();
-        assert_eq!((z.ids.len(), z.distinct), (2, 1));
+        assert_eq!((z.slots.len(), z.distinct), (2, 1));
         s.upsert(json!({"_id": "a", "Campaigns": ["D"]}));
         assert_eq!(s.posting(FilterKey::Campaign, "C").unwrap().distinct, 1);
         s.remove("b");
         assert!(s.posting(FilterKey::Campaign, "C").is_none());
         assert!(s.posting(FilterKey::OutputDataset, "/x/y/Z").is_none());
-        assert_eq!(s.records.len(), 1);
+        assert_eq!(s.len(), 1);
     }
 }
