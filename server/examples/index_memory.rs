@@ -67,7 +67,7 @@ fn main() -> anyhow::Result<()> {
     part("pre-summed aggregates", n, || std::mem::take(&mut state.sums));
     part("stalled set", n, || std::mem::take(&mut state.stalls));
     part("postings (lists and their maps)", n, || std::mem::take(&mut state.postings));
-    part("the id map", n, || std::mem::take(&mut state.records));
+    part("the id map and the id order", n, || (std::mem::take(&mut state.records), std::mem::take(&mut state.order)));
     let table = std::mem::take(&mut state.table);
     record_parts(&table, n);
     part("records and the slot table", n, || table);

@@ -66,7 +66,7 @@ fn source<'a>(state: &'a State, filter: &'a Filter) -> (Source<'a>, usize, Optio
 
 fn candidates<'a>(state: &'a State, src: Source<'a>) -> Box<dyn Iterator<Item = Slot> + 'a> {
     match src {
-        Source::All => Box::new(state.records.values().copied()),
+        Source::All => Box::new(state.order.slots.iter().copied()),
         Source::One(name) => Box::new(state.slot_of(name).into_iter()),
         Source::Slots(slots) => Box::new(slots.iter().copied()),
         Source::Stalled => Box::new(state.stalls.stalled.iter().filter_map(|n| state.slot_of(n))),
@@ -190,7 +190,7 @@ fn combined_page(state: &State, filter: &Filter, start: usize, size: usize, now:
 fn view_page(state: &State, filter: &Filter, start: usize, size: usize) -> Page {
     let window = |it: &mut dyn Iterator<Item = Slot>| records(state, it.skip(start).take(size));
     let (records, matching, rows) = match filter.primary() {
-        None => (window(&mut state.records.values().copied()), state.len(), state.len()),
+        None => (window(&mut state.order.slots.iter().copied()), state.len(), state.len()),
         // A3: a direct read, the page ignored.
         Some((FilterKey::WorkflowName, name)) => {
             let r: Vec<_> = state.get(name).cloned().into_iter().collect();

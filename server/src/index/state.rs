@@ -2,7 +2,7 @@
 //! filter key and value (what the views would answer), and the stalled set. Changes come
 //! from the store's feed, one document at a time; nothing here reads the store.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use app::filter::FilterKey;
@@ -134,8 +134,11 @@ impl Posting {
 /// Everything the index holds.
 #[derive(Default)]
 pub struct State {
-    /// Every workflow's slot, by id: the order every listing pages in.
-    pub records: BTreeMap<Sym, Slot>,
+    /// Every workflow's slot, by id.
+    pub records: HashMap<Sym, Slot>,
+    /// Every workflow in id order, the order every listing pages in (a deep page is an
+    /// index into it, not a walk).
+    pub order: Posting,
     /// The records by slot; a deleted workflow's slot is reused.
     pub table: Vec<Option<Arc<Record>>>,
     free: Vec<Slot>,
@@ -207,6 +210,11 @@ impl State {
         }
         let record = Arc::new(record);
         let slot = self.take_slot(record.clone());
+        if self.building {
+            self.order.push(slot);
+        } else {
+            self.order.insert(slot, &self.table);
+        }
         for (key, value) in record.keys.iter() {
             let p = self.postings.entry(*key).or_default().entry(value.clone()).or_default();
             if self.building {
@@ -233,6 +241,7 @@ impl State {
                 }
             }
         }
+        self.order.remove(slot, &self.table, !self.building);
         self.records.remove(name);
         self.table[slot as usize] = None;
         self.free.push(slot);
@@ -271,6 +280,7 @@ impl State {
     pub fn finish_build(&mut self) {
         if std::mem::take(&mut self.building) {
             let table = &self.table;
+            self.order.sort(table);
             self.postings.values_mut().flat_map(|m| m.values_mut()).for_each(|p| p.sort(table));
         }
     }
