@@ -64,6 +64,10 @@ pub struct UpstreamConfig {
     /// Upstream requests in flight at most.
     #[arg(long, env = "UPSTREAM_CONCURRENCY", global = true, default_value_t = 8)]
     pub upstream_concurrency: usize,
+    /// How `_all_docs` sends the names of the ReqMgr2 documents a run reads in batches: `get`
+    /// (keys in the query string) or `post` (a JSON body, where the proxy allows POST).
+    #[arg(long, env = "STATS_REQMGR_KEYS", global = true, value_enum, default_value = "get")]
+    pub reqmgr_keys: crate::upstream::KeysMethod,
     /// Extra CA certificates (PEM bundle) trusted for cmsweb besides the system roots.
     #[arg(long, env = "STATS_CA_BUNDLE", global = true)]
     pub ca_bundle: Option<PathBuf>,
@@ -221,6 +225,10 @@ pub struct SimArgs {
     /// Steps taken before serving, so datasets already exist in DBS.
     #[arg(long, default_value_t = 0)]
     pub warmup_steps: usize,
+    /// Refuse `_changes?include_docs=true` and `_all_docs` with a 403, as an older proxy
+    /// does (the updater then falls back to one request per document).
+    #[arg(long)]
+    pub refuse_batched_reads: bool,
 }
 
 /// `stats2 db ...`

@@ -32,6 +32,7 @@ pub async fn run(args: &SimArgs) -> Result<i32> {
         latency: args.latency,
         error_rate: args.error_rate,
         seed: args.seed,
+        batched_reads: !args.refuse_batched_reads,
         ..SimConfig::default()
     };
     let sim = Sim::new(cfg, crate::now());

@@ -27,7 +27,7 @@ pub fn upstream(cfg: &UpstreamConfig) -> Result<Arc<dyn Upstream>> {
         timeout: cfg.upstream_timeout,
         slow_timeout: cfg.wmstats_timeout,
     })?;
-    Ok(Arc::new(HttpUpstream::new(client, &cfg.cmsweb_url, &cfg.cmsweb_prod_url)?))
+    Ok(Arc::new(HttpUpstream::new(client, &cfg.cmsweb_url, &cfg.cmsweb_prod_url)?.with_keys_method(cfg.reqmgr_keys)))
 }
 
 /// Updater settings from the configuration.

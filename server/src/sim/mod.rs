@@ -6,6 +6,7 @@ pub mod pdmv;
 mod routes;
 pub mod world;
 
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -34,6 +35,9 @@ pub struct SimConfig {
     pub stall: Duration,
     /// Seed of the scenario and the faults.
     pub seed: u64,
+    /// Whether ReqMgr2's CouchDB answers `_changes?include_docs=true` and `_all_docs`; an
+    /// older proxy refuses both with a 403.
+    pub batched_reads: bool,
 }
 
 impl Default for SimConfig {
@@ -45,6 +49,7 @@ impl Default for SimConfig {
             error_rate: 0.0,
             stall: Duration::from_secs(5),
             seed: 7,
+            batched_reads: true,
         }
     }
 }
@@ -59,6 +64,46 @@ pub struct SimCounters {
     in_flight: AtomicUsize,
     /// Most requests in flight at once.
     pub peak_in_flight: AtomicUsize,
+    by_endpoint: Mutex<BTreeMap<&'static str, u64>>,
+}
+
+impl SimCounters {
+    /// Requests answered per endpoint (see [`endpoint_of`]).
+    pub fn by_endpoint(&self) -> BTreeMap<&'static str, u64> {
+        self.by_endpoint.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    fn count(&self, endpoint: &'static str) {
+        *self.by_endpoint.lock().unwrap_or_else(|p| p.into_inner()).entry(endpoint).or_default() += 1;
+    }
+}
+
+/// The endpoint a request path belongs to, for the per-endpoint counters: what a benchmark
+/// reports to show where an updater run's requests go.
+pub fn endpoint_of(path: &str) -> &'static str {
+    const DB: &str = "/couchdb/reqmgr_workload_cache/";
+    const DBS: &str = "/dbs/prod/global/DBSReader/";
+    if let Some(rest) = path.strip_prefix(DB) {
+        return match rest {
+            "_changes" => "reqmgr/_changes",
+            "_all_docs" => "reqmgr/_all_docs",
+            _ => "reqmgr/document",
+        };
+    }
+    if let Some(rest) = path.strip_prefix(DBS) {
+        return match rest {
+            "datasetlist" => "dbs/datasetlist",
+            "filesummaries" => "dbs/filesummaries",
+            "datasets" => "dbs/datasets",
+            "files" => "dbs/files",
+            _ => "dbs/other",
+        };
+    }
+    match path {
+        "/reqmgr2/data/request" => "reqmgr2/request",
+        "/wmstatsserver/data/filtered_requests" => "wmstats/active",
+        _ => "other",
+    }
 }
 
 /// The simulator: a world behind a lock, and fault state.
@@ -99,6 +144,16 @@ impl Sim {
         self.world().step(seconds, deletions);
     }
 
+    /// Whether batched reads (`include_docs`, `_all_docs`) are answered.
+    pub fn batched_reads(&self) -> bool {
+        self.cfg.lock().unwrap_or_else(|p| p.into_inner()).batched_reads
+    }
+
+    /// Answers or refuses batched reads from now on.
+    pub fn set_batched_reads(&self, on: bool) {
+        self.cfg.lock().unwrap_or_else(|p| p.into_inner()).batched_reads = on;
+    }
+
     /// Changes the fault rate (e.g. 0 for a clean follow-up run).
     pub fn set_error_rate(&self, rate: f64) {
         self.cfg.lock().unwrap_or_else(|p| p.into_inner()).error_rate = rate;
@@ -126,13 +181,20 @@ impl Sim {
     }
 }
 
+/// Where the simulator tells its per-endpoint request counts (not counted itself).
+pub const COUNTERS: &str = "/_sim/requests";
+
 async fn faults(State(sim): State<Arc<Sim>>, req: Request, next: Next) -> Response {
     let (latency, rate, stall) = {
         let cfg = sim.cfg.lock().unwrap_or_else(|p| p.into_inner());
         (cfg.latency, cfg.error_rate, cfg.stall)
     };
     let c = &sim.counters;
+    if req.uri().path() == COUNTERS {
+        return axum::Json(c.by_endpoint()).into_response();
+    }
     c.requests.fetch_add(1, Ordering::Relaxed);
+    c.count(endpoint_of(req.uri().path()));
     let now = c.in_flight.fetch_add(1, Ordering::Relaxed) + 1;
     c.peak_in_flight.fetch_max(now, Ordering::Relaxed);
     if !latency.is_zero() {

@@ -16,6 +16,7 @@ use super::Sim;
 pub fn router(sim: Arc<Sim>) -> Router {
     Router::new()
         .route("/couchdb/reqmgr_workload_cache/_changes", get(changes))
+        .route("/couchdb/reqmgr_workload_cache/_all_docs", get(all_docs_get).post(all_docs_post))
         .route("/couchdb/reqmgr_workload_cache/{name}", get(request))
         .route("/reqmgr2/data/request", get(by_prep_id))
         .route("/wmstatsserver/data/filtered_requests", get(active))
@@ -46,33 +47,113 @@ fn opaque(seq: u64) -> String {
     )
 }
 
+/// The stored form of a request: the document with its `_id` and `_rev`.
+fn stored(id: &str, r: &super::world::SimRequest) -> Value {
+    let mut doc = r.doc.clone();
+    doc.insert("_id".into(), json!(id));
+    doc.insert("_rev".into(), json!(format!("{}-x", r.seq)));
+    Value::Object(doc)
+}
+
+/// A request the simulator answers as an older proxy would when batched reads are refused.
+fn refused() -> Response {
+    (StatusCode::FORBIDDEN, Json(json!({"error": "forbidden", "reason": "not allowed through this proxy"})))
+        .into_response()
+}
+
 async fn changes(State(sim): State<Arc<Sim>>, RawQuery(q): RawQuery) -> Response {
     let q = params(&q);
     let since = param(&q, "since").unwrap_or_else(|| "0".into());
     let Ok(since) = since.split('-').next().unwrap_or("").parse::<u64>() else { return bad("invalid since") };
+    let include_docs = param(&q, "include_docs").as_deref() == Some("true");
+    if include_docs && !sim.batched_reads() {
+        return refused();
+    }
+    let limit = match param(&q, "limit").map(|l| l.parse::<usize>()) {
+        None => usize::MAX,
+        Some(Ok(l)) => l,
+        Some(Err(_)) => return bad("invalid limit"),
+    };
     let w = sim.world();
     let mut rows: Vec<(u64, Value)> = w
         .requests
         .iter()
         .filter(|(_, r)| r.seq > since)
-        .map(|(id, r)| (r.seq, json!({"seq": opaque(r.seq), "id": id, "changes": [{"rev": format!("{}-x", r.seq)}]})))
+        .map(|(id, r)| {
+            let mut row = json!({"seq": opaque(r.seq), "id": id, "changes": [{"rev": format!("{}-x", r.seq)}]});
+            if include_docs {
+                row["doc"] = stored(id, r);
+            }
+            (r.seq, row)
+        })
         .chain(w.deleted.iter().filter(|(_, s)| **s > since).map(|(id, s)| {
-            (*s, json!({"seq": opaque(*s), "id": id, "changes": [{"rev": format!("{s}-x")}], "deleted": true}))
+            let mut row = json!({"seq": opaque(*s), "id": id, "changes": [{"rev": format!("{s}-x")}], "deleted": true});
+            if include_docs {
+                row["doc"] = json!({"_id": id, "_rev": format!("{s}-x"), "_deleted": true});
+            }
+            (*s, row)
         }))
         .collect();
     rows.sort_by_key(|(s, _)| *s);
+    rows.truncate(limit);
+    // CouchDB: with a limit, last_seq is the last row's; without, the database's.
+    let last = if limit == usize::MAX { w.seq.max(since) } else { rows.last().map_or(since, |(s, _)| *s) };
+    let pending =
+        w.requests.values().filter(|r| r.seq > last).count() + w.deleted.values().filter(|s| **s > last).count();
     let results: Vec<Value> = rows.into_iter().map(|(_, v)| v).collect();
-    Json(json!({"results": results, "last_seq": opaque(w.seq.max(since)), "pending": 0})).into_response()
+    Json(json!({"results": results, "last_seq": opaque(last), "pending": pending})).into_response()
+}
+
+/// `_all_docs` with `keys`: one row per key in the order asked, as CouchDB 3 answers.
+fn all_docs(sim: &Sim, keys: &[Value], include_docs: bool) -> Response {
+    if !sim.batched_reads() {
+        return refused();
+    }
+    let w = sim.world();
+    let rows: Vec<Value> = keys
+        .iter()
+        .map(|key| {
+            let id = key.as_str().unwrap_or_default();
+            match (w.requests.get(id), w.deleted.get(id)) {
+                (Some(r), _) => {
+                    let mut row = json!({"id": id, "key": id, "value": {"rev": format!("{}-x", r.seq)}});
+                    if include_docs {
+                        row["doc"] = stored(id, r);
+                    }
+                    row
+                }
+                (None, Some(s)) => {
+                    let mut row = json!({"id": id, "key": id, "value": {"rev": format!("{s}-x"), "deleted": true}});
+                    if include_docs {
+                        row["doc"] = Value::Null;
+                    }
+                    row
+                }
+                (None, None) => json!({"key": key, "error": "not_found"}),
+            }
+        })
+        .collect();
+    Json(json!({"total_rows": w.requests.len(), "offset": null, "rows": rows})).into_response()
+}
+
+async fn all_docs_get(State(sim): State<Arc<Sim>>, RawQuery(q): RawQuery) -> Response {
+    let q = params(&q);
+    let Some(keys) = param(&q, "keys") else { return bad("keys missing") };
+    let Ok(Value::Array(keys)) = serde_json::from_str::<Value>(&keys) else { return bad("keys is not a JSON array") };
+    all_docs(&sim, &keys, param(&q, "include_docs").as_deref() == Some("true"))
+}
+
+async fn all_docs_post(State(sim): State<Arc<Sim>>, RawQuery(q): RawQuery, body: String) -> Response {
+    let q = params(&q);
+    let Ok(body) = serde_json::from_str::<Value>(&body) else { return bad("body is not JSON") };
+    let Some(keys) = body.get("keys").and_then(Value::as_array) else { return bad("keys missing") };
+    all_docs(&sim, keys, param(&q, "include_docs").as_deref() == Some("true"))
 }
 
 async fn request(State(sim): State<Arc<Sim>>, Path(name): Path<String>) -> Response {
     let w = sim.world();
     match w.requests.get(&name) {
-        Some(r) => {
-            let mut doc = r.doc.clone();
-            doc.insert("_rev".into(), json!(format!("{}-x", r.seq)));
-            Json(Value::Object(doc)).into_response()
-        }
+        Some(r) => Json(stored(&name, r)).into_response(),
         None => (StatusCode::NOT_FOUND, Json(json!({"error": "not_found", "reason": "deleted"}))).into_response(),
     }
 }

@@ -220,6 +220,17 @@ impl World {
         }
     }
 
+    /// Stores a design document in ReqMgr2's database (it shows in the feed like any change,
+    /// and is never a workflow).
+    pub fn put_design(&mut self, id: &str) {
+        self.seq += 1;
+        let doc = json!({"_id": id, "language": "javascript", "views": {}});
+        let doc = doc.as_object().cloned().unwrap_or_default();
+        let r =
+            SimRequest { doc, seq: self.seq, status: STATUSES.len() - 1, progress: 1.0, speed: 0.0, target_events: 0 };
+        self.requests.insert(id.to_owned(), r);
+    }
+
     /// Whether WMStats lists the request as active.
     pub fn is_active(r: &SimRequest) -> bool {
         (1..STATUSES.len() - 1).contains(&r.status)

@@ -3,6 +3,7 @@
 
 pub mod build;
 pub mod derive;
+pub mod documents;
 pub mod history;
 pub mod lock;
 mod memo;

@@ -3,13 +3,14 @@
 //! list, so a crash at any point replays the changes: writes happen only on real changes and
 //! history entries only when different, so the replay converges to the same documents.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fmt;
 use std::time::{Duration, Instant};
 
 use futures::{stream, StreamExt};
 use serde_json::{json, Map, Value};
 
+use super::documents::{self, DocReads};
 use super::lock::RunLock;
 use super::metadata::{self, MetaOutcome};
 use super::recalc::{self, RecalcOutcome};
@@ -42,6 +43,8 @@ pub struct RunSummary {
     pub seconds: f64,
     /// The sequence stored for the next run.
     pub sequence: String,
+    /// How ReqMgr2 documents were read.
+    pub documents: DocReads,
     /// Workflows whose document changed (metadata, new history entry, deletion), for live
     /// dashboards.
     pub changed_names: Vec<String>,
@@ -51,7 +54,7 @@ impl fmt::Display for RunSummary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "changed={} (created={}, updated={}), unchanged={}, deleted={}, recalculated={}, failed={}, requests={}, peak_in_flight={}, seconds={:.1}",
+            "changed={} (created={}, updated={}), unchanged={}, deleted={}, recalculated={}, failed={}, requests={}, peak_in_flight={}, seconds={:.1}, documents={}",
             self.created + self.updated,
             self.created,
             self.updated,
@@ -61,7 +64,8 @@ impl fmt::Display for RunSummary {
             self.failed,
             self.requests,
             self.peak_in_flight,
-            self.seconds
+            self.seconds,
+            self.documents
         )
     }
 }
@@ -86,12 +90,14 @@ async fn run_locked(ctx: &RunContext, lock: &RunLock) -> Result<RunSummary, Upda
     let started = Instant::now();
     let requests_before = ctx.up.stats().requests;
     let stored = settings::read(&*ctx.store).await?;
-    let changes = ctx.up.changes(&stored.last_reqmgr_sequence).await?;
+    let (changes, mut reads) = documents::changes(&*ctx.up, &stored.last_reqmgr_sequence).await?;
     tracing::info!(since = %stored.last_reqmgr_sequence, changes = changes.results.len(), "ReqMgr2 changes");
 
-    // U34 with X24: design documents are recognised by their prefix.
+    // U34 with X24: design documents are recognised by their prefix. A document changed
+    // twice is listed once, its newest row (and document) counting.
     let mut deleted = BTreeSet::new();
     let mut changed = Vec::new();
+    let mut inline = HashMap::new();
     let mut seen = HashSet::new();
     for row in changes.results.iter().rev() {
         if row.id.starts_with(DESIGN_PREFIX) || !seen.insert(row.id.clone()) {
@@ -101,6 +107,9 @@ async fn run_locked(ctx: &RunContext, lock: &RunLock) -> Result<RunSummary, Upda
             deleted.insert(row.id.clone());
         } else {
             changed.push(row.id.clone());
+            if let Some(doc) = &row.doc {
+                inline.insert(row.id.clone(), doc.clone());
+            }
         }
     }
     changed.reverse();
@@ -118,9 +127,10 @@ async fn run_locked(ctx: &RunContext, lock: &RunLock) -> Result<RunSummary, Upda
     }
     ctx.progress.set_length(changed_set.len() as u64);
     ctx.progress.set_message("metadata");
-    let fetched: Vec<(String, Built)> = stream::iter(changed_set.clone())
-        .map(|name| async move {
-            let r = fetch_one(ctx, &name).await;
+    let docs = documents::fetch(&*ctx.up, &changed_set, inline, &mut reads, ctx.cfg.concurrency).await;
+    let fetched: Vec<(String, Built)> = stream::iter(docs)
+        .map(|(name, doc)| async move {
+            let r = build_fetched(ctx, &name, doc).await;
             ctx.progress.inc(1);
             (name, r)
         })
@@ -225,6 +235,7 @@ async fn run_locked(ctx: &RunContext, lock: &RunLock) -> Result<RunSummary, Upda
     summary.requests = ctx.up.stats().requests - requests_before;
     summary.peak_in_flight = ctx.up.stats().peak_in_flight;
     summary.seconds = started.elapsed().as_secs_f64();
+    summary.documents = reads;
     summary.sequence = changes.last_seq.as_str().map_or_else(|| changes.last_seq.to_string(), str::to_owned);
     summary.changed_names = changed_names.into_iter().collect();
     Ok(summary)
@@ -275,13 +286,15 @@ async fn delete_one(ctx: &RunContext, name: &str) -> Result<bool, crate::store::
 
 /// Fetch and build one workflow's document; `None` when ReqMgr2 no longer has it (its
 /// deletion arrives with the next changes).
-async fn fetch_one(ctx: &RunContext, name: &str) -> Built {
-    match metadata::fetch(&*ctx.up, &ctx.caches, name).await {
-        Err(UpdateError::Upstream(e)) if e.is_not_found() => {
+/// The document to write for a fetched ReqMgr2 document (U1–U17).
+async fn build_fetched(ctx: &RunContext, name: &str, doc: documents::Fetched) -> Built {
+    match doc {
+        Ok(Some(request)) => Ok(Some(super::build::build(&*ctx.up, &ctx.caches, name, &request).await?)),
+        Ok(None) => {
             tracing::info!(workflow = name, "not in ReqMgr2 any more");
             Ok(None)
         }
-        other => other.map(Some),
+        Err(e) => Err(e.into()),
     }
 }
 

@@ -5,8 +5,10 @@ use reqwest::{Method, Url};
 use serde_json::{json, Map, Value};
 
 use super::client::Call;
-use super::types::{ActiveRequest, Changes, DatasetInfo, DatasetName, FileRecord, FileSummary, ResultEnvelope};
-use super::{UpstreamClient, UpstreamError, UpstreamStats};
+use super::types::{
+    ActiveRequest, AllDocs, Changes, DatasetInfo, DatasetName, FileRecord, FileSummary, ResultEnvelope,
+};
+use super::{Documents, KeysMethod, UpstreamClient, UpstreamError, UpstreamStats};
 
 const DBS: &str = "dbs/prod/global/DBSReader";
 
@@ -16,6 +18,7 @@ pub struct HttpUpstream {
     client: UpstreamClient,
     cmsweb: Url,
     cmsweb_prod: Url,
+    keys: KeysMethod,
 }
 
 fn base(url: &str) -> Result<Url, UpstreamError> {
@@ -30,7 +33,13 @@ fn base(url: &str) -> Result<Url, UpstreamError> {
 impl HttpUpstream {
     /// Endpoints under the two base URLs (CMSWEB_URL, CMSWEB_PROD_URL).
     pub fn new(client: UpstreamClient, cmsweb: &str, cmsweb_prod: &str) -> Result<Self, UpstreamError> {
-        Ok(HttpUpstream { client, cmsweb: base(cmsweb)?, cmsweb_prod: base(cmsweb_prod)? })
+        Ok(HttpUpstream { client, cmsweb: base(cmsweb)?, cmsweb_prod: base(cmsweb_prod)?, keys: KeysMethod::Get })
+    }
+
+    /// Sends `_all_docs` keys this way.
+    pub fn with_keys_method(mut self, keys: KeysMethod) -> Self {
+        self.keys = keys;
+        self
     }
 
     /// `base` + path segments (each percent-encoded) + query pairs (form-encoded), X1.
@@ -57,6 +66,28 @@ impl HttpUpstream {
     }
 }
 
+/// The rows of an `_all_docs` answer as (name, document), checked against the names asked.
+fn all_docs_rows(names: &[String], answer: AllDocs) -> Result<Documents, UpstreamError> {
+    let wrong = |message: String| UpstreamError::Decode { endpoint: "reqmgr/_all_docs", message };
+    if answer.rows.len() != names.len() {
+        return Err(wrong(format!("{} rows for {} keys", answer.rows.len(), names.len())));
+    }
+    names
+        .iter()
+        .zip(answer.rows)
+        .map(|(name, row)| {
+            if row.key.as_str() != Some(name) {
+                return Err(wrong(format!("row for {} where {name} was asked", row.key)));
+            }
+            match row.error.as_deref() {
+                None => Ok((name.clone(), row.doc)),
+                Some("not_found") => Ok((name.clone(), None)),
+                Some(other) => Err(wrong(format!("{name}: {other}"))),
+            }
+        })
+        .collect()
+}
+
 #[async_trait]
 impl super::Upstream for HttpUpstream {
     async fn request(&self, name: &str) -> Result<Map<String, Value>, UpstreamError> {
@@ -64,11 +95,35 @@ impl super::Upstream for HttpUpstream {
         self.get("reqmgr/request", url).await
     }
 
-    async fn changes(&self, since: &Value) -> Result<Changes, UpstreamError> {
+    async fn changes(&self, since: &Value, include_docs: bool) -> Result<Changes, UpstreamError> {
         // X4: the sequence is opaque; a string goes as is, anything else as its JSON text.
         let since = since.as_str().map_or_else(|| since.to_string(), str::to_owned);
-        let url = Self::url(&self.cmsweb, &["couchdb", "reqmgr_workload_cache", "_changes"], &[("since", &since)]);
+        let mut query = vec![("since", since.as_str())];
+        if include_docs {
+            query.push(("include_docs", "true"));
+        }
+        let url = Self::url(&self.cmsweb, &["couchdb", "reqmgr_workload_cache", "_changes"], &query);
         self.get("reqmgr/changes", url).await
+    }
+
+    async fn requests(&self, names: &[String]) -> Result<Documents, UpstreamError> {
+        const ENDPOINT: &str = "reqmgr/_all_docs";
+        let keys = json!(names);
+        let segments = ["couchdb", "reqmgr_workload_cache", "_all_docs"];
+        let answer: AllDocs = match self.keys {
+            KeysMethod::Get => {
+                let keys = keys.to_string();
+                let url = Self::url(&self.cmsweb, &segments, &[("include_docs", "true"), ("keys", &keys)]);
+                self.get(ENDPOINT, url).await?
+            }
+            KeysMethod::Post => {
+                let url = Self::url(&self.cmsweb, &segments, &[("include_docs", "true")]);
+                let body = json!({ "keys": keys });
+                let call = Call { endpoint: ENDPOINT, method: Method::POST, url, body: Some(&body), slow: false };
+                self.client.json(call).await?
+            }
+        };
+        all_docs_rows(names, answer)
     }
 
     async fn requests_by_prep_id(&self, prep_id: &str, field: &str) -> Result<Vec<(String, Value)>, UpstreamError> {

@@ -58,14 +58,58 @@ impl UpstreamError {
     }
 }
 
+/// Names with their current ReqMgr2 document, `None` when ReqMgr2 does not have it.
+pub type Documents = Vec<(String, Option<Map<String, Value>>)>;
+
+/// Names per `_all_docs` call.
+pub const KEYS_PER_CALL: usize = 100;
+/// Bytes of names per `_all_docs` call: the keys travel in the query string of a GET, and
+/// cmsweb's front ends refuse request lines much beyond 8 KB.
+pub const KEYS_BYTES_PER_CALL: usize = 5_000;
+
+/// `names` cut into calls of at most [`KEYS_PER_CALL`] names and [`KEYS_BYTES_PER_CALL`]
+/// bytes (a longer name goes alone).
+pub fn key_batches(names: &[String]) -> Vec<&[String]> {
+    let mut out = Vec::new();
+    let (mut start, mut bytes) = (0, 0);
+    for (i, name) in names.iter().enumerate() {
+        let size = name.len() + 3;
+        if i > start && (i - start == KEYS_PER_CALL || bytes + size > KEYS_BYTES_PER_CALL) {
+            out.push(&names[start..i]);
+            (start, bytes) = (i, 0);
+        }
+        bytes += size;
+    }
+    if start < names.len() {
+        out.push(&names[start..]);
+    }
+    out
+}
+
+/// How `_all_docs` carries its keys (`STATS_REQMGR_KEYS`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum KeysMethod {
+    /// GET with the keys in the query string (what any read-only proxy lets through).
+    #[default]
+    Get,
+    /// POST `{"keys": [...]}` (shorter URLs; needs a proxy that allows POST there).
+    Post,
+}
+
 /// What the updater asks of cmsweb.
 #[async_trait]
 pub trait Upstream: Send + Sync {
     /// U1: the ReqMgr2 request document of `name`.
     async fn request(&self, name: &str) -> Result<Map<String, Value>, UpstreamError>;
 
-    /// U33: ReqMgr2 `_changes` since an opaque sequence (X4).
-    async fn changes(&self, since: &Value) -> Result<Changes, UpstreamError>;
+    /// U33: ReqMgr2 `_changes` since an opaque sequence (X4), each changed document inline
+    /// when `include_docs` (so it costs no request of its own).
+    async fn changes(&self, since: &Value, include_docs: bool) -> Result<Changes, UpstreamError>;
+
+    /// U1 for many at once (`_all_docs` with `keys`): each name with its current document,
+    /// `None` when ReqMgr2 does not have it (never stored, or deleted), in the order asked.
+    /// At most [`KEYS_PER_CALL`] names and [`KEYS_BYTES_PER_CALL`] bytes of names per call.
+    async fn requests(&self, names: &[String]) -> Result<Documents, UpstreamError>;
 
     /// U12/U13: `{name: {RequestType, <field>}}` of every request with this PrepID, in answer
     /// order.
@@ -89,4 +133,23 @@ pub trait Upstream: Send + Sync {
 
     /// Request counters.
     fn stats(&self) -> UpstreamStats;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_batches_stay_under_both_limits_and_keep_every_name_in_order() {
+        let short: Vec<String> = (0..250).map(|i| format!("w{i:03}")).collect();
+        let sizes: Vec<usize> = key_batches(&short).iter().map(|b| b.len()).collect();
+        assert_eq!(sizes, [100, 100, 50]);
+        let long: Vec<String> = (0..120).map(|i| format!("{:0>95}", i)).collect();
+        let batches = key_batches(&long);
+        assert!(batches.iter().all(|b| b.iter().map(|n| n.len() + 3).sum::<usize>() <= KEYS_BYTES_PER_CALL));
+        assert_eq!(batches.concat(), long);
+        let huge = vec!["x".repeat(KEYS_BYTES_PER_CALL * 2), "y".into()];
+        assert_eq!(key_batches(&huge).len(), 2, "a name longer than the limit goes alone");
+        assert!(key_batches(&[]).is_empty());
+    }
 }

@@ -1,7 +1,7 @@
 //! Typed upstream answers: only what Stats2 reads, everything else ignored.
 
 use serde::Deserialize;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 /// ReqMgr2 CouchDB `_changes`.
 #[derive(Debug, Clone, Deserialize)]
@@ -20,6 +20,30 @@ pub struct ChangeRow {
     /// Whether the document was deleted.
     #[serde(default)]
     pub deleted: bool,
+    /// The current document, when asked for with `include_docs=true` (a tombstone's is only
+    /// `_id`, `_rev` and `_deleted`).
+    #[serde(default)]
+    pub doc: Option<Map<String, Value>>,
+}
+
+/// CouchDB `_all_docs` with `keys`: one row per key, in the order asked.
+#[derive(Debug, Clone, Deserialize)]
+pub struct AllDocs {
+    /// The rows.
+    pub rows: Vec<AllDocsRow>,
+}
+
+/// One `_all_docs` row: a document, a deleted one (`doc` null), or `error: not_found`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct AllDocsRow {
+    /// The key asked for.
+    pub key: Value,
+    /// Why there is no row for the key (`not_found` for an id never stored).
+    #[serde(default)]
+    pub error: Option<String>,
+    /// The document (`include_docs=true`), null when deleted.
+    #[serde(default)]
+    pub doc: Option<Map<String, Value>>,
 }
 
 /// A DBS dataset record (`datasetlist` with detail).

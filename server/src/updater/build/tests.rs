@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::*;
 use crate::upstream::types::FileRecord;
-use crate::upstream::{Changes, DatasetInfo, UpstreamError, UpstreamStats};
+use crate::upstream::{Changes, DatasetInfo, Documents, UpstreamError, UpstreamStats};
 
 fn fixture(name: &str) -> Value {
     let path = format!("{}/fixtures/upstream/{name}", env!("CARGO_MANIFEST_DIR"));
@@ -26,7 +26,10 @@ impl Upstream for Recorded {
     async fn request(&self, _: &str) -> Result<Map<String, Value>, UpstreamError> {
         unreachable!("build gets the request")
     }
-    async fn changes(&self, _: &Value) -> Result<Changes, UpstreamError> {
+    async fn requests(&self, _: &[String]) -> Result<Documents, UpstreamError> {
+        unreachable!("build gets the request")
+    }
+    async fn changes(&self, _: &Value, _: bool) -> Result<Changes, UpstreamError> {
         unreachable!()
     }
     async fn requests_by_prep_id(&self, prep_id: &str, field: &str) -> Result<Vec<(String, Value)>, UpstreamError> {
