@@ -250,6 +250,14 @@ pub enum DbAction {
         /// The NDJSON file, or `-`.
         file: PathBuf,
     },
+    /// Give ReReco workflows (and Resubmissions of ReReco requests) their lumisection fields:
+    /// TotalInputLumis and LumiList from ReqMgr2, Lumis in the newest history entry from DBS.
+    /// Holds the run lock; safe to interrupt and rerun.
+    BackfillLumis {
+        /// Report what would change without writing anything.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Write every workflow document as NDJSON (one a line) to FILE, or stdout (`-`, the default).
     Export {
         /// The file to write, or `-`.

@@ -25,6 +25,9 @@ pub async fn run(store: &SharedStore, action: &DbAction) -> Result<i32> {
         }
         DbAction::Import { file } => return import(store, file).await,
         DbAction::Export { file } => return export(store, file).await,
+        DbAction::BackfillLumis { .. } => {
+            anyhow::bail!("db backfill-lumis needs the cmsweb client (see commands::update)")
+        }
     };
     for line in report {
         tracing::info!("{line}");

@@ -2,6 +2,7 @@
 
 use std::io::IsTerminal;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -76,4 +77,34 @@ pub async fn update(cli: &Cli, store: SharedStore, args: &UpdateArgs) -> Result<
         super::callbacks::deliver(cli, &store, false).await?;
     }
     Ok(0)
+}
+
+/// Runs `stats2 db backfill-lumis` under the run lock (an update run would otherwise write
+/// the same documents at the same time); exit 1 when another run holds the lock.
+pub async fn backfill_lumis(cli: &Cli, store: SharedStore, dry_run: bool) -> Result<i32> {
+    use crate::updater::{backfill, lock::RunLock};
+    let up = upstream(&cli.upstream).context("setting up the cmsweb client")?;
+    let lock =
+        match RunLock::acquire(store.clone(), "lumi back-fill", Duration::ZERO, cli.upstream.lock_stale_after).await {
+            Ok(lock) => lock,
+            Err(e) => {
+                tracing::error!(error = %e, "back-fill not started");
+                return Ok(1);
+            }
+        };
+    let bar = progress_bar();
+    bar.set_message("back-fill");
+    let concurrency = cli.upstream.upstream_concurrency.max(1);
+    let result = tokio::select! {
+        r = backfill::run(&store, &*up, concurrency, dry_run, &bar) => r,
+        lost = lock.lost() => Err(anyhow::Error::new(lost)),
+    };
+    bar.finish_and_clear();
+    if let Err(e) = lock.release().await {
+        tracing::warn!(error = %e, "could not release the run lock; it goes stale on its own");
+    }
+    let summary = result.context("lumi back-fill")?;
+    let mode = if dry_run { " (dry run: nothing written)" } else { "" };
+    tracing::info!("lumi back-fill finished{mode}: {summary}");
+    Ok(i32::from(summary.failed > 0))
 }
