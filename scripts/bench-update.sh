@@ -2,7 +2,8 @@
 # Benchmark of one full update run (issue: updater): the simulator with SCALE workflows of
 # OUTPUTS datasets each and LATENCY per answer in one process, `stats2 update` in another.
 # Prints wall time, requests, peak in flight, the lower bound requests x latency / concurrency
-# and the peak RSS of the updater. Figures go to BENCHMARKS.md by hand.
+# the peak RSS of the updater and where the requests went (per endpoint, as the simulator
+# counted them). Figures go to BENCHMARKS.md by hand.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SCALE=${SCALE:-2000} OUTPUTS=${OUTPUTS:-3} LATENCY_MS=${LATENCY_MS:-50} CONCURRENCY=${CONCURRENCY:-8}
@@ -32,4 +33,5 @@ bound = requests * latency / conc
 print(f"summary: {summary}")
 print(f"wall {wall:.1f} s, requests {requests}, lower bound {bound:.1f} s, ratio {wall / bound:.2f}, peak RSS {rss:.0f} MB")
 PY
+echo "requests per endpoint (the simulator's count): $(curl -sf "http://127.0.0.1:$PORT/_sim/requests")"
 rm -rf "$data"

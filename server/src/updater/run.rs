@@ -99,16 +99,18 @@ async fn run_locked(ctx: &RunContext, lock: &RunLock) -> Result<RunSummary, Upda
     let mut changed = Vec::new();
     let mut inline = HashMap::new();
     let mut seen = HashSet::new();
-    for row in changes.results.iter().rev() {
+    // The rows are taken apart so each inline document is held once, until it is built.
+    let crate::upstream::Changes { results, last_seq } = changes;
+    for row in results.into_iter().rev() {
         if row.id.starts_with(DESIGN_PREFIX) || !seen.insert(row.id.clone()) {
             continue;
         }
         if row.deleted {
-            deleted.insert(row.id.clone());
+            deleted.insert(row.id);
         } else {
             changed.push(row.id.clone());
-            if let Some(doc) = &row.doc {
-                inline.insert(row.id.clone(), doc.clone());
+            if let Some(doc) = row.doc {
+                inline.insert(row.id, doc);
             }
         }
     }
@@ -226,7 +228,7 @@ async fn run_locked(ctx: &RunContext, lock: &RunLock) -> Result<RunSummary, Upda
         &[
             ("failed_workflows", json!(next_failed)),
             ("failed_deletions", json!(failed_deletions)),
-            ("last_reqmgr_sequence", changes.last_seq.clone()),
+            ("last_reqmgr_sequence", last_seq.clone()),
             ("last_dbs_update_date", json!(t0)),
         ],
     )
@@ -236,7 +238,7 @@ async fn run_locked(ctx: &RunContext, lock: &RunLock) -> Result<RunSummary, Upda
     summary.peak_in_flight = ctx.up.stats().peak_in_flight;
     summary.seconds = started.elapsed().as_secs_f64();
     summary.documents = reads;
-    summary.sequence = changes.last_seq.as_str().map_or_else(|| changes.last_seq.to_string(), str::to_owned);
+    summary.sequence = last_seq.as_str().map_or_else(|| last_seq.to_string(), str::to_owned);
     summary.changed_names = changed_names.into_iter().collect();
     Ok(summary)
 }
