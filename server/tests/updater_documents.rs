@@ -130,3 +130,22 @@ async fn keys_can_travel_in_a_post_body() {
     assert!(rows[..3].iter().all(|(n, d)| d.as_ref().is_some_and(|d| d["_id"] == n.as_str())));
     assert!(rows[3].1.is_none());
 }
+
+/// A backlog larger than a feed page is read page by page (each page built and written
+/// before the next is asked for), with the same result as one answer would give.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_large_backlog_is_read_in_feed_pages() {
+    let page = server::updater::phase::FEED_PAGE as usize;
+    let s = sim(cfg(2 * page + 100)).await;
+    s.sim.step(3600, false);
+    let (store, _dir) = sqlite().await;
+    let up = upstream(&s.url, 2);
+    let summary = run(&store, &up).await.unwrap();
+    assert_eq!((summary.created, summary.failed), (2 * page + 100, 0), "{summary}");
+    let counts = requests(&s);
+    assert_eq!(counts["reqmgr/_changes"], 3, "{counts:?}");
+    assert_eq!(counts.get("reqmgr/document"), None, "{counts:?}");
+    assert!(summary.sequence.starts_with(&format!("{}-", s.sim.world().seq)), "{summary}");
+    let idle = run(&store, &up).await.unwrap();
+    assert_eq!((idle.created, idle.updated), (0, 0), "{idle}");
+}

@@ -50,12 +50,21 @@ fn note_fallback(e: &UpstreamError) {
     }
 }
 
-/// U33: the changes since `since`, documents inline unless the upstream refuses them.
-pub async fn changes(up: &dyn Upstream, since: &Value) -> Result<(Changes, DocReads), UpstreamError> {
-    match up.changes(since, true).await {
+/// U33: up to `limit` changes since `since`, documents inline unless the upstream refuses
+/// them (or refused them earlier in the run: `reads`).
+pub async fn changes(
+    up: &dyn Upstream,
+    since: &Value,
+    limit: u64,
+    reads: DocReads,
+) -> Result<(Changes, DocReads), UpstreamError> {
+    if reads == DocReads::OneByOne {
+        return Ok((up.changes(since, false, limit).await?, reads));
+    }
+    match up.changes(since, true, limit).await {
         Err(e) if refused(&e) => {
             note_fallback(&e);
-            Ok((up.changes(since, false).await?, DocReads::OneByOne))
+            Ok((up.changes(since, false, limit).await?, DocReads::OneByOne))
         }
         other => other.map(|c| (c, DocReads::Batched)),
     }

@@ -9,6 +9,7 @@ pub mod history;
 pub mod lock;
 mod memo;
 pub mod metadata;
+pub mod phase;
 pub mod recalc;
 pub mod run;
 pub mod settings;

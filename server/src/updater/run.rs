@@ -3,7 +3,7 @@
 //! list, so a crash at any point replays the changes: writes happen only on real changes and
 //! history entries only when different, so the replay converges to the same documents.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::BTreeSet;
 use std::fmt;
 use std::time::{Duration, Instant};
 
@@ -13,12 +13,13 @@ use serde_json::{json, Map, Value};
 use super::documents::{self, DocReads};
 use super::lock::RunLock;
 use super::metadata::{self, MetaOutcome};
+use super::phase;
 use super::recalc::{self, RecalcOutcome};
 use super::{settings, RunContext, UpdateError, UpdaterConfig};
 use crate::store::{Db, Paging, View, DESIGN_PREFIX};
 
 /// A built document, or `None` when ReqMgr2 no longer has the workflow.
-type Built = Result<Option<Map<String, Value>>, UpdateError>;
+pub(super) type Built = Result<Option<Map<String, Value>>, UpdateError>;
 
 /// What a run did (the summary line).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -90,96 +91,22 @@ async fn run_locked(ctx: &RunContext, lock: &RunLock) -> Result<RunSummary, Upda
     let started = Instant::now();
     let requests_before = ctx.up.stats().requests;
     let stored = settings::read(&*ctx.store).await?;
-    let (changes, mut reads) = documents::changes(&*ctx.up, &stored.last_reqmgr_sequence).await?;
-    tracing::info!(since = %stored.last_reqmgr_sequence, changes = changes.results.len(), "ReqMgr2 changes");
-
-    // U34 with X24: design documents are recognised by their prefix. A document changed
-    // twice is listed once, its newest row (and document) counting.
-    let mut deleted = BTreeSet::new();
-    let mut changed = Vec::new();
-    let mut inline = HashMap::new();
-    let mut seen = HashSet::new();
-    // The rows are taken apart so each inline document is held once, until it is built.
-    let crate::upstream::Changes { results, last_seq } = changes;
-    for row in results.into_iter().rev() {
-        if row.id.starts_with(DESIGN_PREFIX) || !seen.insert(row.id.clone()) {
-            continue;
-        }
-        if row.deleted {
-            deleted.insert(row.id);
-        } else {
-            changed.push(row.id.clone());
-            if let Some(doc) = row.doc {
-                inline.insert(row.id, doc);
-            }
-        }
-    }
-    changed.reverse();
-    // Deletions that failed before, unless ReqMgr2 has the workflow again.
-    deleted.extend(stored.failed_deletions.iter().filter(|n| !changed.contains(n)).cloned());
+    let meta = phase::run(ctx, &stored).await?;
+    // U35: deletions, with those that failed before unless ReqMgr2 has the workflow again.
+    let mut deleted = meta.deleted.clone();
+    deleted.extend(stored.failed_deletions.iter().filter(|n| !meta.in_feed.contains(*n)).cloned());
     let (removed, failed_deletions) = delete_all(ctx, &deleted).await;
-    let mut summary = RunSummary { deleted: removed, ..RunSummary::default() };
-
-    // U36: changed ∪ failed, deleted ones dropped from both (X9).
-    let mut changed_set = changed;
-    for name in &stored.failed_workflows {
-        if !deleted.contains(name) && !changed_set.contains(name) {
-            changed_set.push(name.clone());
-        }
-    }
-    ctx.progress.set_length(changed_set.len() as u64);
-    ctx.progress.set_message("metadata");
-    let docs = documents::fetch(&*ctx.up, &changed_set, inline, &mut reads, ctx.cfg.concurrency).await;
-    let fetched: Vec<(String, Built)> = stream::iter(docs)
-        .map(|(name, doc)| async move {
-            let r = build_fetched(ctx, &name, doc).await;
-            ctx.progress.inc(1);
-            (name, r)
-        })
-        .buffer_unordered(ctx.cfg.concurrency)
-        .collect()
-        .await;
-    let mut failed: Vec<String> = Vec::new();
-    let mut outputs = BTreeSet::new();
-    let mut built = Vec::new();
-    for (name, r) in fetched {
-        match r {
-            Ok(Some(doc)) => {
-                outputs.extend(
-                    doc.get("OutputDatasets")
-                        .and_then(Value::as_array)
-                        .into_iter()
-                        .flatten()
-                        .filter_map(|d| d.as_str().map(str::to_owned)),
-                );
-                built.push((name, doc));
-            }
-            Ok(None) => {}
-            Err(e) => {
-                tracing::warn!(workflow = %name, error = %e, "metadata update failed; will retry next run");
-                failed.push(name);
-            }
-        }
-    }
-    let announce = crate::callbacks::envs(ctx.cfg.trigger_prod, ctx.cfg.trigger_dev);
+    let mut summary = RunSummary {
+        created: meta.created,
+        updated: meta.updated,
+        unchanged: meta.unchanged,
+        deleted: removed,
+        ..RunSummary::default()
+    };
     let mut changed_names: BTreeSet<String> = deleted.iter().cloned().collect();
-    for (name, r) in metadata::write_batch(&*ctx.store, built, &announce).await {
-        match r {
-            Ok(MetaOutcome::Created) => {
-                summary.created += 1;
-                changed_names.insert(name);
-            }
-            Ok(MetaOutcome::Updated) => {
-                summary.updated += 1;
-                changed_names.insert(name);
-            }
-            Ok(MetaOutcome::Unchanged) => summary.unchanged += 1,
-            Err(e) => {
-                tracing::warn!(workflow = %name, error = %e, "metadata write failed; will retry next run");
-                failed.push(name);
-            }
-        }
-    }
+    changed_names.extend(meta.written.iter().filter(|n| !deleted.contains(*n)).cloned());
+    let (mut failed, mut outputs, changed_set, last_seq, reads) =
+        (meta.failed, meta.outputs, meta.handled, meta.last_seq, meta.reads);
 
     // U37, U38: workflows sharing an output dataset, and those of datasets DBS modified.
     let since = (stored.last_dbs_update_date - 300).max(0);
@@ -289,7 +216,7 @@ async fn delete_one(ctx: &RunContext, name: &str) -> Result<bool, crate::store::
 /// Fetch and build one workflow's document; `None` when ReqMgr2 no longer has it (its
 /// deletion arrives with the next changes).
 /// The document to write for a fetched ReqMgr2 document (U1–U17).
-async fn build_fetched(ctx: &RunContext, name: &str, doc: documents::Fetched) -> Built {
+pub(super) async fn build_fetched(ctx: &RunContext, name: &str, doc: documents::Fetched) -> Built {
     match doc {
         Ok(Some(request)) => Ok(Some(super::build::build(&*ctx.up, &ctx.caches, name, &request).await?)),
         Ok(None) => {

@@ -95,10 +95,11 @@ impl super::Upstream for HttpUpstream {
         self.get("reqmgr/request", url).await
     }
 
-    async fn changes(&self, since: &Value, include_docs: bool) -> Result<Changes, UpstreamError> {
+    async fn changes(&self, since: &Value, include_docs: bool, limit: u64) -> Result<Changes, UpstreamError> {
         // X4: the sequence is opaque; a string goes as is, anything else as its JSON text.
         let since = since.as_str().map_or_else(|| since.to_string(), str::to_owned);
-        let mut query = vec![("since", since.as_str())];
+        let limit = limit.to_string();
+        let mut query = vec![("since", since.as_str()), ("limit", limit.as_str())];
         if include_docs {
             query.push(("include_docs", "true"));
         }

@@ -102,9 +102,10 @@ pub trait Upstream: Send + Sync {
     /// U1: the ReqMgr2 request document of `name`.
     async fn request(&self, name: &str) -> Result<Map<String, Value>, UpstreamError>;
 
-    /// U33: ReqMgr2 `_changes` since an opaque sequence (X4), each changed document inline
-    /// when `include_docs` (so it costs no request of its own).
-    async fn changes(&self, since: &Value, include_docs: bool) -> Result<Changes, UpstreamError>;
+    /// U33: ReqMgr2 `_changes` since an opaque sequence (X4), at most `limit` rows (the
+    /// answer's `last_seq` is then the last row's), each changed document inline when
+    /// `include_docs` (so it costs no request of its own).
+    async fn changes(&self, since: &Value, include_docs: bool, limit: u64) -> Result<Changes, UpstreamError>;
 
     /// U1 for many at once (`_all_docs` with `keys`): each name with its current document,
     /// `None` when ReqMgr2 does not have it (never stored, or deleted), in the order asked.

@@ -29,7 +29,7 @@ impl Upstream for Recorded {
     async fn requests(&self, _: &[String]) -> Result<Documents, UpstreamError> {
         unreachable!("build gets the request")
     }
-    async fn changes(&self, _: &Value, _: bool) -> Result<Changes, UpstreamError> {
+    async fn changes(&self, _: &Value, _: bool, _: u64) -> Result<Changes, UpstreamError> {
         unreachable!()
     }
     async fn requests_by_prep_id(&self, prep_id: &str, field: &str) -> Result<Vec<(String, Value)>, UpstreamError> {

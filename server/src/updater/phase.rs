@@ -1,0 +1,167 @@
+//! The metadata phase of a run (U33–U36, U18–U20), page by page of ReqMgr2's feed: each page's
+//! documents (inline with the feed) are built and written before the next page is asked for,
+//! so a run holds one page of documents at a time whatever the backlog (a first run over
+//! every request since 2019, or a run after days away). The stored sequence still moves only
+//! at the end of the run; a crash replays every page, and replays converge (writes only on
+//! real changes).
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use futures::{stream, StreamExt};
+use serde_json::{Map, Value};
+
+use super::documents::{self, DocReads};
+use super::metadata::{self, MetaOutcome};
+use super::settings::Settings;
+use super::{RunContext, UpdateError};
+use crate::store::DESIGN_PREFIX;
+
+/// Changes asked for per feed page.
+pub const FEED_PAGE: u64 = 500;
+
+/// What the metadata phase did.
+#[derive(Debug, Default)]
+pub struct Metadata {
+    /// Documents created, updated, left as they were.
+    pub created: usize,
+    /// See `created`.
+    pub updated: usize,
+    /// See `created`.
+    pub unchanged: usize,
+    /// Workflows whose metadata failed (fetch, build or write).
+    pub failed: Vec<String>,
+    /// Output datasets of the built documents (U37).
+    pub outputs: BTreeSet<String>,
+    /// Documents written.
+    pub written: BTreeSet<String>,
+    /// Workflows handled, feed order first, then the failed list (U36).
+    pub handled: Vec<String>,
+    /// Workflows the feed last saw changed (not deleted).
+    pub in_feed: HashSet<String>,
+    /// Workflows the feed last saw deleted (U35).
+    pub deleted: BTreeSet<String>,
+    /// The sequence after the last page.
+    pub last_seq: Value,
+    /// How documents were read.
+    pub reads: DocReads,
+}
+
+/// Reads the feed from the stored sequence page by page and brings each page's workflows up
+/// to date, then the failed list of earlier runs (U36, without the deleted ones: X9).
+pub async fn run(ctx: &RunContext, stored: &Settings) -> Result<Metadata, UpdateError> {
+    let mut m = Metadata { last_seq: stored.last_reqmgr_sequence.clone(), ..Metadata::default() };
+    ctx.progress.set_message("metadata");
+    loop {
+        let (page, reads) = documents::changes(&*ctx.up, &m.last_seq, FEED_PAGE, m.reads).await?;
+        m.reads = reads;
+        let last = (page.results.len() as u64) < FEED_PAGE;
+        tracing::info!(since = %m.last_seq, changes = page.results.len(), "ReqMgr2 changes");
+        m.last_seq = page.last_seq;
+        let (names, inline) = classify(page.results, &mut m);
+        handle(ctx, names, inline, &mut m).await;
+        if last {
+            break;
+        }
+    }
+    let retried: Vec<String> = stored
+        .failed_workflows
+        .iter()
+        .filter(|n| !m.deleted.contains(*n) && !m.in_feed.contains(*n))
+        .cloned()
+        .collect();
+    handle(ctx, retried, HashMap::new(), &mut m).await;
+    // A workflow written earlier in the run and deleted on a later page is gone (X9).
+    let deleted = &m.deleted;
+    m.failed.retain(|n| !deleted.contains(n));
+    m.handled.retain(|n| !deleted.contains(n));
+    Ok(m)
+}
+
+/// A page's changed workflows (newest row first counting, design documents skipped: U34,
+/// X24) and their inline documents; deletions recorded, and undone by a later re-creation.
+fn classify(
+    rows: Vec<crate::upstream::types::ChangeRow>,
+    m: &mut Metadata,
+) -> (Vec<String>, HashMap<String, Map<String, Value>>) {
+    let mut seen = HashSet::new();
+    let mut names = Vec::new();
+    let mut inline = HashMap::new();
+    for row in rows.into_iter().rev() {
+        if row.id.starts_with(DESIGN_PREFIX) || !seen.insert(row.id.clone()) {
+            continue;
+        }
+        if row.deleted {
+            m.in_feed.remove(&row.id);
+            m.deleted.insert(row.id);
+            continue;
+        }
+        m.deleted.remove(&row.id);
+        m.in_feed.insert(row.id.clone());
+        names.push(row.id.clone());
+        if let Some(doc) = row.doc {
+            inline.insert(row.id, doc);
+        }
+    }
+    names.reverse();
+    (names, inline)
+}
+
+/// Fetches (or takes inline), builds and writes the documents of `names`.
+async fn handle(ctx: &RunContext, names: Vec<String>, inline: HashMap<String, Map<String, Value>>, m: &mut Metadata) {
+    if names.is_empty() {
+        return;
+    }
+    ctx.progress.inc_length(names.len() as u64);
+    let docs = documents::fetch(&*ctx.up, &names, inline, &mut m.reads, ctx.cfg.concurrency).await;
+    let built: Vec<(String, super::run::Built)> = stream::iter(docs)
+        .map(|(name, doc)| async move {
+            let r = super::run::build_fetched(ctx, &name, doc).await;
+            ctx.progress.inc(1);
+            (name, r)
+        })
+        .buffer_unordered(ctx.cfg.concurrency)
+        .collect()
+        .await;
+    let mut to_write = Vec::new();
+    for (name, r) in built {
+        match r {
+            Ok(Some(doc)) => {
+                let outputs = doc.get("OutputDatasets").and_then(Value::as_array).into_iter().flatten();
+                m.outputs.extend(outputs.filter_map(|d| d.as_str().map(str::to_owned)));
+                to_write.push((name, doc));
+            }
+            Ok(None) => {}
+            Err(e) => {
+                tracing::warn!(workflow = %name, error = %e, "metadata update failed; will retry next run");
+                m.failed.push(name);
+            }
+        }
+    }
+    let announce = crate::callbacks::envs(ctx.cfg.trigger_prod, ctx.cfg.trigger_dev);
+    for (name, r) in metadata::write_batch(&*ctx.store, to_write, &announce).await {
+        let wrote = match r {
+            Ok(MetaOutcome::Created) => {
+                m.created += 1;
+                true
+            }
+            Ok(MetaOutcome::Updated) => {
+                m.updated += 1;
+                true
+            }
+            Ok(MetaOutcome::Unchanged) => {
+                m.unchanged += 1;
+                false
+            }
+            Err(e) => {
+                tracing::warn!(workflow = %name, error = %e, "metadata write failed; will retry next run");
+                m.failed.push(name.clone());
+                false
+            }
+        };
+        if wrote {
+            m.written.insert(name);
+        }
+    }
+    let known: HashSet<String> = m.handled.iter().cloned().collect();
+    m.handled.extend(names.into_iter().filter(|n| !known.contains(n)));
+}
