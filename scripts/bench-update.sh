@@ -6,17 +6,29 @@
 # counted them). Figures go to BENCHMARKS.md by hand.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# STORE=couch runs it against a pouchdb-server (scripts/ensure-tools.sh test installs it)
+# instead of the embedded store; RUNS=2 adds an incremental run after the first.
 SCALE=${SCALE:-2000} OUTPUTS=${OUTPUTS:-3} LATENCY_MS=${LATENCY_MS:-50} CONCURRENCY=${CONCURRENCY:-8}
-PORT=${PORT:-8950}
+PORT=${PORT:-8950} STORE=${STORE:-sqlite} RUNS=${RUNS:-1} COUCH_PORT=${COUCH_PORT:-5995}
 cargo build --release --locked -q -p server
 bin=target/release/stats2
 "$bin" sim --port "$PORT" --scale "$SCALE" --outputs "$OUTPUTS" --latency "${LATENCY_MS}ms" --step-every 0s --warmup-steps 6 2>/dev/null &
 sim=$!
-trap 'kill $sim 2>/dev/null' EXIT
+couch=
 data=$(mktemp -d)
+trap 'kill $sim $couch 2>/dev/null; rm -rf "$data"' EXIT
+if [ "$STORE" = couch ]; then
+  node tests/couch/node_modules/pouchdb-server/bin/pouchdb-server --host 127.0.0.1 --port "$COUCH_PORT" \
+    --dir "$data" --config "$data/config.json" --no-stdout-logs >/dev/null 2>&1 &
+  couch=$!
+  for _ in $(seq 100); do curl -sf "http://127.0.0.1:$COUCH_PORT/" >/dev/null && break; sleep 0.1; done
+  export DB_URL=http://127.0.0.1:$COUCH_PORT
+fi
 for _ in $(seq 50); do curl -sf "http://127.0.0.1:$PORT/wmstatsserver/data/filtered_requests" >/dev/null && break; sleep 0.1; done
 export STATS_DATA_DIR=$data CMSWEB_URL=http://127.0.0.1:$PORT CMSWEB_PROD_URL=http://127.0.0.1:$PORT UPSTREAM_CONCURRENCY=$CONCURRENCY
 "$bin" db init 2>/dev/null
+for run in $(seq "$RUNS"); do
+echo "run $run ($STORE store):"
 python3 - "$bin" "$LATENCY_MS" "$CONCURRENCY" <<'PY'
 import re, resource, subprocess, sys, time
 binary, latency, conc = sys.argv[1], float(sys.argv[2]) / 1000, int(sys.argv[3])
@@ -33,5 +45,5 @@ bound = requests * latency / conc
 print(f"summary: {summary}")
 print(f"wall {wall:.1f} s, requests {requests}, lower bound {bound:.1f} s, ratio {wall / bound:.2f}, peak RSS {rss:.0f} MB")
 PY
+done
 echo "requests per endpoint (the simulator's count): $(curl -sf "http://127.0.0.1:$PORT/_sim/requests")"
-rm -rf "$data"
