@@ -117,6 +117,7 @@ fn outcome_record(start: i64, result: &Result<RunSummary, UpdateError>) -> Value
         Ok(s) => {
             crate::metrics::count("stats2_workflows_changed_total", &[], (s.created + s.updated) as f64);
             crate::metrics::count("stats2_workflows_recalculated_total", &[], s.recalculated as f64);
+            crate::metrics::gauge("stats2_last_run_upstream_requests", &[], s.requests as f64);
             json!({"start": start, "seconds": s.seconds, "outcome": "ok", "created": s.created, "updated": s.updated,
                    "deleted": s.deleted, "recalculated": s.recalculated, "failed": s.failed, "requests": s.requests,
                    "sequence": s.sequence})

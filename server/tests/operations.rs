@@ -118,6 +118,11 @@ async fn metrics_and_health_report_real_values() {
     ] {
         assert!(text.contains(needle), "/metrics lacks {needle}:\n{text}");
     }
+    let requests = text
+        .lines()
+        .find_map(|l| l.strip_prefix("stats2_last_run_upstream_requests "))
+        .and_then(|v| v.parse::<f64>().ok());
+    assert!(requests.is_some_and(|n| n > 0.0), "the last run's request count: {requests:?}\n{text}");
     let (status, body) = get(&r, "/healthz").await;
     assert_eq!(status, 200, "{body}");
     let health: serde_json::Value = serde_json::from_str(&body).unwrap();
