@@ -18,8 +18,9 @@ couch=
 data=$(mktemp -d)
 trap 'kill $sim $couch 2>/dev/null; rm -rf "$data"' EXIT
 if [ "$STORE" = couch ]; then
-  node tests/couch/node_modules/pouchdb-server/bin/pouchdb-server --host 127.0.0.1 --port "$COUCH_PORT" \
-    --dir "$data" --config "$data/config.json" --no-stdout-logs >/dev/null 2>&1 &
+  # From the data folder: pouchdb-server writes its log.txt into its working directory.
+  (cd "$data" && exec node "$OLDPWD/tests/couch/node_modules/pouchdb-server/bin/pouchdb-server" --host 127.0.0.1 \
+    --port "$COUCH_PORT" --dir "$data" --config "$data/config.json" --no-stdout-logs >/dev/null 2>&1) &
   couch=$!
   for _ in $(seq 100); do curl -sf "http://127.0.0.1:$COUCH_PORT/" >/dev/null && break; sleep 0.1; done
   export DB_URL=http://127.0.0.1:$COUCH_PORT
