@@ -6,12 +6,12 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::config::DbAction;
+use crate::config::{Cli, DbAction};
 use crate::store::ndjson::{self, TransferError};
 use crate::store::SharedStore;
 
 /// Runs one `db` action; the exit code.
-pub async fn run(store: &SharedStore, action: &DbAction) -> Result<i32> {
+pub async fn run(cli: &Cli, store: &SharedStore, action: &DbAction) -> Result<i32> {
     let report = match action {
         DbAction::Init => store.init().await.context("db init")?,
         DbAction::Compact { tombstone_max_age } => {
@@ -25,8 +25,8 @@ pub async fn run(store: &SharedStore, action: &DbAction) -> Result<i32> {
         }
         DbAction::Import { file } => return import(store, file).await,
         DbAction::Export { file } => return export(store, file).await,
-        DbAction::BackfillLumis { .. } => {
-            anyhow::bail!("db backfill-lumis needs the cmsweb client (see commands::update)")
+        DbAction::BackfillLumis { dry_run } => {
+            return super::update::backfill_lumis(cli, store.clone(), *dry_run).await
         }
     };
     for line in report {

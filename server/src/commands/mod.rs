@@ -48,12 +48,7 @@ pub async fn run(cli: Cli) -> Result<i32> {
         Command::See { ref name } => see(&cli, name.as_deref()).await,
         Command::Db { ref action } => {
             let store = open_store(&cli.store).context("opening the store")?;
-            match action {
-                crate::config::DbAction::BackfillLumis { dry_run } => {
-                    update::backfill_lumis(&cli, store, *dry_run).await
-                }
-                _ => db::run(&store, action).await,
-            }
+            db::run(&cli, &store, action).await
         }
     }
 }

@@ -56,11 +56,11 @@ pub fn selected(doc: &Value) -> bool {
 /// (U1–U17), `lumis` the `num_lumi` of each dataset of the newest entry. `None` when the rule
 /// does not apply (not in lumi mode, or no history).
 pub fn rewrite(stored: &Value, rebuilt: &Map<String, Value>, lumis: &HashMap<String, i64>) -> Option<Value> {
-    let mut doc = stored.as_object()?.clone();
-    let history = doc.get("EventNumberHistory").and_then(Value::as_array).filter(|h| !h.is_empty())?.clone();
-    if !Workflow::from_value(Value::Object(rebuilt.clone())).ok()?.lumi_mode() {
+    if !applies(stored, rebuilt) {
         return None;
     }
+    let mut doc = stored.as_object()?.clone();
+    let history = doc.get("EventNumberHistory").and_then(Value::as_array)?.clone();
     for key in ["TotalInputLumis", "LumiList"] {
         doc.insert(key.into(), rebuilt.get(key).cloned().unwrap_or(Value::Null));
     }
@@ -81,6 +81,13 @@ pub fn rewrite(stored: &Value, rebuilt: &Map<String, Value>, lumis: &HashMap<Str
     }
     doc.insert("EventNumberHistory".into(), Value::Array(entries));
     Some(Value::Object(doc))
+}
+
+/// U45's condition: the stored document has a history, and the rebuilt one is in lumi mode.
+fn applies(stored: &Value, rebuilt: &Map<String, Value>) -> bool {
+    let history = stored.get("EventNumberHistory").and_then(Value::as_array);
+    history.is_some_and(|h| !h.is_empty())
+        && Workflow::from_value(Value::Object(rebuilt.clone())).is_ok_and(|wf| wf.lumi_mode())
 }
 
 /// The datasets of the newest history entry of a stored document.
@@ -181,7 +188,7 @@ async fn one(
         let Some(request) = request? else { return Ok(Step::Skipped) };
         let rebuilt = build(up, caches, name, &request).await?;
         let Some(stored) = store.get(Db::Requests, name).await? else { return Ok(Step::Skipped) };
-        if rewrite(&stored, &rebuilt, &HashMap::new()).is_none() {
+        if !applies(&stored, &rebuilt) {
             return Ok(Step::Skipped);
         }
         let mut lumis = HashMap::new();

@@ -70,12 +70,14 @@ pub async fn changes(
     }
 }
 
-/// The documents of `names`: those in `inline` as they are, the rest in batches of keys
-/// (or one by one once batched reads were refused), at most `concurrency` calls at once.
+/// The documents of `names`, in no particular order: those in `inline` (which holds no name
+/// outside `names`) as they are, the rest in batches of keys (or one by one once batched
+/// reads were refused), at most `concurrency` calls at once. Every name gets an answer: an
+/// `_all_docs` answer is checked to have one row per key asked.
 pub async fn fetch(
     up: &dyn Upstream,
     names: &[String],
-    mut inline: HashMap<String, Map<String, Value>>,
+    inline: HashMap<String, Map<String, Value>>,
     reads: &mut DocReads,
     concurrency: usize,
 ) -> Vec<(String, Fetched)> {
@@ -108,19 +110,8 @@ pub async fn fetch(
         single = missing;
     }
     out.extend(one_by_one(up, single, concurrency).await);
-    let mut by_name: HashMap<String, Fetched> = out.into_iter().collect();
-    names
-        .iter()
-        .map(|n| {
-            let doc = match inline.remove(n) {
-                Some(doc) => Ok(Some(doc)),
-                None => by_name.remove(n).unwrap_or_else(|| {
-                    Err(UpstreamError::Decode { endpoint: "reqmgr/_all_docs", message: format!("no answer for {n}") })
-                }),
-            };
-            (n.clone(), doc)
-        })
-        .collect()
+    out.extend(inline.into_iter().map(|(n, doc)| (n, Ok(Some(doc)))));
+    out
 }
 
 /// U1 the way the original does it: one GET per document, a 404 meaning "gone".

@@ -34,8 +34,8 @@ pub struct Metadata {
     pub outputs: BTreeSet<String>,
     /// Documents written.
     pub written: BTreeSet<String>,
-    /// Workflows handled, feed order first, then the failed list (U36).
-    pub handled: Vec<String>,
+    /// Workflows handled: the feed's changed ones and the failed list (U36).
+    pub handled: HashSet<String>,
     /// Workflows the feed last saw changed (not deleted).
     pub in_feed: HashSet<String>,
     /// Workflows the feed last saw deleted (U35).
@@ -162,6 +162,5 @@ async fn handle(ctx: &RunContext, names: Vec<String>, inline: HashMap<String, Ma
             m.written.insert(name);
         }
     }
-    let known: HashSet<String> = m.handled.iter().cloned().collect();
-    m.handled.extend(names.into_iter().filter(|n| !known.contains(n)));
+    m.handled.extend(names);
 }
