@@ -198,9 +198,13 @@ impl State {
         }
     }
 
-    /// Adds or replaces a workflow's record.
+    /// Adds or replaces a workflow's record. A replaced workflow keeps its slot and its place
+    /// in the id order (its name has not changed), so an update moves nothing but its postings.
     pub fn insert(&mut self, mut record: Record) {
-        self.remove(&record.name.clone());
+        let existing = self.slot_of(&record.name);
+        if let Some(slot) = existing {
+            self.detach(slot);
+        }
         // One shared text per key value (records may come from other interners), so filters
         // compare keys by pointer.
         for (key, value) in record.keys.iter_mut() {
@@ -209,12 +213,22 @@ impl State {
             }
         }
         let record = Arc::new(record);
-        let slot = self.take_slot(record.clone());
-        if self.building {
-            self.order.push(slot);
-        } else {
-            self.order.insert(slot, &self.table);
-        }
+        let slot = match existing {
+            Some(slot) => {
+                self.table[slot as usize] = Some(record.clone());
+                slot
+            }
+            None => {
+                let slot = self.take_slot(record.clone());
+                if self.building {
+                    self.order.push(slot);
+                } else {
+                    self.order.insert(slot, &self.table);
+                }
+                self.records.insert(record.name.clone(), slot);
+                slot
+            }
+        };
         for (key, value) in record.keys.iter() {
             let p = self.postings.entry(*key).or_default().entry(value.clone()).or_default();
             if self.building {
@@ -223,7 +237,6 @@ impl State {
                 p.insert(slot, &self.table);
             }
         }
-        self.records.insert(record.name.clone(), slot);
         self.set_stall(&record.name, None, record.stalled_since);
         self.sums.apply(&record, 1);
     }
@@ -231,6 +244,16 @@ impl State {
     /// Forgets a workflow (deleted from the store).
     pub fn remove(&mut self, name: &str) {
         let Some(slot) = self.records.get(name).copied() else { return };
+        self.detach(slot);
+        self.order.remove(slot, &self.table, !self.building);
+        self.records.remove(name);
+        self.table[slot as usize] = None;
+        self.free.push(slot);
+    }
+
+    /// Takes the record in `slot` out of the postings, the stalled set and the sums; its slot,
+    /// id and place in the id order stay.
+    fn detach(&mut self, slot: Slot) {
         let Some(old) = self.record(slot).cloned() else { return };
         for (key, value) in old.keys.iter() {
             let Some(by_value) = self.postings.get_mut(key) else { continue };
@@ -241,10 +264,6 @@ impl State {
                 }
             }
         }
-        self.order.remove(slot, &self.table, !self.building);
-        self.records.remove(name);
-        self.table[slot as usize] = None;
-        self.free.push(slot);
         self.set_stall(&old.name, old.stalled_since, None);
         self.sums.apply(&old, -1);
         self.interner.sweep_if_due();
