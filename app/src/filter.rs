@@ -10,6 +10,12 @@ use std::fmt;
 use percent_encoding::percent_decode_str;
 use serde::{Deserialize, Serialize};
 
+mod facets;
+mod request_status;
+
+pub use facets::{glob_matches, is_pattern, literal_prefix, pwg_of, Facets, MAX_VALUES};
+pub use request_status::{text_can_progress, RequestStatus};
+
 /// Rows per page (S7).
 pub const PAGE_SIZE: u32 = 100;
 /// Longest accepted filter value, in bytes. Dataset names are a few hundred bytes at most.
@@ -93,6 +99,23 @@ pub enum FilterError {
     /// A value's percent-encoding does not decode to UTF-8 text.
     #[error("the value of {0} is not valid UTF-8 after percent-decoding")]
     NotUtf8(String),
+    /// `status` names no ReqMgr2 status.
+    #[error("status {0:?} is not a ReqMgr2 request status")]
+    UnknownStatus(String),
+    /// `priority_min` or `priority_max` is not a whole number.
+    #[error("{0} must be a whole number, not {1:?}")]
+    InvalidPriority(String, String),
+    /// `priority_min` is above `priority_max`: no workflow could match.
+    #[error("priority_min ({min}) is above priority_max ({max})")]
+    PriorityRange {
+        /// The lower bound given.
+        min: i64,
+        /// The upper bound given.
+        max: i64,
+    },
+    /// A repeated parameter carries more than [`MAX_VALUES`] values.
+    #[error("{0} is given more than {MAX_VALUES} times")]
+    TooManyValues(String),
 }
 
 /// The legacy filters and the page. A parameter counts when present, even empty (A2).
@@ -127,6 +150,9 @@ pub struct Filter {
     pub match_all: bool,
     /// `stalled=1`: only workflows with a stalled dataset (no change for two days, not done).
     pub stalled: bool,
+    /// The analytics filters (status, priority range, PWG, datatier), ANDed with the rest.
+    #[serde(flatten)]
+    pub facets: Facets,
 }
 
 impl Filter {
@@ -157,10 +183,23 @@ impl Filter {
         self.page_size.unwrap_or(PAGE_SIZE)
     }
 
-    /// Whether the listing needs the in-memory path: several parameters combined with AND, or
-    /// the stalled filter.
+    /// Whether the listing pages over distinct workflows rather than a view's rows: several
+    /// parameters combined with AND, the stalled filter, an analytics filter or a wildcard.
     pub fn is_combined(&self) -> bool {
-        (self.match_all && self.active().count() > 1) || self.stalled
+        (self.match_all && self.active().count() > 1)
+            || self.stalled
+            || !self.facets.is_empty()
+            || self.required().iter().any(|(_, v)| is_pattern(v))
+    }
+
+    /// The legacy parameters a workflow must match: all of them with `match=all`, else the
+    /// one that wins by A3's precedence.
+    pub fn required(&self) -> Vec<(FilterKey, &str)> {
+        if self.match_all {
+            self.active().collect()
+        } else {
+            self.primary().into_iter().collect()
+        }
     }
 
     /// The parameter that decides the listing (A3), with its value.
@@ -180,8 +219,19 @@ impl Filter {
     }
 
     /// Parses a URL query string (with or without the leading '?'). Unknown parameters are
-    /// ignored; for a repeated parameter the first occurrence wins, as in the original.
+    /// ignored; for a repeated legacy parameter the first occurrence wins, as in the original,
+    /// while a repeated analytics parameter adds an alternative.
     pub fn from_query(query: &str) -> Result<Self, FilterError> {
+        Self::parse(query, true)
+    }
+
+    /// Parses a legacy route's query string: the analytics parameters are ignored, as the
+    /// original ignored every parameter it did not know.
+    pub fn from_legacy_query(query: &str) -> Result<Self, FilterError> {
+        Self::parse(query, false)
+    }
+
+    fn parse(query: &str, analytics: bool) -> Result<Self, FilterError> {
         let mut filter = Filter::default();
         let mut page_seen = false;
         for pair in query.strip_prefix('?').unwrap_or(query).split('&') {
@@ -214,6 +264,11 @@ impl Filter {
                 }
                 continue;
             }
+            if analytics && Facets::PARAMS.contains(&name.as_str()) {
+                let value = decode(raw_value).ok_or_else(|| FilterError::NotUtf8(name.clone()))?;
+                filter.facets.take(&name, &value)?;
+                continue;
+            }
             let Some(key) = FilterKey::from_param(&name) else { continue };
             if filter.get(key).is_some() {
                 continue;
@@ -243,7 +298,7 @@ impl Filter {
         }
         match FilterKey::ALL.into_iter().find(|&k| self.get(k).is_some_and(|v| v.len() > MAX_VALUE_LEN)) {
             Some(key) => Err(FilterError::TooLong(key.param().to_owned())),
-            None => Ok(()),
+            None => self.facets.validate(),
         }
     }
 
@@ -254,6 +309,7 @@ impl Filter {
         for (key, value) in self.active() {
             out.append_pair(key.param(), value);
         }
+        self.facets.write(&mut out);
         if self.match_all {
             out.append_pair("match", "all");
         }

@@ -110,7 +110,11 @@ impl Backend for StoreBackend {
         if !(min..=max).contains(&bucket) {
             return Err(BackendError::BadRequest(format!("bucket must be from {min} to {max} seconds, not {bucket}")));
         }
-        let label = if filter.active().next().is_none() { "all workflows".to_owned() } else { filter.to_query() };
+        let label = if filter.active().next().is_none() && filter.facets.is_empty() {
+            "all workflows".to_owned()
+        } else {
+            filter.to_query()
+        };
         let index = self.index.clone();
         let filter = filter.clone();
         // Walking every matching workflow's points is CPU work: off the async executor.

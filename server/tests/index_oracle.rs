@@ -1,11 +1,12 @@
 //! The summary index against a brute-force oracle: random generated stores, random filters
-//! (legacy precedence, `match=all`, stalled), random changes and deletions; every count,
-//! page, row and aggregate the index gives must equal a full scan of the documents.
+//! (legacy precedence, `match=all`, stalled, the analytics filters, wildcards), random
+//! changes and deletions; every count, page, row and aggregate the index gives must equal a
+//! full scan of the documents.
 #![allow(clippy::unwrap_used)]
 
 use std::collections::BTreeMap;
 
-use app::filter::{Filter, FilterKey};
+use app::filter::{glob_matches, pwg_of, Facets, Filter, FilterKey, RequestStatus};
 use app::model::Workflow;
 use proptest::prelude::*;
 use serde_json::Value;
@@ -19,12 +20,26 @@ fn shape() -> Shape {
     Shape { campaigns: 3, max_entries: 7, now: NOW }
 }
 
-/// How often the document matches `key = value`, as the views emit it (S10–S12).
+/// How often the document matches `key = value` (a value or a wildcard pattern), as the
+/// views emit it (S10–S12).
 fn hits(doc: &Value, key: FilterKey, value: &str) -> usize {
+    let matches = |text: Option<&str>| text.is_some_and(|t| glob_matches(value, t));
     match view_of(key) {
-        Some(view) => view.emit(doc).iter().filter(|k| k.as_str() == Some(value)).count(),
-        None => usize::from(doc["_id"] == value),
+        Some(view) => view.emit(doc).iter().filter(|k| matches(k.as_str())).count(),
+        None => usize::from(matches(doc["_id"].as_str())),
     }
+}
+
+/// The analytics filters, read straight from the document.
+fn facets_hold(doc: &Value, f: &Facets) -> bool {
+    let status = doc["RequestTransition"].as_array().and_then(|t| t.last()).and_then(|t| t["Status"].as_str());
+    let status_ok = f.status.is_empty() || status.is_some_and(|s| f.status.iter().any(|w| w.as_str() == s));
+    let pwg = doc["PrepID"].as_str().and_then(pwg_of);
+    let pwg_ok = f.pwg.is_empty() || pwg.is_some_and(|p| Facets::any_holds(&f.pwg, p));
+    let tiers: Vec<&str> =
+        doc["OutputDatasets"].as_array().into_iter().flatten().filter_map(|d| d.as_str()?.rsplit('/').next()).collect();
+    let tier_ok = f.tier.is_empty() || tiers.iter().any(|t| Facets::any_holds(&f.tier, t));
+    status_ok && pwg_ok && tier_ok && f.priority_holds(doc["RequestPriority"].as_i64())
 }
 
 fn stalled(doc: &Value) -> bool {
@@ -40,7 +55,8 @@ fn oracle(docs: &BTreeMap<String, Value>, f: &Filter) -> (Vec<String>, Vec<Strin
     let mut rows = Vec::new();
     let mut distinct = Vec::new();
     for (id, doc) in docs {
-        if !need.iter().all(|(k, v)| hits(doc, *k, v) > 0) || (f.stalled && !stalled(doc)) {
+        let stalled_ok = !f.stalled || stalled(doc);
+        if !need.iter().all(|(k, v)| hits(doc, *k, v) > 0) || !stalled_ok || !facets_hold(doc, &f.facets) {
             continue;
         }
         distinct.push(id.clone());
@@ -76,6 +92,48 @@ fn filter(docs: &[Value], picks: &[(usize, usize)], match_all: bool, stalled: bo
     f
 }
 
+/// Analytics additions: statuses (indices into `RequestStatus::ALL`), a priority range, PWG
+/// and tier picks (documents), and how picked values become patterns (0: exact, 1: a
+/// prefix and `*`, 2: `*` and a suffix).
+type Extra = (Vec<usize>, Option<(i64, i64)>, Vec<usize>, Vec<usize>, u8);
+
+fn pattern(value: &str, mode: u8) -> String {
+    let cut = value.char_indices().nth(value.chars().count() / 2).map_or(value.len(), |(i, _)| i);
+    match mode {
+        1 => format!("{}*", &value[..cut]),
+        2 => format!("*{}", &value[cut..]),
+        _ => value.to_owned(),
+    }
+}
+
+fn with_extra(mut f: Filter, docs: &[Value], (statuses, priority, pwgs, tiers, mode): Extra) -> Filter {
+    for key in FilterKey::ALL {
+        if let Some(v) = f.get(key).map(|v| pattern(v, mode)) {
+            f.set(key, Some(v));
+        }
+    }
+    let facets = &mut f.facets;
+    for s in statuses {
+        let status = RequestStatus::ALL[s % RequestStatus::ALL.len()];
+        if !facets.status.contains(&status) {
+            facets.status.push(status);
+        }
+    }
+    (facets.priority_min, facets.priority_max) =
+        priority.map_or((None, None), |(a, b)| (Some(a.min(b)), Some(a.max(b))));
+    let doc = |i: usize| &docs[i % docs.len()];
+    facets.pwg =
+        pwgs.iter().filter_map(|i| doc(*i)["PrepID"].as_str().and_then(pwg_of)).map(|p| pattern(p, mode)).collect();
+    facets.tier = tiers
+        .iter()
+        .filter_map(|i| doc(*i)["OutputDatasets"][0].as_str()?.rsplit('/').next())
+        .map(|t| pattern(t, mode))
+        .collect();
+    facets.pwg.dedup();
+    facets.tier.dedup();
+    f
+}
+
 fn check(index: &SummaryIndex, docs: &BTreeMap<String, Value>, f: &Filter) {
     let (rows, distinct) = oracle(docs, f);
     assert_eq!(index.count(f, NOW).unwrap(), distinct.len() as u64, "count of {f:?}");
@@ -108,7 +166,7 @@ type Pick = (Vec<(usize, usize)>, bool, bool);
 
 /// Builds an index of `n` generated workflows, applies `later` (rewrites and deletions),
 /// and compares every row and every filter's answers with a full scan.
-fn compare(seed: u64, n: usize, later: Vec<(usize, bool)>, filters: Vec<Pick>) {
+fn compare(seed: u64, n: usize, later: Vec<(usize, bool)>, filters: Vec<Pick>, extras: Vec<(Pick, Extra)>) {
     let docs: Vec<Value> = (0..n).map(|i| workflow(i, seed, shape())).collect();
     let mut stored: BTreeMap<String, Value> =
         docs.iter().map(|d| (d["_id"].as_str().unwrap().to_owned(), d.clone())).collect();
@@ -137,6 +195,17 @@ fn compare(seed: u64, n: usize, later: Vec<(usize, bool)>, filters: Vec<Pick>) {
     for (picks, match_all, stalled) in filters {
         check(&index, &stored, &filter(&docs, &picks, match_all, stalled));
     }
+    for ((picks, match_all, stalled), extra) in extras {
+        check(&index, &stored, &with_extra(filter(&docs, &picks, match_all, stalled), &docs, extra));
+    }
+}
+
+fn extras() -> impl Strategy<Value = Vec<(Pick, Extra)>> {
+    let pick = (proptest::collection::vec((0usize..400, 0usize..8), 0..3), any::<bool>(), any::<bool>());
+    let indices = |n| proptest::collection::vec(0usize..400, 0..n);
+    let priority = proptest::option::of((59_000i64..121_000, 59_000i64..121_000));
+    let extra = (proptest::collection::vec(0usize..19, 0..3), priority, indices(3), indices(3), 0u8..3);
+    proptest::collection::vec((pick, extra), 0..4)
 }
 
 fn picks() -> impl Strategy<Value = Vec<Pick>> {
@@ -155,8 +224,9 @@ proptest! {
         n in 5usize..60,
         later in proptest::collection::vec((0usize..80, any::<bool>()), 0..20),
         filters in picks(),
+        extras in extras(),
     ) {
-        compare(seed, n, later, filters);
+        compare(seed, n, later, filters, extras);
     }
 }
 
@@ -171,8 +241,9 @@ proptest! {
         n in 200usize..400,
         later in proptest::collection::vec((0usize..400, any::<bool>()), 0..150),
         filters in picks(),
+        extras in extras(),
     ) {
-        compare(seed, n, later, filters);
+        compare(seed, n, later, filters, extras);
     }
 }
 
@@ -197,6 +268,19 @@ fn generated_stores_have_stalled_matches_and_combinations() {
     check(&index, &stored, &both);
     let agg = index.aggregate("x", &Filter::default(), 86_400, NOW).unwrap();
     assert!(agg.series.len() >= 3 && agg.expected > 0);
+    // The analytics filters match some but not all, alone and combined with wildcards.
+    let count = |q: &str| index.count(&Filter::from_query(q).unwrap(), NOW).unwrap();
+    let some = |n: u64| n > 0 && n < 60;
+    let (running, either) = (count("status=running-open"), count("status=running-open&status=new"));
+    assert!(some(running) && either > running, "status: {running}, {either}");
+    let pwg = docs[0]["PrepID"].as_str().and_then(pwg_of).unwrap();
+    let (by_pwg, by_prefix) = (count(&format!("pwg={pwg}")), count(&format!("prepid={pwg}-*")));
+    assert!(some(by_pwg) && by_prefix == by_pwg, "pwg {by_pwg}, prepid prefix {by_prefix}");
+    assert!(some(count("tier=*SIM")) && some(count("output_dataset=*/MINIAODSIM")));
+    assert!(some(count("priority_min=80000&priority_max=100000")));
+    for q in ["status=running-open&tier=*SIM&campaign=*2*&match=all", "prepid=*-0000*&priority_max=90000"] {
+        check(&index, &stored, &Filter { page_size: Some(20), ..Filter::from_query(q).unwrap() });
+    }
 }
 
 /// At a few hundred workflows the campaign and type postings are dense enough to keep bits,

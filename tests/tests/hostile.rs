@@ -43,6 +43,10 @@ async fn server_functions_refuse_bad_input_with_400() {
         ("list_workflows", json!({"filter": {}, "page": 2_000_000}), "page"),
         ("list_workflows", json!({"filter": {"campaign": long}, "page": 0}), "campaign"),
         ("aggregate", json!({"filter": {"prepid": long}, "bucket": 86_400}), "prepid"),
+        ("list_workflows", json!({"filter": {"status": ["runing"]}, "page": 0}), "runing"),
+        ("list_workflows", json!({"filter": {"priority_min": 9, "priority_max": 3}, "page": 0}), "priority_min"),
+        ("list_workflows", json!({"filter": {"tier": vec!["T"; 40]}, "page": 0}), "tier"),
+        ("aggregate", json!({"filter": {"pwg": [long]}, "bucket": 86_400}), "pwg"),
     ] {
         let (status, text) = rpc(&server, name, body.clone()).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{name} {body}: {text}");
@@ -51,6 +55,12 @@ async fn server_functions_refuse_bad_input_with_400() {
     // What is valid still answers.
     let (status, text) = rpc(&server, "list_workflows", json!({"filter": {"page_size": 20}, "page": 0})).await;
     assert_eq!(status, StatusCode::OK, "{text}");
+    let (status, text) =
+        rpc(&server, "list_workflows", json!({"filter": {"status": ["new"], "type": "Task*"}, "page": 0})).await;
+    assert_eq!(status, StatusCode::OK, "{text}");
+    // The legacy routes never knew these parameters: ignored there, as before.
+    let legacy = reqwest::get(format!("{}/stats/api/fetch?type=TaskChain&status=runing", server.origin)).await.unwrap();
+    assert_eq!(legacy.status(), StatusCode::OK);
     let (status, text) = rpc(&server, "aggregate", json!({"filter": {}, "bucket": 86_400})).await;
     assert_eq!(status, StatusCode::OK, "{text}");
 }

@@ -60,22 +60,36 @@ fn query_is_written_in_precedence_order_with_page_last() {
 fn any_filter() -> impl Strategy<Value = Filter> {
     let v = || proptest::option::of(".{0,40}");
     let sizes = proptest::option::of(proptest::sample::select(PAGE_SIZES.to_vec()));
-    (v(), v(), v(), v(), v(), v(), v(), v(), 0..=MAX_PAGE, sizes, any::<bool>(), any::<bool>()).prop_map(
-        |(a, b, c, d, e, f, g, h, page, page_size, match_all, stalled)| Filter {
-            workflow_name: a,
-            prepid: b,
-            output_dataset: c,
-            input_dataset: d,
-            campaign: e,
-            request_type: f,
-            processing_string: g,
-            request: h,
-            page,
-            page_size,
-            match_all,
-            stalled,
-        },
-    )
+    let legacy = (v(), v(), v(), v(), v(), v(), v(), v(), 0..=MAX_PAGE, sizes, any::<bool>(), any::<bool>());
+    (legacy, any_facets()).prop_map(|((a, b, c, d, e, f, g, h, page, page_size, match_all, stalled), facets)| Filter {
+        workflow_name: a,
+        prepid: b,
+        output_dataset: c,
+        input_dataset: d,
+        campaign: e,
+        request_type: f,
+        processing_string: g,
+        request: h,
+        page,
+        page_size,
+        match_all,
+        stalled,
+        facets,
+    })
+}
+
+fn any_facets() -> impl Strategy<Value = Facets> {
+    let statuses = proptest::collection::btree_set(proptest::sample::select(RequestStatus::ALL.to_vec()), 0..4);
+    let texts = || proptest::collection::btree_set("[A-Za-z0-9*/_-]{1,12}", 0..3);
+    let bound = || proptest::option::of(-5i64..5);
+    (statuses, bound(), bound(), texts(), texts()).prop_map(|(status, lo, hi, pwg, tier)| {
+        let (priority_min, priority_max) = match (lo, hi) {
+            (Some(a), Some(b)) => (Some(a.min(b)), Some(a.max(b))),
+            other => other,
+        };
+        let list = |set: std::collections::BTreeSet<String>| set.into_iter().collect();
+        Facets { status: status.into_iter().collect(), priority_min, priority_max, pwg: list(pwg), tier: list(tier) }
+    })
 }
 
 proptest! {
@@ -109,4 +123,46 @@ fn combined_filters_need_match_all_and_page_sizes_are_a_short_list() {
     assert_eq!(legacy.size(), PAGE_SIZE);
     assert!(matches!(Filter::from_query("page_size=7"), Err(FilterError::InvalidPageSize(_))));
     assert!(!Filter::from_query("campaign=C&match=all").unwrap().is_combined(), "one parameter is not a combination");
+}
+
+#[test]
+fn analytics_parameters_repeat_as_alternatives_and_bad_values_are_refused() {
+    let f = Filter::from_query("status=running-open&status=assigned&status=running-open&priority_min=80000&pwg=HIG&pwg=SUS&tier=MINIAODSIM&prepid=HIG-*").unwrap();
+    assert_eq!(f.facets.status, vec![RequestStatus::RunningOpen, RequestStatus::Assigned], "a repeat is ignored");
+    assert_eq!(f.facets.priority_min, Some(80_000));
+    assert_eq!(f.facets.pwg, vec!["HIG", "SUS"]);
+    assert!(f.is_combined(), "analytics filters page over distinct workflows");
+    assert_eq!(Filter::from_query(&f.to_query()).unwrap(), f);
+    assert_eq!(
+        Filter::from_query("status=runing"),
+        Err(FilterError::UnknownStatus("runing".into())),
+        "a typo is an error, not an empty list"
+    );
+    assert!(matches!(Filter::from_query("priority_max=high"), Err(FilterError::InvalidPriority(..))));
+    assert!(matches!(Filter::from_query("priority_min=9&priority_max=3"), Err(FilterError::PriorityRange { .. })));
+    let many: String = (0..=MAX_VALUES).map(|i| format!("tier=T{i}&")).collect();
+    assert!(matches!(Filter::from_query(&many), Err(FilterError::TooManyValues(_))));
+    assert_eq!(Filter::from_query("status=&pwg=&priority_min=").unwrap(), Filter::default(), "empty form fields");
+}
+
+#[test]
+fn legacy_routes_ignore_the_analytics_parameters_and_wildcards_only_apply_where_they_decide() {
+    let legacy = Filter::from_legacy_query("campaign=C&status=nonsense&priority_min=x").unwrap();
+    assert_eq!(legacy, Filter::default().with(FilterKey::Campaign, "C"));
+    assert!(Filter::from_query("prepid=HIG-*").unwrap().is_combined());
+    assert!(!Filter::from_query("prepid=HIG-1&campaign=C*").unwrap().is_combined(), "campaign does not decide (A3)");
+    assert!(Filter::from_query("prepid=HIG-1&campaign=C*&match=all").unwrap().is_combined());
+}
+
+#[test]
+fn server_function_json_keeps_its_field_names_and_omits_unset_analytics() {
+    let f = Filter::from_query("campaign=C&status=announced&tier=AODSIM").unwrap();
+    let json = serde_json::to_value(&f).unwrap();
+    assert_eq!(json["status"], serde_json::json!(["announced"]));
+    assert_eq!(json["tier"], serde_json::json!(["AODSIM"]));
+    assert!(json.get("priority_min").is_none() && json.get("pwg").is_none());
+    assert_eq!(serde_json::from_value::<Filter>(json).unwrap(), f);
+    let old: Filter = serde_json::from_str(r#"{"campaign":"C","page":0}"#).unwrap();
+    assert!(old.facets.is_empty(), "JSON of the first release still reads");
+    assert!(serde_json::from_str::<Filter>(r#"{"status":["runing"]}"#).is_err());
 }

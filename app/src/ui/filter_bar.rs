@@ -1,11 +1,12 @@
-//! The filter bar: every legacy parameter, combined with AND, and the page size; applying it
+//! The filter bar: every legacy parameter and the analytics filters (status checkboxes, a
+//! priority range, PWG and datatier), combined with AND, and the page size; applying it
 //! navigates, so the view is in the URL (shareable, back/forward, reload).
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
 use super::base::{view_href, view_path};
-use crate::filter::{Filter, FilterKey, PAGE_SIZES};
+use crate::filter::{Facets, Filter, FilterKey, RequestStatus, PAGE_SIZES};
 
 fn label(k: FilterKey) -> &'static str {
     match k {
@@ -28,6 +29,7 @@ pub fn FilterBar(filter: Memo<Result<Filter, String>>) -> impl IntoView {
         FilterKey::ALL.iter().map(|k| (*k, RwSignal::new(String::new()))).collect();
     let size = RwSignal::new(String::new());
     let stalled = RwSignal::new(false);
+    let facets = FacetFields::new();
     {
         let fields = fields.clone();
         Effect::new(move |_| {
@@ -37,6 +39,7 @@ pub fn FilterBar(filter: Memo<Result<Filter, String>>) -> impl IntoView {
             }
             size.set(f.page_size.map(|s| s.to_string()).unwrap_or_default());
             stalled.set(f.stalled);
+            facets.fill(&f.facets);
         });
     }
     let navigate = use_navigate();
@@ -54,6 +57,7 @@ pub fn FilterBar(filter: Memo<Result<Filter, String>>) -> impl IntoView {
             f.match_all = f.active().count() > 1;
             f.page_size = size.get_untracked().parse().ok();
             f.stalled = stalled.get_untracked();
+            f.facets = facets.read();
             navigate(&view_path(&f), Default::default());
         }
     };
@@ -72,6 +76,7 @@ pub fn FilterBar(filter: Memo<Result<Filter, String>>) -> impl IntoView {
                     {PAGE_SIZES.iter().filter(|s| **s != 100).map(|s| view! { <option value=s.to_string()>{s.to_string()}</option> }).collect_view()}
                 </select>
             </label>
+            {facets.view()}
             <label class="check">
                 <input type="checkbox" name="stalled" prop:checked=stalled on:change=move |ev| stalled.set(event_target_checked(&ev))/>
                 <span>"Stalled only"</span>
@@ -79,5 +84,108 @@ pub fn FilterBar(filter: Memo<Result<Filter, String>>) -> impl IntoView {
             <button type="submit">"Apply"</button>
             <a class="button" href=move || view_href(&Filter::default())>"Clear"</a>
         </form>
+    }
+}
+
+/// The analytics filters' inputs.
+#[derive(Clone, Copy)]
+struct FacetFields {
+    status: RwSignal<Vec<RequestStatus>>,
+    priority_min: RwSignal<String>,
+    priority_max: RwSignal<String>,
+    pwg: RwSignal<String>,
+    tier: RwSignal<String>,
+}
+
+/// Several values in one text field, separated by commas: alternatives (OR).
+fn split(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for v in text.split(',').map(str::trim).filter(|v| !v.is_empty()) {
+        if !out.iter().any(|o| o == v) {
+            out.push(v.to_owned());
+        }
+    }
+    out
+}
+
+impl FacetFields {
+    fn new() -> Self {
+        let text = || RwSignal::new(String::new());
+        FacetFields {
+            status: RwSignal::new(Vec::new()),
+            priority_min: text(),
+            priority_max: text(),
+            pwg: text(),
+            tier: text(),
+        }
+    }
+
+    fn fill(&self, f: &Facets) {
+        let number = |n: Option<i64>| n.map(|n| n.to_string()).unwrap_or_default();
+        self.status.set(f.status.clone());
+        self.priority_min.set(number(f.priority_min));
+        self.priority_max.set(number(f.priority_max));
+        self.pwg.set(f.pwg.join(", "));
+        self.tier.set(f.tier.join(", "));
+    }
+
+    /// The facets as entered; a priority that is not a number is left out here and refused
+    /// by the browser's number input before that.
+    fn read(&self) -> Facets {
+        let number = |s: RwSignal<String>| s.get_untracked().trim().parse().ok();
+        let mut status = self.status.get_untracked();
+        status.sort();
+        Facets {
+            status,
+            priority_min: number(self.priority_min),
+            priority_max: number(self.priority_max),
+            pwg: split(&self.pwg.get_untracked()),
+            tier: split(&self.tier.get_untracked()),
+        }
+    }
+
+    fn view(self) -> impl IntoView {
+        let chosen = move || self.status.with(Vec::len);
+        let toggle = move |s: RequestStatus, on: bool| {
+            self.status.update(|list| {
+                list.retain(|x| *x != s);
+                if on {
+                    list.push(s);
+                }
+            })
+        };
+        let text = |label: &'static str, name: &'static str, sig: RwSignal<String>, hint: &'static str| {
+            view! {
+                <label>
+                    <span>{label}</span>
+                    <input type="text" name=name placeholder=hint prop:value=sig on:input=move |ev| sig.set(event_target_value(&ev))/>
+                </label>
+            }
+        };
+        let number = |label: &'static str, name: &'static str, sig: RwSignal<String>| {
+            view! {
+                <label class="priority">
+                    <span>{label}</span>
+                    <input type="number" name=name step="1" prop:value=sig on:input=move |ev| sig.set(event_target_value(&ev))/>
+                </label>
+            }
+        };
+        view! {
+            <details class="statuses">
+                <summary>{move || match chosen() { 0 => "Status: any".to_owned(), n => format!("Status: {n} chosen") }}</summary>
+                <div class="panel">{RequestStatus::ALL.into_iter().map(|s| view! {
+                    <label class="check">
+                        <input type="checkbox" name="status" value=s.as_str()
+                            prop:checked=move || self.status.with(|l| l.contains(&s))
+                            on:change=move |ev| toggle(s, event_target_checked(&ev))/>
+                        <span>{s.as_str()}</span>
+                    </label>
+                }).collect_view()}</div>
+            </details>
+            {number("Priority from", "priority_min", self.priority_min)}
+            {number("to", "priority_max", self.priority_max)}
+            {text("PWG", "pwg", self.pwg, "HIG, SUS")}
+            {text("Datatier", "tier", self.tier, "MINIAODSIM")}
+        }
     }
 }

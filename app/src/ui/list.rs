@@ -50,7 +50,8 @@ pub fn ListPage() -> impl IntoView {
         <p class="filter-summary">
             {move || filter.get().ok().map(|f| {
                 let joiner = if f.is_combined() { " and " } else { ", " };
-                f.active().map(|(k, v)| format!("{}: {v}", k.param())).collect::<Vec<_>>().join(joiner)
+                let legacy = f.active().map(|(k, v)| format!("{}: {v}", k.param()));
+                legacy.chain(f.facets.describe()).collect::<Vec<_>>().join(joiner)
             })}
         </p>
         <Suspense fallback=|| view! { <p class="loading" role="status">"Loading workflows…"</p> }>

@@ -155,8 +155,22 @@ async fn server_fn(
     .into_response();
     if let Some(status) = chosen.status().and_then(|s| StatusCode::from_u16(s).ok()) {
         *resp.status_mut() = status;
+    } else if resp.status() == StatusCode::INTERNAL_SERVER_ERROR {
+        return unreadable_arguments_are_400(resp).await;
     }
     resp
+}
+
+/// Arguments that do not deserialize (an unknown status, a wrong type) are the caller's
+/// mistake, which the server-function layer reports as a 500: said as a 400 instead.
+async fn unreadable_arguments_are_400(resp: axum::response::Response) -> axum::response::Response {
+    let (mut parts, body) = resp.into_parts();
+    // Error bodies are one short message; anything longer is not one of these.
+    let bytes = axum::body::to_bytes(body, 64 * 1024).await.unwrap_or_default();
+    if bytes.starts_with(b"Deserialization|") || bytes.starts_with(b"Args|") {
+        parts.status = StatusCode::BAD_REQUEST;
+    }
+    axum::response::Response::from_parts(parts, Body::from(bytes))
 }
 
 fn is_json(headers: &axum::http::HeaderMap) -> bool {

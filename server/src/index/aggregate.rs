@@ -7,12 +7,12 @@ use app::history::{aggregate_series, HistoryView};
 use app::present::datatier;
 
 use super::points::Points;
-use super::query::{matching, required};
+use super::query::matching;
 use super::state::State;
 
 /// The aggregate of `filter`'s workflows, bucketed to `bucket` seconds.
 pub fn aggregate(state: &State, label: &str, filter: &Filter, bucket: i64, now: i64) -> HistoryView {
-    if let Some(view) = state.sums.view(label, &required(filter), filter, bucket, now) {
+    if let Some(view) = state.sums.view(label, &filter.required(), filter, bucket, now) {
         return view;
     }
     let mut expected = 0i64;

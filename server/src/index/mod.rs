@@ -11,6 +11,7 @@
 //! first build has caught up, the index says it is not ready (`serve` answers 503).
 
 mod aggregate;
+mod field;
 pub mod follow;
 mod intern;
 mod points;
@@ -27,6 +28,7 @@ use app::filter::{Filter, FilterKey};
 use app::history::HistoryView;
 use app::rows::WorkflowRow;
 
+pub use field::Field;
 pub use intern::Sym;
 pub use record::Record;
 pub use state::{Slot, State};

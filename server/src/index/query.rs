@@ -5,11 +5,12 @@
 
 use std::sync::Arc;
 
-use app::filter::{Filter, FilterKey};
+use app::filter::{glob_matches, is_pattern, literal_prefix, Filter, FilterKey};
 
+use super::field::Field;
 use super::intern::Sym;
 use super::record::Record;
-use super::state::{Posting, Slot, State};
+use super::state::{Bits, Posting, Slot, State};
 
 /// One page and the counts around it.
 pub struct Page {
@@ -30,38 +31,58 @@ enum Source<'a> {
     Nothing,
 }
 
-/// The parameters a workflow must match: all of them with `match=all`, else the one that
-/// wins by A3's precedence.
-pub fn required(filter: &Filter) -> Vec<(FilterKey, &str)> {
-    if filter.match_all {
-        filter.active().collect()
-    } else {
-        filter.primary().into_iter().collect()
+/// One constraint of a filter: a field and its alternatives (OR), each value exact or a
+/// wildcard pattern. Legacy parameters have one alternative; `status`, `pwg` and `tier` as
+/// many as the URL repeats them.
+type Constraint<'a> = (Field, Vec<&'a str>);
+
+/// Every constraint on a field of the index: the legacy parameters that count (A3 or
+/// `match=all`) and the analytics filters (the priority range is checked on the record).
+pub fn constraints(filter: &Filter) -> Vec<Constraint<'_>> {
+    let mut out: Vec<Constraint<'_>> = filter.required().into_iter().map(|(k, v)| (Field::View(k), vec![v])).collect();
+    let f = &filter.facets;
+    if !f.status.is_empty() {
+        out.push((Field::Status, f.status.iter().map(|s| s.as_str()).collect()));
+    }
+    for (field, values) in [(Field::Pwg, &f.pwg), (Field::Tier, &f.tier)] {
+        if !values.is_empty() {
+            out.push((field, values.iter().map(String::as_str).collect()));
+        }
+    }
+    out
+}
+
+/// The one exact value of a constraint, when it has exactly one.
+fn exact<'a>(c: &Constraint<'a>) -> Option<&'a str> {
+    match c.1.as_slice() {
+        [v] if !is_pattern(v) => Some(v),
+        _ => None,
     }
 }
 
-/// The smallest list holding every match, its length, and the parameter it comes from.
-fn source<'a>(state: &'a State, filter: &'a Filter) -> (Source<'a>, usize, Option<(FilterKey, &'a str)>) {
+/// The smallest list holding every match, and the constraint it comes from (which then
+/// holds for every candidate).
+fn source<'a>(state: &'a State, filter: &Filter, cs: &[Constraint<'a>]) -> (Source<'a>, Option<usize>) {
     let mut best = (Source::All, state.len(), None);
-    let mut consider = |s: Source<'a>, n: usize, from: Option<(FilterKey, &'a str)>| {
+    let mut consider = |s: Source<'a>, n: usize, from: Option<usize>| {
         if n < best.1 || matches!(s, Source::Nothing) {
             best = (s, n, from);
         }
     };
-    for (key, value) in required(filter) {
-        let from = Some((key, value));
-        match key {
-            FilterKey::WorkflowName => consider(Source::One(value), 1, from),
-            _ => match state.posting(key, value) {
-                Some(p) => consider(Source::Slots(&p.slots), p.slots.len(), from),
-                None => consider(Source::Nothing, 0, from),
+    for (i, c) in cs.iter().enumerate() {
+        let Some(value) = exact(c) else { continue };
+        match c.0 {
+            Field::View(FilterKey::WorkflowName) => consider(Source::One(value), 1, Some(i)),
+            field => match state.posting(field, value) {
+                Some(p) => consider(Source::Slots(&p.slots), p.slots.len(), Some(i)),
+                None => consider(Source::Nothing, 0, Some(i)),
             },
         }
     }
     if filter.stalled {
         consider(Source::Stalled, state.stalls.stalled.len(), None);
     }
-    best
+    (best.0, best.2)
 }
 
 fn candidates<'a>(state: &'a State, src: Source<'a>) -> Box<dyn Iterator<Item = Slot> + 'a> {
@@ -74,37 +95,64 @@ fn candidates<'a>(state: &'a State, src: Source<'a>) -> Box<dyn Iterator<Item = 
     }
 }
 
-/// A required parameter, resolved against the index.
+/// A constraint, resolved against the index.
 enum Need<'a> {
     Name(&'a str),
+    /// Workflow names against alternatives or patterns.
+    Names(Vec<&'a str>),
     /// A dense posting: a bit test on the slot decides, without reading the record.
     Bits(&'a Posting),
-    Key(FilterKey, &'a Sym),
+    /// The union of the postings of every value an alternative matches, by slot.
+    Set(Bits),
+    Key(Field, &'a Sym),
     /// No workflow has this value.
     Unknown,
 }
 
 impl<'a> Need<'a> {
-    fn resolve(state: &'a State, key: FilterKey, value: &'a str) -> Need<'a> {
-        if key == FilterKey::WorkflowName {
-            return Need::Name(value);
+    fn resolve(state: &'a State, (field, values): Constraint<'a>) -> Need<'a> {
+        let one = exact(&(field, values.clone()));
+        match (field, one) {
+            (Field::View(FilterKey::WorkflowName), Some(name)) => Need::Name(name),
+            (Field::View(FilterKey::WorkflowName), None) => Need::Names(values),
+            (_, Some(value)) => match (state.posting(field, value), state.key_text(field, value)) {
+                (Some(p), _) if p.has_bits() => Need::Bits(p),
+                (_, Some(text)) => Need::Key(field, text),
+                _ => Need::Unknown,
+            },
+            (_, None) => Self::union(state, field, &values),
         }
-        match (state.posting(key, value), state.key_text(key, value)) {
-            (Some(p), _) if p.has_bits() => Need::Bits(p),
-            (_, Some(text)) => Need::Key(key, text),
-            _ => Need::Unknown,
+    }
+
+    /// Every workflow holding a value of `field` that one of `values` matches.
+    fn union(state: &State, field: Field, values: &[&str]) -> Need<'a> {
+        let mut bits = Bits::default();
+        let mut any = false;
+        for pattern in values {
+            for (value, posting) in state.values_from(field, literal_prefix(pattern)) {
+                if glob_matches(pattern, value) {
+                    posting.slots.iter().for_each(|s| bits.set(*s, true));
+                    any = true;
+                }
+            }
+        }
+        if any {
+            Need::Set(bits)
+        } else {
+            Need::Unknown
         }
     }
 
     /// Whether deciding needs the record.
     fn reads(&self) -> bool {
-        matches!(self, Need::Name(_) | Need::Key(..))
+        matches!(self, Need::Name(_) | Need::Names(_) | Need::Key(..))
     }
 
     /// Whether `slot` passes, when that can be told without its record.
     fn by_slot(&self, slot: Slot) -> Option<bool> {
         match self {
             Need::Bits(p) => p.holds(slot),
+            Need::Set(bits) => Some(bits.get(slot)),
             Need::Unknown => Some(false),
             _ => None,
         }
@@ -113,21 +161,28 @@ impl<'a> Need<'a> {
     fn holds(&self, r: &Record) -> bool {
         match self {
             Need::Name(n) => &*r.name == *n,
+            Need::Names(patterns) => patterns.iter().any(|p| glob_matches(p, &r.name)),
             Need::Key(k, text) => r.has_key(*k, text),
-            Need::Bits(_) => true,
+            Need::Bits(_) | Need::Set(_) => true,
             Need::Unknown => false,
         }
     }
 }
 
-/// The slot of every workflow the filter matches, each once, in id order. Parameters whose
-/// postings keep bits are checked on the slot; a record is read only for the others.
+/// The slot of every workflow the filter matches, each once, in id order. Constraints that
+/// can be decided on the slot (dense postings, unions) are; a record is read only for the
+/// others, the priority range and the stalled flag.
 pub fn matching_slots<'a>(state: &'a State, filter: &'a Filter, now: i64) -> impl Iterator<Item = Slot> + 'a {
-    let (src, _, from) = source(state, filter);
-    // The parameter the candidates come from holds for all of them: not checked again.
-    let need: Vec<Need<'a>> =
-        required(filter).into_iter().filter(|kv| from != Some(*kv)).map(|(k, v)| Need::resolve(state, k, v)).collect();
-    let read = filter.stalled || need.iter().any(Need::reads);
+    let mut cs = constraints(filter);
+    let (src, from) = source(state, filter, &cs);
+    // The constraint the candidates come from holds for all of them: not checked again.
+    if let Some(i) = from {
+        cs.remove(i);
+    }
+    let need: Vec<Need<'a>> = cs.into_iter().map(|c| Need::resolve(state, c)).collect();
+    let facets = &filter.facets;
+    let ranged = facets.priority_min.is_some() || facets.priority_max.is_some();
+    let read = filter.stalled || ranged || need.iter().any(Need::reads);
     let mut last: Option<Slot> = None;
     candidates(state, src).filter(move |&slot| {
         let repeat = last == Some(slot);
@@ -136,9 +191,11 @@ pub fn matching_slots<'a>(state: &'a State, filter: &'a Filter, now: i64) -> imp
             return false;
         }
         !read
-            || state
-                .record(slot)
-                .is_some_and(|r| need.iter().all(|n| n.holds(r)) && (!filter.stalled || r.is_stalled(now)))
+            || state.record(slot).is_some_and(|r| {
+                need.iter().all(|n| n.holds(r))
+                    && facets.priority_holds(r.priority)
+                    && (!filter.stalled || r.is_stalled(now))
+            })
     })
 }
 
@@ -170,7 +227,7 @@ fn records(state: &State, slots: impl Iterator<Item = Slot>) -> Vec<Arc<Record>>
 
 fn combined_page(state: &State, filter: &Filter, start: usize, size: usize, now: i64) -> Page {
     // Stalled only: the stalled set is the answer, counted and paged without a walk.
-    if filter.stalled && required(filter).is_empty() {
+    if filter.stalled && constraints(filter).is_empty() && filter.facets.is_empty() {
         let set = &state.stalls.stalled;
         let records = set.iter().skip(start).take(size).filter_map(|n| state.get(n)).cloned().collect();
         return Page { records, matching: set.len() as u64, has_next: set.len() > start.saturating_add(size) };

@@ -3,7 +3,7 @@
 //! to each dataset's points), built once per change from the stored document with the same
 //! derivations the full document would get (`app::present`, `app::history`).
 
-use app::filter::FilterKey;
+use app::filter::{pwg_of, FilterKey};
 use app::forecast::{forecast, stalled_since, Settings};
 use app::history::dataset_points;
 use app::links::Service;
@@ -14,6 +14,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
+use super::field::Field;
 use super::intern::{Interner, Sym};
 use super::points::Points;
 use crate::listing::view_of;
@@ -73,8 +74,9 @@ pub struct Record {
     /// One per output dataset, in stored order, duplicates kept (D11).
     pub datasets: Box<[DatasetSummary]>,
     /// The string keys the views emit for this document (S9–S12), repeats kept: what the
-    /// filters match, exactly as the store's views would.
-    pub keys: Box<[(FilterKey, Sym)]>,
+    /// legacy filters match, exactly as the store's views would; then the analytics
+    /// filters' values (current status, PWG, each distinct datatier).
+    pub keys: Box<[(Field, Sym)]>,
     /// From when on a dataset counts as stalled (the earliest of them), if any can stall.
     pub stalled_since: Option<i64>,
     /// Why the document could not be read as a workflow, if it could not.
@@ -85,25 +87,44 @@ fn opt(i: &mut Interner, s: Option<&str>) -> Option<Sym> {
     s.map(|s| i.get(s))
 }
 
-fn emitted_keys(doc: &Value, i: &mut Interner) -> Box<[(FilterKey, Sym)]> {
+fn emitted_keys(doc: &Value, i: &mut Interner) -> Vec<(Field, Sym)> {
     FilterKey::ALL
         .into_iter()
         .filter_map(|k| view_of(k).map(|v| (k, v)))
         .flat_map(|(k, view)| view.emit(doc).into_iter().filter_map(move |v| Some((k, v.as_str()?.to_owned()))))
-        .map(|(k, v)| (k, i.get(&v)))
+        .map(|(k, v)| (Field::View(k), i.get(&v)))
         .collect()
+}
+
+/// The analytics filters' values of a record, each once.
+fn derived_keys(r: &Record, i: &mut Interner) -> Vec<(Field, Sym)> {
+    let mut keys: Vec<(Field, Sym)> = Vec::new();
+    if let Some((status, _)) = r.transitions.last() {
+        keys.push((Field::Status, status.clone()));
+    }
+    if let Some(pwg) = r.prepid.as_deref().and_then(pwg_of) {
+        keys.push((Field::Pwg, i.get(pwg)));
+    }
+    for d in r.datasets.iter() {
+        let tier = datatier(&d.name);
+        if !keys.iter().any(|(f, v)| *f == Field::Tier && &**v == tier) {
+            keys.push((Field::Tier, i.get(tier)));
+        }
+    }
+    keys
 }
 
 impl Record {
     /// The record of a stored workflow document.
     pub fn from_doc(doc: Value, i: &mut Interner) -> Record {
-        let keys = emitted_keys(&doc, i);
+        let mut keys = emitted_keys(&doc, i);
         let id = doc.get("_id").and_then(Value::as_str).unwrap_or_default().to_owned();
         let mut record = match Workflow::from_value(doc) {
             Ok(wf) => Self::from_workflow(&wf, i),
             Err(e) => Self::from_row(&unreadable_row(&id, e.to_string()), Vec::new(), -1, i),
         };
-        record.keys = keys;
+        keys.extend(derived_keys(&record, i));
+        record.keys = keys.into_boxed_slice();
         record
     }
 
@@ -211,9 +232,9 @@ impl Record {
         self.request_name.as_deref().unwrap_or(&self.name)
     }
 
-    /// Whether the views emit the key `text` for `key` (S10–S12): `text` is the index's
+    /// Whether the record holds `text` for `key` (for views, S10–S12): `text` is the index's
     /// shared text of the value, so a pointer comparison decides.
-    pub fn has_key(&self, key: FilterKey, text: &Sym) -> bool {
+    pub fn has_key(&self, key: Field, text: &Sym) -> bool {
         self.keys.iter().any(|(k, v)| *k == key && Arc::ptr_eq(v, text))
     }
 }

@@ -2,11 +2,12 @@
 //! filter key and value (what the views would answer), and the stalled set. Changes come
 //! from the store's feed, one document at a time; nothing here reads the store.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use app::filter::FilterKey;
 use serde_json::Value;
+
+use super::field::Field;
 
 use super::intern::{Interner, Sym};
 use super::record::Record;
@@ -20,10 +21,11 @@ pub type Slot = u32;
 /// One bit per slot: which records a dense posting holds, so an AND filter checks a second
 /// parameter by a bit test instead of reading each candidate's keys.
 #[derive(Default)]
-struct Bits(Vec<u64>);
+pub struct Bits(Vec<u64>);
 
 impl Bits {
-    fn set(&mut self, slot: Slot, on: bool) {
+    /// Sets or clears the bit of `slot`.
+    pub fn set(&mut self, slot: Slot, on: bool) {
         let (word, bit) = (slot as usize / 64, slot % 64);
         if word >= self.0.len() {
             if !on {
@@ -38,7 +40,8 @@ impl Bits {
         }
     }
 
-    fn get(&self, slot: Slot) -> bool {
+    /// Whether the bit of `slot` is set.
+    pub fn get(&self, slot: Slot) -> bool {
         self.0.get(slot as usize / 64).is_some_and(|w| w >> (slot % 64) & 1 == 1)
     }
 }
@@ -142,8 +145,9 @@ pub struct State {
     /// The records by slot; a deleted workflow's slot is reused.
     pub table: Vec<Option<Arc<Record>>>,
     free: Vec<Slot>,
-    /// Per filter key and value, the workflows the view lists.
-    pub postings: HashMap<FilterKey, HashMap<Sym, Posting>>,
+    /// Per field and value, the workflows holding it. Values are kept sorted, so wildcard
+    /// patterns and suggestions scan only the values sharing their literal prefix.
+    pub postings: HashMap<Field, BTreeMap<Sym, Posting>>,
     /// Stalled workflows.
     pub stalls: Stalls,
     /// Pre-summed aggregates of every workflow and of each campaign.
@@ -304,14 +308,28 @@ impl State {
         }
     }
 
-    /// The posting of one key and value, if any workflow has it.
-    pub fn posting(&self, key: FilterKey, value: &str) -> Option<&Posting> {
-        self.postings.get(&key)?.get(value)
+    /// The posting of one field and value, if any workflow has it.
+    pub fn posting(&self, field: impl Into<Field>, value: &str) -> Option<&Posting> {
+        self.postings.get(&field.into())?.get(value)
     }
 
-    /// The shared text every record holding `key = value` points to, if any does.
-    pub fn key_text(&self, key: FilterKey, value: &str) -> Option<&Sym> {
-        self.postings.get(&key)?.get_key_value(value).map(|(k, _)| k)
+    /// The shared text every record holding `field = value` points to, if any does.
+    pub fn key_text(&self, field: impl Into<Field>, value: &str) -> Option<&Sym> {
+        self.postings.get(&field.into())?.get_key_value(value).map(|(k, _)| k)
+    }
+
+    /// The values of `field` that start with `prefix`, in order, with their postings.
+    pub fn values_from<'a>(
+        &'a self,
+        field: Field,
+        prefix: &'a str,
+    ) -> impl Iterator<Item = (&'a Sym, &'a Posting)> + 'a {
+        let values = self.postings.get(&field);
+        let start = std::ops::Bound::Included(prefix);
+        values
+            .into_iter()
+            .flat_map(move |m| m.range::<str, _>((start, std::ops::Bound::Unbounded)))
+            .take_while(move |(v, _)| v.starts_with(prefix))
     }
 
     /// Distinct texts the index shares.
@@ -323,6 +341,7 @@ impl State {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use app::filter::FilterKey;
     use serde_json::json;
 
     #[test]

@@ -12,6 +12,7 @@ use app::filter::{Filter, FilterKey};
 use app::history::HistoryView;
 use app::present::datatier;
 
+use super::field::Field;
 use super::intern::Sym;
 use super::record::Record;
 
@@ -115,7 +116,7 @@ impl Sums {
     /// Adds (`sign` 1) or takes away (`sign` -1) a record's contribution.
     pub fn apply(&mut self, r: &Record, sign: i64) {
         self.all.apply(r, sign);
-        for (_, value) in r.keys.iter().filter(|(k, _)| *k == FilterKey::Campaign) {
+        for (_, value) in r.keys.iter().filter(|(k, _)| *k == Field::View(FilterKey::Campaign)) {
             let scope = self.campaigns.entry(value.clone()).or_default();
             scope.apply(r, sign);
             if scope.tiers.is_empty() && scope.expected == 0 && scope.firsts.is_empty() {
@@ -135,7 +136,8 @@ impl Sums {
         now: i64,
     ) -> Option<HistoryView> {
         let bucket = bucket.clamp(app::aggregate::BUCKET_RANGE.0, app::aggregate::BUCKET_RANGE.1);
-        if filter.stalled || bucket % HOUR != 0 {
+        let patterned = required.iter().any(|(_, v)| app::filter::is_pattern(v));
+        if filter.stalled || !filter.facets.is_empty() || patterned || bucket % HOUR != 0 {
             return None;
         }
         match required {

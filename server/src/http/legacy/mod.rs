@@ -127,7 +127,7 @@ async fn get_json(State(l): State<Arc<Legacy>>, Path(name): Path<String>) -> Res
 
 /// A7 with X5: every page of the filter in one answer.
 async fn api_fetch(State(l): State<Arc<Legacy>>, RawQuery(q): RawQuery) -> Response {
-    let filter = match Filter::from_query(q.as_deref().unwrap_or("")) {
+    let filter = match Filter::from_legacy_query(q.as_deref().unwrap_or("")) {
         Ok(f) => f,
         Err(e) => return bad_filter(e),
     };
@@ -141,7 +141,7 @@ async fn api_fetch(State(l): State<Arc<Legacy>>, RawQuery(q): RawQuery) -> Respo
 
 /// A8–A11: at most 5 pages as a Markdown table; nothing found is an empty 200.
 async fn md(State(l): State<Arc<Legacy>>, RawQuery(q): RawQuery) -> Response {
-    let filter = match Filter::from_query(q.as_deref().unwrap_or("")) {
+    let filter = match Filter::from_legacy_query(q.as_deref().unwrap_or("")) {
         Ok(f) => f,
         Err(e) => return bad_filter(e),
     };
