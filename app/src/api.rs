@@ -9,6 +9,7 @@ use leptos::server_fn::codec::Json;
 
 use serde::{Deserialize, Serialize};
 
+use crate::analytics::DurationQuery;
 use crate::filter::Filter;
 use crate::rows::{WorkflowPage, WorkflowRow};
 
@@ -45,6 +46,30 @@ pub async fn aggregate(filter: Filter, bucket: i64) -> Result<crate::history::Hi
     let backend = expect_context::<ssr::SharedBackend>();
     ssr::valid(&filter)?;
     backend.aggregate(&filter, bucket).await.map_err(ssr::fail)
+}
+
+/// The campaign × current-status table of the filter's workflows.
+#[server(prefix = "/rpc", endpoint = "campaigns", input = Json)]
+pub async fn campaigns(filter: Filter) -> Result<crate::analytics::CampaignTable, ServerFnError> {
+    let backend = expect_context::<ssr::SharedBackend>();
+    ssr::valid(&filter)?;
+    backend.campaigns(&filter).await.map_err(ssr::fail)
+}
+
+/// The histogram of the time the filter's workflows took between two statuses.
+#[server(prefix = "/rpc", endpoint = "durations", input = Json)]
+pub async fn durations(query: DurationQuery) -> Result<crate::analytics::DurationHistogram, ServerFnError> {
+    let backend = expect_context::<ssr::SharedBackend>();
+    ssr::valid_query(&query)?;
+    backend.durations(&query).await.map_err(ssr::fail)
+}
+
+/// The workflows of one bar of a duration histogram.
+#[server(prefix = "/rpc", endpoint = "duration_bin", input = Json)]
+pub async fn duration_bin(query: DurationQuery, bin: u32) -> Result<crate::analytics::BinWorkflows, ServerFnError> {
+    let backend = expect_context::<ssr::SharedBackend>();
+    ssr::valid_query(&query)?;
+    backend.duration_bin(&query, bin).await.map_err(ssr::fail)
 }
 
 /// Resolves a search text like the original's `/search` (A14–A15): the filter of the first
@@ -137,6 +162,11 @@ pub mod ssr {
         filter.validate().map_err(|e| fail(BackendError::BadRequest(e.to_string())))
     }
 
+    /// A duration query gets the filter's checks and its own: 400 otherwise.
+    pub fn valid_query(q: &crate::analytics::DurationQuery) -> Result<(), leptos::prelude::ServerFnError> {
+        q.validate().map_err(|e| fail(BackendError::BadRequest(e)))
+    }
+
     /// The HTTP headers of the request calling a server function (lower-case names).
     #[derive(Debug, Clone, Default)]
     pub struct Caller {
@@ -155,6 +185,19 @@ pub mod ssr {
         async fn history(&self, name: &str) -> Result<Option<crate::history::HistoryView>, BackendError>;
         /// The aggregate chart data of a filter.
         async fn aggregate(&self, filter: &Filter, bucket: i64) -> Result<crate::history::HistoryView, BackendError>;
+        /// The campaign × status table of a filter.
+        async fn campaigns(&self, filter: &Filter) -> Result<crate::analytics::CampaignTable, BackendError>;
+        /// The status-duration histogram of a query.
+        async fn durations(
+            &self,
+            q: &crate::analytics::DurationQuery,
+        ) -> Result<crate::analytics::DurationHistogram, BackendError>;
+        /// The workflows of one bar of a query's histogram.
+        async fn duration_bin(
+            &self,
+            q: &crate::analytics::DurationQuery,
+            bin: u32,
+        ) -> Result<crate::analytics::BinWorkflows, BackendError>;
         /// A14–A15's resolution of a search text.
         async fn search(&self, q: &str) -> Result<Filter, BackendError>;
         /// One admin update.

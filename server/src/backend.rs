@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use app::analytics::{BinWorkflows, CampaignTable, DurationHistogram, DurationQuery};
 use app::api::ssr::{Backend, BackendError, Caller};
 use app::api::AdminOutcome;
 use app::filter::{Filter, FilterKey};
@@ -35,6 +36,18 @@ impl StoreBackend {
         updates: Arc<UpdateService>,
     ) -> Arc<Self> {
         Arc::new(StoreBackend { store, index, auth, updates })
+    }
+
+    /// An index query that walks every matching workflow: CPU work, off the async executor.
+    async fn blocking<T: Send + 'static>(
+        &self,
+        query: impl FnOnce(&SummaryIndex, i64) -> Result<T, NotReady> + Send + 'static,
+    ) -> Result<T, BackendError> {
+        let index = self.index.clone();
+        tokio::task::spawn_blocking(move || query(&index, crate::now()))
+            .await
+            .map_err(|e| BackendError::Unavailable(e.to_string()))?
+            .map_err(not_ready)
     }
 
     /// The row straight from the store (after an admin update, before the feed has shown it).
@@ -115,13 +128,23 @@ impl Backend for StoreBackend {
         } else {
             filter.to_query()
         };
-        let index = self.index.clone();
         let filter = filter.clone();
-        // Walking every matching workflow's points is CPU work: off the async executor.
-        tokio::task::spawn_blocking(move || index.aggregate(&label, &filter, bucket, crate::now()))
-            .await
-            .map_err(|e| BackendError::Unavailable(e.to_string()))?
-            .map_err(not_ready)
+        self.blocking(move |index, now| index.aggregate(&label, &filter, bucket, now)).await
+    }
+
+    async fn campaigns(&self, filter: &Filter) -> Result<CampaignTable, BackendError> {
+        let filter = filter.clone();
+        self.blocking(move |index, now| index.campaigns(&filter, now)).await
+    }
+
+    async fn durations(&self, q: &DurationQuery) -> Result<DurationHistogram, BackendError> {
+        let q = q.clone();
+        self.blocking(move |index, now| index.durations(&q, now)).await
+    }
+
+    async fn duration_bin(&self, q: &DurationQuery, bin: u32) -> Result<BinWorkflows, BackendError> {
+        let q = q.clone();
+        self.blocking(move |index, now| index.duration_bin(&q, bin as usize, now)).await
     }
 
     async fn search(&self, q: &str) -> Result<Filter, BackendError> {

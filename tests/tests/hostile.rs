@@ -47,6 +47,23 @@ async fn server_functions_refuse_bad_input_with_400() {
         ("list_workflows", json!({"filter": {"priority_min": 9, "priority_max": 3}, "page": 0}), "priority_min"),
         ("list_workflows", json!({"filter": {"tier": vec!["T"; 40]}, "page": 0}), "tier"),
         ("aggregate", json!({"filter": {"pwg": [long]}, "bucket": 86_400}), "pwg"),
+        ("campaigns", json!({"filter": {"priority_min": 5, "priority_max": 1}}), "priority_min"),
+        (
+            "durations",
+            json!({"query": {"filter": {}, "from": "new", "to": "completed", "bins": 0, "scale": "log"}}),
+            "bins",
+        ),
+        (
+            "durations",
+            json!({"query": {"filter": {}, "from": "new", "to": "new", "bins": 5, "scale": "log"}}),
+            "different",
+        ),
+        ("durations", json!({"query": {"filter": {}, "from": "nu", "to": "new", "bins": 5, "scale": "log"}}), "nu"),
+        (
+            "duration_bin",
+            json!({"query": {"filter": {}, "from": "new", "to": "new", "bins": 5, "scale": "linear"}, "bin": 0}),
+            "different",
+        ),
     ] {
         let (status, text) = rpc(&server, name, body.clone()).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{name} {body}: {text}");

@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::{use_location, use_navigate};
 
-use super::base::{base_path, view_href};
+use super::base::base_path;
 use super::workflow::Chart;
 use crate::api::aggregate;
 use crate::filter::Filter;
@@ -44,7 +44,7 @@ pub fn AggregatePage() -> impl IntoView {
     view! {
         <header class="top">
             <h1><a href=format!("{}/", base_path())>"Stats2"</a></h1>
-            <a href=move || view_href(&filter.get().unwrap_or_default())>"Back to the list"</a>
+            {super::views::view_links(filter)}
             <label>"Bucket "
                 <select class="bucket" prop:value=move || bucket.get() on:change=choose>
                     {BUCKETS.iter().map(|(n, _)| view! { <option value=*n>{*n}</option> }).collect_view()}

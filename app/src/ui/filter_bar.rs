@@ -21,9 +21,15 @@ fn label(k: FilterKey) -> &'static str {
     }
 }
 
-/// The filter form, filled from the current URL's filter.
+/// The filter form, filled from the current URL's filter. Applying it opens `target` (a view
+/// below the base, e.g. `/campaigns`) with the filter, or the list when it is not given; the
+/// view's own parameters (`extra`, e.g. a bucket) are kept.
 #[component]
-pub fn FilterBar(filter: Memo<Result<Filter, String>>) -> impl IntoView {
+pub fn FilterBar(
+    filter: Memo<Result<Filter, String>>,
+    #[prop(optional)] target: Option<&'static str>,
+    #[prop(optional, into)] extra: Option<Signal<String>>,
+) -> impl IntoView {
     let current = move || filter.get().unwrap_or_default();
     let fields: Vec<(FilterKey, RwSignal<String>)> =
         FilterKey::ALL.iter().map(|k| (*k, RwSignal::new(String::new()))).collect();
@@ -58,7 +64,15 @@ pub fn FilterBar(filter: Memo<Result<Filter, String>>) -> impl IntoView {
             f.page_size = size.get_untracked().parse().ok();
             f.stalled = stalled.get_untracked();
             f.facets = facets.read();
-            navigate(&view_path(&f), Default::default());
+            let path = match target {
+                Some(view) => {
+                    let extra = extra.map(|e| e.get_untracked()).unwrap_or_default();
+                    let query: Vec<String> = [f.to_query(), extra].into_iter().filter(|q| !q.is_empty()).collect();
+                    format!("{view}?{}", query.join("&"))
+                }
+                None => view_path(&f),
+            };
+            navigate(&path, Default::default());
         }
     };
     view! {
@@ -184,8 +198,8 @@ impl FacetFields {
             </details>
             {number("Priority from", "priority_min", self.priority_min)}
             {number("to", "priority_max", self.priority_max)}
-            {text("PWG", "pwg", self.pwg, "HIG, SUS")}
-            {text("Datatier", "tier", self.tier, "MINIAODSIM")}
+            {text("PWG", "pwg", self.pwg, "e.g. HIG, SUS")}
+            {text("Datatier", "tier", self.tier, "e.g. MINIAODSIM")}
         }
     }
 }

@@ -56,7 +56,7 @@ pub fn Header(
                 <button type="submit" disabled=searching>"Search"</button>
             </form>
             <a class="button" href=md_href target="_blank" rel="noopener">"Markdown table"</a>
-            <a class="button aggregate" href=move || format!("{}/aggregate?{}", base_path(), filter.get().map(|f| f.clone().with_page(0).to_query()).unwrap_or_default())>"Aggregate chart"</a>
+            {super::views::view_links(filter)}
             <a href="https://github.com/cms-PdmV/Stats2" rel="noopener">"GitHub"</a>
             <TokenField/>
         </header>

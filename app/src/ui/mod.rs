@@ -3,6 +3,7 @@
 mod admin;
 mod aggregate;
 mod base;
+mod campaigns;
 mod chart;
 mod dataset;
 mod filter_bar;
@@ -10,8 +11,10 @@ mod header;
 mod list;
 pub(crate) mod live;
 mod pager;
+mod performance;
 mod table;
 mod time;
+mod views;
 mod workflow;
 
 use leptos::prelude::*;
@@ -31,6 +34,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("") view=list::ListPage/>
                     <Route path=path!("workflow/:name") view=workflow::WorkflowPage/>
                     <Route path=path!("aggregate") view=aggregate::AggregatePage/>
+                    <Route path=path!("campaigns") view=campaigns::CampaignsPage/>
+                    <Route path=path!("performance") view=performance::PerformancePage/>
                     <Route path=path!(":page") view=list::ListPage/>
                 </Routes>
             </main>

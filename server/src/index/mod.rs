@@ -11,6 +11,7 @@
 //! first build has caught up, the index says it is not ready (`serve` answers 503).
 
 mod aggregate;
+mod analytics;
 mod field;
 pub mod follow;
 mod intern;
@@ -157,6 +158,30 @@ impl SummaryIndex {
     pub fn aggregate(&self, label: &str, filter: &Filter, bucket: i64, now: i64) -> Result<HistoryView, NotReady> {
         let state = self.at(now)?;
         Ok(aggregate::aggregate(&state, label, filter, bucket, now))
+    }
+
+    /// The campaign × status table of `filter`'s workflows.
+    pub fn campaigns(&self, filter: &Filter, now: i64) -> Result<app::analytics::CampaignTable, NotReady> {
+        Ok(analytics::campaign_table(&*self.at(now)?, filter, now))
+    }
+
+    /// The status-duration histogram of a query.
+    pub fn durations(
+        &self,
+        q: &app::analytics::DurationQuery,
+        now: i64,
+    ) -> Result<app::analytics::DurationHistogram, NotReady> {
+        Ok(analytics::durations(&*self.at(now)?, q, now))
+    }
+
+    /// The workflows of one bar of a query's histogram.
+    pub fn duration_bin(
+        &self,
+        q: &app::analytics::DurationQuery,
+        bin: usize,
+        now: i64,
+    ) -> Result<app::analytics::BinWorkflows, NotReady> {
+        Ok(analytics::bin_workflows(&*self.at(now)?, q, bin, now))
     }
 
     /// A14's probe: the parameter whose view knows `q`.

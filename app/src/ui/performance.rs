@@ -1,0 +1,198 @@
+//! The performance view (`<base>/performance?<filter>&from=&to=&bins=&scale=`): how long the
+//! filter's workflows took from one status to another, as a histogram with the median and
+//! the 90th percentile marked; a bar's workflows are listed on a click, and the workflows
+//! lacking either transition are counted and named below.
+
+use leptos::prelude::*;
+use leptos_router::hooks::{use_location, use_navigate};
+
+use super::filter_bar::FilterBar;
+use super::views::ViewsHeader;
+use crate::analytics::{
+    duration_query, duration_query_string, human_duration, DurationHistogram, DurationQuery, Scale,
+};
+use crate::api::{duration_bin, durations};
+use crate::filter::RequestStatus;
+use crate::present::thousands;
+
+const W: f64 = 900.0;
+const H: f64 = 320.0;
+const PAD: (f64, f64, f64, f64) = (50.0, 20.0, 30.0, 60.0); // left, top, right, bottom
+
+/// The page.
+#[component]
+pub fn PerformancePage() -> impl IntoView {
+    let location = use_location();
+    let query = Memo::new(move |_| duration_query(&location.search.get()));
+    let filter = Memo::new(move |_| query.get().map(|q| q.filter));
+    let data = LocalResource::new(move || {
+        let q = query.get();
+        async move { durations(q?).await.map_err(|e| e.to_string()) }
+    });
+    let chosen = RwSignal::new(None::<usize>);
+    Effect::new(move |_| {
+        query.track();
+        chosen.set(None);
+    });
+    let extra = Signal::derive(move || {
+        let q = query.get().ok();
+        q.map(|q| duration_query_string(&DurationQuery { filter: Default::default(), ..q })).unwrap_or_default()
+    });
+    view! {
+        <ViewsHeader filter=filter title="Time between two statuses"/>
+        <FilterBar filter=filter target="/performance" extra=extra/>
+        {move || query.get().ok().map(|q| view! { <SpanForm q=q/> })}
+        <Suspense fallback=|| view! { <p class="loading" role="status">"Measuring…"</p> }>
+            {move || data.get().map(|r| match (r, query.get_untracked()) {
+                (Ok(h), Ok(q)) if h.measured == 0 => view! {
+                    <p class="empty">{format!("No matching workflow went from {} to {}.", q.from, q.to)}</p>
+                    <Lacking h=h/>
+                }.into_any(),
+                (Ok(h), Ok(q)) => view! {
+                    <Histogram h=h.clone() log=q.scale == Scale::Log chosen=chosen/>
+                    <BinList q=q chosen=chosen/>
+                    <Lacking h=h/>
+                }.into_any(),
+                (Err(e), _) | (_, Err(e)) => view! { <p class="error" role="alert">"Could not measure: " {e}</p> }.into_any(),
+            })}
+        </Suspense>
+    }
+}
+
+/// From, to, bins and scale; applying navigates so the URL keeps them.
+#[component]
+fn SpanForm(q: DurationQuery) -> impl IntoView {
+    let (from, to, bins) = (RwSignal::new(q.from), RwSignal::new(q.to), RwSignal::new(q.bins.to_string()));
+    let log = RwSignal::new(q.scale == Scale::Log);
+    let navigate = use_navigate();
+    let filter = q.filter.clone();
+    let apply = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let scale = if log.get_untracked() { Scale::Log } else { Scale::Linear };
+        let bins = bins.get_untracked().trim().parse().unwrap_or(0);
+        let q =
+            DurationQuery { filter: filter.clone(), from: from.get_untracked(), to: to.get_untracked(), bins, scale };
+        navigate(&format!("/performance?{}", duration_query_string(&q)), Default::default());
+    };
+    let select = |name: &'static str, sig: RwSignal<RequestStatus>| {
+        view! {
+            <select name=name on:change=move |ev| { if let Some(s) = RequestStatus::parse(&event_target_value(&ev)) { sig.set(s) } }>
+                {RequestStatus::ALL.into_iter().map(|s| view! { <option value=s.as_str() selected=move || sig.get() == s>{s.as_str()}</option> }).collect_view()}
+            </select>
+        }
+    };
+    view! {
+        <form class="filters span" on:submit=apply aria-label="Statuses to measure between">
+            <label><span>"From"</span>{select("from", from)}</label>
+            <label><span>"To"</span>{select("to", to)}</label>
+            <label class="priority"><span>"Bins"</span>
+                <input type="number" name="bins" min="1" max="100" prop:value=bins on:input=move |ev| bins.set(event_target_value(&ev))/></label>
+            <label class="check"><input type="checkbox" name="log" prop:checked=log on:change=move |ev| log.set(event_target_checked(&ev))/><span>"Log scale"</span></label>
+            <button type="submit">"Measure"</button>
+        </form>
+    }
+}
+
+/// The bars as SVG, median and 90th percentile as vertical lines; a bar click selects it.
+#[component]
+fn Histogram(h: DurationHistogram, log: bool, chosen: RwSignal<Option<usize>>) -> impl IntoView {
+    let (left, top, right, bottom) = PAD;
+    let plot_w = W - left - right;
+    let plot_h = H - top - bottom;
+    let top_count = h.bins.iter().map(|b| b.count).max().unwrap_or(1).max(1) as f64;
+    let n = h.bins.len().max(1) as f64;
+    let x_of_bin = move |i: usize| left + plot_w * i as f64 / n;
+    let (lo, hi) = (h.bins.first().map_or(0.0, |b| b.lo), h.bins.last().map_or(1.0, |b| b.hi));
+    // Where a duration sits on the axis, for the percentile marks.
+    let x_of = move |d: f64| {
+        let f = if log {
+            (d.max(lo).ln() - lo.max(1e-9).ln()) / (hi.ln() - lo.max(1e-9).ln()).max(1e-9)
+        } else {
+            (d - lo) / (hi - lo).max(1e-9)
+        };
+        left + plot_w * f.clamp(0.0, 1.0)
+    };
+    let bars = h.bins.iter().enumerate().map(|(i, b)| {
+        let bh = plot_h * b.count as f64 / top_count;
+        let (x, w) = (x_of_bin(i) + 1.0, plot_w / n - 2.0);
+        let title = format!("{} – {}: {} workflows", human_duration(b.lo), human_duration(b.hi), b.count);
+        view! {
+            <rect class="hbar" class:chosen=move || chosen.get() == Some(i) data-bin=i.to_string() data-count=b.count.to_string()
+                x=x y=top + plot_h - bh width=w.max(1.0) height=bh.max(0.0) on:click=move |_| chosen.set(Some(i))>
+                <title>{title}</title>
+            </rect>
+        }
+    }).collect_view();
+    let ticks = (0..=h.bins.len()).step_by((h.bins.len() / 6).max(1)).map(|i| {
+        let edge = h.bins.get(i).map_or(hi, |b| b.lo);
+        view! { <text class="tick" x=x_of_bin(i) y=H - bottom + 16.0 text-anchor="middle">{human_duration(edge)}</text> }
+    }).collect_view();
+    let mark = |name: &'static str, d: Option<i64>, dy: f64| {
+        d.map(|d| {
+        let x = x_of(d as f64);
+        // Past the middle the label goes left of its line, so it never leaves the chart.
+        let (tx, anchor) = if x > left + plot_w / 2.0 { (x - 4.0, "end") } else { (x + 4.0, "start") };
+        view! {
+            <line class=format!("mark {name}") x1=x x2=x y1=top y2=top + plot_h/>
+            <text class=format!("mark {name}") x=tx y=top + dy text-anchor=anchor>{format!("{name} {}", human_duration(d as f64))}</text>
+        }
+    })
+    };
+    view! {
+        <section class="chart histogram">
+            <svg viewBox=format!("0 0 {W} {H}") role="img" aria-label="Histogram of durations">
+                <line class="axis" x1=left x2=left + plot_w y1=top + plot_h y2=top + plot_h/>
+                <text class="tick" x=left - 6.0 y=top + 10.0 text-anchor="end">{thousands(top_count as i64)}</text>
+                {bars}
+                {ticks}
+                {mark("median", h.median, 12.0)}
+                {mark("p90", h.p90, 28.0)}
+            </svg>
+            <p class="note">{format!("{} workflows measured; click a bar to list its workflows.", thousands(h.measured as i64))}</p>
+        </section>
+    }
+}
+
+/// The workflows of the chosen bar.
+#[component]
+fn BinList(q: DurationQuery, chosen: RwSignal<Option<usize>>) -> impl IntoView {
+    let listed = LocalResource::new(move || {
+        let q = q.clone();
+        let bin = chosen.get();
+        async move {
+            match bin {
+                Some(b) => duration_bin(q, b as u32).await.map(Some).map_err(|e| e.to_string()),
+                None => Ok(None),
+            }
+        }
+    });
+    let base = super::base::base_path();
+    view! {
+        <Suspense fallback=|| ()>
+            {move || listed.get().map(|r| match r {
+                Ok(Some(w)) => view! {
+                    <section class="bin-list">
+                        <h2>{format!("{} workflows in this bar{}", thousands(w.count as i64), if w.count > w.names.len() as u64 { format!(" (first {})", w.names.len()) } else { String::new() })}</h2>
+                        <ul>{w.names.into_iter().map(|n| view! { <li><a href=format!("{base}/workflow/{n}")>{n.clone()}</a></li> }).collect_view()}</ul>
+                    </section>
+                }.into_any(),
+                Ok(None) => ().into_any(),
+                Err(e) => view! { <p class="error" role="alert">{e}</p> }.into_any(),
+            })}
+        </Suspense>
+    }
+}
+
+/// The workflows that could not be measured.
+#[component]
+fn Lacking(h: DurationHistogram) -> impl IntoView {
+    (h.lacking > 0).then(|| {
+        let more = h.lacking.saturating_sub(h.lacking_names.len() as u64);
+        view! {
+            <section class="lacking">
+                <h2 data-testid="lacking">{format!("{} matching workflows lack one of the two transitions", thousands(h.lacking as i64))}</h2>
+                <p class="names">{h.lacking_names.join(", ")}{(more > 0).then(|| format!(" and {} more", thousands(more as i64)))}</p>
+            </section>
+        }
+    })
+}

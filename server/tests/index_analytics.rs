@@ -1,0 +1,112 @@
+//! The analytics views from the index against a full scan of generated documents: the
+//! campaign × status table cell by cell, and the status-duration histogram's counts,
+//! percentiles, lacking workflows and the workflows of each bar.
+#![allow(clippy::unwrap_used)]
+
+use std::collections::BTreeMap;
+
+use app::analytics::{histogram, Cell, DurationQuery, Scale};
+use app::filter::{Filter, RequestStatus};
+use app::model::Workflow;
+use serde_json::Value;
+use server::demo::scale::{workflow, Shape};
+use server::index::{State, SummaryIndex};
+
+const NOW: i64 = 1_764_000_000;
+
+fn store(n: usize, seed: u64) -> (SummaryIndex, Vec<Value>) {
+    let docs: Vec<Value> =
+        (0..n).map(|i| workflow(i, seed, Shape { campaigns: 4, max_entries: 6, now: NOW })).collect();
+    let index = SummaryIndex::default();
+    let mut built = State::building();
+    docs.iter().for_each(|d| built.upsert(d.clone()));
+    index.install(built);
+    (index, docs)
+}
+
+fn status(doc: &Value) -> String {
+    doc["RequestTransition"].as_array().and_then(|t| t.last()).map_or("", |t| t["Status"].as_str().unwrap()).to_owned()
+}
+
+fn done(doc: &Value) -> i64 {
+    let wf = Workflow::from_value(doc.clone()).unwrap();
+    app::present::workflow_row(&wf, NOW).datasets.iter().map(|d| d.events).max().unwrap_or(0)
+}
+
+fn matches(doc: &Value, f: &Filter) -> bool {
+    let campaign_ok = f.campaign.as_ref().is_none_or(|c| doc["Campaigns"][0] == c.as_str());
+    let status_ok = f.facets.status.is_empty() || f.facets.status.iter().any(|s| s.as_str() == status(doc));
+    campaign_ok && status_ok
+}
+
+#[test]
+fn campaign_table_equals_a_full_scan() {
+    let (index, docs) = store(300, 11);
+    for f in [Filter::default(), Filter::from_query("status=new&status=assigned&status=running-open").unwrap()] {
+        let table = index.campaigns(&f, NOW).unwrap();
+        let mut want: BTreeMap<(String, String), Cell> = BTreeMap::new();
+        let mut total = Cell::default();
+        for doc in docs.iter().filter(|d| matches(d, &f)) {
+            let campaign = doc["Campaigns"][0].as_str().unwrap().to_owned();
+            want.entry((campaign, status(doc))).or_default().add(doc["TotalEvents"].as_i64().unwrap(), done(doc));
+            total.add(doc["TotalEvents"].as_i64().unwrap(), done(doc));
+        }
+        let mut got: BTreeMap<(String, String), Cell> = BTreeMap::new();
+        for row in &table.rows {
+            for (s, c) in table.statuses.iter().zip(&row.cells) {
+                if c.requests > 0 {
+                    got.insert((row.campaign.clone(), s.clone()), *c);
+                }
+            }
+            assert_eq!(row.total.requests, row.cells.iter().map(|c| c.requests).sum::<u64>());
+        }
+        assert_eq!(got, want, "cells of {f:?}");
+        assert_eq!(table.total, total);
+        assert_eq!(table.column_totals.iter().map(|c| c.requests).sum::<u64>(), total.requests);
+        assert!(table.rows.len() >= 3 && table.statuses.len() >= 3, "a table worth comparing");
+        let order: Vec<usize> = table.statuses.iter().map(|s| RequestStatus::parse(s).unwrap() as usize).collect();
+        assert!(order.windows(2).all(|w| w[0] < w[1]), "columns in lifecycle order: {:?}", table.statuses);
+    }
+}
+
+/// Seconds from the first `from` to the first `to` after it, read from the document.
+fn oracle_duration(doc: &Value, from: &str, to: &str) -> Option<i64> {
+    let t: Vec<(String, i64)> = doc["RequestTransition"]
+        .as_array()?
+        .iter()
+        .map(|x| (x["Status"].as_str().unwrap().to_owned(), x["UpdateTime"].as_i64().unwrap()))
+        .collect();
+    let start = t.iter().position(|(s, _)| s == from)?;
+    let end = t[start..].iter().find(|(s, _)| s == to)?;
+    Some(end.1 - t[start].1)
+}
+
+#[test]
+fn duration_histogram_and_its_bars_equal_a_full_scan() {
+    let (index, docs) = store(300, 5);
+    for scale in [Scale::Linear, Scale::Log] {
+        let q = DurationQuery {
+            filter: Filter::default(),
+            from: RequestStatus::AssignmentApproved,
+            to: RequestStatus::RunningOpen,
+            bins: 12,
+            scale,
+        };
+        let durations: Vec<i64> =
+            docs.iter().filter_map(|d| oracle_duration(d, "assignment-approved", "running-open")).collect();
+        let lacking = docs.len() - durations.len();
+        let h = index.durations(&q, NOW).unwrap();
+        let want = histogram(durations, 12, scale);
+        assert_eq!((h.bins.clone(), h.median, h.p90, h.measured), (want.bins, want.median, want.p90, want.measured));
+        assert!(h.measured > 20 && lacking > 20, "{} measured, {lacking} lacking", h.measured);
+        assert_eq!(h.lacking, lacking as u64);
+        assert_eq!(h.lacking_names.len(), lacking.min(app::analytics::LACKING_NAMES));
+        let mut listed = 0;
+        for (i, bar) in h.bins.iter().enumerate() {
+            let w = index.duration_bin(&q, i, NOW).unwrap();
+            assert_eq!(w.count, bar.count, "bar {i}");
+            listed += w.count;
+        }
+        assert_eq!(listed, h.measured, "every measured workflow is in exactly one bar");
+    }
+}

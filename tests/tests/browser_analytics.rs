@@ -1,0 +1,178 @@
+//! The analytics filters and views in headless Chromium: status checkboxes and a priority
+//! range from the filter bar, wildcards, a bad status said in the page, the campaign table
+//! and its links, the performance histogram and the workflows of a bar; screenshots.
+#![allow(clippy::unwrap_used)]
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use fantoccini::Locator;
+use serde_json::{json, Value};
+use server::store::{sqlite::SqliteStore, Db, SharedStore};
+use stats2_tests::browser::Browser;
+use stats2_tests::server::TestServer;
+
+const LIFE: [&str; 7] =
+    ["new", "assignment-approved", "assigned", "acquired", "running-open", "running-closed", "completed"];
+const N: usize = 42;
+
+/// Workflow `i`: campaign, PWG, tier, status and priority all follow from `i`.
+struct Wf {
+    name: String,
+    campaign: &'static str,
+    pwg: &'static str,
+    tier: &'static str,
+    statuses: usize,
+    priority: i64,
+}
+
+fn wf(i: usize) -> Wf {
+    Wf {
+        name: format!("pdmvserv_task_Ana{i:02}_261101_000000_{i:04}"),
+        campaign: if i.is_multiple_of(2) { "Alpha" } else { "Beta" },
+        pwg: if i.is_multiple_of(3) { "HIG" } else { "SUS" },
+        tier: if i % 4 < 2 { "MINIAODSIM" } else { "AODSIM" },
+        statuses: 1 + i % LIFE.len(),
+        priority: 50_000 + 1000 * i as i64,
+    }
+}
+
+impl Wf {
+    fn status(&self) -> &'static str {
+        LIFE[self.statuses - 1]
+    }
+
+    fn doc(&self, i: usize) -> Value {
+        let created = 1_760_000_000 + 3600 * i as i64;
+        let transitions: Vec<Value> = (0..self.statuses)
+            .map(|k| json!({"Status": LIFE[k], "UpdateTime": created + k as i64 * (i as i64 + 1) * 7200}))
+            .collect();
+        let ds = format!("/Sample{i}/{}-v1/{}", self.campaign, self.tier);
+        json!({"_id": self.name, "RequestName": self.name, "PrepID": format!("{}-{}-{i:05}", self.pwg, self.campaign),
+            "RequestType": "TaskChain", "Campaigns": [self.campaign], "Requests": [], "TotalEvents": 10_000,
+            "TotalInputLumis": -1, "RequestPriority": self.priority, "LastUpdate": 1_764_000_000,
+            "OutputDatasets": [ds], "RequestTransition": transitions,
+            "EventNumberHistory": [{"Time": 1_764_000_000, "Datasets": {ds: {"Type": "PRODUCTION", "Events": 100 * i, "Size": 5}}}]})
+    }
+}
+
+fn expect(pred: impl Fn(&Wf) -> bool) -> Vec<String> {
+    let mut names: Vec<String> = (0..N).map(wf).filter(|w| pred(w)).map(|w| w.name).collect();
+    names.sort();
+    names
+}
+
+async fn rows(b: &Browser) -> Vec<String> {
+    let mut out = Vec::new();
+    for r in b.client.find_all(Locator::Css("tr.workflow")).await.unwrap_or_default() {
+        match r.attr("data-name").await {
+            Ok(Some(n)) => out.push(n),
+            _ => return Vec::new(),
+        }
+    }
+    out.sort();
+    out
+}
+
+async fn wait_until<T>(what: &str, mut probe: impl AsyncFnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Some(v) = probe().await {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn wait_rows(b: &Browser, want: &[String]) {
+    let got = wait_until("rows", async || {
+        let r = rows(b).await;
+        (r == want).then_some(r)
+    })
+    .await;
+    let count = b.client.find(Locator::Css("[data-testid=match-count]")).await.unwrap().text().await.unwrap();
+    assert_eq!(count, got.len().to_string(), "the match count says how many");
+}
+
+async fn text(b: &Browser, css: &str) -> String {
+    wait_until(css, async || b.client.find(Locator::Css(css)).await.ok()?.text().await.ok()).await
+}
+
+async fn click(b: &Browser, css: &str) {
+    b.client.find(Locator::Css(css)).await.unwrap().click().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn analytics_filters_campaign_table_and_performance_histogram() {
+    let dir = tempfile::tempdir().unwrap();
+    let store: SharedStore = Arc::new(SqliteStore::open(&dir.path().join("a.sqlite")).unwrap());
+    store.init().await.unwrap();
+    let docs: Vec<Value> = (0..N).map(|i| wf(i).doc(i)).collect();
+    for r in store.bulk_put(Db::Requests, &docs).await.unwrap() {
+        r.unwrap();
+    }
+    let server = TestServer::start(store, "/stats").await.unwrap();
+    let b = Browser::start(1280, 1000).await.unwrap();
+    let url = |path: &str| format!("{}/stats{path}", server.origin);
+
+    // A status and a datatier from the URL.
+    b.client.goto(&url("/?status=running-open&tier=MINIAODSIM")).await.unwrap();
+    wait_rows(&b, &expect(|w| w.status() == "running-open" && w.tier == "MINIAODSIM")).await;
+
+    // The filter bar: one more status (OR) and a priority range (AND).
+    click(&b, "details.statuses summary").await;
+    click(&b, "details.statuses input[value=assigned]").await;
+    b.client.find(Locator::Css("input[name=priority_min]")).await.unwrap().send_keys("60000").await.unwrap();
+    b.screenshot("analytics-filter-bar").await.unwrap();
+    click(&b, "form.filters button[type=submit]").await;
+    let want = expect(|w| {
+        ["assigned", "running-open"].contains(&w.status()) && w.tier == "MINIAODSIM" && w.priority >= 60_000
+    });
+    wait_rows(&b, &want).await;
+    let query = b.client.current_url().await.unwrap().query().unwrap_or_default().to_owned();
+    assert_eq!(query, "status=assigned&status=running-open&priority_min=60000&tier=MINIAODSIM");
+
+    // Wildcards, and a typo said in the page rather than an empty list.
+    b.client.goto(&url("/?prepid=HIG-*&output_dataset=*/AODSIM&match=all")).await.unwrap();
+    wait_rows(&b, &expect(|w| w.pwg == "HIG" && w.tier == "AODSIM")).await;
+    b.client.goto(&url("/?status=runing")).await.unwrap();
+    assert!(text(&b, "p.error").await.contains("not a ReqMgr2 request status"));
+
+    // The campaign table: a cell's count, and its link to exactly those workflows.
+    b.client.goto(&url("/campaigns?tier=AODSIM")).await.unwrap();
+    let cell = "a.count[data-campaign=Alpha][data-status=running-open]";
+    let want = expect(|w| w.campaign == "Alpha" && w.status() == "running-open" && w.tier == "AODSIM");
+    assert_eq!(text(&b, &format!("{cell} .n")).await, want.len().to_string());
+    let total = text(&b, "tfoot td.total .n").await;
+    assert_eq!(total, expect(|w| w.tier == "AODSIM").len().to_string());
+    b.screenshot("analytics-campaigns").await.unwrap();
+    click(&b, cell).await;
+    wait_rows(&b, &want).await;
+
+    // The performance histogram: bars add up, a bar lists its workflows.
+    b.client.goto(&url("/performance?from=assigned&to=running-closed&bins=5")).await.unwrap();
+    let bars = wait_until("bars", async || {
+        let bars = b.client.find_all(Locator::Css("rect.hbar")).await.ok()?;
+        (!bars.is_empty()).then_some(bars)
+    })
+    .await;
+    assert_eq!(bars.len(), 5);
+    let mut counts = Vec::new();
+    for bar in &bars {
+        counts.push(bar.attr("data-count").await.unwrap().unwrap().parse::<usize>().unwrap());
+    }
+    let measured = expect(|w| w.statuses >= 6).len();
+    assert_eq!(counts.iter().sum::<usize>(), measured);
+    assert!(text(&b, "[data-testid=lacking]").await.starts_with(&(N - measured).to_string()));
+    let (i, n) = counts.iter().enumerate().find(|(_, c)| **c > 0).map(|(i, c)| (i, *c)).unwrap();
+    bars[i].click().await.unwrap();
+    let listed = wait_until("the bar's workflows", async || {
+        let items = b.client.find_all(Locator::Css("section.bin-list li")).await.ok()?;
+        (!items.is_empty()).then_some(items.len())
+    })
+    .await;
+    assert_eq!(listed, n);
+    b.screenshot("analytics-performance").await.unwrap();
+    b.close().await;
+}
