@@ -12,11 +12,14 @@ pub struct Settings {
     pub window: i64,
     /// No change for this long while not complete means stalled.
     pub stall_after: i64,
+    /// The farthest completion worth estimating: at the recent rate, a dataset due later
+    /// than this is as good as stuck, and a date centuries away only misleads.
+    pub horizon: i64,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { window: 3 * 86_400, stall_after: 2 * 86_400 }
+        Settings { window: 3 * 86_400, stall_after: 2 * 86_400, horizon: 365 * 86_400 }
     }
 }
 
@@ -31,6 +34,20 @@ pub struct Forecast {
     pub complete: bool,
     /// Not complete, and nothing changed for `stall_after`.
     pub stalled: bool,
+    /// Not complete, but the workflow is in a status where it no longer produces (closed-out,
+    /// announced, aborted, rejected, completed, …): neither stalled nor heading anywhere.
+    #[serde(default)]
+    pub closed: bool,
+}
+
+impl Forecast {
+    /// The forecast of a dataset of a workflow that can (`true`) or cannot still progress.
+    pub fn settled(self, can_progress: bool) -> Forecast {
+        if can_progress || self.complete {
+            return self;
+        }
+        Forecast { eta: None, stalled: false, closed: true, ..self }
+    }
 }
 
 /// Forecast from `(time, value)` points (any order), the expected `total` (≤ 0: unknown).
@@ -56,11 +73,12 @@ pub fn forecast(points: &[(i64, i64)], total: i64, now: i64, s: Settings) -> For
     let rate = median_slope(&recent).max(0.0) * 3600.0;
     let eta = match (complete, last) {
         (false, Some((_, v))) if total > 0 && rate > 0.0 && !stalled => {
-            Some(now + ((total - v) as f64 / rate * 3600.0).ceil() as i64)
+            let wait = ((total - v) as f64 / rate * 3600.0).ceil();
+            (wait <= s.horizon as f64).then(|| now + wait as i64)
         }
         _ => None,
     };
-    Forecast { rate_per_hour: rate, eta, complete, stalled }
+    Forecast { rate_per_hour: rate, eta, complete, stalled, closed: false }
 }
 
 /// From when on points sorted by time count as stalled: `stall_after` past their last change,
@@ -147,8 +165,30 @@ mod tests {
         assert!(!unknown.complete && unknown.eta.is_none() && unknown.rate_per_hour > 0.0);
         assert_eq!(
             forecast(&[], 10, 0, s()),
-            Forecast { rate_per_hour: 0.0, eta: None, complete: false, stalled: false }
+            Forecast { rate_per_hour: 0.0, eta: None, complete: false, stalled: false, closed: false }
         );
+    }
+
+    #[test]
+    fn no_estimate_beyond_the_horizon() {
+        // 10 events an hour with 1,000,000 to go: over 11 years.
+        let pts: Vec<(i64, i64)> = (0..10).map(|i| (i * H, i * 10)).collect();
+        let f = forecast(&pts, 1_000_000, 9 * H, s());
+        assert!(f.rate_per_hour > 0.0 && !f.stalled);
+        assert_eq!(f.eta, None, "no date centuries away");
+        assert!(forecast(&pts, 1_000, 9 * H, s()).eta.is_some(), "a near completion is still estimated");
+    }
+
+    #[test]
+    fn a_closed_workflow_is_neither_stalled_nor_heading_anywhere() {
+        let pts = vec![(0, 0), (H, 500)];
+        let f = forecast(&pts, 5000, 10 * 86_400, s());
+        assert!(f.stalled);
+        let closed = f.settled(false);
+        assert!(closed.closed && !closed.stalled && closed.eta.is_none());
+        assert_eq!(f.settled(true), f);
+        let done = forecast(&[(0, 0), (H, 5000)], 5000, H, s());
+        assert_eq!(done.settled(false), done, "complete stays complete");
     }
 
     #[test]

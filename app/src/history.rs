@@ -83,7 +83,7 @@ pub fn history_view(wf: &Workflow, now: i64) -> HistoryView {
             Series {
                 dataset: d.clone(),
                 status: wf.latest_record(d).map_or(DatasetStatus::None, |r| r.status.clone()),
-                forecast: forecast(&points, expected, now, Settings::default()),
+                forecast: forecast(&points, expected, now, Settings::default()).settled(wf.can_progress()),
                 points,
             }
         })

@@ -185,6 +185,13 @@ impl Workflow {
         self.total_input_lumis.get().and_then(Value::as_i64)
     }
 
+    /// Whether the workflow is in a status where it can still produce events (no transitions
+    /// yet counts as able to).
+    pub fn can_progress(&self) -> bool {
+        let last = self.request_transition.as_ref().and_then(|t| t.last());
+        last.is_none_or(|t| crate::filter::text_can_progress(&t.status))
+    }
+
     /// Lumi mode (U22): ReReco or Resubmission with a truthy LumiList and truthy TotalInputLumis.
     pub fn lumi_mode(&self) -> bool {
         let kind = self.request_type.get().map(|t| t.to_lowercase()).unwrap_or_default();

@@ -83,8 +83,10 @@ fn dataset_row(wf: &Workflow, name: &str, total_events: i64, total_lumis: Option
     let lumi_mode = wf.lumi_mode();
     let points = crate::history::dataset_points(wf, name, lumi_mode);
     let expected = if lumi_mode { total_lumis.unwrap_or(-1) } else { total_events };
-    let forecast = (!points.is_empty())
-        .then(|| crate::forecast::forecast(&points, expected, now, crate::forecast::Settings::default()));
+    let forecast = (!points.is_empty()).then(|| {
+        crate::forecast::forecast(&points, expected, now, crate::forecast::Settings::default())
+            .settled(wf.can_progress())
+    });
     let record = wf.latest_record(name);
     let events = record.map_or(0, |r| r.events);
     let lumis = record.and_then(|r| r.lumis).filter(|l| *l != 0);

@@ -63,3 +63,21 @@ fn d11_d13_dataset_rows_use_the_latest_record() {
     assert_eq!((mini.events, mini.size, mini.status.clone()), (0, -1, DatasetStatus::None));
     assert_eq!(mini.datatier, "MINIAOD");
 }
+
+/// A workflow past production that stopped short of its total is closed, not stalled, and a
+/// still-running one with the same history is stalled.
+#[test]
+fn a_finished_workflow_below_its_total_is_closed_not_stalled() {
+    let doc = |status: &str| {
+        json!({"_id": "w", "TotalEvents": 1000, "OutputDatasets": ["/a/b/AODSIM"],
+            "RequestTransition": [{"Status": "running-open", "UpdateTime": 1}, {"Status": status, "UpdateTime": 2}],
+            "EventNumberHistory": [{"Time": 100, "Datasets": {"/a/b/AODSIM": {"Type": "VALID", "Events": 970}}}]})
+    };
+    let now = 100 + 30 * 86_400;
+    let closed = workflow_row(&Workflow::from_value(doc("announced")).unwrap(), now);
+    let f = closed.datasets[0].forecast.unwrap();
+    assert!(f.closed && !f.stalled && f.eta.is_none(), "{f:?}");
+    let running = workflow_row(&Workflow::from_value(doc("running-closed")).unwrap(), now);
+    let f = running.datasets[0].forecast.unwrap();
+    assert!(f.stalled && !f.closed, "{f:?}");
+}

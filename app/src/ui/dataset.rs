@@ -30,7 +30,9 @@ pub fn DatasetLine(dataset: DatasetRow) -> impl IntoView {
             {(dataset.size > 0).then(|| view! { <span class="size" title=format!("{} bytes", dataset.size)>{nice_size(dataset.size)}</span> })}
             <span class=format!("type {class}")>{status.clone()}</span>
             {dataset.forecast.filter(|f| !f.complete).map(|f| {
-                let (cls, text) = if f.stalled {
+                let (cls, text) = if f.closed {
+                    ("badge closed", format!("closed at {perc:.0} %"))
+                } else if f.stalled {
                     ("badge stalled", "stalled".to_owned())
                 } else if let Some(eta) = f.eta {
                     ("badge eta", format!("ETA {}", &crate::present::utc_datetime(eta)[..16]))

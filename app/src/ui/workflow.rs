@@ -41,9 +41,12 @@ pub fn WorkflowPage() -> impl IntoView {
     }
 }
 
-fn badge(f: &crate::forecast::Forecast) -> String {
+/// What a series' forecast says, `done` being its share of the expected total (percent).
+fn badge(f: &crate::forecast::Forecast, done: Option<f64>) -> String {
     if f.complete {
         "complete".into()
+    } else if f.closed {
+        done.map_or_else(|| "closed".into(), |p| format!("closed at {p:.0} %"))
     } else if f.stalled {
         "stalled".into()
     } else if let Some(eta) = f.eta {
@@ -89,7 +92,9 @@ pub fn Chart(view: HistoryView) -> impl IntoView {
     let csv_href = format!("data:text/csv;charset=utf-8,{}", String::from(js_sys::encode_uri_component(&csv(&view))));
     let name = view.name.clone();
     let aggregate = view.aggregate;
+    let expected = view.expected;
     let legend = view.series.iter().enumerate().map(|(i, s)| {
+        let done = s.points.last().filter(|_| expected > 0).map(|p| p.1 as f64 / expected as f64 * 100.0);
         let (r, g, b) = if aggregate { PALETTE[i % PALETTE.len()] } else { color(&s.status) };
         let name = if aggregate {
             view! { <span class="legend-name">{s.dataset.clone()}</span> }.into_any()
@@ -101,7 +106,7 @@ pub fn Chart(view: HistoryView) -> impl IntoView {
                 <span class="swatch" style=format!("background: rgb({r},{g},{b})")></span>
                 {name}
                 {(!aggregate).then(|| view! { " " <span class="type">{s.status.as_str().to_owned()}</span> })}
-                " " <span class=format!("forecast {}", if s.forecast.stalled { "stalled" } else { "" })>{badge(&s.forecast)}</span>
+                " " <span class=format!("forecast {}", if s.forecast.stalled { "stalled" } else { "" })>{badge(&s.forecast, done)}</span>
             </li>
         }
     }).collect_view();

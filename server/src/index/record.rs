@@ -137,6 +137,10 @@ impl Record {
         let mut record = Self::from_row(&row, points, expected, i);
         record.transitions =
             wf.request_transition.iter().flatten().map(|t| (i.get(&t.status), t.update_time)).collect();
+        // A workflow past production is closed, not stalled (the row's forecasts say so too).
+        if !record.can_progress() {
+            record.stalled_since = None;
+        }
         record
     }
 
@@ -217,9 +221,15 @@ impl Record {
             size: d.size,
             completed_perc: completion(d.events, self.total_events),
             lumi_completed_perc: lumi_completion(d.lumis, self.total_input_lumis),
-            forecast: (!d.points.is_empty())
-                .then(|| forecast(&d.points.to_vec(), self.expected, now, Settings::default())),
+            forecast: (!d.points.is_empty()).then(|| {
+                forecast(&d.points.to_vec(), self.expected, now, Settings::default()).settled(self.can_progress())
+            }),
         }
+    }
+
+    /// Whether the workflow's current status still produces events.
+    pub fn can_progress(&self) -> bool {
+        self.transitions.last().is_none_or(|(s, _)| app::filter::text_can_progress(s))
     }
 
     /// Whether a dataset is stalled at `now` (the `stalled=1` filter).
