@@ -20,53 +20,70 @@ fn done(r: &Record) -> i64 {
     r.datasets.iter().map(|d| d.events).max().unwrap_or(0)
 }
 
-/// The current status: the last transition's, or "" when it has none.
-fn current_status(r: &Record) -> &str {
-    r.transitions.last().map_or("", |(s, _)| s)
+/// A record's current status and distinct campaigns as the index's shared texts, whose
+/// addresses identify them (the state keeps one text per key value), so counting hashes a
+/// pointer, not a string.
+fn status_and_campaigns(r: &Record, campaigns: &mut Vec<*const u8>) -> Option<*const u8> {
+    campaigns.clear();
+    let mut status = None;
+    for (f, v) in r.keys.iter() {
+        match f {
+            Field::Status => status = Some(v.as_ptr()),
+            Field::View(FilterKey::Campaign) if !campaigns.contains(&v.as_ptr()) => campaigns.push(v.as_ptr()),
+            _ => {}
+        }
+    }
+    status
 }
 
 /// The campaign × current status table of `filter`'s workflows.
 pub fn campaign_table(state: &State, q: &app::filter::Filter, now: i64) -> CampaignTable {
-    let mut cells: BTreeMap<&str, HashMap<&str, Cell>> = BTreeMap::new();
-    let mut columns: HashMap<&str, Cell> = HashMap::new();
+    let mut cells: HashMap<(*const u8, Option<*const u8>), Cell> = HashMap::new();
+    let mut columns: HashMap<Option<*const u8>, Cell> = HashMap::new();
     let mut table = CampaignTable::default();
+    let mut campaigns = Vec::new();
     for r in matching(state, q, now) {
-        let (status, expected, done) = (current_status(r), r.total_events, done(r));
+        let (expected, done) = (r.total_events, done(r));
+        let status = status_and_campaigns(r, &mut campaigns);
         columns.entry(status).or_default().add(expected, done);
         table.total.add(expected, done);
-        let mut campaigns: Vec<&str> = campaign_keys(r).collect();
-        campaigns.sort_unstable();
-        campaigns.dedup();
         if campaigns.is_empty() {
             table.without_campaign += 1;
         }
-        for c in campaigns {
-            cells.entry(c).or_default().entry(status).or_default().add(expected, done);
+        for c in &campaigns {
+            cells.entry((*c, status)).or_default().add(expected, done);
         }
     }
-    let mut statuses: Vec<&str> = columns.keys().copied().collect();
-    statuses.sort_by_key(|s| status_order(s));
+    // The texts behind the addresses, from the postings that own them.
+    let texts = |field: Field| -> HashMap<*const u8, &str> {
+        state.postings.get(&field).into_iter().flat_map(|m| m.keys()).map(|k| (k.as_ptr(), &**k)).collect()
+    };
+    let (status_texts, campaign_texts) = (texts(Field::Status), texts(Field::View(FilterKey::Campaign)));
+    let status_name = |p: Option<*const u8>| p.and_then(|p| status_texts.get(&p).copied()).unwrap_or("");
+    let mut statuses: Vec<Option<*const u8>> = columns.keys().copied().collect();
+    statuses.sort_by_key(|s| status_order(status_name(*s)));
     table.column_totals = statuses.iter().map(|s| columns[s]).collect();
-    table.rows = cells
-        .into_iter()
-        .map(|(campaign, by_status)| {
-            let row: Vec<Cell> = statuses.iter().map(|s| by_status.get(s).copied().unwrap_or_default()).collect();
-            let mut total = Cell::default();
-            for c in &row {
-                total.requests += c.requests;
-                total.expected = total.expected.saturating_add(c.expected);
-                total.done = total.done.saturating_add(c.done);
-            }
-            CampaignRow { campaign: campaign.to_owned(), cells: row, total }
-        })
-        .collect();
-    table.statuses = statuses.into_iter().map(str::to_owned).collect();
+    let mut rows: BTreeMap<&str, Vec<Cell>> = BTreeMap::new();
+    for ((c, s), cell) in cells {
+        let name = campaign_texts.get(&c).copied().unwrap_or("");
+        let row = rows.entry(name).or_insert_with(|| vec![Cell::default(); statuses.len()]);
+        if let Some(i) = statuses.iter().position(|x| *x == s) {
+            row[i] = cell;
+        }
+    }
+    table.rows = rows.into_iter().map(|(campaign, cells)| row(campaign, cells)).collect();
+    table.statuses = statuses.into_iter().map(|s| status_name(s).to_owned()).collect();
     table
 }
 
-/// The campaign keys the campaign filter matches a record by.
-fn campaign_keys(r: &Record) -> impl Iterator<Item = &str> {
-    r.keys.iter().filter(|(f, _)| *f == Field::View(FilterKey::Campaign)).map(|(_, v)| &**v)
+fn row(campaign: &str, cells: Vec<Cell>) -> CampaignRow {
+    let mut total = Cell::default();
+    for c in &cells {
+        total.requests += c.requests;
+        total.expected = total.expected.saturating_add(c.expected);
+        total.done = total.done.saturating_add(c.done);
+    }
+    CampaignRow { campaign: campaign.to_owned(), cells, total }
 }
 
 /// Seconds from the record's first `from` transition to its first `to` transition after it.
