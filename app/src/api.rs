@@ -72,6 +72,14 @@ pub async fn duration_bin(query: DurationQuery, bin: u32) -> Result<crate::analy
     backend.duration_bin(&query, bin).await.map_err(ssr::fail)
 }
 
+/// Values starting with `q` (campaigns, PrepIDs, workflows, datasets, processing strings,
+/// datatiers) for the search box; nothing below two characters.
+#[server(prefix = "/rpc", endpoint = "suggest", input = Json)]
+pub async fn suggest(q: String) -> Result<Vec<crate::suggest::Suggestion>, ServerFnError> {
+    let backend = expect_context::<ssr::SharedBackend>();
+    backend.suggest(&q).await.map_err(ssr::fail)
+}
+
 /// Resolves a search text like the original's `/search` (A14–A15): the filter of the first
 /// view that knows it, else `workflow_name`.
 #[server(prefix = "/rpc", endpoint = "search", input = Json)]
@@ -198,6 +206,8 @@ pub mod ssr {
             q: &crate::analytics::DurationQuery,
             bin: u32,
         ) -> Result<crate::analytics::BinWorkflows, BackendError>;
+        /// Search suggestions for a typed prefix.
+        async fn suggest(&self, q: &str) -> Result<Vec<crate::suggest::Suggestion>, BackendError>;
         /// A14–A15's resolution of a search text.
         async fn search(&self, q: &str) -> Result<Filter, BackendError>;
         /// One admin update.

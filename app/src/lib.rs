@@ -17,6 +17,7 @@ pub mod names;
 pub mod present;
 pub mod rows;
 pub mod status;
+pub mod suggest;
 pub mod ui;
 
 pub use ui::App;

@@ -6,31 +6,58 @@
 use std::io::BufRead;
 use std::time::Instant;
 
-use app::filter::{Filter, FilterKey};
+use app::filter::{glob_matches, pwg_of, Facets, Filter, FilterKey};
 use app::model::Workflow;
 use serde_json::{json, Value};
+
+/// What an answer is checked by: how many workflows match (a list, the campaign table's
+/// total), their expected events (an aggregate), or how many were measured (a histogram).
+#[derive(Clone, Copy, PartialEq)]
+enum Check {
+    Matching,
+    Expected,
+    CampaignTotal,
+    Measured,
+}
 
 struct Op {
     name: &'static str,
     endpoint: &'static str,
     body: Value,
-    /// The brute-force count of matching workflows (list) or expected events (aggregate).
+    check: Check,
+    /// The brute-force figure.
     want: Option<i64>,
 }
 
+fn facets_hold(doc: &Value, f: &Facets) -> bool {
+    let status = doc["RequestTransition"].as_array().and_then(|t| t.last()).and_then(|t| t["Status"].as_str());
+    let pwg = doc["PrepID"].as_str().and_then(pwg_of);
+    let tiers = doc["OutputDatasets"].as_array().into_iter().flatten().filter_map(|d| d.as_str()?.rsplit('/').next());
+    (f.status.is_empty() || status.is_some_and(|s| f.status.iter().any(|w| w.as_str() == s)))
+        && (f.pwg.is_empty() || pwg.is_some_and(|p| Facets::any_holds(&f.pwg, p)))
+        && (f.tier.is_empty() || tiers.into_iter().any(|t| Facets::any_holds(&f.tier, t)))
+        && f.priority_holds(doc["RequestPriority"].as_i64())
+}
+
+/// Seconds between the first `from` and the first `to` after it.
+fn measured(doc: &Value, from: &str, to: &str) -> bool {
+    let t: Vec<&str> =
+        doc["RequestTransition"].as_array().into_iter().flatten().filter_map(|x| x["Status"].as_str()).collect();
+    t.iter().position(|s| *s == from).is_some_and(|i| t[i..].contains(&to))
+}
+
 fn matches(doc: &Value, f: &Filter, now: i64) -> bool {
-    let need: Vec<(FilterKey, &str)> =
-        if f.match_all { f.active().collect() } else { f.primary().into_iter().collect() };
-    let hit = need.iter().all(|(k, v)| match server::listing::view_of(*k) {
-        Some(view) => view.emit(doc).iter().any(|e| e.as_str() == Some(*v)),
-        None => doc["_id"] == *v,
+    let hit = f.required().iter().all(|(k, v)| match server::listing::view_of(*k) {
+        Some(view) => view.emit(doc).iter().any(|e| e.as_str().is_some_and(|e| glob_matches(v, e))),
+        None => doc["_id"].as_str().is_some_and(|id| glob_matches(v, id)),
     });
-    hit && (!f.stalled || {
-        let wf = Workflow::from_value(doc.clone()).ok();
-        wf.is_some_and(|w| {
-            app::present::workflow_row(&w, now).datasets.iter().any(|d| d.forecast.is_some_and(|x| x.stalled))
+    hit && facets_hold(doc, &f.facets)
+        && (!f.stalled || {
+            let wf = Workflow::from_value(doc.clone()).ok();
+            wf.is_some_and(|w| {
+                app::present::workflow_row(&w, now).datasets.iter().any(|d| d.forecast.is_some_and(|x| x.stalled))
+            })
         })
-    })
 }
 
 fn expected(doc: &Value) -> i64 {
@@ -46,11 +73,41 @@ fn ops(n: usize) -> Vec<(Op, Filter)> {
         name,
         endpoint: "list_workflows",
         body: json!({"filter": f, "page": page}),
+        check: Check::Matching,
         want: None,
     };
-    let agg =
-        |name, f: &Filter| Op { name, endpoint: "aggregate", body: json!({"filter": f, "bucket": 86_400}), want: None };
+    let agg = |name, f: &Filter| Op {
+        name,
+        endpoint: "aggregate",
+        body: json!({"filter": f, "bucket": 86_400}),
+        check: Check::Expected,
+        want: None,
+    };
+    let q = |text: &str| Filter::from_query(text).unwrap_or_default();
+    let (status, prefix, suffix) = (q("status=running-open"), q("prepid=HIG-*"), q("output_dataset=*/MINIAODSIM"));
+    let ranged = q("status=acquired&status=running-open&priority_min=80000&priority_max=100000&tier=AODSIM");
+    let table = Op {
+        name: "campaign table (all)",
+        endpoint: "campaigns",
+        body: json!({"filter": all}),
+        check: Check::CampaignTotal,
+        want: None,
+    };
+    let span = json!({"filter": all, "from": "assigned", "to": "running-closed", "bins": 20, "scale": "log"});
+    let histogram = Op {
+        name: "duration histogram (all)",
+        endpoint: "durations",
+        body: json!({"query": span}),
+        check: Check::Measured,
+        want: None,
+    };
     vec![
+        (list("status", &status, 0), status.clone()),
+        (list("prepid=HIG-* (prefix wildcard)", &prefix, 0), prefix.clone()),
+        (list("output_dataset=*/MINIAODSIM", &suffix, 0), suffix.clone()),
+        (list("2 statuses, priority range, tier", &ranged, 0), ranged.clone()),
+        (table, all.clone()),
+        (histogram, all.clone()),
         (list("first page", &all, 0), all.clone()),
         (list("deep page (middle)", &all, n / 200), all.clone()),
         (list("a campaign", &campaign, 0), campaign.clone()),
@@ -76,7 +133,11 @@ async fn main() -> anyhow::Result<()> {
         docs += 1;
         for (k, (op, f)) in list.iter().enumerate() {
             if matches(&doc, f, now) {
-                counts[k] += if op.endpoint == "aggregate" { expected(&doc) } else { 1 };
+                counts[k] += match op.check {
+                    Check::Expected => expected(&doc),
+                    Check::Measured => i64::from(measured(&doc, "assigned", "running-closed")),
+                    Check::Matching | Check::CampaignTotal => 1,
+                };
             }
         }
     }
@@ -97,7 +158,12 @@ async fn main() -> anyhow::Result<()> {
             times.push(t.elapsed().as_secs_f64() * 1000.0);
         }
         times.sort_by(f64::total_cmp);
-        let got = if op.endpoint == "aggregate" { answer["expected"].as_i64() } else { answer["matching"].as_i64() };
+        let got = match op.check {
+            Check::Matching => answer["matching"].as_i64(),
+            Check::Expected => answer["expected"].as_i64(),
+            Check::CampaignTotal => answer["total"]["requests"].as_i64(),
+            Check::Measured => answer["measured"].as_i64(),
+        };
         let ok = if got == op.want { "" } else { " **MISMATCH**" };
         println!(
             "| {} | {:.2} | {:.2} | {}{ok} | {} |",

@@ -147,6 +147,17 @@ impl Backend for StoreBackend {
         self.blocking(move |index, now| index.duration_bin(&q, bin as usize, now)).await
     }
 
+    async fn suggest(&self, q: &str) -> Result<Vec<app::suggest::Suggestion>, BackendError> {
+        let q = q.trim_start();
+        if q.chars().count() < app::suggest::MIN_CHARS {
+            return Ok(Vec::new());
+        }
+        if q.len() > app::suggest::MAX_CHARS {
+            return Err(BackendError::BadRequest(format!("q is longer than {} bytes", app::suggest::MAX_CHARS)));
+        }
+        self.index.suggest(q).map_err(not_ready)
+    }
+
     async fn search(&self, q: &str) -> Result<Filter, BackendError> {
         let q = q.trim();
         if q.is_empty() {

@@ -110,3 +110,50 @@ fn duration_histogram_and_its_bars_equal_a_full_scan() {
         assert_eq!(listed, h.measured, "every measured workflow is in exactly one bar");
     }
 }
+
+/// Suggestions start with the typed text, come from every kind, count their workflows like
+/// the list would, and are the first values of each kind in order.
+#[test]
+fn suggestions_are_the_first_values_of_each_kind_with_their_counts() {
+    use app::suggest::{SuggestKind, MAX_SUGGESTIONS};
+    let (index, docs) = store(200, 3);
+    let values = |kind: SuggestKind| -> Vec<String> {
+        let mut v: Vec<String> = docs
+            .iter()
+            .flat_map(|d| match kind {
+                SuggestKind::Campaign => vec![d["Campaigns"][0].clone()],
+                SuggestKind::PrepId => vec![d["PrepID"].clone()],
+                SuggestKind::Workflow => vec![d["_id"].clone()],
+                SuggestKind::ProcessingString => vec![d["ProcessingString"].clone()],
+                SuggestKind::Dataset => d["OutputDatasets"].as_array().unwrap().clone(),
+                SuggestKind::Tier => d["OutputDatasets"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|x| Value::from(x.as_str().unwrap().rsplit('/').next().unwrap()))
+                    .collect(),
+            })
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    };
+    for prefix in ["Run3", "HIG-", "pdmvserv_task_HIG", "/Sample1", "MINI", "zzz"] {
+        let got = index.suggest(prefix).unwrap();
+        assert!(got.len() <= MAX_SUGGESTIONS);
+        for kind in SuggestKind::ALL {
+            let mine: Vec<&str> = got.iter().filter(|s| s.kind == kind).map(|s| s.value.as_str()).collect();
+            let want: Vec<String> =
+                values(kind).into_iter().filter(|v| v.starts_with(prefix)).take(mine.len()).collect();
+            assert_eq!(mine, want, "{kind:?} for {prefix:?}");
+        }
+        for s in &got {
+            let count = index.count(&s.kind.filter(&s.value), NOW).unwrap();
+            assert_eq!(s.workflows, count, "{s:?} counts what its list shows");
+        }
+        if prefix != "zzz" {
+            assert!(!got.is_empty(), "{prefix:?} suggests something");
+        }
+    }
+}

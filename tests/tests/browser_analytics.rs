@@ -139,6 +139,17 @@ async fn analytics_filters_campaign_table_and_performance_histogram() {
     b.client.goto(&url("/?status=runing")).await.unwrap();
     assert!(text(&b, "p.error").await.contains("not a ReqMgr2 request status"));
 
+    // Suggestions while typing, chosen with the keyboard.
+    let input = b.client.find(Locator::Css("form.search input")).await.unwrap();
+    input.send_keys("Alp").await.unwrap();
+    let first = text(&b, "ul.suggestions li.suggestion").await;
+    assert!(first.starts_with("Alpha") && first.contains("campaign"), "{first}");
+    b.screenshot("analytics-suggestions").await.unwrap();
+    let keys = format!("{}{}", char::from(fantoccini::key::Key::Down), char::from(fantoccini::key::Key::Enter));
+    input.send_keys(&keys).await.unwrap();
+    wait_rows(&b, &expect(|w| w.campaign == "Alpha")).await;
+    assert_eq!(b.client.current_url().await.unwrap().query(), Some("campaign=Alpha"));
+
     // The campaign table: a cell's count, and its link to exactly those workflows.
     b.client.goto(&url("/campaigns?tier=AODSIM")).await.unwrap();
     let cell = "a.count[data-campaign=Alpha][data-status=running-open]";

@@ -12,6 +12,7 @@ mod list;
 pub(crate) mod live;
 mod pager;
 mod performance;
+mod search;
 mod table;
 mod time;
 mod views;

@@ -40,8 +40,8 @@ pub struct AppState {
 }
 
 /// Server functions answered from the summary index: 503 until it is built.
-const INDEXED: [&str; 7] =
-    ["list_workflows", "workflow_row", "aggregate", "search", "campaigns", "durations", "duration_bin"];
+const INDEXED: [&str; 8] =
+    ["list_workflows", "workflow_row", "aggregate", "search", "campaigns", "durations", "duration_bin", "suggest"];
 
 impl AppState {
     /// State over `store`, with admin updates run by `updates` for those `auth` admits; legacy

@@ -20,6 +20,7 @@ mod query;
 mod record;
 mod stalls;
 mod state;
+mod suggest;
 mod sums;
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -182,6 +183,11 @@ impl SummaryIndex {
         now: i64,
     ) -> Result<app::analytics::BinWorkflows, NotReady> {
         Ok(analytics::bin_workflows(&*self.at(now)?, q, bin, now))
+    }
+
+    /// Values starting with `prefix`, for the search box.
+    pub fn suggest(&self, prefix: &str) -> Result<Vec<app::suggest::Suggestion>, NotReady> {
+        Ok(suggest::suggest(&*self.at(i64::MIN)?, prefix))
     }
 
     /// A14's probe: the parameter whose view knows `q`.
