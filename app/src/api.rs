@@ -72,6 +72,13 @@ pub async fn duration_bin(query: DurationQuery, bin: u32) -> Result<crate::analy
     backend.duration_bin(&query, bin).await.map_err(ssr::fail)
 }
 
+/// The header's alerts: stalled, idle after assignment, INVALID or DELETED datasets.
+#[server(prefix = "/rpc", endpoint = "alerts", input = Json)]
+pub async fn alerts() -> Result<crate::alerts::Alerts, ServerFnError> {
+    let backend = expect_context::<ssr::SharedBackend>();
+    backend.alerts().await.map_err(ssr::fail)
+}
+
 /// Values starting with `q` (campaigns, PrepIDs, workflows, datasets, processing strings,
 /// datatiers) for the search box; nothing below two characters.
 #[server(prefix = "/rpc", endpoint = "suggest", input = Json)]
@@ -206,6 +213,8 @@ pub mod ssr {
             q: &crate::analytics::DurationQuery,
             bin: u32,
         ) -> Result<crate::analytics::BinWorkflows, BackendError>;
+        /// The header's alert counts.
+        async fn alerts(&self) -> Result<crate::alerts::Alerts, BackendError>;
         /// Search suggestions for a typed prefix.
         async fn suggest(&self, q: &str) -> Result<Vec<crate::suggest::Suggestion>, BackendError>;
         /// A14–A15's resolution of a search text.

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 mod facets;
 mod request_status;
 
-pub use facets::{glob_matches, is_pattern, literal_prefix, pwg_of, Facets, MAX_VALUES};
+pub use facets::{glob_matches, is_pattern, literal_prefix, pwg_of, Facets, MAX_IDLE_DAYS, MAX_VALUES};
 pub use request_status::{text_can_progress, RequestStatus};
 
 /// Rows per page (S7).
@@ -113,6 +113,12 @@ pub enum FilterError {
         /// The upper bound given.
         max: i64,
     },
+    /// `dataset_status` names no DBS dataset status.
+    #[error("dataset_status {0:?} is not one of VALID, PRODUCTION, INVALID, DELETED, DEPRECATED, NONE")]
+    UnknownDatasetStatus(String),
+    /// `idle_days` is not a whole number of days from 1 to 3650.
+    #[error("idle_days must be a whole number of days from 1 to 3650, not {0:?}")]
+    InvalidIdleDays(String),
     /// A repeated parameter carries more than [`MAX_VALUES`] values.
     #[error("{0} is given more than {MAX_VALUES} times")]
     TooManyValues(String),

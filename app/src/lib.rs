@@ -4,6 +4,7 @@
 // The #[server] macro generates an argument struct whose fields cannot carry docs.
 #[allow(missing_docs)]
 pub mod aggregate;
+pub mod alerts;
 pub mod analytics;
 pub mod api;
 pub mod field;

@@ -25,17 +25,21 @@ pub struct StoreBackend {
     index: Arc<SummaryIndex>,
     auth: AdminAuth,
     updates: Arc<UpdateService>,
+    /// Days after assignment without events before the idle alert counts a workflow.
+    idle_days: u32,
 }
 
 impl StoreBackend {
-    /// Shares `store` with the server functions; admin updates go through `auth` to `updates`.
+    /// Shares `store` with the server functions; admin updates go through `auth` to `updates`;
+    /// the idle alert counts workflows assigned `idle_days` ago without events.
     pub fn new(
         store: SharedStore,
         index: Arc<SummaryIndex>,
         auth: AdminAuth,
         updates: Arc<UpdateService>,
+        idle_days: u32,
     ) -> Arc<Self> {
-        Arc::new(StoreBackend { store, index, auth, updates })
+        Arc::new(StoreBackend { store, index, auth, updates, idle_days })
     }
 
     /// An index query that walks every matching workflow: CPU work, off the async executor.
@@ -145,6 +149,20 @@ impl Backend for StoreBackend {
     async fn duration_bin(&self, q: &DurationQuery, bin: u32) -> Result<BinWorkflows, BackendError> {
         let q = q.clone();
         self.blocking(move |index, now| index.duration_bin(&q, bin as usize, now)).await
+    }
+
+    async fn alerts(&self) -> Result<app::alerts::Alerts, BackendError> {
+        let days = self.idle_days;
+        self.blocking(move |index, now| {
+            let count = |f: &Filter| index.count(f, now);
+            Ok(app::alerts::Alerts {
+                stalled: count(&app::alerts::stalled_filter())?,
+                idle: count(&app::alerts::idle_filter(days))?,
+                idle_days: days,
+                broken: count(&app::alerts::broken_filter())?,
+            })
+        })
+        .await
     }
 
     async fn suggest(&self, q: &str) -> Result<Vec<app::suggest::Suggestion>, BackendError> {

@@ -311,6 +311,11 @@ pub struct ServeConfig {
     /// Scheduled runs notify development McM / ReReco / RelVal.
     #[arg(long, env = "STATS_TRIGGER_DEV")]
     pub trigger_dev: bool,
+    /// The header's idle alert counts workflows assigned at least this many days ago that
+    /// have produced no event yet.
+    #[arg(long, env = "STATS_IDLE_ALERT_DAYS", default_value_t = app::alerts::DEFAULT_IDLE_DAYS,
+        value_parser = clap::value_parser!(u32).range(1..=i64::from(app::filter::MAX_IDLE_DAYS)))]
+    pub idle_alert_days: u32,
     /// What clients may take.
     #[command(flatten)]
     pub limits: LimitsConfig,

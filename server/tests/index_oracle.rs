@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 
 use app::filter::{glob_matches, pwg_of, Facets, Filter, FilterKey, RequestStatus};
+use app::model::DatasetStatus;
 use app::model::Workflow;
 use proptest::prelude::*;
 use serde_json::Value;
@@ -39,7 +40,16 @@ fn facets_hold(doc: &Value, f: &Facets) -> bool {
     let tiers: Vec<&str> =
         doc["OutputDatasets"].as_array().into_iter().flatten().filter_map(|d| d.as_str()?.rsplit('/').next()).collect();
     let tier_ok = f.tier.is_empty() || tiers.iter().any(|t| Facets::any_holds(&f.tier, t));
-    status_ok && pwg_ok && tier_ok && f.priority_holds(doc["RequestPriority"].as_i64())
+    let wf = Workflow::from_value(doc.clone()).unwrap();
+    let row = app::present::workflow_row(&wf, NOW);
+    let ds_ok = f.dataset_status.is_empty() || row.datasets.iter().any(|d| f.dataset_status.contains(&d.status));
+    let idle_ok = f.idle_days.is_none_or(|days| {
+        let assigned = wf.request_transition.iter().flatten().find(|t| t.status == "assigned").map(|t| t.update_time);
+        wf.can_progress()
+            && row.datasets.iter().all(|d| d.events == 0)
+            && assigned.is_some_and(|t| t <= NOW - i64::from(days) * 86_400)
+    });
+    status_ok && pwg_ok && tier_ok && ds_ok && idle_ok && f.priority_holds(doc["RequestPriority"].as_i64())
 }
 
 fn stalled(doc: &Value) -> bool {
@@ -95,7 +105,7 @@ fn filter(docs: &[Value], picks: &[(usize, usize)], match_all: bool, stalled: bo
 /// Analytics additions: statuses (indices into `RequestStatus::ALL`), a priority range, PWG
 /// and tier picks (documents), and how picked values become patterns (0: exact, 1: a
 /// prefix and `*`, 2: `*` and a suffix).
-type Extra = (Vec<usize>, Option<(i64, i64)>, Vec<usize>, Vec<usize>, u8);
+type Extra = (Vec<usize>, Option<(i64, i64)>, Vec<usize>, Vec<usize>, u8, (Vec<usize>, Option<u32>));
 
 fn pattern(value: &str, mode: u8) -> String {
     let cut = value.char_indices().nth(value.chars().count() / 2).map_or(value.len(), |(i, _)| i);
@@ -106,7 +116,7 @@ fn pattern(value: &str, mode: u8) -> String {
     }
 }
 
-fn with_extra(mut f: Filter, docs: &[Value], (statuses, priority, pwgs, tiers, mode): Extra) -> Filter {
+fn with_extra(mut f: Filter, docs: &[Value], (statuses, priority, pwgs, tiers, mode, alerts): Extra) -> Filter {
     for key in FilterKey::ALL {
         if let Some(v) = f.get(key).map(|v| pattern(v, mode)) {
             f.set(key, Some(v));
@@ -131,6 +141,13 @@ fn with_extra(mut f: Filter, docs: &[Value], (statuses, priority, pwgs, tiers, m
         .collect();
     facets.pwg.dedup();
     facets.tier.dedup();
+    let known = [DatasetStatus::Valid, DatasetStatus::Production, DatasetStatus::Invalid, DatasetStatus::None];
+    for i in alerts.0 {
+        if !facets.dataset_status.contains(&known[i % known.len()]) {
+            facets.dataset_status.push(known[i % known.len()].clone());
+        }
+    }
+    facets.idle_days = alerts.1;
     f
 }
 
@@ -204,7 +221,8 @@ fn extras() -> impl Strategy<Value = Vec<(Pick, Extra)>> {
     let pick = (proptest::collection::vec((0usize..400, 0usize..8), 0..3), any::<bool>(), any::<bool>());
     let indices = |n| proptest::collection::vec(0usize..400, 0..n);
     let priority = proptest::option::of((59_000i64..121_000, 59_000i64..121_000));
-    let extra = (proptest::collection::vec(0usize..19, 0..3), priority, indices(3), indices(3), 0u8..3);
+    let alerts = (proptest::collection::vec(0usize..4, 0..2), proptest::option::of(1u32..400));
+    let extra = (proptest::collection::vec(0usize..19, 0..3), priority, indices(3), indices(3), 0u8..3, alerts);
     proptest::collection::vec((pick, extra), 0..4)
 }
 
@@ -278,6 +296,11 @@ fn generated_stores_have_stalled_matches_and_combinations() {
     assert!(some(by_pwg) && by_prefix == by_pwg, "pwg {by_pwg}, prepid prefix {by_prefix}");
     assert!(some(count("tier=*SIM")) && some(count("output_dataset=*/MINIAODSIM")));
     assert!(some(count("priority_min=80000&priority_max=100000")));
+    assert!(some(count("dataset_status=INVALID&dataset_status=VALID")));
+    assert!(some(count("idle_days=1")), "some assigned workflows have produced nothing");
+    for q in ["dataset_status=PRODUCTION&idle_days=3", "idle_days=30&status=assigned&status=acquired"] {
+        check(&index, &stored, &Filter { page_size: Some(20), ..Filter::from_query(q).unwrap() });
+    }
     for q in ["status=running-open&tier=*SIM&campaign=*2*&match=all", "prepid=*-0000*&priority_max=90000"] {
         check(&index, &stored, &Filter { page_size: Some(20), ..Filter::from_query(q).unwrap() });
     }

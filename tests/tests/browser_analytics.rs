@@ -187,3 +187,55 @@ async fn analytics_filters_campaign_table_and_performance_histogram() {
     b.screenshot("analytics-performance").await.unwrap();
     b.close().await;
 }
+
+/// A document with `statuses` transitions (the last one `days_ago`), one dataset of
+/// `status` with `events` of 1,000 recorded `days_ago`.
+fn alert_doc(name: &str, statuses: &[&str], days_ago: i64, status: &str, events: Option<i64>) -> Value {
+    let now = server::now();
+    let t = now - days_ago * 86_400;
+    let transitions: Vec<Value> = statuses.iter().map(|s| json!({"Status": s, "UpdateTime": t})).collect();
+    let history = match events {
+        Some(e) => json!([{"Time": t, "Datasets": {"/A/b-v1/RECO": {"Type": status, "Events": e, "Size": 5}}}]),
+        None => json!([]),
+    };
+    json!({"_id": name, "RequestName": name, "PrepID": "TOP-Gamma-00001", "RequestType": "TaskChain",
+        "Campaigns": ["Gamma"], "Requests": [], "TotalEvents": 1000, "TotalInputLumis": -1, "RequestPriority": 1,
+        "LastUpdate": now, "OutputDatasets": ["/A/b-v1/RECO"], "RequestTransition": transitions,
+        "EventNumberHistory": history})
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn header_alerts_count_and_link_and_closed_workflows_are_not_stalled() {
+    let dir = tempfile::tempdir().unwrap();
+    let store: SharedStore = Arc::new(SqliteStore::open(&dir.path().join("h.sqlite")).unwrap());
+    store.init().await.unwrap();
+    let assigned = ["new", "assignment-approved", "assigned"];
+    let docs = vec![
+        alert_doc("wf_idle_261101_000000_0001", &assigned, 30, "PRODUCTION", None),
+        alert_doc("wf_fresh_261101_000000_0002", &assigned, 1, "PRODUCTION", None),
+        alert_doc("wf_stuck_261101_000000_0003", &["assigned", "running-open"], 10, "PRODUCTION", Some(400)),
+        alert_doc("wf_closed_261101_000000_0004", &["running-open", "announced"], 10, "VALID", Some(500)),
+        alert_doc("wf_broken_261101_000000_0005", &["running-open", "announced"], 10, "INVALID", Some(900)),
+    ];
+    for r in store.bulk_put(Db::Requests, &docs).await.unwrap() {
+        r.unwrap();
+    }
+    let server = TestServer::start(store, "/stats").await.unwrap();
+    let b = Browser::start(1280, 800).await.unwrap();
+    b.client.goto(&format!("{}/stats/", server.origin)).await.unwrap();
+    assert!(text(&b, "[data-testid=alert-stalled]").await.starts_with('1'));
+    assert!(text(&b, "[data-testid=alert-idle]").await.starts_with("1 idle > 7 d"));
+    assert!(text(&b, "[data-testid=alert-broken]").await.starts_with('1'));
+    let closed = "tr.workflow[data-name=wf_closed_261101_000000_0004] .badge.closed";
+    assert_eq!(text(&b, closed).await, "closed at 50 %");
+    b.screenshot("analytics-alerts").await.unwrap();
+    for (alert, name) in [
+        ("alert-idle", "wf_idle_261101_000000_0001"),
+        ("alert-stalled", "wf_stuck_261101_000000_0003"),
+        ("alert-broken", "wf_broken_261101_000000_0005"),
+    ] {
+        click(&b, &format!("[data-testid={alert}]")).await;
+        wait_rows(&b, &[name.to_owned()]).await;
+    }
+    b.close().await;
+}

@@ -48,6 +48,8 @@ async fn server_functions_refuse_bad_input_with_400() {
         ("list_workflows", json!({"filter": {"tier": vec!["T"; 40]}, "page": 0}), "tier"),
         ("aggregate", json!({"filter": {"pwg": [long]}, "bucket": 86_400}), "pwg"),
         ("campaigns", json!({"filter": {"priority_min": 5, "priority_max": 1}}), "priority_min"),
+        ("list_workflows", json!({"filter": {"idle_days": 0}, "page": 0}), "idle_days"),
+        ("list_workflows", json!({"filter": {"dataset_status": ["BROKEN"]}, "page": 0}), "dataset_status"),
         (
             "durations",
             json!({"query": {"filter": {}, "from": "new", "to": "completed", "bins": 0, "scale": "log"}}),

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::request_status::RequestStatus;
 use super::{FilterError, MAX_VALUE_LEN};
+use crate::status::DatasetStatus;
 
 /// Most values one repeated parameter may carry: enough for every status, small enough that
 /// a hostile URL cannot make a filter of thousands of alternatives.
@@ -34,7 +35,27 @@ pub struct Facets {
     /// `tier`: some output dataset has one of these datatiers (wildcards allowed).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub tier: Vec<String>,
+    /// `dataset_status`: some output dataset's latest DBS status is one of these.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub dataset_status: Vec<DatasetStatus>,
+    /// `idle_days`: assigned at least this many days ago, still able to progress, and no
+    /// output dataset has any event yet (WMStats' "assigned but nothing produced").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub idle_days: Option<u32>,
 }
+
+/// Longest `idle_days` accepted: ten years is older than any request.
+pub const MAX_IDLE_DAYS: u32 = 3650;
+
+/// The dataset statuses the `dataset_status` filter knows.
+const DATASET_STATUSES: [DatasetStatus; 6] = [
+    DatasetStatus::Valid,
+    DatasetStatus::Production,
+    DatasetStatus::Invalid,
+    DatasetStatus::Deleted,
+    DatasetStatus::Deprecated,
+    DatasetStatus::None,
+];
 
 impl Facets {
     /// Whether no analytics filter is set.
@@ -43,7 +64,8 @@ impl Facets {
     }
 
     /// The query parameter names.
-    pub const PARAMS: [&'static str; 5] = ["status", "priority_min", "priority_max", "pwg", "tier"];
+    pub const PARAMS: [&'static str; 7] =
+        ["status", "priority_min", "priority_max", "pwg", "tier", "dataset_status", "idle_days"];
 
     /// Reads one decoded query parameter named in [`Facets::PARAMS`].
     pub(super) fn take(&mut self, name: &str, value: &str) -> Result<(), FilterError> {
@@ -54,6 +76,17 @@ impl Facets {
                 let status = RequestStatus::parse(value).ok_or_else(|| FilterError::UnknownStatus(shorten(value)))?;
                 push_once(&mut self.status, status, name)?;
             }
+            "dataset_status" if !value.is_empty() => {
+                let status = DATASET_STATUSES
+                    .into_iter()
+                    .find(|s| s.as_str() == value)
+                    .ok_or_else(|| FilterError::UnknownDatasetStatus(shorten(value)))?;
+                push_once(&mut self.dataset_status, status, name)?;
+            }
+            "idle_days" if !value.is_empty() => match value.parse::<u32>() {
+                Ok(d) if (1..=MAX_IDLE_DAYS).contains(&d) => self.idle_days = Some(d),
+                _ => return Err(FilterError::InvalidIdleDays(shorten(value))),
+            },
             "priority_min" if !value.is_empty() => self.priority_min = Some(priority(name, value)?),
             "priority_max" if !value.is_empty() => self.priority_max = Some(priority(name, value)?),
             "pwg" | "tier" if !value.is_empty() => {
@@ -70,7 +103,19 @@ impl Facets {
 
     /// The checks a filter from JSON gets too.
     pub(super) fn validate(&self) -> Result<(), FilterError> {
-        for (name, n) in [("status", self.status.len()), ("pwg", self.pwg.len()), ("tier", self.tier.len())] {
+        if let Some(s) = self.dataset_status.iter().find(|s| !DATASET_STATUSES.contains(s)) {
+            return Err(FilterError::UnknownDatasetStatus(shorten(s.as_str())));
+        }
+        if let Some(d) = self.idle_days.filter(|d| !(1..=MAX_IDLE_DAYS).contains(d)) {
+            return Err(FilterError::InvalidIdleDays(d.to_string()));
+        }
+        let counts = [
+            ("status", self.status.len()),
+            ("pwg", self.pwg.len()),
+            ("tier", self.tier.len()),
+            ("dataset_status", self.dataset_status.len()),
+        ];
+        for (name, n) in counts {
             if n > MAX_VALUES {
                 return Err(FilterError::TooManyValues(name.to_owned()));
             }
@@ -103,6 +148,12 @@ impl Facets {
                 out.append_pair(name, v);
             }
         }
+        for s in &self.dataset_status {
+            out.append_pair("dataset_status", s.as_str());
+        }
+        if let Some(d) = self.idle_days {
+            out.append_pair("idle_days", &d.to_string());
+        }
     }
 
     /// Whether a workflow's RequestPriority is within the range (one without a priority is
@@ -132,6 +183,13 @@ impl Facets {
             if !list.is_empty() {
                 out.push(format!("{name}: {}", list.join(" or ")));
             }
+        }
+        if !self.dataset_status.is_empty() {
+            let names: Vec<&str> = self.dataset_status.iter().map(DatasetStatus::as_str).collect();
+            out.push(format!("a dataset {}", names.join(" or ")));
+        }
+        if let Some(d) = self.idle_days {
+            out.push(format!("assigned over {d} days ago without events"));
         }
         out
     }

@@ -82,13 +82,23 @@ fn any_facets() -> impl Strategy<Value = Facets> {
     let statuses = proptest::collection::btree_set(proptest::sample::select(RequestStatus::ALL.to_vec()), 0..4);
     let texts = || proptest::collection::btree_set("[A-Za-z0-9*/_-]{1,12}", 0..3);
     let bound = || proptest::option::of(-5i64..5);
-    (statuses, bound(), bound(), texts(), texts()).prop_map(|(status, lo, hi, pwg, tier)| {
+    let dataset = proptest::sample::select(vec!["VALID", "INVALID", "DELETED", "NONE"]);
+    let alerts = (proptest::collection::btree_set(dataset, 0..3), proptest::option::of(1u32..=MAX_IDLE_DAYS));
+    (statuses, bound(), bound(), texts(), texts(), alerts).prop_map(|(status, lo, hi, pwg, tier, (ds, idle_days))| {
         let (priority_min, priority_max) = match (lo, hi) {
             (Some(a), Some(b)) => (Some(a.min(b)), Some(a.max(b))),
             other => other,
         };
         let list = |set: std::collections::BTreeSet<String>| set.into_iter().collect();
-        Facets { status: status.into_iter().collect(), priority_min, priority_max, pwg: list(pwg), tier: list(tier) }
+        Facets {
+            status: status.into_iter().collect(),
+            priority_min,
+            priority_max,
+            pwg: list(pwg),
+            tier: list(tier),
+            dataset_status: ds.into_iter().map(crate::status::DatasetStatus::parse).collect(),
+            idle_days,
+        }
     })
 }
 
@@ -139,6 +149,9 @@ fn analytics_parameters_repeat_as_alternatives_and_bad_values_are_refused() {
         "a typo is an error, not an empty list"
     );
     assert!(matches!(Filter::from_query("priority_max=high"), Err(FilterError::InvalidPriority(..))));
+    assert!(matches!(Filter::from_query("dataset_status=valid"), Err(FilterError::UnknownDatasetStatus(_))));
+    assert!(matches!(Filter::from_query("idle_days=0"), Err(FilterError::InvalidIdleDays(_))));
+    assert!(matches!(Filter::from_query("idle_days=3651"), Err(FilterError::InvalidIdleDays(_))));
     assert!(matches!(Filter::from_query("priority_min=9&priority_max=3"), Err(FilterError::PriorityRange { .. })));
     let many: String = (0..=MAX_VALUES).map(|i| format!("tier=T{i}&")).collect();
     assert!(matches!(Filter::from_query(&many), Err(FilterError::TooManyValues(_))));

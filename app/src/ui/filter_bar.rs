@@ -109,6 +109,8 @@ struct FacetFields {
     priority_max: RwSignal<String>,
     pwg: RwSignal<String>,
     tier: RwSignal<String>,
+    /// What the bar has no input for (the alerts' filters): kept as the URL had them.
+    kept: RwSignal<Facets>,
 }
 
 /// Several values in one text field, separated by commas: alternatives (OR).
@@ -131,6 +133,7 @@ impl FacetFields {
             priority_max: text(),
             pwg: text(),
             tier: text(),
+            kept: RwSignal::new(Facets::default()),
         }
     }
 
@@ -141,6 +144,7 @@ impl FacetFields {
         self.priority_max.set(number(f.priority_max));
         self.pwg.set(f.pwg.join(", "));
         self.tier.set(f.tier.join(", "));
+        self.kept.set(Facets { dataset_status: f.dataset_status.clone(), idle_days: f.idle_days, ..Facets::default() });
     }
 
     /// The facets as entered; a priority that is not a number is left out here and refused
@@ -155,6 +159,7 @@ impl FacetFields {
             priority_max: number(self.priority_max),
             pwg: split(&self.pwg.get_untracked()),
             tier: split(&self.tier.get_untracked()),
+            ..self.kept.get_untracked()
         }
     }
 

@@ -4,8 +4,9 @@
 use leptos::prelude::*;
 
 use super::admin::TokenField;
-use super::base::base_path;
+use super::base::{base_path, view_href};
 use super::time::When;
+use crate::alerts;
 use crate::filter::Filter;
 use crate::present::thousands;
 use crate::rows::RunInfo;
@@ -33,11 +34,42 @@ pub fn Header(
                     {format!("Last run {}: {} changed, {} new history entries, {} failed", r.outcome, r.changed, r.recalculated, r.failed)}
                 </span>
             })}
+            <AlertCounts last_update=last_update/>
             <super::search::SearchBox/>
             <a class="button" href=md_href target="_blank" rel="noopener">"Markdown table"</a>
             {super::views::view_links(filter)}
             <a href="https://github.com/cms-PdmV/Stats2" rel="noopener">"GitHub"</a>
             <TokenField/>
         </header>
+    }
+}
+
+/// The alert counts, each a link to its list; fetched again when a run is announced.
+#[component]
+fn AlertCounts(last_update: Signal<Option<i64>>) -> impl IntoView {
+    let counts = LocalResource::new(move || {
+        last_update.track();
+        crate::api::alerts()
+    });
+    let link = |n: u64, f: Filter, what: String, id: &'static str, title: &'static str| {
+        view! {
+            <a class="alert" class:none=n == 0 href=view_href(&f) data-testid=id title=title>
+                <span class="n">{thousands(n as i64)}</span>" "{what}
+            </a>
+        }
+    };
+    view! {
+        <Suspense fallback=|| ()>
+            {move || counts.get().and_then(Result::ok).map(|a| view! {
+                <nav class="alerts" aria-label="Alerts">
+                    {link(a.stalled, alerts::stalled_filter(), "stalled".into(), "alert-stalled",
+                        "Not complete, and no dataset changed for two days")}
+                    {link(a.idle, alerts::idle_filter(a.idle_days), format!("idle > {} d", a.idle_days), "alert-idle",
+                        "Assigned that long ago, and not a single event yet")}
+                    {link(a.broken, alerts::broken_filter(), "INVALID/DELETED".into(), "alert-broken",
+                        "A dataset went INVALID or DELETED")}
+                </nav>
+            })}
+        </Suspense>
     }
 }

@@ -99,7 +99,9 @@ pub async fn serve(
         tracing::warn!("no STATS_ADMIN_TOKEN and no trusted proxy headers: admin actions answer 401");
     }
     let limits = cfg.limits.limits();
-    let state = AppState::new(store.clone(), updates, auth, &base, cfg.legacy_cache_ttl).with_limits(limits);
+    let state = AppState::new(store.clone(), updates, auth, &base, cfg.legacy_cache_ttl)
+        .with_limits(limits)
+        .with_idle_alert(cfg.idle_alert_days);
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let scheduler = cfg.update_every.map(|every| {
         let triggers = UpdateArgs { name: None, trigger_prod: cfg.trigger_prod, trigger_dev: cfg.trigger_dev };

@@ -76,7 +76,10 @@ fn history(doc: &mut Map<String, Value>, outputs: &[String], total: i64, created
     let entries = lo + rng.below((shape.max_entries - lo + 1) as u64) as usize;
     // A quarter stop early (stalled unless complete), the rest run to now.
     let end = if rng.below(4) == 0 { created + span / 2 } else { shape.now - rng.below(7200) as i64 };
-    let target = 0.3 + 0.8 * rng.unit();
+    // Nothing is produced before a workflow is acquired: those still assigned or staging
+    // have histories of zeros (what the idle alert looks for).
+    let acquired = statuses > STATUSES.iter().position(|s| *s == "acquired").unwrap_or(0);
+    let target = if acquired { 0.3 + 0.8 * rng.unit() } else { 0.0 * rng.unit() };
     let invalid = rng.below(30) == 0;
     let entries: Vec<Value> = (1..=entries)
         .map(|k| {

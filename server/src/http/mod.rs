@@ -40,8 +40,17 @@ pub struct AppState {
 }
 
 /// Server functions answered from the summary index: 503 until it is built.
-const INDEXED: [&str; 8] =
-    ["list_workflows", "workflow_row", "aggregate", "search", "campaigns", "durations", "duration_bin", "suggest"];
+const INDEXED: [&str; 9] = [
+    "list_workflows",
+    "workflow_row",
+    "aggregate",
+    "search",
+    "campaigns",
+    "durations",
+    "duration_bin",
+    "suggest",
+    "alerts",
+];
 
 impl AppState {
     /// State over `store`, with admin updates run by `updates` for those `auth` admits; legacy
@@ -66,8 +75,22 @@ impl AppState {
             cache,
             index: index.clone(),
         });
-        let backend = crate::backend::StoreBackend::new(store, index.clone(), auth, updates);
+        let idle = app::alerts::DEFAULT_IDLE_DAYS;
+        let backend = crate::backend::StoreBackend::new(store, index.clone(), auth, updates, idle);
         AppState { backend, legacy, events, index, limits: listen::Limits::default(), closing: Arc::new(closing) }
+    }
+
+    /// The same state with the idle alert counting after `days` days.
+    pub fn with_idle_alert(self, days: u32) -> Self {
+        let l = &self.legacy;
+        let backend = crate::backend::StoreBackend::new(
+            l.store.clone(),
+            self.index.clone(),
+            l.auth.clone(),
+            l.updates.clone(),
+            days,
+        );
+        AppState { backend, ..self }
     }
 
     /// The same state within other limits.

@@ -1,6 +1,7 @@
 //! What a posting is keyed by: the legacy views' keys (what the eight legacy parameters
 //! match, exactly as the store's views emit them) and the values the analytics filters
-//! match (current status, physics group, output datatier), derived once per change.
+//! match (current status, physics group, output datatier, dataset status), derived once per
+//! change.
 
 use app::filter::FilterKey;
 
@@ -15,6 +16,8 @@ pub enum Field {
     Pwg,
     /// A distinct output datatier.
     Tier,
+    /// A distinct latest DBS status of an output dataset.
+    DatasetStatus,
 }
 
 impl From<FilterKey> for Field {

@@ -49,6 +49,9 @@ pub fn constraints(filter: &Filter) -> Vec<Constraint<'_>> {
             out.push((field, values.iter().map(String::as_str).collect()));
         }
     }
+    if !f.dataset_status.is_empty() {
+        out.push((Field::DatasetStatus, f.dataset_status.iter().map(|s| s.as_str()).collect()));
+    }
     out
 }
 
@@ -182,7 +185,9 @@ pub fn matching_slots<'a>(state: &'a State, filter: &'a Filter, now: i64) -> imp
     let need: Vec<Need<'a>> = cs.into_iter().map(|c| Need::resolve(state, c)).collect();
     let facets = &filter.facets;
     let ranged = facets.priority_min.is_some() || facets.priority_max.is_some();
-    let read = filter.stalled || ranged || need.iter().any(Need::reads);
+    // Assigned before this, still without events, when `idle_days` asks.
+    let idle_before = facets.idle_days.map(|d| now.saturating_sub(i64::from(d) * 86_400));
+    let read = filter.stalled || ranged || idle_before.is_some() || need.iter().any(Need::reads);
     let mut last: Option<Slot> = None;
     candidates(state, src).filter(move |&slot| {
         let repeat = last == Some(slot);
@@ -195,6 +200,7 @@ pub fn matching_slots<'a>(state: &'a State, filter: &'a Filter, now: i64) -> imp
                 need.iter().all(|n| n.holds(r))
                     && facets.priority_holds(r.priority)
                     && (!filter.stalled || r.is_stalled(now))
+                    && idle_before.is_none_or(|b| r.idle_since().is_some_and(|t| t <= b))
             })
     })
 }

@@ -106,9 +106,10 @@ fn derived_keys(r: &Record, i: &mut Interner) -> Vec<(Field, Sym)> {
         keys.push((Field::Pwg, i.get(pwg)));
     }
     for d in r.datasets.iter() {
-        let tier = datatier(&d.name);
-        if !keys.iter().any(|(f, v)| *f == Field::Tier && &**v == tier) {
-            keys.push((Field::Tier, i.get(tier)));
+        for (field, text) in [(Field::Tier, datatier(&d.name)), (Field::DatasetStatus, d.status.as_str())] {
+            if !keys.iter().any(|(f, v)| *f == field && &**v == text) {
+                keys.push((field, i.get(text)));
+            }
         }
     }
     keys
@@ -230,6 +231,15 @@ impl Record {
     /// Whether the workflow's current status still produces events.
     pub fn can_progress(&self) -> bool {
         self.transitions.last().is_none_or(|(s, _)| app::filter::text_can_progress(s))
+    }
+
+    /// Since when the workflow has been assigned without producing an event, if it has: it
+    /// can still progress, has an `assigned` transition, and no dataset counts an event.
+    pub fn idle_since(&self) -> Option<i64> {
+        if !self.can_progress() || self.datasets.iter().any(|d| d.events > 0) {
+            return None;
+        }
+        self.transitions.iter().find(|(s, _)| &**s == "assigned").map(|(_, t)| *t)
     }
 
     /// Whether a dataset is stalled at `now` (the `stalled=1` filter).
