@@ -40,18 +40,6 @@ pub struct HistoryView {
     pub aggregate: bool,
 }
 
-/// Colours of the aggregate's datatier lines.
-pub const PALETTE: [(u8, u8, u8); 8] = [
-    (0x34, 0x98, 0xdb),
-    (0xF3, 0x9C, 0x12),
-    (0x27, 0xAE, 0x60),
-    (0x8E, 0x44, 0xAD),
-    (0xC0, 0x39, 0x2B),
-    (0x16, 0xA0, 0x85),
-    (0x2C, 0x3E, 0x50),
-    (0xD3, 0x54, 0x00),
-];
-
 pub use crate::aggregate::{aggregate_series, aggregate_view, BUCKET_RANGE};
 
 /// (time, value) of one dataset in the workflow's history, oldest first: lumisections in
@@ -95,30 +83,6 @@ pub fn history_view(wf: &Workflow, now: i64) -> HistoryView {
         .map(|t| StatusAt { status: t.status.clone(), time: t.update_time })
         .collect();
     HistoryView { name: wf.id.clone(), lumi_mode, expected, series, transitions, aggregate: false }
-}
-
-/// Line colour of a dataset: VALID blue, INVALID or DELETED red, anything produced orange.
-pub fn color(status: &DatasetStatus) -> (u8, u8, u8) {
-    match status {
-        DatasetStatus::Valid => (0x34, 0x98, 0xdb),
-        DatasetStatus::Invalid | DatasetStatus::Deleted => (0xC0, 0x39, 0x2B),
-        _ => (0xF3, 0x9C, 0x12),
-    }
-}
-
-/// Colour of the expected-total line.
-pub const EXPECTED_COLOR: (u8, u8, u8) = (0x9a, 0x9a, 0x9a);
-
-/// Points of a step line: the value holds until the next record.
-pub fn steps(points: &[(i64, i64)]) -> Vec<(i64, i64)> {
-    let mut out = Vec::with_capacity(points.len() * 2);
-    for (i, p) in points.iter().enumerate() {
-        if i > 0 {
-            out.push((p.0, points[i - 1].1));
-        }
-        out.push(*p);
-    }
-    out
 }
 
 /// The plotted series as CSV: `dataset,time_utc,unix_time,value` (value = events or lumis).
@@ -206,8 +170,7 @@ mod tests {
     }
 
     #[test]
-    fn steps_hold_values_and_csv_lists_every_point() {
-        assert_eq!(steps(&[(1, 10), (3, 30), (5, 50)]), [(1, 10), (3, 10), (3, 30), (5, 30), (5, 50)]);
+    fn csv_lists_every_point() {
         let text = csv(&history_view(&wf(), 30));
         assert_eq!(text.lines().count(), 1 + 3);
         assert!(text.starts_with("dataset,time_utc,unix_time,events\n/a/b/AOD,1970-01-01 00:00:10,10,100\n"), "{text}");

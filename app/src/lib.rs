@@ -7,6 +7,7 @@ pub mod aggregate;
 pub mod alerts;
 pub mod analytics;
 pub mod api;
+pub mod chart;
 pub mod field;
 pub mod filter;
 pub mod forecast;

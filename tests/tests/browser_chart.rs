@@ -1,12 +1,14 @@
-//! The history chart in headless Chromium: drawn pixels in the plot area, a legend naming every
-//! dataset, the log/linear toggle, the CSV export equal to the history, draw times for 5,000
-//! and 50,000 points (printed for BENCHMARKS.md), screenshots.
+//! The history chart in headless Chromium: a drawn line per dataset, a legend naming every
+//! dataset, hover, the log/linear toggle, drag to zoom kept in the URL and double-click to
+//! reset, the CSV / SVG / PNG exports, draw times for 5,000 and 50,000 points (printed for
+//! BENCHMARKS.md), screenshots.
 #![allow(clippy::unwrap_used)]
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use app::history::{csv, history_view};
+use app::chart::label_rows;
+use app::history::{csv, history_view, HistoryView};
 use app::model::Workflow;
 use fantoccini::Locator;
 use serde_json::{json, Value};
@@ -35,10 +37,10 @@ fn workflow(name: &str, datasets: &[(&str, &str)], points: usize) -> Value {
         "EventNumberHistory": history})
 }
 
-async fn canvas_attr(b: &Browser, attr: &str) -> Option<String> {
+async fn chart_attr(b: &Browser, attr: &str) -> Option<String> {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        if let Ok(c) = b.client.find(Locator::Css("section.chart canvas")).await {
+        if let Ok(c) = b.client.find(Locator::Css("section.chart .plot svg")).await {
             if let Ok(Some(v)) = c.attr(attr).await {
                 return Some(v);
             }
@@ -53,8 +55,57 @@ async fn canvas_attr(b: &Browser, attr: &str) -> Option<String> {
     }
 }
 
-const PIXELS: &str = "const c = document.querySelector('section.chart canvas'); const d = c.getContext('2d').getImageData(100, 20, 950, 380).data;
-    let n = 0, h = 0; for (let i = 0; i < d.length; i += 4) { if (d[i] < 245 || d[i+1] < 245 || d[i+2] < 245) { n++; h = (h * 31 + i) % 1000000007; } } return [n, h];";
+/// The drawn lines: each series path's `d`.
+const PATHS: &str =
+    "return [...document.querySelectorAll('section.chart .plot path.series')].map(p => p.getAttribute('d'));";
+
+/// Dispatches a mouse event at SVG coordinates (`x`, `y`) of the chart.
+const POINTER: &str = "const s = document.querySelector('section.chart .plot svg'); const r = s.getBoundingClientRect();
+    const vb = s.viewBox.baseVal; const x = r.left + arguments[1] * r.width / vb.width, y = r.top + arguments[2] * r.height / vb.height;
+    s.dispatchEvent(new MouseEvent(arguments[0], {clientX: x, clientY: y, bubbles: true})); return 1;";
+
+async fn paths(b: &Browser) -> Vec<String> {
+    let v = b.client.execute(PATHS, vec![]).await.unwrap();
+    v.as_array().unwrap().iter().map(|d| d.as_str().unwrap_or("").to_owned()).collect()
+}
+
+async fn pointer(b: &Browser, kind: &str, x: f64, y: f64) {
+    b.client.execute(POINTER, vec![json!(kind), json!(x), json!(y)]).await.unwrap();
+}
+
+/// The chart data exactly as the page got it.
+async fn history(origin: &str, name: &str) -> HistoryView {
+    let url = format!("{origin}/stats/rpc/workflow_history");
+    let r = reqwest::Client::new().post(url).json(&json!({"name": name})).send().await.unwrap();
+    serde_json::from_value::<Option<HistoryView>>(r.json().await.unwrap()).unwrap().unwrap()
+}
+
+async fn wait_attr(b: &Browser, attr: &str, want: impl Fn(&str) -> bool) -> String {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(v) = chart_attr(b, attr).await.filter(|v| want(v)) {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "{attr} never changed as expected");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn link(b: &Browser, css: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Ok(e) = b.client.find(Locator::Css(css)).await {
+            return e.attr("href").await.unwrap().unwrap();
+        }
+        assert!(Instant::now() < deadline, "{css} never appeared");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn decoded(b: &Browser, href: &str) -> String {
+    let js = "return decodeURIComponent(arguments[0].split(',').slice(1).join(','));";
+    b.client.execute(js, vec![json!(href)]).await.unwrap().as_str().unwrap().to_owned()
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_chart_is_drawn_labelled_toggled_and_exported() {
@@ -77,58 +128,73 @@ async fn the_chart_is_drawn_labelled_toggled_and_exported() {
     }
     let server = TestServer::start(store, "/stats").await.unwrap();
     let b = Browser::start(1280, 900).await.unwrap();
-    b.client.goto(&format!("{}/stats/workflow/pdmvserv_Chart_261101_000000_0001", server.origin)).await.unwrap();
-    assert!(canvas_attr(&b, "data-draw-ms").await.is_some(), "the chart was never drawn");
+    let name = "pdmvserv_Chart_261101_000000_0001";
+    b.client.goto(&format!("{}/stats/workflow/{name}", server.origin)).await.unwrap();
+    assert!(chart_attr(&b, "data-draw-ms").await.is_some(), "the chart was never drawn");
 
-    let before = b.client.execute(PIXELS, vec![]).await.unwrap();
-    assert!(before[0].as_u64().unwrap() > 2_000, "non-background pixels in the plot area: {before}");
+    let before = paths(&b).await;
+    assert_eq!(before.len(), 3, "one line per dataset");
+    assert!(before.iter().all(|d| d.len() > 100), "{before:?}");
     let mut legend = Vec::new();
     for e in b.client.find_all(Locator::Css("ul.legend a.legend-name")).await.unwrap() {
-        legend.push(e.text().await.unwrap());
+        legend.push(e.attr("data-dataset").await.unwrap().unwrap());
     }
     assert_eq!(legend, datasets.iter().map(|d| d.0).collect::<Vec<_>>(), "the legend names every dataset");
-    // Hovering near the last point of the first dataset reads its value.
-    let last = main["EventNumberHistory"].as_array().unwrap().last().unwrap()["Datasets"]["/Prim/Chart-v1/AODSIM"]
-        ["Events"]
-        .as_i64()
-        .unwrap();
-    let probe = "const c = document.querySelector('section.chart canvas'); const r = c.getBoundingClientRect();
-        const sx = r.width / c.width, sy = r.height / c.height;
-        c.dispatchEvent(new MouseEvent('mousemove', {clientX: r.left + arguments[0] * sx, clientY: r.top + arguments[1] * sy, bubbles: true}));
-        return 1;";
-    // The last point sits at the right end of the time axis, at its value on the y axis.
-    let (w, h, top) = (1100.0, 460.0, 400_000.0 * 1.08);
-    let (x, y) = (w - 14.0 - 12.0, (h - 14.0 - 36.0) - last as f64 / top * (h - 14.0 - 36.0 - 14.0));
-    b.client.execute(probe, vec![json!(x), json!(y)]).await.unwrap();
+    // Hovering at the last point of the first dataset reads its value.
+    let view = history(&server.origin, name).await;
+    let (_, frame) = label_rows(&view, false, None);
+    let last = *view.series[0].points.last().unwrap();
+    pointer(&b, "mousemove", frame.x(last.0), frame.y(last.1)).await;
     let shown = b.client.find(Locator::Css("p.hover")).await.unwrap().text().await.unwrap();
     assert!(shown.starts_with("/Prim/Chart-v1/AODSIM: "), "{shown}");
-    assert!(shown.contains(" events at ") && shown.contains("UTC"), "{shown}");
+    assert!(
+        shown.contains(&format!("{} events at ", app::present::thousands(last.1))) && shown.contains("UTC"),
+        "{shown}"
+    );
     b.screenshot("chart-linear").await.unwrap();
 
+    // Drag across the first third: the URL keeps the window, a reload keeps it, a double
+    // click shows everything again.
+    let whole = chart_attr(&b, "data-window").await.unwrap();
+    let (x0, x1) = (frame.left + 10.0, frame.left + (frame.right - frame.left) / 3.0);
+    pointer(&b, "mousedown", x0, frame.top + 50.0).await;
+    pointer(&b, "mousemove", x1, frame.top + 50.0).await;
+    pointer(&b, "mouseup", x1, frame.top + 50.0).await;
+    let zoomed = wait_attr(&b, "data-window", |w| w != whole).await;
+    let query = b.client.current_url().await.unwrap().query().unwrap_or("").to_owned();
+    assert_eq!(app::chart::zoom_of(&query).map(|(a, z)| format!("{a}-{z}")), Some(zoomed.clone()), "{query}");
+    assert_ne!(paths(&b).await, before, "the zoomed lines differ");
+    b.screenshot("chart-zoomed").await.unwrap();
+    b.client.refresh().await.unwrap();
+    assert_eq!(wait_attr(&b, "data-window", |w| w == zoomed).await, zoomed, "a reload keeps the zoom");
+    pointer(&b, "dblclick", x1, frame.top + 50.0).await;
+    wait_attr(&b, "data-window", |w| w == whole).await;
+
     b.client.find(Locator::Css("button.scale")).await.unwrap().click().await.unwrap();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while canvas_attr(&b, "data-scale").await.as_deref() != Some("log") {
-        assert!(Instant::now() < deadline, "the toggle did not switch to log");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let after = b.client.execute(PIXELS, vec![]).await.unwrap();
-    assert_ne!(before, after, "the log scale draws a different picture");
+    wait_attr(&b, "data-scale", |s| s == "log").await;
+    assert_ne!(paths(&b).await, before, "the log scale draws different lines");
     b.screenshot("chart-log").await.unwrap();
 
-    let href = b.client.find(Locator::Css("a.csv")).await.unwrap().attr("href").await.unwrap().unwrap();
-    let text = b
-        .client
-        .execute("return decodeURIComponent(arguments[0].split(',').slice(1).join(','));", vec![json!(href)])
-        .await
-        .unwrap();
+    // Exports: the CSV is the plotted history under a stamp; SVG and PNG come stamped too.
+    let text = decoded(&b, &link(&b, "a.csv").await).await;
+    let (stamp, body) = text.split_once('\n').unwrap();
+    assert!(stamp.starts_with(&format!("# Stats2 · {name} · exported ")) && stamp.contains("last update"), "{stamp}");
     let expected = csv(&history_view(&Workflow::from_value(main).unwrap(), 0));
-    assert_eq!(text.as_str().unwrap(), expected, "the CSV is the plotted history");
+    assert_eq!(body, expected, "the CSV is the plotted history");
+    b.client.find(Locator::Css("button.svg")).await.unwrap().click().await.unwrap();
+    let svg = decoded(&b, &link(&b, "a.svg-link").await).await;
+    assert!(
+        svg.starts_with("<svg") && svg.contains("exported") && svg.matches("class=\"series\"").count() == 3,
+        "{}",
+        &svg[..200.min(svg.len())]
+    );
+    b.client.find(Locator::Css("button.png")).await.unwrap().click().await.unwrap();
+    assert!(link(&b, "a.png-link").await.starts_with("data:image/png;base64,"));
 
     // The aggregate of every workflow of campaign C: one line per datatier.
     b.client.goto(&format!("{}/stats/aggregate?campaign=C&bucket=1h", server.origin)).await.unwrap();
-    assert!(canvas_attr(&b, "data-draw-ms").await.is_some(), "the aggregate chart was never drawn");
-    let drawn = b.client.execute(PIXELS, vec![]).await.unwrap();
-    assert!(drawn[0].as_u64().unwrap() > 1_000, "{drawn}");
+    assert!(chart_attr(&b, "data-draw-ms").await.is_some(), "the aggregate chart was never drawn");
+    assert_eq!(paths(&b).await.len(), 3);
     let mut tiers = Vec::new();
     for e in b.client.find_all(Locator::Css("ul.legend .legend-name")).await.unwrap() {
         tiers.push(e.text().await.unwrap());
@@ -140,9 +206,8 @@ async fn the_chart_is_drawn_labelled_toggled_and_exported() {
         [("pdmvserv_Chart5k_261101_000000_0002", 5_000), ("pdmvserv_Chart50k_261101_000000_0003", 50_000)]
     {
         b.client.goto(&format!("{}/stats/workflow/{name}", server.origin)).await.unwrap();
-        let ms = canvas_attr(&b, "data-draw-ms").await.expect("drawn");
-        let drawn = b.client.execute(PIXELS, vec![]).await.unwrap();
-        assert!(drawn[0].as_u64().unwrap() > 1_000);
+        let ms = chart_attr(&b, "data-draw-ms").await.expect("drawn");
+        assert!(paths(&b).await[0].len() > 1_000);
         println!("draw time for {points} points: {ms} ms");
     }
     b.close().await;

@@ -74,7 +74,7 @@ async fn a_changed_row_refreshes_without_a_reload() {
         }
     };
     let deadline = Instant::now() + Duration::from_secs(20);
-    while b.client.find(Locator::Css("section.chart canvas")).await.is_err() {
+    while b.client.find(Locator::Css("section.chart .plot svg")).await.is_err() {
         assert!(Instant::now() < deadline, "the chart never loaded");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }

@@ -5,8 +5,9 @@ use leptos::prelude::*;
 use leptos_router::hooks::{use_location, use_navigate};
 
 use super::base::base_path;
-use super::workflow::Chart;
+use super::chart_panel::Chart;
 use crate::api::aggregate;
+use crate::chart::{with_zoom, zoom_of};
 use crate::filter::Filter;
 
 const BUCKETS: [(&str, i64); 4] = [("1h", 3600), ("6h", 6 * 3600), ("1d", 86_400), ("1w", 7 * 86_400)];
@@ -36,6 +37,13 @@ pub fn AggregatePage() -> impl IntoView {
         }
     });
     let navigate = use_navigate();
+    let zoom = Memo::new(move |_| zoom_of(&location.search.get()));
+    let on_zoom = {
+        let navigate = navigate.clone();
+        Callback::new(move |z: Option<(i64, i64)>| {
+            navigate(&format!("/aggregate?{}", with_zoom(&location.search.get_untracked(), z)), Default::default());
+        })
+    };
     let choose = move |ev: leptos::ev::Event| {
         let q = filter.get_untracked().map(|f| f.to_query()).unwrap_or_default();
         let sep = if q.is_empty() { "" } else { "&" };
@@ -54,7 +62,11 @@ pub fn AggregatePage() -> impl IntoView {
         <Suspense fallback=|| view! { <p class="loading" role="status">"Adding up the histories…"</p> }>
             {move || data.get().map(|r| match r {
                 Ok(v) if v.series.is_empty() => view! { <p class="empty">"No history for this filter."</p> }.into_any(),
-                Ok(v) => view! { <Chart view=v/> }.into_any(),
+                Ok(v) => {
+                    let label = filter.get_untracked().map(|f| f.to_query()).unwrap_or_default();
+                    let label = if label.is_empty() { "all workflows".to_owned() } else { label };
+                    view! { <Chart view=v zoom=zoom on_zoom=on_zoom label=label/> }.into_any()
+                }
                 Err(e) => view! { <p class="error" role="alert">"Could not add up the histories: " {e}</p> }.into_any(),
             })}
         </Suspense>

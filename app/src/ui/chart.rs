@@ -1,160 +1,149 @@
-//! The history chart, drawn with plotters on a <canvas>: one step line per dataset coloured by
-//! status, the expected total, status transitions on the time axis, dashed forecasts, a
-//! legend, UTC dates, linear or log scale.
+//! The history chart as SVG markup, from the geometry of `crate::chart`: grid and ticks,
+//! status transitions with their labels in rows above the plot, the expected total, one step
+//! line per dataset in its own colour (status as the line style), dashed forecasts, and the
+//! zoom selection. Written as one string (a few format calls weigh far less in the browser
+//! bundle than a typed view per element) that is the page's picture and the SVG download.
 
-use plotters::coord::ranged1d::{Ranged, ValueFormatter};
-use plotters::coord::types::RangedCoordi64;
-use plotters::prelude::*;
-use plotters_canvas::CanvasBackend;
+use std::fmt::Write;
 
-use crate::history::{color, steps, HistoryView, EXPECTED_COLOR, PALETTE};
-use crate::present::{thousands, utc_datetime};
+use crate::chart::{colour, dash, step_path, time_ticks, value_ticks, Frame, Label, WIDTH};
+use crate::history::HistoryView;
+use crate::present::thousands;
 
-fn rgb((r, g, b): (u8, u8, u8)) -> RGBColor {
-    RGBColor(r, g, b)
+const GRID: &str = "#e5e7eb";
+const MUTED: &str = "#475569";
+const EXPECTED: &str = "#9a9a9a";
+
+/// Text for SVG: the five characters XML reserves, escaped.
+pub fn escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
 }
 
-/// Canvas margin, y-label width and x-label height of the drawing (shared with [`nearest`]).
-const MARGIN: f64 = 14.0;
-const Y_LABELS: f64 = 84.0;
-const X_LABELS: f64 = 36.0;
-
-/// Time range and top of the value axis.
-fn bounds(v: &HistoryView) -> (i64, i64, f64) {
-    let times = v.series.iter().flat_map(|s| s.points.iter().map(|p| p.0)).chain(v.transitions.iter().map(|t| t.time));
-    let (mut t0, mut t1) = times.fold((i64::MAX, i64::MIN), |(a, b), t| (a.min(t), b.max(t)));
-    if t0 > t1 {
-        (t0, t1) = (0, 1);
+fn axes(out: &mut String, f: &Frame, unit: &str) {
+    for (t, label) in time_ticks(f.t0, f.t1) {
+        let x = f.x(t);
+        let _ = write!(
+            out,
+            r#"<line x1="{x:.1}" x2="{x:.1}" y1="{:.1}" y2="{:.1}" stroke="{GRID}"/><text class="tick" x="{x:.1}" y="{:.1}" text-anchor="middle">{label}</text>"#,
+            f.top,
+            f.bottom,
+            f.bottom + 16.0
+        );
     }
-    let span = (t1 - t0).max(3600);
-    // Forecasts within four spans stay visible.
-    let eta = v.series.iter().filter_map(|s| s.forecast.eta).filter(|e| *e <= t1 + 4 * span).max().unwrap_or(t1);
-    let top = v.series.iter().flat_map(|s| s.points.iter().map(|p| p.1)).chain([v.expected]).max().unwrap_or(1).max(1);
-    (t0, eta.max(t1 + span / 50).max(t0 + 1), top as f64 * 1.08)
-}
-
-/// Draws `v` on `canvas`; the error says what plotters refused.
-pub fn draw(canvas: web_sys::HtmlCanvasElement, v: &HistoryView, log: bool) -> Result<(), String> {
-    let backend = CanvasBackend::with_canvas_object(canvas).ok_or("the canvas has no 2D context")?;
-    let root = backend.into_drawing_area();
-    root.fill(&WHITE).map_err(|e| format!("{e:?}"))?;
-    let (t0, t1, top) = bounds(v);
-    let mut builder = ChartBuilder::on(&root);
-    builder.margin(MARGIN as u32).x_label_area_size(X_LABELS as u32).y_label_area_size(Y_LABELS as u32);
-    let result = if log {
-        let chart =
-            builder.build_cartesian_2d(t0..t1, (1f64..top.max(10.0)).log_scale()).map_err(|e| format!("{e:?}"))?;
-        plot(chart, v, 1.0, top.max(10.0))
-    } else {
-        let chart = builder.build_cartesian_2d(t0..t1, 0f64..top).map_err(|e| format!("{e:?}"))?;
-        plot(chart, v, 0.0, top)
-    };
-    root.present().map_err(|e| format!("{e:?}"))?;
-    result
-}
-
-fn plot<Y>(
-    mut chart: ChartContext<'_, CanvasBackend, Cartesian2d<RangedCoordi64, Y>>,
-    v: &HistoryView,
-    floor: f64,
-    top: f64,
-) -> Result<(), String>
-where
-    Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
-{
-    let err = |e: DrawingAreaErrorKind<_>| format!("{e:?}");
-    let y = |value: i64| (value as f64).max(floor);
-    let unit = if v.lumi_mode { "lumisections" } else { "events" };
-    let (t0, t1) = (chart.x_range().start, chart.x_range().end);
-    // Dates for long spans, dates and times (UTC) for spans of a few days or less.
-    let short = t1 - t0 < 3 * 86_400;
-    let label =
-        move |t: &i64| if short { utc_datetime(*t)[5..16].to_owned() } else { utc_datetime(*t)[..10].to_owned() };
-    chart
-        .configure_mesh()
-        .x_labels(6)
-        .x_label_formatter(&label)
-        .x_desc("UTC")
-        .y_label_formatter(&|value| thousands(*value as i64))
-        .y_desc(unit)
-        .light_line_style(RGBColor(235, 235, 235))
-        .draw()
-        .map_err(err)?;
-    for t in &v.transitions {
-        let mark = RGBColor(200, 200, 220);
-        chart
-            .draw_series(LineSeries::new([(t.time, floor.max(f64::MIN_POSITIVE)), (t.time, top)], mark.stroke_width(1)))
-            .map_err(err)?;
-        chart
-            .draw_series([Text::new(
-                t.status.clone(),
-                (t.time, top * 0.97),
-                ("sans-serif", 11).into_font().color(&RGBColor(110, 110, 140)),
-            )])
-            .map_err(err)?;
+    for (v, label) in value_ticks(f.ymax, f.log) {
+        let y = f.y(v as i64);
+        let _ = write!(
+            out,
+            r#"<line x1="{:.1}" x2="{:.1}" y1="{y:.1}" y2="{y:.1}" stroke="{GRID}"/><text class="tick" x="{:.1}" y="{:.1}" text-anchor="end">{label}</text>"#,
+            f.left,
+            f.right,
+            f.left - 6.0,
+            y + 4.0
+        );
     }
-    if v.expected > 0 {
-        let grey = rgb(EXPECTED_COLOR);
-        chart
-            .draw_series(DashedLineSeries::new([(t0, y(v.expected)), (t1, y(v.expected))], 8, 5, grey.stroke_width(2)))
-            .map_err(err)?
-            .label(format!("expected: {}", thousands(v.expected)))
-            .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], grey.stroke_width(2)));
+    let mid = f.top + (f.bottom - f.top) / 2.0;
+    let _ = write!(
+        out,
+        r#"<path d="M{l:.1} {t:.1}V{b:.1}H{r:.1}" fill="none" stroke="{MUTED}"/><text class="tick" x="{r:.1}" y="{:.1}" text-anchor="end">UTC</text><text class="tick" x="14" y="{mid:.1}" text-anchor="middle" transform="rotate(-90 14 {mid:.1})">{unit}</text>"#,
+        f.bottom + 34.0,
+        l = f.left,
+        t = f.top,
+        b = f.bottom,
+        r = f.right
+    );
+}
+
+fn transitions(out: &mut String, v: &HistoryView, f: &Frame, labels: &[Label]) {
+    let shown: Vec<_> = v.transitions.iter().filter(|t| t.time >= f.t0 && t.time <= f.t1).collect();
+    for l in labels {
+        let Some(t) = shown.get(l.index) else { continue };
+        let y = 18.0 + l.row as f64 * 15.0;
+        let _ = write!(
+            out,
+            r##"<line class="transition" x1="{x:.1}" x2="{x:.1}" y1="{:.1}" y2="{:.1}" stroke="#c7c7dc"/><text class="transition" x="{:.1}" y="{y:.1}">{}</text>"##,
+            y - 10.0,
+            f.bottom,
+            l.text_x + 2.0,
+            escape(&t.status),
+            x = l.x
+        );
+    }
+}
+
+fn lines(out: &mut String, v: &HistoryView, f: &Frame) {
+    if v.expected > 0 && f.y(v.expected) > f.top {
+        let y = f.y(v.expected);
+        let _ = write!(
+            out,
+            r#"<line class="expected" x1="{:.1}" x2="{:.1}" y1="{y:.1}" y2="{y:.1}" stroke="{EXPECTED}" stroke-width="2" stroke-dasharray="8 5"/><text class="tick" x="{:.1}" y="{:.1}" text-anchor="end">expected {}</text>"#,
+            f.left,
+            f.right,
+            f.right - 4.0,
+            y - 5.0,
+            thousands(v.expected)
+        );
     }
     for (i, s) in v.series.iter().enumerate() {
-        let c = rgb(if v.aggregate { PALETTE[i % PALETTE.len()] } else { color(&s.status) });
-        chart
-            .draw_series(LineSeries::new(
-                steps(&s.points).into_iter().map(|(t, value)| (t, y(value))),
-                c.stroke_width(2),
-            ))
-            .map_err(err)?
-            .label(s.dataset.clone())
-            .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], c.stroke_width(2)));
+        let style = if v.aggregate { None } else { dash(&s.status) };
+        let dashes = style.map(|d| format!(r#" stroke-dasharray="{d}""#)).unwrap_or_default();
+        let _ = write!(
+            out,
+            r#"<path class="series" data-dataset="{}" d="{}" fill="none" stroke="{}" stroke-width="2"{dashes}/>"#,
+            escape(&s.dataset),
+            step_path(&s.points, f),
+            colour(i)
+        );
         if let (Some(eta), Some(last)) = (s.forecast.eta, s.points.last()) {
-            chart
-                .draw_series(DashedLineSeries::new(
-                    [(last.0, y(last.1)), (eta.min(t1), y(v.expected))],
-                    4,
-                    4,
-                    c.stroke_width(1),
-                ))
-                .map_err(err)?;
-        }
-    }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .background_style(WHITE.mix(0.85))
-        .border_style(RGBColor(180, 180, 180))
-        .label_font(("sans-serif", 11))
-        .draw()
-        .map_err(err)
-}
-
-/// The plotted point nearest to canvas pixel (`x`, `y`) on a `w`×`h` canvas: (series index,
-/// point index), within 40 pixels.
-pub fn nearest(v: &HistoryView, log: bool, w: f64, h: f64, x: f64, y: f64) -> Option<(usize, usize)> {
-    let (t0, t1, top) = bounds(v);
-    let (left, right, upper, lower) = (MARGIN + Y_LABELS, w - MARGIN, MARGIN, h - MARGIN - X_LABELS);
-    let px = |t: i64| left + (t - t0) as f64 / (t1 - t0).max(1) as f64 * (right - left);
-    let py = |value: i64| {
-        let frac = if log {
-            let top = top.max(10.0);
-            (value as f64).max(1.0).ln() / top.ln()
-        } else {
-            value as f64 / top
-        };
-        lower - frac * (lower - upper)
-    };
-    let mut best: Option<(f64, usize, usize)> = None;
-    for (si, s) in v.series.iter().enumerate() {
-        for (pi, p) in s.points.iter().enumerate() {
-            let d = (px(p.0) - x).hypot(py(p.1) - y);
-            if d <= 40.0 && best.is_none_or(|b| d < b.0) {
-                best = Some((d, si, pi));
+            if v.expected > 0 && last.0 <= f.t1 {
+                let _ = write!(
+                    out,
+                    r#"<line class="forecast" x1="{:.1}" y1="{:.1}" x2="{:.1}" y2="{:.1}" stroke="{}" stroke-width="1.2" stroke-dasharray="4 4"/>"#,
+                    f.x(last.0),
+                    f.y(last.1),
+                    f.x(eta.min(f.t1)),
+                    f.y(v.expected),
+                    colour(i)
+                );
             }
         }
     }
-    best.map(|b| (b.1, b.2))
+}
+
+/// The whole drawing of `v` in frame `f` as an `<svg>` element; `selection` is a zoom being
+/// dragged (x from, x to), `stamp` a line written under the plot (downloads).
+pub fn svg(v: &HistoryView, f: &Frame, labels: &[Label], selection: Option<(f64, f64)>, stamp: Option<&str>) -> String {
+    let unit = if v.lumi_mode { "lumisections" } else { "events" };
+    let mut out = String::with_capacity(4096 + v.series.iter().map(|s| s.points.len() * 24).sum::<usize>());
+    let _ = write!(
+        out,
+        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {h:.1}" width="{WIDTH}" height="{h:.1}" role="img" aria-label="Event history chart" font-family="sans-serif" font-size="11" data-scale="{}" data-window="{}-{}"><defs><clipPath id="plot-area"><rect x="{:.1}" y="{:.1}" width="{:.1}" height="{:.1}"/></clipPath></defs><rect width="{WIDTH}" height="{h:.1}" fill="#fff"/>"##,
+        if f.log { "log" } else { "linear" },
+        f.t0,
+        f.t1,
+        f.left,
+        f.top,
+        f.right - f.left,
+        f.bottom - f.top,
+        h = f.height
+    );
+    axes(&mut out, f, unit);
+    transitions(&mut out, v, f, labels);
+    out.push_str(r#"<g clip-path="url(#plot-area)">"#);
+    lines(&mut out, v, f);
+    out.push_str("</g>");
+    if let Some((a, b)) = selection {
+        let _ = write!(
+            out,
+            r##"<rect class="selection" x="{:.1}" y="{:.1}" width="{:.1}" height="{:.1}" fill="#0072B2" fill-opacity="0.12"/>"##,
+            a.min(b).max(f.left),
+            f.top,
+            (a - b).abs(),
+            f.bottom - f.top
+        );
+    }
+    if let Some(s) = stamp {
+        let _ = write!(out, r#"<text x="8" y="{:.1}" fill="{MUTED}">{}</text>"#, f.height - 6.0, escape(s));
+    }
+    out.push_str("</svg>");
+    out
 }

@@ -5,6 +5,7 @@ mod aggregate;
 mod base;
 mod campaigns;
 mod chart;
+mod chart_panel;
 mod dataset;
 mod filter_bar;
 mod header;

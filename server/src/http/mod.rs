@@ -1,6 +1,7 @@
 //! The axum router: server functions under `<base>/rpc/`, the single-page app with index
 //! fallback under `<base>/`, and `/` redirecting to the base path.
 
+pub mod assets;
 pub mod events;
 pub mod legacy;
 pub mod listen;

@@ -1,14 +1,17 @@
-//! The built single-page app: static files, and index.html (with the base path written in)
-//! for every other path, so deep links and reloads work.
+//! The built single-page app: static files (compressed and cached, `assets.rs`), and
+//! index.html (with the base path written in) for every other path, so deep links and
+//! reloads work.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use axum::extract::Request;
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
-use tower_http::services::ServeDir;
+
+use super::assets::Assets;
 
 /// Placeholder Trunk writes for the public URL and the base-path meta tag (Trunk.toml).
 pub const BASE_PLACEHOLDER: &str = "__STATS2_BASE__";
@@ -17,6 +20,7 @@ pub const BASE_PLACEHOLDER: &str = "__STATS2_BASE__";
 pub struct Spa {
     dir: PathBuf,
     index: Option<String>,
+    assets: Assets,
 }
 
 impl Spa {
@@ -29,7 +33,18 @@ impl Spa {
         if index.is_none() {
             tracing::warn!(dir = %dir.display(), "no built single-page app found; run `trunk build --release`");
         }
-        Arc::new(Spa { dir: dir.to_owned(), index })
+        let assets = if index.is_some() { Assets::load(dir) } else { Assets::default() };
+        Arc::new(Spa { dir: dir.to_owned(), index, assets })
+    }
+
+    /// The app's static files.
+    pub fn assets(&self) -> &Assets {
+        &self.assets
+    }
+
+    /// Where the app was loaded from.
+    pub fn dir(&self) -> &Path {
+        &self.dir
     }
 
     /// Whether the built app was found.
@@ -54,14 +69,19 @@ impl Spa {
         let a = self.clone();
         let b = self.clone();
         let c = self.clone();
-        let fallback = get(move || {
+        let fallback = move |req: Request| {
             let s = c.clone();
-            async move { s.index_response() }
-        });
-        let files = ServeDir::new(&self.dir).append_index_html_on_directories(false).fallback(fallback);
+            async move {
+                let path = req.uri().path().trim_start_matches('/');
+                match s.assets.get(path) {
+                    Some(asset) => asset.respond(req.headers()),
+                    None => s.index_response(),
+                }
+            }
+        };
         Router::new()
             .route("/", get(move || async move { a.index_response() }))
             .route("/index.html", get(move || async move { b.index_response() }))
-            .fallback_service(files)
+            .fallback(get(fallback))
     }
 }

@@ -1,0 +1,125 @@
+use super::*;
+use crate::forecast::Forecast;
+use crate::rows::StatusAt;
+
+const T: i64 = 1_760_000_000;
+
+fn series(i: usize, status: DatasetStatus) -> Series {
+    Series {
+        dataset: format!("/VeryLongPrimaryDatasetName{i}_TuneCP5_13p6TeV-pythia8/Run3Summer23-v{i}/AODSIM"),
+        status,
+        points: (0..20).map(|k| (T + k * 3600, k * 1000 * (i as i64 + 1))).collect(),
+        forecast: Forecast { rate_per_hour: 0.0, eta: None, complete: false, stalled: false, closed: false },
+    }
+}
+
+/// Eight datasets and twelve transitions, five of them within minutes of each other.
+fn busy() -> HistoryView {
+    let statuses = [
+        "new",
+        "assignment-approved",
+        "assigned",
+        "staging",
+        "staged",
+        "acquired",
+        "running-open",
+        "running-closed",
+        "force-complete",
+        "completed",
+        "closed-out",
+        "announced",
+    ];
+    let transitions = statuses
+        .iter()
+        .enumerate()
+        .map(|(k, s)| StatusAt {
+            status: (*s).to_owned(),
+            time: T + if k < 5 { k as i64 * 60 } else { k as i64 * 7200 },
+        })
+        .collect();
+    HistoryView {
+        name: "w".into(),
+        lumi_mode: false,
+        expected: 200_000,
+        series: (0..8)
+            .map(|i| series(i, if i % 3 == 0 { DatasetStatus::Valid } else { DatasetStatus::Production }))
+            .collect(),
+        transitions,
+        aggregate: false,
+    }
+}
+
+#[test]
+fn transition_labels_never_overlap_and_stay_inside() {
+    let v = busy();
+    let (labels, f) = label_rows(&v, false, None);
+    assert_eq!(labels.len(), 12);
+    for (i, a) in labels.iter().enumerate() {
+        let wa = v.transitions[a.index].status.len() as f64 * CHAR + 4.0;
+        assert!(a.text_x >= f.left && a.text_x + wa <= f.right + 0.5, "{a:?} outside");
+        for b in &labels[i + 1..] {
+            let wb = v.transitions[b.index].status.len() as f64 * CHAR + 4.0;
+            let apart = a.text_x + wa <= b.text_x || b.text_x + wb <= a.text_x;
+            assert!(a.row != b.row || apart, "{a:?} overlaps {b:?}");
+        }
+    }
+    let rows = labels.iter().map(|l| l.row).max().unwrap() + 1;
+    assert!(rows >= 3, "five labels within minutes need rows: {rows}");
+    assert!(f.top >= rows as f64 * 15.0, "the plot starts below the labels");
+}
+
+#[test]
+fn every_dataset_gets_its_own_colour_and_status_its_line_style() {
+    let colours: std::collections::HashSet<&str> = (0..8).map(colour).collect();
+    assert_eq!(colours.len(), 8);
+    assert_eq!(dash(&DatasetStatus::Valid), None);
+    assert_ne!(dash(&DatasetStatus::Production), dash(&DatasetStatus::Invalid));
+    let long = &busy().series[0].dataset;
+    let short = short_name(long, 48);
+    assert!(short.chars().count() <= 48 && short.ends_with("/…/AODSIM") && short.starts_with("/VeryLong"), "{short}");
+    assert_eq!(short_name("/a/b/AOD", 48), "/a/b/AOD");
+}
+
+#[test]
+fn steps_are_clipped_to_the_zoom_window() {
+    let p = [(10, 1), (20, 2), (30, 3), (40, 4)];
+    assert_eq!(clip(&p, 15, 35), [(15, 1), (20, 2), (30, 3), (35, 3)]);
+    assert_eq!(clip(&p, 0, 100), p);
+    assert_eq!(clip(&p, 50, 60), [(50, 4)]);
+    let v = busy();
+    let whole = Frame::new(&v, false, None, 0);
+    let zoomed = Frame::new(&v, false, Some((T + 3600, T + 7200)), 0);
+    assert!(zoomed.ymax < whole.ymax, "the value axis fits the window");
+    assert_eq!(zoomed.t_at(zoomed.right), T + 7200);
+    let d = step_path(&v.series[0].points, &zoomed);
+    assert!(d.starts_with('M') && d.matches('H').count() >= 1, "{d}");
+}
+
+#[test]
+fn ticks_are_round_and_few() {
+    let t = time_ticks(T, T + 30 * 86_400);
+    assert!((2..=7).contains(&t.len()), "{t:?}");
+    assert!(t.iter().all(|(s, _)| s % 86_400 == 0));
+    assert_eq!(t[0].1.len(), 10, "dates for a month");
+    assert_eq!(time_ticks(T, T + 6 * 3600)[0].1.len(), 11, "date and time for hours");
+    let v = value_ticks(430_000.0, false);
+    assert_eq!(v.iter().map(|x| x.0).collect::<Vec<_>>(), [0.0, 100_000.0, 200_000.0, 300_000.0, 400_000.0]);
+    assert_eq!(value_ticks(50_000.0, true).len(), 5);
+}
+
+#[test]
+fn the_zoom_lives_in_the_url() {
+    assert_eq!(zoom_of("campaign=C&start=10&end=20"), Some((10, 20)));
+    assert_eq!(zoom_of("start=20&end=10"), None);
+    assert_eq!(with_zoom("campaign=C&start=1&end=2&bucket=1d", Some((5, 9))), "campaign=C&bucket=1d&start=5&end=9");
+    assert_eq!(with_zoom("campaign=C&start=1&end=2", None), "campaign=C");
+}
+
+#[test]
+fn the_nearest_point_is_found_in_svg_units() {
+    let v = busy();
+    let f = Frame::new(&v, false, None, 0);
+    let p = v.series[7].points[10];
+    assert_eq!(nearest(&v.series, &f, f.x(p.0), f.y(p.1)), Some((7, 10)));
+    assert_eq!(nearest(&v.series, &f, f.left - 200.0, 0.0), None);
+}

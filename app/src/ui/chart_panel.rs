@@ -1,0 +1,190 @@
+//! The chart with its tools and legend: linear/log, drag to zoom on the time axis (the URL
+//! keeps the window, a double click resets it), hover read-out, CSV / SVG / PNG downloads
+//! stamped with what is shown, when, and the data's last update; the legend outside the plot,
+//! one line per dataset with its colour, line style, status and forecast.
+
+use js_sys::wasm_bindgen::{closure::Closure, JsCast};
+use leptos::prelude::*;
+
+use super::base::filter_href;
+use super::chart::svg as svg_markup;
+use crate::chart::{colour, dash, label_rows, nearest, short_name, WIDTH};
+use crate::filter::FilterKey;
+use crate::forecast::Forecast;
+use crate::history::{csv, HistoryView};
+use crate::present::{thousands, utc_datetime};
+
+/// What a series' forecast says, `done` being its share of the expected total (percent).
+fn badge(f: &Forecast, done: Option<f64>) -> String {
+    if f.complete {
+        "complete".into()
+    } else if f.closed {
+        done.map_or_else(|| "closed".into(), |p| format!("closed at {p:.0} %"))
+    } else if f.stalled {
+        "stalled".into()
+    } else if let Some(eta) = f.eta {
+        format!("{}/h, done ≈ {} UTC", thousands(f.rate_per_hour.round() as i64), utc_datetime(eta))
+    } else {
+        "no estimate".into()
+    }
+}
+
+/// The line that says what an export shows: its subject, when it was made, the last update.
+fn stamp(v: &HistoryView, label: &str) -> String {
+    let last = v.series.iter().filter_map(|s| s.points.last().map(|p| p.0)).max();
+    let last = last.map_or_else(|| "no data".to_owned(), |t| format!("last update {} UTC", utc_datetime(t)));
+    let now = utc_datetime((js_sys::Date::now() / 1000.0) as i64);
+    format!("Stats2 · {label} · exported {now} UTC · {last}")
+}
+
+fn data_url(mime: &str, text: &str) -> String {
+    format!("data:{mime};charset=utf-8,{}", String::from(js_sys::encode_uri_component(text)))
+}
+
+/// Renders SVG markup into a PNG data URL (twice the size, for sharp text), then `done`.
+fn to_png(markup: String, width: f64, height: f64, done: impl Fn(String) + 'static) -> Option<()> {
+    let document = web_sys::window()?.document()?;
+    let img: web_sys::HtmlImageElement = document.create_element("img").ok()?.dyn_into().ok()?;
+    let canvas: web_sys::HtmlCanvasElement = document.create_element("canvas").ok()?.dyn_into().ok()?;
+    canvas.set_width((width * 2.0) as u32);
+    canvas.set_height((height * 2.0) as u32);
+    let image = img.clone();
+    let onload = Closure::once(move || {
+        let ctx = canvas
+            .get_context("2d")
+            .ok()
+            .flatten()
+            .and_then(|c| c.dyn_into::<web_sys::CanvasRenderingContext2d>().ok());
+        if let Some(ctx) = ctx {
+            let _ = ctx.draw_image_with_html_image_element_and_dw_and_dh(&image, 0.0, 0.0, width * 2.0, height * 2.0);
+            if let Ok(url) = canvas.to_data_url() {
+                done(url);
+            }
+        }
+    });
+    img.set_onload(Some(onload.as_ref().unchecked_ref()));
+    onload.forget();
+    img.set_src(&data_url("image/svg+xml", &markup));
+    Some(())
+}
+
+/// The chart of `view`; `zoom` is the URL's window, `on_zoom` asks for another (None resets).
+#[component]
+pub fn Chart(
+    view: HistoryView,
+    #[prop(into)] zoom: Signal<Option<(i64, i64)>>,
+    #[prop(into)] on_zoom: Callback<Option<(i64, i64)>>,
+    #[prop(into)] label: String,
+) -> impl IntoView {
+    let log = RwSignal::new(false);
+    let holder = NodeRef::<leptos::html::Div>::new();
+    let (hover, drag) = (RwSignal::new(None::<String>), RwSignal::new(None::<(f64, f64)>));
+    let (png, svg) = (RwSignal::new(None::<String>), RwSignal::new(None::<String>));
+    let v = StoredValue::new(view.clone());
+    let layout = Memo::new(move |_| v.with_value(|v| label_rows(v, log.get(), zoom.get())));
+    // Pointer position in SVG units.
+    let at = move |ev: &leptos::ev::MouseEvent| -> Option<(f64, f64)> {
+        let svg = holder.get()?.query_selector("svg").ok()??;
+        let r = svg.get_bounding_client_rect();
+        let h = layout.with_untracked(|l| l.1.height);
+        let x = (f64::from(ev.client_x()) - r.left()) * WIDTH / r.width().max(1.0);
+        Some((x, (f64::from(ev.client_y()) - r.top()) * h / r.height().max(1.0)))
+    };
+    let unit = if view.lumi_mode { "lumisections" } else { "events" };
+    let on_move = move |ev: leptos::ev::MouseEvent| {
+        let Some((x, y)) = at(&ev) else { return };
+        if let Some((a, _)) = drag.get_untracked() {
+            drag.set(Some((a, x)));
+            return;
+        }
+        let found = layout.with_untracked(|(_, f)| v.with_value(|v| nearest(&v.series, f, x, y)));
+        hover.set(found.map(|(si, pi)| {
+            v.with_value(|v| {
+                let s = &v.series[si];
+                let (t, value) = s.points[pi];
+                format!("{}: {} {unit} at {} UTC ({})", s.dataset, thousands(value), utc_datetime(t), s.status.as_str())
+            })
+        }));
+    };
+    let on_down = move |ev: leptos::ev::MouseEvent| {
+        if let Some((x, _)) = at(&ev) {
+            drag.set(Some((x, x)));
+        }
+    };
+    let on_up = move |_| {
+        if let Some((a, b)) = drag.get_untracked() {
+            drag.set(None);
+            if (a - b).abs() > 6.0 {
+                let f = layout.with_untracked(|l| l.1);
+                on_zoom.run(Some((f.t_at(a.min(b)), f.t_at(a.max(b)))));
+            }
+        }
+    };
+    let picture = move || {
+        let started = js_sys::Date::now();
+        let (labels, f) = layout.get();
+        let markup = v.with_value(|v| svg_markup(v, &f, &labels, drag.get(), None));
+        let ms = format!("{:.1}", js_sys::Date::now() - started);
+        markup.replacen("<svg ", &format!("<svg data-draw-ms=\"{ms}\" "), 1)
+    };
+    let label = StoredValue::new(label);
+    // The drawing as shown (without a zoom being dragged), stamped.
+    let stamped = move || {
+        let (labels, f) = layout.get_untracked();
+        v.with_value(|v| label.with_value(|l| svg_markup(v, &f, &labels, None, Some(&stamp(v, l)))))
+    };
+    let export_svg = move |_| svg.set(Some(data_url("image/svg+xml", &stamped())));
+    let export_png = move |_| {
+        let height = layout.with_untracked(|l| l.1.height);
+        to_png(stamped(), WIDTH, height, move |url| png.set(Some(url)));
+    };
+    let name = view.name.clone();
+    view! {
+        <section class="chart">
+            <div class="chart-tools">
+                <button type="button" class="scale" on:click=move |_| log.update(|l| *l = !*l)>
+                    {move || if log.get() { "Linear scale" } else { "Log scale" }}
+                </button>
+                {move || zoom.get().map(|_| view! { <button type="button" class="unzoom" on:click=move |_| on_zoom.run(None)>"Whole history"</button> })}
+                <a class="button csv" href=move || v.with_value(|v| data_url("text/csv", &format!("# {}\n{}", label.with_value(|l| stamp(v, l)), csv(v))))
+                    download=format!("{name}.csv")>"Export CSV"</a>
+                <button type="button" class="svg" on:click=export_svg>"Export SVG"</button>
+                <button type="button" class="png" on:click=export_png>"Export PNG"</button>
+                {move || svg.get().map(|href| view! { <a class="button svg-link" href=href download=format!("{}.svg", v.with_value(|v| v.name.clone()))>"Download SVG"</a> })}
+                {move || png.get().map(|href| view! { <a class="button png-link" href=href download="chart.png">"Download PNG"</a> })}
+            </div>
+            <div class="plot" node_ref=holder inner_html=picture
+                on:mousemove=on_move on:mousedown=on_down on:mouseup=on_up
+                on:mouseleave=move |_| { hover.set(None); drag.set(None); }
+                on:dblclick=move |_| on_zoom.run(None)></div>
+            <p class="hover" aria-live="polite">{move || hover.get().unwrap_or_else(|| "Point at the chart to read a value; drag across it to zoom, double-click to see everything.".into())}</p>
+            <Legend view=view/>
+        </section>
+    }
+}
+
+/// One line per series: colour and line style, name (shortened, full on hover), status and
+/// forecast.
+#[component]
+fn Legend(view: HistoryView) -> impl IntoView {
+    let (aggregate, expected) = (view.aggregate, view.expected);
+    let items = view.series.iter().enumerate().map(|(i, s)| {
+        let done = s.points.last().filter(|_| expected > 0).map(|p| p.1 as f64 / expected as f64 * 100.0);
+        let style = if aggregate { None } else { dash(&s.status) };
+        let short = short_name(&s.dataset, 60);
+        let name = if aggregate {
+            view! { <span class="legend-name" data-dataset=s.dataset.clone()>{s.dataset.clone()}</span> }.into_any()
+        } else {
+            view! { <a class="legend-name" href=filter_href(FilterKey::OutputDataset, &s.dataset) title=s.dataset.clone() data-dataset=s.dataset.clone()>{short}</a> }.into_any()
+        };
+        view! {
+            <li>
+                <svg class="swatch" width="28" height="10" aria-hidden="true"><line x1="0" x2="28" y1="5" y2="5" stroke=colour(i) stroke-width="3" stroke-dasharray=style/></svg>
+                {name}
+                {(!aggregate).then(|| view! { " " <span class="type">{s.status.as_str().to_owned()}</span> })}
+                " " <span class=format!("forecast {}", if s.forecast.stalled { "stalled" } else { "" })>{badge(&s.forecast, done)}</span>
+            </li>
+        }
+    }).collect_view();
+    view! { <ul class="legend">{items}</ul> }
+}
