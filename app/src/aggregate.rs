@@ -51,8 +51,15 @@ impl Buckets {
         k.min(self.ends.len().saturating_sub(1))
     }
 
-    /// The chart from per-tier deltas (one per bucket).
-    pub fn view(&self, label: &str, tiers: BTreeMap<&str, Vec<i64>>, expected: i64, now: i64) -> HistoryView {
+    /// The chart from per-tier deltas (one per bucket) and per-tier expected totals.
+    pub fn view(
+        &self,
+        label: &str,
+        tiers: BTreeMap<&str, Vec<i64>>,
+        tier_expected: &BTreeMap<String, i64>,
+        expected: i64,
+        now: i64,
+    ) -> HistoryView {
         let series = tiers
             .into_iter()
             .map(|(tier, deltas)| {
@@ -65,11 +72,13 @@ impl Buckets {
                         Some((*e, *sum))
                     })
                     .collect();
+                let own = tier_expected.get(tier).copied().unwrap_or(0);
                 Series {
-                    forecast: forecast(&points, expected, now, Settings::default()),
+                    forecast: forecast(&points, own, now, Settings::default()),
                     dataset: tier.to_owned(),
                     status: DatasetStatus::Production,
                     points,
+                    expected: Some(own),
                 }
             })
             .collect();
@@ -95,10 +104,13 @@ pub fn empty(label: &str, expected: i64) -> HistoryView {
 pub fn aggregate_view(label: &str, workflows: &[Workflow], bucket: i64, now: i64) -> HistoryView {
     let mut expected = 0;
     let mut per_dataset: Vec<(String, Vec<(i64, i64)>)> = Vec::new();
+    let mut tier_expected = BTreeMap::new();
     for wf in workflows {
         let v = history_view(wf, now);
         if v.expected > 0 {
             expected += v.expected;
+            let tiers = v.series.iter().filter(|s| !s.points.is_empty()).map(|s| crate::present::datatier(&s.dataset));
+            add_tier_expected(&mut tier_expected, tiers, v.expected);
         }
         per_dataset.extend(
             v.series
@@ -108,7 +120,19 @@ pub fn aggregate_view(label: &str, workflows: &[Workflow], bucket: i64, now: i64
         );
     }
     let refs = per_dataset.iter().map(|(t, p)| (t.as_str(), p.iter().copied()));
-    aggregate_series(label, refs, expected, bucket, now)
+    aggregate_series(label, refs, &tier_expected, expected, bucket, now)
+}
+
+/// Adds a workflow's expected total to each of its datatiers, once per tier however many of
+/// its datasets share it.
+pub fn add_tier_expected<'a>(to: &mut BTreeMap<String, i64>, tiers: impl Iterator<Item = &'a str>, expected: i64) {
+    let mut seen: Vec<&str> = Vec::new();
+    for tier in tiers {
+        if !seen.contains(&tier) {
+            seen.push(tier);
+            *to.entry(tier.to_owned()).or_default() += expected;
+        }
+    }
 }
 
 /// The aggregate of `(datatier, points)` pairs (points in time order, none empty). The
@@ -116,6 +140,7 @@ pub fn aggregate_view(label: &str, workflows: &[Workflow], bucket: i64, now: i64
 pub fn aggregate_series<'a, P>(
     label: &str,
     datasets: impl Iterator<Item = (&'a str, P)> + Clone,
+    tier_expected: &BTreeMap<String, i64>,
     expected: i64,
     bucket: i64,
     now: i64,
@@ -143,7 +168,7 @@ where
             previous = v;
         }
     }
-    buckets.view(label, tiers, expected, now)
+    buckets.view(label, tiers, tier_expected, expected, now)
 }
 
 #[cfg(test)]
@@ -158,5 +183,29 @@ mod tests {
         let b = Buckets::new(10, 20, 60);
         assert_eq!((b.first, b.ends.clone()), (60, vec![60]));
         assert_eq!((b.index(10), b.index(60), b.index(61)), (0, 0, 0));
+    }
+
+    /// Each tier's expected total counts only the workflows that have that tier: one
+    /// workflow with AOD and MINIAOD datasets expects 1,000, one with NANOAOD only 500.
+    #[test]
+    fn each_tier_expects_what_its_own_workflows_expect() {
+        let wf = |id: &str, total: i64, datasets: &[&str]| {
+            let history: serde_json::Map<String, serde_json::Value> = datasets
+                .iter()
+                .map(|d| ((*d).to_owned(), serde_json::json!({"Type": "PRODUCTION", "Events": 10})))
+                .collect();
+            Workflow::from_value(serde_json::json!({"_id": id, "TotalEvents": total, "OutputDatasets": datasets,
+                "EventNumberHistory": [{"Time": 3600, "Datasets": history}]}))
+            .unwrap()
+        };
+        let v = aggregate_view(
+            "x",
+            &[wf("a", 1000, &["/p/a-v1/AOD", "/p/b-v1/AOD", "/p/a-v1/MINIAOD"]), wf("b", 500, &["/p/c-v1/NANOAOD"])],
+            3600,
+            7200,
+        );
+        let own: Vec<(&str, Option<i64>)> = v.series.iter().map(|s| (s.dataset.as_str(), s.expected)).collect();
+        assert_eq!(own, [("AOD", Some(1000)), ("MINIAOD", Some(1000)), ("NANOAOD", Some(500))]);
+        assert_eq!(v.expected, 1500, "the view's total still sums every workflow once");
     }
 }

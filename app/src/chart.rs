@@ -88,7 +88,7 @@ impl Frame {
     pub fn new(v: &HistoryView, log: bool, zoom: Option<(i64, i64)>, rows: usize) -> Frame {
         let (t0, t1) = zoom.filter(|(a, b)| b > a).unwrap_or_else(|| span(v));
         let visible = v.series.iter().flat_map(|s| clip(&s.points, t0, t1)).map(|p| p.1);
-        let expected = if zoom.is_none() || v.expected <= 0 { v.expected } else { 0 };
+        let expected = if zoom.is_none() { expected_max(v) } else { 0 };
         let top = visible.chain([expected]).max().unwrap_or(1).max(1) as f64 * 1.08;
         let band = 8.0 + rows as f64 * LABEL_ROW;
         Frame {
@@ -119,6 +119,15 @@ impl Frame {
     pub fn y(&self, value: i64) -> f64 {
         let f = if self.log { (value.max(1) as f64).ln() / self.ymax.ln() } else { value as f64 / self.ymax };
         self.bottom - f.clamp(0.0, 1.0) * (self.bottom - self.top)
+    }
+}
+
+/// The highest expected line drawn: the workflow's, or in an aggregate each tier's own.
+fn expected_max(v: &HistoryView) -> i64 {
+    if v.aggregate {
+        v.series.iter().filter_map(|s| s.expected).max().unwrap_or(0)
+    } else {
+        v.expected
     }
 }
 

@@ -20,6 +20,10 @@ pub struct Series {
     pub points: Vec<(i64, i64)>,
     /// Where it is heading.
     pub forecast: Forecast,
+    /// In an aggregate, this datatier's own expected total: the sum over the workflows that
+    /// have a dataset of the tier (a workflow's chart has one expected total for all).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected: Option<i64>,
 }
 
 /// Everything the chart of one workflow needs.
@@ -73,6 +77,7 @@ pub fn history_view(wf: &Workflow, now: i64) -> HistoryView {
                 status: wf.latest_record(d).map_or(DatasetStatus::None, |r| r.status.clone()),
                 forecast: forecast(&points, expected, now, Settings::default()).settled(wf.can_progress()),
                 points,
+                expected: None,
             }
         })
         .collect();

@@ -10,6 +10,7 @@ fn series(i: usize, status: DatasetStatus) -> Series {
         status,
         points: (0..20).map(|k| (T + k * 3600, k * 1000 * (i as i64 + 1))).collect(),
         forecast: Forecast { rate_per_hour: 0.0, eta: None, complete: false, stalled: false, closed: false },
+        expected: None,
     }
 }
 

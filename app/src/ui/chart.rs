@@ -70,20 +70,32 @@ fn transitions(out: &mut String, v: &HistoryView, f: &Frame, labels: &[Label]) {
     }
 }
 
+/// A dashed expected-total line with its label.
+fn expected_line(out: &mut String, f: &Frame, value: i64, colour: &str, label: &str) {
+    if value <= 0 || f.y(value) <= f.top {
+        return;
+    }
+    let y = f.y(value);
+    let _ = write!(
+        out,
+        r#"<line class="expected" x1="{:.1}" x2="{:.1}" y1="{y:.1}" y2="{y:.1}" stroke="{colour}" stroke-width="2" stroke-dasharray="8 5"/><text class="tick" x="{:.1}" y="{:.1}" text-anchor="end">{} {}</text>"#,
+        f.left,
+        f.right,
+        f.right - 4.0,
+        y - 5.0,
+        escape(label),
+        thousands(value)
+    );
+}
+
 fn lines(out: &mut String, v: &HistoryView, f: &Frame) {
-    if v.expected > 0 && f.y(v.expected) > f.top {
-        let y = f.y(v.expected);
-        let _ = write!(
-            out,
-            r#"<line class="expected" x1="{:.1}" x2="{:.1}" y1="{y:.1}" y2="{y:.1}" stroke="{EXPECTED}" stroke-width="2" stroke-dasharray="8 5"/><text class="tick" x="{:.1}" y="{:.1}" text-anchor="end">expected {}</text>"#,
-            f.left,
-            f.right,
-            f.right - 4.0,
-            y - 5.0,
-            thousands(v.expected)
-        );
+    if !v.aggregate {
+        expected_line(out, f, v.expected, EXPECTED, "expected");
     }
     for (i, s) in v.series.iter().enumerate() {
+        if let Some(e) = s.expected.filter(|_| v.aggregate) {
+            expected_line(out, f, e, colour(i), &format!("{} expected", s.dataset));
+        }
         let style = if v.aggregate { None } else { dash(&s.status) };
         let dashes = style.map(|d| format!(r#" stroke-dasharray="{d}""#)).unwrap_or_default();
         let _ = write!(
@@ -93,15 +105,16 @@ fn lines(out: &mut String, v: &HistoryView, f: &Frame) {
             step_path(&s.points, f),
             colour(i)
         );
+        let target = s.expected.filter(|_| v.aggregate).unwrap_or(v.expected);
         if let (Some(eta), Some(last)) = (s.forecast.eta, s.points.last()) {
-            if v.expected > 0 && last.0 <= f.t1 {
+            if target > 0 && last.0 <= f.t1 {
                 let _ = write!(
                     out,
                     r#"<line class="forecast" x1="{:.1}" y1="{:.1}" x2="{:.1}" y2="{:.1}" stroke="{}" stroke-width="1.2" stroke-dasharray="4 4"/>"#,
                     f.x(last.0),
                     f.y(last.1),
                     f.x(eta.min(f.t1)),
-                    f.y(v.expected),
+                    f.y(target),
                     colour(i)
                 );
             }

@@ -2,6 +2,7 @@
 //! (`sums.rs`), else the matching workflows' dataset points summed per datatier
 //! (`app::aggregate::aggregate_series`); exact over every match either way.
 
+use app::aggregate::add_tier_expected;
 use app::filter::Filter;
 use app::history::{aggregate_series, HistoryView};
 use app::present::datatier;
@@ -17,9 +18,12 @@ pub fn aggregate(state: &State, label: &str, filter: &Filter, bucket: i64, now: 
     }
     let mut expected = 0i64;
     let mut series: Vec<(&str, &Points)> = Vec::new();
+    let mut tier_expected = std::collections::BTreeMap::new();
     for r in matching(state, filter, now) {
         if r.expected > 0 {
             expected = expected.saturating_add(r.expected);
+            let tiers = r.datasets.iter().filter(|d| !d.points.is_empty()).map(|d| datatier(&d.name));
+            add_tier_expected(&mut tier_expected, tiers, r.expected);
         }
         for (i, d) in r.datasets.iter().enumerate() {
             // One series per distinct dataset of a workflow, as its own chart has.
@@ -28,5 +32,5 @@ pub fn aggregate(state: &State, label: &str, filter: &Filter, bucket: i64, now: 
             }
         }
     }
-    aggregate_series(label, series.iter().map(|(t, p)| (*t, p.iter())), expected, bucket, now)
+    aggregate_series(label, series.iter().map(|(t, p)| (*t, p.iter())), &tier_expected, expected, bucket, now)
 }

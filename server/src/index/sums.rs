@@ -29,6 +29,8 @@ struct Tier {
 #[derive(Default)]
 pub struct Scope {
     tiers: BTreeMap<String, Tier>,
+    /// Per datatier, the expected totals of the workflows with a dataset of it.
+    tier_expected: BTreeMap<String, i64>,
     expected: i64,
     firsts: BTreeMap<i64, u64>,
     lasts: BTreeMap<i64, u64>,
@@ -57,6 +59,9 @@ impl Scope {
     fn apply(&mut self, r: &Record, sign: i64) {
         if r.expected > 0 {
             self.expected += sign * r.expected;
+            let tiers = r.datasets.iter().filter(|d| !d.points.is_empty()).map(|d| datatier(&d.name));
+            app::aggregate::add_tier_expected(&mut self.tier_expected, tiers, sign * r.expected);
+            self.tier_expected.retain(|_, e| *e != 0);
         }
         for (i, d) in r.datasets.iter().enumerate() {
             let (Some(first), Some(last)) = (d.points.iter().next(), d.points.iter().last()) else { continue };
@@ -101,7 +106,7 @@ impl Scope {
                 (name.as_str(), deltas)
             })
             .collect();
-        buckets.view(label, tiers, self.expected, now)
+        buckets.view(label, tiers, &self.tier_expected, self.expected, now)
     }
 }
 
@@ -119,7 +124,11 @@ impl Sums {
         for (_, value) in r.keys.iter().filter(|(k, _)| *k == Field::View(FilterKey::Campaign)) {
             let scope = self.campaigns.entry(value.clone()).or_default();
             scope.apply(r, sign);
-            if scope.tiers.is_empty() && scope.expected == 0 && scope.firsts.is_empty() {
+            if scope.tiers.is_empty()
+                && scope.expected == 0
+                && scope.firsts.is_empty()
+                && scope.tier_expected.is_empty()
+            {
                 self.campaigns.remove(value);
             }
         }
