@@ -48,6 +48,19 @@ pub async fn aggregate(filter: Filter, bucket: i64) -> Result<crate::history::Hi
     backend.aggregate(&filter, bucket).await.map_err(ssr::fail)
 }
 
+/// pMp's historical mode of the aggregate: expected, produced, VALID and INVALID/DELETED
+/// events per bucket, stacked; with `growing`, expected events count from each creation.
+#[server(prefix = "/rpc", endpoint = "historical", input = Json)]
+pub async fn historical(
+    filter: Filter,
+    bucket: i64,
+    growing: bool,
+) -> Result<crate::historical::HistoricalView, ServerFnError> {
+    let backend = expect_context::<ssr::SharedBackend>();
+    ssr::valid(&filter)?;
+    backend.historical(&filter, bucket, growing).await.map_err(ssr::fail)
+}
+
 /// The campaign × current-status table of the filter's workflows.
 #[server(prefix = "/rpc", endpoint = "campaigns", input = Json)]
 pub async fn campaigns(filter: Filter) -> Result<crate::analytics::CampaignTable, ServerFnError> {
@@ -200,6 +213,13 @@ pub mod ssr {
         async fn history(&self, name: &str) -> Result<Option<crate::history::HistoryView>, BackendError>;
         /// The aggregate chart data of a filter.
         async fn aggregate(&self, filter: &Filter, bucket: i64) -> Result<crate::history::HistoryView, BackendError>;
+        /// The historical aggregate of a filter.
+        async fn historical(
+            &self,
+            filter: &Filter,
+            bucket: i64,
+            growing: bool,
+        ) -> Result<crate::historical::HistoricalView, BackendError>;
         /// The campaign × status table of a filter.
         async fn campaigns(&self, filter: &Filter) -> Result<crate::analytics::CampaignTable, BackendError>;
         /// The status-duration histogram of a query.

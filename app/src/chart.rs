@@ -286,17 +286,29 @@ pub fn zoom_of(search: &str) -> Option<(i64, i64)> {
 
 /// A query string with its zoom replaced (`None` removes it), other parameters kept in order.
 pub fn with_zoom(search: &str, zoom: Option<(i64, i64)>) -> String {
+    let (a, b) = (zoom.map(|z| z.0.to_string()), zoom.map(|z| z.1.to_string()));
+    with_param(&with_param(search, "start", a.as_deref()), "end", b.as_deref())
+}
+
+/// A query string with parameter `name` set to `value` (last), or removed with `None`.
+pub fn with_param(search: &str, name: &str, value: Option<&str>) -> String {
     let mut out = form_urlencoded::Serializer::new(String::new());
     for (k, v) in form_urlencoded::parse(search.trim_start_matches('?').as_bytes()) {
-        if k != "start" && k != "end" {
+        if k != name {
             out.append_pair(&k, &v);
         }
     }
-    if let Some((a, b)) = zoom {
-        out.append_pair("start", &a.to_string());
-        out.append_pair("end", &b.to_string());
+    if let Some(v) = value {
+        out.append_pair(name, v);
     }
     out.finish()
+}
+
+/// The value of parameter `name` in a query string.
+pub fn param(search: &str, name: &str) -> Option<String> {
+    form_urlencoded::parse(search.trim_start_matches('?').as_bytes())
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
 }
 
 #[cfg(test)]

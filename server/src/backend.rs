@@ -136,6 +136,20 @@ impl Backend for StoreBackend {
         self.blocking(move |index, now| index.aggregate(&label, &filter, bucket, now)).await
     }
 
+    async fn historical(
+        &self,
+        filter: &Filter,
+        bucket: i64,
+        growing: bool,
+    ) -> Result<app::historical::HistoricalView, BackendError> {
+        let (min, max) = app::history::BUCKET_RANGE;
+        if !(min..=max).contains(&bucket) {
+            return Err(BackendError::BadRequest(format!("bucket must be from {min} to {max} seconds, not {bucket}")));
+        }
+        let filter = filter.clone();
+        self.blocking(move |index, now| index.historical(&filter, bucket, growing, now)).await
+    }
+
     async fn campaigns(&self, filter: &Filter) -> Result<CampaignTable, BackendError> {
         let filter = filter.clone();
         self.blocking(move |index, now| index.campaigns(&filter, now)).await

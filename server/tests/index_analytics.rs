@@ -157,3 +157,35 @@ fn suggestions_are_the_first_values_of_each_kind_with_their_counts() {
         }
     }
 }
+
+/// The historical aggregate from the index equals the one computed from whole documents,
+/// for every workflow and for a filter, growing or not, at two bucket sizes.
+#[test]
+fn historical_aggregate_equals_a_full_scan() {
+    let (index, docs) = store(300, 7);
+    for f in [Filter::default(), Filter::from_query("tier=AODSIM&status=completed&status=running-open").unwrap()] {
+        let wfs: Vec<Workflow> =
+            docs.iter().filter(|d| matches_facets(d, &f)).map(|d| Workflow::from_value(d.clone()).unwrap()).collect();
+        assert_eq!(wfs.len() as u64, index.count(&f, NOW).unwrap());
+        assert!(wfs.len() > 10);
+        for (bucket, growing) in [(86_400, false), (86_400, true), (7 * 86_400, true)] {
+            let got = index.historical(&f, bucket, growing, NOW).unwrap();
+            assert_eq!(
+                got,
+                app::historical::historical_of(&wfs, bucket, growing),
+                "{f:?} by {bucket}, growing {growing}"
+            );
+            assert!(got.valid.iter().any(|v| *v > 0) && got.produced.iter().any(|v| *v > 0));
+        }
+    }
+}
+
+fn matches_facets(doc: &Value, f: &Filter) -> bool {
+    let tier_ok = f.facets.tier.is_empty()
+        || doc["OutputDatasets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| f.facets.tier.iter().any(|t| d.as_str().unwrap().ends_with(&format!("/{t}"))));
+    tier_ok && matches(doc, f)
+}

@@ -202,6 +202,37 @@ async fn the_chart_is_drawn_labelled_toggled_and_exported() {
     assert_eq!(tiers, ["AODSIM", "MINIAODSIM", "NANOAODSIM"]);
     b.screenshot("chart-aggregate").await.unwrap();
 
+    // pMp's historical mode: expected behind, then VALID, produced and INVALID stacked.
+    b.client.find(Locator::Css("select.mode")).await.unwrap().select_by_value("historical").await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let layers = loop {
+        let n = b.client.find_all(Locator::Css("section.stacked svg path.area")).await.unwrap().len();
+        if n > 0 {
+            break n;
+        }
+        assert!(Instant::now() < deadline, "the historical chart never came");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(layers, 4, "expected, VALID, produced, INVALID/DELETED");
+    b.client.find(Locator::Css("input.growing")).await.unwrap().click().await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !b.client.current_url().await.unwrap().query().unwrap_or("").contains("mode=historical&growing=1") {
+        assert!(Instant::now() < deadline, "growing is not in the URL");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let legend = loop {
+        if let Ok(e) = b.client.find(Locator::Css("section.stacked ul.legend")).await {
+            if let Ok(t) = e.text().await {
+                break t;
+            }
+        }
+        assert!(Instant::now() < deadline, "no legend after the switch");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(legend.contains("expected: 1,200,000") && legend.contains("VALID: "), "{legend}");
+    b.screenshot("chart-historical").await.unwrap();
+
     for (name, points) in
         [("pdmvserv_Chart5k_261101_000000_0002", 5_000), ("pdmvserv_Chart50k_261101_000000_0003", 50_000)]
     {

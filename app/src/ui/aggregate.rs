@@ -1,5 +1,7 @@
-//! The aggregate view (`<base>/aggregate?<filter>&bucket=<1h|6h|1d|1w>`): the summed progress
-//! of every workflow the filter matches, per datatier, with the same chart.
+//! The aggregate view (`<base>/aggregate?<filter>&bucket=<1h|6h|1d|1w>[&mode=historical
+//! [&growing=1]]`): the summed progress of every workflow the filter matches, per datatier
+//! with the workflow chart, or pMp's historical mode (expected, produced, VALID and
+//! INVALID/DELETED stacked per bucket).
 
 use leptos::prelude::*;
 use leptos_router::hooks::{use_location, use_navigate};
@@ -7,8 +9,10 @@ use leptos_router::hooks::{use_location, use_navigate};
 use super::base::base_path;
 use super::chart_panel::Chart;
 use crate::api::aggregate;
-use crate::chart::{with_zoom, zoom_of};
+use crate::chart::{param, with_param, with_zoom, zoom_of};
 use crate::filter::Filter;
+use crate::historical::HistoricalView;
+use crate::present::thousands;
 
 const BUCKETS: [(&str, i64); 4] = [("1h", 3600), ("6h", 6 * 3600), ("1d", 86_400), ("1w", 7 * 86_400)];
 
@@ -44,23 +48,57 @@ pub fn AggregatePage() -> impl IntoView {
             navigate(&format!("/aggregate?{}", with_zoom(&location.search.get_untracked(), z)), Default::default());
         })
     };
-    let choose = move |ev: leptos::ev::Event| {
-        let q = filter.get_untracked().map(|f| f.to_query()).unwrap_or_default();
-        let sep = if q.is_empty() { "" } else { "&" };
-        navigate(&format!("/aggregate?{q}{sep}bucket={}", event_target_value(&ev)), Default::default());
-    };
+    let set = Callback::new(move |(name, value): (&'static str, Option<String>)| {
+        navigate(
+            &format!("/aggregate?{}", with_param(&location.search.get_untracked(), name, value.as_deref())),
+            Default::default(),
+        );
+    });
+    let historical_mode = Memo::new(move |_| param(&location.search.get(), "mode").as_deref() == Some("historical"));
+    let growing = Memo::new(move |_| param(&location.search.get(), "growing").as_deref() == Some("1"));
+    let stacked = LocalResource::new(move || {
+        let (f, b, on, g) = (filter.get(), bucket.get(), historical_mode.get(), growing.get());
+        let secs = BUCKETS.iter().find(|(n, _)| *n == b).map_or(86_400, |(_, s)| *s);
+        async move {
+            match on {
+                true => crate::api::historical(f?, secs, g).await.map(Some).map_err(|e| e.to_string()),
+                false => Ok(None),
+            }
+        }
+    });
     view! {
         <header class="top">
             <h1><a href=format!("{}/", base_path())>"Stats2"</a></h1>
             {super::views::view_links(filter)}
             <label>"Bucket "
-                <select class="bucket" prop:value=move || bucket.get() on:change=choose>
+                <select class="bucket" prop:value=move || bucket.get() on:change=move |ev| set.run(("bucket", Some(event_target_value(&ev))))>
                     {BUCKETS.iter().map(|(n, _)| view! { <option value=*n>{*n}</option> }).collect_view()}
                 </select>
             </label>
+            <label>"Mode "
+                <select class="mode" prop:value=move || if historical_mode.get() { "historical" } else { "tiers" }
+                    on:change=move |ev| set.run(("mode", Some(event_target_value(&ev)).filter(|m| m == "historical")))>
+                    <option value="tiers">"per datatier"</option>
+                    <option value="historical">"historical (stacked)"</option>
+                </select>
+            </label>
+            {move || historical_mode.get().then(|| view! {
+                <label class="check"><input type="checkbox" class="growing" prop:checked=growing
+                    on:change=move |ev| set.run(("growing", event_target_checked(&ev).then(|| "1".to_owned())))/>" growing"</label>
+            })}
         </header>
+        {move || historical_mode.get().then(|| view! {
+            <Suspense fallback=|| view! { <p class="loading" role="status">"Stacking the histories…"</p> }>
+                {move || stacked.get().map(|r| match r {
+                    Ok(Some(v)) if v.ends.is_empty() => view! { <p class="empty">"No history for this filter."</p> }.into_any(),
+                    Ok(Some(v)) => view! { <Stacked view=v/> }.into_any(),
+                    Ok(None) => ().into_any(),
+                    Err(e) => view! { <p class="error" role="alert">"Could not add up the histories: " {e}</p> }.into_any(),
+                })}
+            </Suspense>
+        })}
         <Suspense fallback=|| view! { <p class="loading" role="status">"Adding up the histories…"</p> }>
-            {move || data.get().map(|r| match r {
+            {move || data.get().filter(|_| !historical_mode.get()).map(|r| match r {
                 Ok(v) if v.series.is_empty() => view! { <p class="empty">"No history for this filter."</p> }.into_any(),
                 Ok(v) => {
                     let label = filter.get_untracked().map(|f| f.to_query()).unwrap_or_default();
@@ -70,5 +108,27 @@ pub fn AggregatePage() -> impl IntoView {
                 Err(e) => view! { <p class="error" role="alert">"Could not add up the histories: " {e}</p> }.into_any(),
             })}
         </Suspense>
+    }
+}
+
+/// The stacked chart and its legend with the last bucket's values.
+#[component]
+fn Stacked(view: HistoricalView) -> impl IntoView {
+    let last = |values: &[i64]| thousands(values.last().copied().unwrap_or(0));
+    let items = super::stacked::layers(&view)
+        .into_iter()
+        .map(|(name, values, colour)| {
+            view! { <li><span class="swatch-box" style=format!("background: {colour}")></span>{format!("{name}: {}", last(values))}</li> }
+        })
+        .collect_view();
+    view! {
+        <section class="chart stacked">
+            <div class="plot" inner_html=super::stacked::svg(&view)></div>
+            <ul class="legend">
+                <li><span class="swatch-box" style=format!("background: {}", super::stacked::EXPECTED_FILL)></span>{format!("expected: {}", last(&view.expected))}</li>
+                {items}
+            </ul>
+            <p class="note">{format!("{} workflows, each counted with its largest output dataset.", thousands(view.workflows as i64))}</p>
+        </section>
     }
 }

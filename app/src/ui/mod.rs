@@ -14,6 +14,7 @@ pub(crate) mod live;
 mod pager;
 mod performance;
 mod search;
+mod stacked;
 mod table;
 mod time;
 mod views;

@@ -3,6 +3,9 @@
 //! the 90th percentile marked; a bar's workflows are listed on a click, and the workflows
 //! lacking either transition are counted and named below.
 
+use std::fmt::Write;
+
+use js_sys::wasm_bindgen::JsCast;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_location, use_navigate};
 
@@ -93,62 +96,98 @@ fn SpanForm(q: DurationQuery) -> impl IntoView {
     }
 }
 
-/// The bars as SVG, median and 90th percentile as vertical lines; a bar click selects it.
-#[component]
-fn Histogram(h: DurationHistogram, log: bool, chosen: RwSignal<Option<usize>>) -> impl IntoView {
+/// Where a duration sits on the axis from `lo` to `hi` (seconds), linear or log.
+fn axis_x(d: f64, lo: f64, hi: f64, log: bool) -> f64 {
+    let (left, _, right, _) = PAD;
+    let f = if log {
+        let lo = lo.max(1e-9);
+        (d.max(lo).ln() - lo.ln()) / (hi.ln() - lo.ln()).max(1e-9)
+    } else {
+        (d - lo) / (hi - lo).max(1e-9)
+    };
+    left + (W - left - right) * f.clamp(0.0, 1.0)
+}
+
+/// The histogram as SVG markup: bars (each carrying its index), time ticks, and the median
+/// and 90th percentile as labelled lines (a string weighs less in the bundle than a typed
+/// view per element).
+fn histogram_svg(h: &DurationHistogram, log: bool, chosen: Option<usize>) -> String {
     let (left, top, right, bottom) = PAD;
-    let plot_w = W - left - right;
-    let plot_h = H - top - bottom;
+    let (plot_w, plot_h) = (W - left - right, H - top - bottom);
     let top_count = h.bins.iter().map(|b| b.count).max().unwrap_or(1).max(1) as f64;
     let n = h.bins.len().max(1) as f64;
-    let x_of_bin = move |i: usize| left + plot_w * i as f64 / n;
+    let x_of_bin = |i: usize| left + plot_w * i as f64 / n;
     let (lo, hi) = (h.bins.first().map_or(0.0, |b| b.lo), h.bins.last().map_or(1.0, |b| b.hi));
-    // Where a duration sits on the axis, for the percentile marks.
-    let x_of = move |d: f64| {
-        let f = if log {
-            (d.max(lo).ln() - lo.max(1e-9).ln()) / (hi.ln() - lo.max(1e-9).ln()).max(1e-9)
-        } else {
-            (d - lo) / (hi - lo).max(1e-9)
-        };
-        left + plot_w * f.clamp(0.0, 1.0)
-    };
-    let bars = h.bins.iter().enumerate().map(|(i, b)| {
+    let mut out = format!(
+        r#"<svg viewBox="0 0 {W} {H}" role="img" aria-label="Histogram of durations" font-family="sans-serif" font-size="11"><line class="axis" x1="{left}" x2="{}" y1="{}" y2="{}"/><text class="tick" x="{}" y="{}" text-anchor="end">{}</text>"#,
+        left + plot_w,
+        top + plot_h,
+        top + plot_h,
+        left - 6.0,
+        top + 10.0,
+        thousands(top_count as i64)
+    );
+    for (i, b) in h.bins.iter().enumerate() {
         let bh = plot_h * b.count as f64 / top_count;
-        let (x, w) = (x_of_bin(i) + 1.0, plot_w / n - 2.0);
-        let title = format!("{} – {}: {} workflows", human_duration(b.lo), human_duration(b.hi), b.count);
-        view! {
-            <rect class="hbar" class:chosen=move || chosen.get() == Some(i) data-bin=i.to_string() data-count=b.count.to_string()
-                x=x y=top + plot_h - bh width=w.max(1.0) height=bh.max(0.0) on:click=move |_| chosen.set(Some(i))>
-                <title>{title}</title>
-            </rect>
-        }
-    }).collect_view();
-    let ticks = (0..=h.bins.len()).step_by((h.bins.len() / 6).max(1)).map(|i| {
+        let class = if chosen == Some(i) { "hbar chosen" } else { "hbar" };
+        let _ = write!(
+            out,
+            r#"<rect class="{class}" data-bin="{i}" data-count="{}" x="{:.1}" y="{:.1}" width="{:.1}" height="{:.1}"><title>{} – {}: {} workflows</title></rect>"#,
+            b.count,
+            x_of_bin(i) + 1.0,
+            top + plot_h - bh,
+            (plot_w / n - 2.0).max(1.0),
+            bh.max(0.0),
+            human_duration(b.lo),
+            human_duration(b.hi),
+            b.count
+        );
+    }
+    for i in (0..=h.bins.len()).step_by((h.bins.len() / 6).max(1)) {
         let edge = h.bins.get(i).map_or(hi, |b| b.lo);
-        view! { <text class="tick" x=x_of_bin(i) y=H - bottom + 16.0 text-anchor="middle">{human_duration(edge)}</text> }
-    }).collect_view();
-    let mark = |name: &'static str, d: Option<i64>, dy: f64| {
-        d.map(|d| {
-        let x = x_of(d as f64);
+        let _ = write!(
+            out,
+            r#"<text class="tick" x="{:.1}" y="{}" text-anchor="middle">{}</text>"#,
+            x_of_bin(i),
+            H - bottom + 16.0,
+            human_duration(edge)
+        );
+    }
+    for (name, d, dy) in [("median", h.median, 12.0), ("p90", h.p90, 28.0)] {
+        let Some(d) = d else { continue };
+        let x = axis_x(d as f64, lo, hi, log);
         // Past the middle the label goes left of its line, so it never leaves the chart.
         let (tx, anchor) = if x > left + plot_w / 2.0 { (x - 4.0, "end") } else { (x + 4.0, "start") };
-        view! {
-            <line class=format!("mark {name}") x1=x x2=x y1=top y2=top + plot_h/>
-            <text class=format!("mark {name}") x=tx y=top + dy text-anchor=anchor>{format!("{name} {}", human_duration(d as f64))}</text>
+        let _ = write!(
+            out,
+            r#"<line class="mark {name}" x1="{x:.1}" x2="{x:.1}" y1="{top}" y2="{}"/><text class="mark {name}" x="{tx:.1}" y="{}" text-anchor="{anchor}">{name} {}</text>"#,
+            top + plot_h,
+            top + dy,
+            human_duration(d as f64)
+        );
+    }
+    out.push_str("</svg>");
+    out
+}
+
+/// The chart; a click on a bar selects it (read from the bar's `data-bin`).
+#[component]
+fn Histogram(h: DurationHistogram, log: bool, chosen: RwSignal<Option<usize>>) -> impl IntoView {
+    let measured = h.measured;
+    let pick = move |ev: leptos::ev::MouseEvent| {
+        let bin = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .and_then(|e| e.get_attribute("data-bin"))
+            .and_then(|b| b.parse().ok());
+        if bin.is_some() {
+            chosen.set(bin);
         }
-    })
     };
     view! {
         <section class="chart histogram">
-            <svg viewBox=format!("0 0 {W} {H}") role="img" aria-label="Histogram of durations">
-                <line class="axis" x1=left x2=left + plot_w y1=top + plot_h y2=top + plot_h/>
-                <text class="tick" x=left - 6.0 y=top + 10.0 text-anchor="end">{thousands(top_count as i64)}</text>
-                {bars}
-                {ticks}
-                {mark("median", h.median, 12.0)}
-                {mark("p90", h.p90, 28.0)}
-            </svg>
-            <p class="note">{format!("{} workflows measured; click a bar to list its workflows.", thousands(h.measured as i64))}</p>
+            <div class="plot" on:click=pick inner_html=move || histogram_svg(&h, log, chosen.get())></div>
+            <p class="note">{format!("{} workflows measured; click a bar to list its workflows.", thousands(measured as i64))}</p>
         </section>
     }
 }

@@ -3,10 +3,14 @@
 //! Enter, Escape); a choice opens its filter. Submitting the text itself resolves it like
 //! the original's `/search` (A14), without a reload.
 
+use std::fmt::Write;
+
+use js_sys::wasm_bindgen::JsCast;
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
 use super::base::view_path;
+use super::chart::escape;
 use crate::api::{search, suggest};
 use crate::present::thousands;
 use crate::suggest::{Suggestion, MIN_CHARS};
@@ -88,20 +92,32 @@ pub fn SearchBox() -> impl IntoView {
             searching.set(false);
         });
     };
+    // The list as markup (lighter in the bundle than a typed view per item); a press on an
+    // item is read from its `data-index`.
     let list = move || {
-        let open = open.clone();
-        offered.get().into_iter().enumerate().map(move |(i, s)| {
-            let open = open.clone();
-            let chosen = s.clone();
-            view! {
-                <li role="option" id=format!("suggestion-{i}") class="suggestion" class:active=move || active.get() == Some(i)
-                    aria-selected=move || (active.get() == Some(i)).to_string() data-kind=s.kind.label()
-                    on:mousedown=move |ev| { ev.prevent_default(); open(&chosen); }>
-                    <span class="value">{s.value.clone()}</span>
-                    <span class="kind">{format!("{} · {}", s.kind.label(), thousands(s.workflows as i64))}</span>
-                </li>
-            }
-        }).collect_view()
+        let mut out = String::new();
+        for (i, s) in offered.get().iter().enumerate() {
+            let on = active.get() == Some(i);
+            let _ = write!(
+                out,
+                r#"<li role="option" id="suggestion-{i}" class="suggestion{}" aria-selected="{on}" data-kind="{}" data-index="{i}"><span class="value">{}</span><span class="kind">{} · {}</span></li>"#,
+                if on { " active" } else { "" },
+                s.kind.label(),
+                escape(&s.value),
+                s.kind.label(),
+                thousands(s.workflows as i64)
+            );
+        }
+        out
+    };
+    let press = move |ev: leptos::ev::MouseEvent| {
+        ev.prevent_default();
+        let target = ev.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok());
+        let item = target.and_then(|t| t.closest("li[data-index]").ok().flatten());
+        let index = item.and_then(|li| li.get_attribute("data-index")).and_then(|i| i.parse::<usize>().ok());
+        if let Some(s) = index.and_then(|i| offered.with_untracked(|o| o.get(i).cloned())) {
+            open(&s);
+        }
     };
     view! {
         <form class="search" role="search" on:submit=on_submit>
@@ -112,7 +128,8 @@ pub fn SearchBox() -> impl IntoView {
                 prop:value=query on:input=on_input on:keydown=on_key
                 on:blur=move |_| offered.set(Vec::new())/>
             <button type="submit" disabled=searching>"Search"</button>
-            <ul id="search-suggestions" class="suggestions" role="listbox" hidden=move || offered.with(Vec::is_empty)>{list}</ul>
+            <ul id="search-suggestions" class="suggestions" role="listbox" hidden=move || offered.with(Vec::is_empty)
+                on:mousedown=press inner_html=list></ul>
         </form>
     }
 }

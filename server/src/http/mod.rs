@@ -41,7 +41,8 @@ pub struct AppState {
 }
 
 /// Server functions answered from the summary index: 503 until it is built.
-const INDEXED: [&str; 9] = [
+const INDEXED: [&str; 10] = [
+    "historical",
     "list_workflows",
     "workflow_row",
     "aggregate",

@@ -9,6 +9,7 @@ use app::analytics::{
     DurationQuery, LACKING_NAMES,
 };
 use app::filter::{FilterKey, PAGE_SIZE};
+use app::historical::{Category, Contribution, HistoricalView};
 
 use super::field::Field;
 use super::query::matching;
@@ -132,4 +133,24 @@ pub fn bin_workflows(state: &State, q: &DurationQuery, bin: usize, now: i64) -> 
         }
     }
     out
+}
+
+/// The historical (stacked) aggregate of `filter`'s workflows: each counts with its largest
+/// dataset, as `app::historical` defines.
+pub fn historical(state: &State, filter: &app::filter::Filter, bucket: i64, growing: bool, now: i64) -> HistoricalView {
+    let parts: Vec<(i64, i64, &super::points::Points, Category, i64)> = matching(state, filter, now)
+        .filter_map(|r| {
+            let biggest = r.datasets.iter().reduce(|a, b| if b.events > a.events { b } else { a })?;
+            let created = r.transitions.first().map(|t| t.1).or(biggest.points.iter().next().map(|p| p.0))?;
+            Some((created, r.expected, &biggest.points, Category::of(&biggest.status), biggest.since))
+        })
+        .collect();
+    let contributions = parts.iter().map(|(created, expected, points, category, since)| Contribution {
+        created: *created,
+        expected: *expected,
+        points: points.iter(),
+        category: *category,
+        since: *since,
+    });
+    app::historical::historical(contributions, bucket, growing)
 }

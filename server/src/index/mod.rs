@@ -185,6 +185,17 @@ impl SummaryIndex {
         Ok(analytics::bin_workflows(&*self.at(now)?, q, bin, now))
     }
 
+    /// The historical (stacked) aggregate of `filter`.
+    pub fn historical(
+        &self,
+        filter: &Filter,
+        bucket: i64,
+        growing: bool,
+        now: i64,
+    ) -> Result<app::historical::HistoricalView, NotReady> {
+        Ok(analytics::historical(&*self.at(now)?, filter, bucket, growing, now))
+    }
+
     /// Values starting with `prefix`, for the search box.
     pub fn suggest(&self, prefix: &str) -> Result<Vec<app::suggest::Suggestion>, NotReady> {
         Ok(suggest::suggest(&*self.at(i64::MIN)?, prefix))

@@ -33,6 +33,8 @@ pub struct DatasetSummary {
     pub size: i64,
     /// (time, events or lumisections) in time order: the forecasts' and the aggregates' input.
     pub points: Points,
+    /// Since when the latest status has held (the historical aggregate); `i64::MAX` unknown.
+    pub since: i64,
 }
 
 /// One indexed workflow.
@@ -138,6 +140,9 @@ impl Record {
         let mut record = Self::from_row(&row, points, expected, i);
         record.transitions =
             wf.request_transition.iter().flatten().map(|t| (i.get(&t.status), t.update_time)).collect();
+        for d in record.datasets.iter_mut() {
+            d.since = app::historical::status_since(wf, &d.name).unwrap_or(i64::MAX);
+        }
         // A workflow past production is closed, not stalled (the row's forecasts say so too).
         if !record.can_progress() {
             record.stalled_since = None;
@@ -158,6 +163,7 @@ impl Record {
                 lumis: d.lumis,
                 size: d.size,
                 points,
+                since: i64::MAX,
             })
             .collect();
         Record {

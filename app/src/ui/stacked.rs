@@ -1,0 +1,104 @@
+//! The aggregate's historical mode as SVG markup: expected events as a grey area behind,
+//! produced-not-VALID, VALID and INVALID/DELETED stacked in front, per bucket.
+
+use std::fmt::Write;
+
+use super::chart::escape;
+use crate::chart::{time_ticks, value_ticks, Frame, PLOT_HEIGHT, WIDTH};
+use crate::historical::HistoricalView;
+
+/// The layers, bottom to top: name, values, colour.
+pub fn layers(v: &HistoricalView) -> [(&'static str, &[i64], &'static str); 3] {
+    [
+        ("VALID", &v.valid, "#0072B2"),
+        ("produced, not VALID", &v.produced, "#E69F00"),
+        ("INVALID / DELETED", &v.invalid, "#D55E00"),
+    ]
+}
+
+/// Colour of the expected area.
+pub const EXPECTED_FILL: &str = "#d1d5db";
+
+fn frame(v: &HistoricalView) -> Frame {
+    let top =
+        (0..v.ends.len()).map(|i| (v.valid[i] + v.produced[i] + v.invalid[i]).max(v.expected[i])).max().unwrap_or(1);
+    let (t0, t1) = (v.ends.first().copied().unwrap_or(0), v.ends.last().copied().unwrap_or(1));
+    Frame {
+        height: 20.0 + PLOT_HEIGHT + 46.0,
+        left: 70.0,
+        right: WIDTH - 16.0,
+        top: 20.0,
+        bottom: 20.0 + PLOT_HEIGHT,
+        t0,
+        t1: t1.max(t0 + 1),
+        ymax: top.max(1) as f64 * 1.05,
+        log: false,
+    }
+}
+
+/// A closed area between two lines over the bucket ends.
+fn area(f: &Frame, ends: &[i64], lower: &[i64], upper: &[i64]) -> String {
+    let mut d = String::new();
+    for (i, t) in ends.iter().enumerate() {
+        let _ = write!(d, "{}{:.1} {:.1}", if i == 0 { "M" } else { "L" }, f.x(*t), f.y(upper[i]));
+    }
+    for (i, t) in ends.iter().enumerate().rev() {
+        let _ = write!(d, "L{:.1} {:.1}", f.x(*t), f.y(lower[i]));
+    }
+    d.push('Z');
+    d
+}
+
+/// The stacked chart.
+pub fn svg(v: &HistoricalView) -> String {
+    let f = frame(v);
+    let mut out = format!(
+        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {h:.1}" width="{WIDTH}" height="{h:.1}" role="img" aria-label="Historical aggregate" font-family="sans-serif" font-size="11"><rect width="{WIDTH}" height="{h:.1}" fill="#fff"/>"##,
+        h = f.height
+    );
+    for (t, label) in time_ticks(f.t0, f.t1) {
+        let _ = write!(
+            out,
+            r#"<text class="tick" x="{:.1}" y="{:.1}" text-anchor="middle">{label}</text>"#,
+            f.x(t),
+            f.bottom + 16.0
+        );
+    }
+    for (value, label) in value_ticks(f.ymax, false) {
+        let y = f.y(value as i64);
+        let _ = write!(
+            out,
+            r##"<line x1="{:.1}" x2="{:.1}" y1="{y:.1}" y2="{y:.1}" stroke="#e5e7eb"/><text class="tick" x="{:.1}" y="{:.1}" text-anchor="end">{label}</text>"##,
+            f.left,
+            f.right,
+            f.left - 6.0,
+            y + 4.0
+        );
+    }
+    let zero = vec![0i64; v.ends.len()];
+    let _ = write!(
+        out,
+        r##"<path class="area expected" d="{}" fill="{EXPECTED_FILL}" stroke="#9a9a9a"/>"##,
+        area(&f, &v.ends, &zero, &v.expected)
+    );
+    let mut lower = zero;
+    for (name, values, colour) in layers(v) {
+        let upper: Vec<i64> = lower.iter().zip(values).map(|(a, b)| a + b).collect();
+        let _ = write!(
+            out,
+            r#"<path class="area" data-layer="{}" d="{}" fill="{colour}" fill-opacity="0.85"/>"#,
+            escape(name),
+            area(&f, &v.ends, &lower, &upper)
+        );
+        lower = upper;
+    }
+    let _ = write!(
+        out,
+        r##"<path d="M{l:.1} {t:.1}V{b:.1}H{r:.1}" fill="none" stroke="#475569"/></svg>"##,
+        l = f.left,
+        t = f.top,
+        b = f.bottom,
+        r = f.right
+    );
+    out
+}
