@@ -18,6 +18,12 @@ enum Check {
     Expected,
     CampaignTotal,
     Measured,
+    /// Suggestions offered (the limit, 8, for a prefix that many values share).
+    Suggestions,
+    /// The alerts' stalled count.
+    AlertStalled,
+    /// Workflows in the historical aggregate.
+    HistoricalWorkflows,
 }
 
 struct Op {
@@ -101,7 +107,23 @@ fn ops(n: usize) -> Vec<(Op, Filter)> {
         check: Check::Measured,
         want: None,
     };
+    let op = |name, endpoint, body, check| Op { name, endpoint, body, check, want: None };
+    let stalled_only = Filter { stalled: true, ..Filter::default() };
     vec![
+        (
+            op("suggestions for \"Run3Summer2\"", "suggest", json!({"q": "Run3Summer2"}), Check::Suggestions),
+            all.clone(),
+        ),
+        (op("header alerts", "alerts", json!({}), Check::AlertStalled), stalled_only),
+        (
+            op(
+                "historical aggregate (all, 1 w)",
+                "historical",
+                json!({"filter": all, "bucket": 604_800, "growing": true}),
+                Check::HistoricalWorkflows,
+            ),
+            all.clone(),
+        ),
         (list("status", &status, 0), status.clone()),
         (list("prepid=HIG-* (prefix wildcard)", &prefix, 0), prefix.clone()),
         (list("output_dataset=*/MINIAODSIM", &suffix, 0), suffix.clone()),
@@ -136,14 +158,15 @@ async fn main() -> anyhow::Result<()> {
                 counts[k] += match op.check {
                     Check::Expected => expected(&doc),
                     Check::Measured => i64::from(measured(&doc, "assigned", "running-closed")),
-                    Check::Matching | Check::CampaignTotal => 1,
+                    Check::Matching | Check::CampaignTotal | Check::AlertStalled | Check::HistoricalWorkflows => 1,
+                    Check::Suggestions => 0,
                 };
             }
         }
     }
     list = ops(docs);
     for (k, (op, _)) in list.iter_mut().enumerate() {
-        op.want = Some(counts[k]);
+        op.want = Some(if op.check == Check::Suggestions { app::suggest::MAX_SUGGESTIONS as i64 } else { counts[k] });
     }
     let client = reqwest::Client::new();
     println!("| operation | median ms | p90 ms | answer | brute force |");
@@ -163,6 +186,9 @@ async fn main() -> anyhow::Result<()> {
             Check::Expected => answer["expected"].as_i64(),
             Check::CampaignTotal => answer["total"]["requests"].as_i64(),
             Check::Measured => answer["measured"].as_i64(),
+            Check::Suggestions => answer.as_array().map(|a| a.len() as i64),
+            Check::AlertStalled => answer["stalled"].as_i64(),
+            Check::HistoricalWorkflows => answer["workflows"].as_i64(),
         };
         let ok = if got == op.want { "" } else { " **MISMATCH**" };
         println!(

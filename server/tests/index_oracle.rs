@@ -176,6 +176,10 @@ fn check(index: &SummaryIndex, docs: &BTreeMap<String, Value>, f: &Filter) {
         let want = app::history::aggregate_view("x", &wfs, bucket, NOW);
         assert_eq!(index.aggregate("x", f, bucket, NOW).unwrap(), want, "aggregate of {f:?} by {bucket} s");
     }
+    for (bucket, growing) in [(86_400, true), (3600, false), (900, true)] {
+        let want = app::historical::historical_of(&wfs, bucket, growing);
+        assert_eq!(index.historical(f, bucket, growing, NOW).unwrap(), want, "historical of {f:?} by {bucket} s");
+    }
 }
 
 /// A random filter: (document, parameter) picks, `match=all`, stalled only.

@@ -118,8 +118,38 @@ async fn the_chart_is_drawn_labelled_toggled_and_exported() {
         ("/Prim/Chart-v1/NANOAODSIM", "INVALID"),
     ];
     let main = workflow("pdmvserv_Chart_261101_000000_0001", &datasets, 40);
+    let busy_sets: Vec<(String, &str)> = (0..8)
+        .map(|i| {
+            (
+                format!("/VeryLongPrimaryDatasetName{i}_TuneCP5_13p6TeV-pythia8/Run3Summer23-Busy-v1/AODSIM"),
+                "PRODUCTION",
+            )
+        })
+        .collect();
+    let busy_refs: Vec<(&str, &str)> = busy_sets.iter().map(|(d, s)| (d.as_str(), *s)).collect();
+    let mut busy = workflow("pdmvserv_Busy_261101_000000_0004", &busy_refs, 40);
+    let statuses = [
+        "new",
+        "assignment-approved",
+        "assigned",
+        "staging",
+        "staged",
+        "acquired",
+        "running-open",
+        "running-closed",
+        "force-complete",
+        "completed",
+        "closed-out",
+        "announced",
+    ];
+    busy["RequestTransition"] = statuses
+        .iter()
+        .enumerate()
+        .map(|(k, s)| json!({"Status": s, "UpdateTime": T0 + if k < 6 { k as i64 * 60 } else { k as i64 * 2400 }}))
+        .collect();
     let docs = vec![
         main.clone(),
+        busy,
         workflow("pdmvserv_Chart5k_261101_000000_0002", &[("/Prim/Big-v1/AODSIM", "PRODUCTION")], 5_000),
         workflow("pdmvserv_Chart50k_261101_000000_0003", &[("/Prim/Huge-v1/AODSIM", "PRODUCTION")], 50_000),
     ];
@@ -191,6 +221,42 @@ async fn the_chart_is_drawn_labelled_toggled_and_exported() {
     b.client.find(Locator::Css("button.png")).await.unwrap().click().await.unwrap();
     assert!(link(&b, "a.png-link").await.starts_with("data:image/png;base64,"));
 
+    // Eight datasets and twelve transitions, six of them within minutes: a colour each, no
+    // label over another, the legend outside the plot with shortened names.
+    b.client.goto(&format!("{}/stats/workflow/pdmvserv_Busy_261101_000000_0004", server.origin)).await.unwrap();
+    assert!(chart_attr(&b, "data-draw-ms").await.is_some());
+    let colours = b
+        .client
+        .execute("return [...new Set([...document.querySelectorAll('section.chart .plot path.series')].map(p => p.getAttribute('stroke')))].length;", vec![])
+        .await
+        .unwrap();
+    assert_eq!(colours, json!(8), "one colour per dataset");
+    let overlaps = b
+        .client
+        .execute(
+            "const t = [...document.querySelectorAll('section.chart .plot text.transition')].map(e => e.getBoundingClientRect());
+             let n = 0; for (let i = 0; i < t.length; i++) for (let j = i + 1; j < t.length; j++) {
+               const a = t[i], b = t[j]; if (a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom) n++; }
+             const plot = document.querySelector('section.chart .plot').getBoundingClientRect();
+             const out = t.filter(r => r.left < plot.left || r.right > plot.right).length;
+             return [t.length, n, out];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(overlaps, json!([12, 0, 0]), "[labels, overlapping pairs, outside the chart]");
+    let mut shown = Vec::new();
+    for e in b.client.find_all(Locator::Css("ul.legend a.legend-name")).await.unwrap() {
+        let (text, title) = (e.text().await.unwrap(), e.attr("title").await.unwrap().unwrap());
+        assert!(
+            text.chars().count() <= 60 && text.ends_with("/…/AODSIM") && title.starts_with("/VeryLong"),
+            "{text} / {title}"
+        );
+        shown.push(title);
+    }
+    assert_eq!(shown, busy_sets.iter().map(|d| d.0.clone()).collect::<Vec<_>>());
+    b.screenshot("chart-busy").await.unwrap();
+
     // The aggregate of every workflow of campaign C: one line per datatier.
     b.client.goto(&format!("{}/stats/aggregate?campaign=C&bucket=1h", server.origin)).await.unwrap();
     assert!(chart_attr(&b, "data-draw-ms").await.is_some(), "the aggregate chart was never drawn");
@@ -230,7 +296,7 @@ async fn the_chart_is_drawn_labelled_toggled_and_exported() {
         assert!(Instant::now() < deadline, "no legend after the switch");
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
-    assert!(legend.contains("expected: 1,200,000") && legend.contains("VALID: "), "{legend}");
+    assert!(legend.contains("expected: 1,600,000") && legend.contains("VALID: "), "{legend}");
     b.screenshot("chart-historical").await.unwrap();
 
     for (name, points) in

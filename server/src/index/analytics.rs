@@ -135,22 +135,47 @@ pub fn bin_workflows(state: &State, q: &DurationQuery, bin: usize, now: i64) -> 
     out
 }
 
-/// The historical (stacked) aggregate of `filter`'s workflows: each counts with its largest
-/// dataset, as `app::historical` defines.
+/// A record's part in the historical aggregate: its largest dataset's points, with when the
+/// workflow was created, what it expects, and the dataset's final category since when.
+pub struct Part<'a> {
+    /// First transition, else first point.
+    pub created: i64,
+    /// Expected events (or lumisections).
+    pub expected: i64,
+    /// The largest dataset's points.
+    pub points: &'a super::points::Points,
+    /// Its latest status's category.
+    pub category: Category,
+    /// Since when that status has held.
+    pub since: i64,
+}
+
+/// The part of `r`, as `app::historical::historical_of` takes it from a whole document.
+pub fn contribution(r: &Record) -> Option<Part<'_>> {
+    let biggest = r.datasets.iter().reduce(|a, b| if b.events > a.events { b } else { a })?;
+    let created = r.transitions.first().map(|t| t.1).or(biggest.points.iter().next().map(|p| p.0))?;
+    Some(Part {
+        created,
+        expected: r.expected,
+        points: &biggest.points,
+        category: Category::of(&biggest.status),
+        since: biggest.since,
+    })
+}
+
+/// The historical (stacked) aggregate of `filter`'s workflows: pre-summed for every workflow
+/// and each campaign, else from the matching records.
 pub fn historical(state: &State, filter: &app::filter::Filter, bucket: i64, growing: bool, now: i64) -> HistoricalView {
-    let parts: Vec<(i64, i64, &super::points::Points, Category, i64)> = matching(state, filter, now)
-        .filter_map(|r| {
-            let biggest = r.datasets.iter().reduce(|a, b| if b.events > a.events { b } else { a })?;
-            let created = r.transitions.first().map(|t| t.1).or(biggest.points.iter().next().map(|p| p.0))?;
-            Some((created, r.expected, &biggest.points, Category::of(&biggest.status), biggest.since))
-        })
-        .collect();
-    let contributions = parts.iter().map(|(created, expected, points, category, since)| Contribution {
-        created: *created,
-        expected: *expected,
-        points: points.iter(),
-        category: *category,
-        since: *since,
+    if let Some(v) = state.sums.historical(&filter.required(), filter, bucket, growing) {
+        return v;
+    }
+    let parts: Vec<Part<'_>> = matching(state, filter, now).filter_map(|r| contribution(r)).collect();
+    let contributions = parts.iter().map(|p| Contribution {
+        created: p.created,
+        expected: p.expected,
+        points: p.points.iter(),
+        category: p.category,
+        since: p.since,
     });
     app::historical::historical(contributions, bucket, growing)
 }

@@ -18,7 +18,13 @@ pub enum Field {
     Tier,
     /// A distinct latest DBS status of an output dataset.
     DatasetStatus,
+    /// Assigned, still able to progress, and without an event yet (one value, [`IDLE`]): the
+    /// candidates of `idle_days`, which then only compares their assignment times.
+    Idle,
 }
+
+/// The one value of [`Field::Idle`].
+pub const IDLE: &str = "idle";
 
 impl From<FilterKey> for Field {
     fn from(key: FilterKey) -> Self {

@@ -14,6 +14,7 @@ mod aggregate;
 mod analytics;
 mod field;
 pub mod follow;
+mod hist_sums;
 mod intern;
 mod points;
 mod query;

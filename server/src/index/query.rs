@@ -52,6 +52,9 @@ pub fn constraints(filter: &Filter) -> Vec<Constraint<'_>> {
     if !f.dataset_status.is_empty() {
         out.push((Field::DatasetStatus, f.dataset_status.iter().map(|s| s.as_str()).collect()));
     }
+    if f.idle_days.is_some() {
+        out.push((Field::Idle, vec![super::field::IDLE]));
+    }
     out
 }
 

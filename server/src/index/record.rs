@@ -114,6 +114,9 @@ fn derived_keys(r: &Record, i: &mut Interner) -> Vec<(Field, Sym)> {
             }
         }
     }
+    if r.idle_since().is_some() {
+        keys.push((Field::Idle, i.get(super::field::IDLE)));
+    }
     keys
 }
 

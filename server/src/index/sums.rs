@@ -34,10 +34,18 @@ pub struct Scope {
     expected: i64,
     firsts: BTreeMap<i64, u64>,
     lasts: BTreeMap<i64, u64>,
+    /// The historical mode's sums of the same workflows.
+    hist: super::hist_sums::HistSums,
+}
+
+/// The end of the hour `t` falls in (`t` itself on the hour): every bucket of a whole number
+/// of hours that holds `t` holds this end too.
+pub(super) fn hour_of(t: i64) -> i64 {
+    t.div_euclid(HOUR).saturating_add(i64::from(t.rem_euclid(HOUR) != 0)).saturating_mul(HOUR)
 }
 
 /// Counts `key` once more (`sign` 1) or once less (-1) in a multiset.
-fn bump(map: &mut BTreeMap<i64, u64>, key: i64, sign: i64) {
+pub(super) fn bump(map: &mut BTreeMap<i64, u64>, key: i64, sign: i64) {
     match map.entry(key) {
         Entry::Occupied(mut e) => {
             let n = e.get().saturating_add_signed(sign);
@@ -57,6 +65,7 @@ fn bump(map: &mut BTreeMap<i64, u64>, key: i64, sign: i64) {
 
 impl Scope {
     fn apply(&mut self, r: &Record, sign: i64) {
+        self.hist.apply(r, sign);
         if r.expected > 0 {
             self.expected += sign * r.expected;
             let tiers = r.datasets.iter().filter(|d| !d.points.is_empty()).map(|d| datatier(&d.name));
@@ -72,7 +81,7 @@ impl Scope {
             tier.datasets = tier.datasets.saturating_add_signed(sign);
             let mut previous = 0;
             for (t, v) in d.points.iter() {
-                let hour = t.div_euclid(HOUR).saturating_add(i64::from(t.rem_euclid(HOUR) != 0)).saturating_mul(HOUR);
+                let hour = hour_of(t);
                 let delta = tier.deltas.entry(hour).or_default();
                 *delta += sign * (v - previous);
                 if *delta == 0 {
@@ -128,6 +137,7 @@ impl Sums {
                 && scope.expected == 0
                 && scope.firsts.is_empty()
                 && scope.tier_expected.is_empty()
+                && scope.hist.is_empty()
             {
                 self.campaigns.remove(value);
             }
@@ -153,6 +163,29 @@ impl Sums {
             [] => Some(self.all.view(label, bucket, now)),
             [(FilterKey::Campaign, v)] => {
                 Some(self.campaigns.get(*v).map_or_else(|| empty(label, 0), |s| s.view(label, bucket, now)))
+            }
+            _ => None,
+        }
+    }
+
+    /// The pre-summed historical aggregate of `filter`, when it is one of the kept scopes and
+    /// the bucket is a whole number of hours; `None` otherwise.
+    pub fn historical(
+        &self,
+        required: &[(FilterKey, &str)],
+        filter: &Filter,
+        bucket: i64,
+        growing: bool,
+    ) -> Option<app::historical::HistoricalView> {
+        let bucket = bucket.clamp(app::aggregate::BUCKET_RANGE.0, app::aggregate::BUCKET_RANGE.1);
+        let patterned = required.iter().any(|(_, v)| app::filter::is_pattern(v));
+        if filter.stalled || !filter.facets.is_empty() || patterned || bucket % HOUR != 0 {
+            return None;
+        }
+        match required {
+            [] => Some(self.all.hist.view(bucket, growing)),
+            [(FilterKey::Campaign, v)] => {
+                Some(self.campaigns.get(*v).map_or_else(Default::default, |s| s.hist.view(bucket, growing)))
             }
             _ => None,
         }

@@ -1,0 +1,106 @@
+//! The historical aggregate pre-summed, like `sums.rs` does for the per-tier one: for every
+//! workflow and each campaign, each workflow's contribution (expected events at its creation,
+//! its largest dataset's changes split into produced / VALID / INVALID) kept as deltas per
+//! hour, with the exact span, so the view costs a pass over hours instead of decoding every
+//! workflow's points (270 ms at 200,000 workflows).
+
+use std::collections::BTreeMap;
+
+use app::aggregate::Buckets;
+use app::historical::{Category, HistoricalView};
+
+use super::record::Record;
+use super::sums::{bump, hour_of};
+
+/// One scope's sums.
+#[derive(Default)]
+pub struct HistSums {
+    workflows: u64,
+    expected: i64,
+    /// Per hour: expected events created, produced, VALID, INVALID changes.
+    deltas: BTreeMap<i64, [i64; 4]>,
+    lows: BTreeMap<i64, u64>,
+    highs: BTreeMap<i64, u64>,
+}
+
+impl HistSums {
+    /// Adds (`sign` 1) or takes away (-1) a record's contribution.
+    pub fn apply(&mut self, r: &Record, sign: i64) {
+        let Some(c) = super::analytics::contribution(r) else { return };
+        self.workflows = self.workflows.saturating_add_signed(sign);
+        let mut add = |t: i64, slot: usize, v: i64| {
+            let d = self.deltas.entry(hour_of(t)).or_default();
+            d[slot] += sign * v;
+            if d.iter().all(|x| *x == 0) {
+                self.deltas.remove(&hour_of(t));
+            }
+        };
+        if c.expected > 0 {
+            self.expected += sign * c.expected;
+            add(c.created, 0, c.expected);
+        }
+        let slot = match c.category {
+            Category::Produced => 1,
+            Category::Valid => 2,
+            Category::Invalid => 3,
+        };
+        let (mut value, mut moved) = (0, false);
+        let (mut first, mut last) = (None, None);
+        for (t, v) in c.points.iter() {
+            first.get_or_insert(t);
+            last = Some(t);
+            if slot != 1 && !moved && t >= c.since {
+                add(c.since, 1, -value);
+                add(c.since, slot, value);
+                moved = true;
+            }
+            add(t, if moved { slot } else { 1 }, v - value);
+            value = v;
+        }
+        bump(&mut self.lows, first.map_or(c.created, |f| f.min(c.created)), sign);
+        bump(&mut self.highs, last.map_or(c.created, |l| l.max(c.created)), sign);
+    }
+
+    /// The view with buckets of `bucket` seconds (a whole number of hours).
+    pub fn view(&self, bucket: i64, growing: bool) -> HistoricalView {
+        let (Some((&lo, _)), Some((&hi, _))) = (self.lows.first_key_value(), self.highs.last_key_value()) else {
+            return HistoricalView::default();
+        };
+        let buckets = Buckets::new(lo, hi, bucket);
+        let n = buckets.ends.len();
+        let mut sums = vec![[0i64; 4]; n];
+        for (&h, d) in &self.deltas {
+            let s = &mut sums[buckets.index(h)];
+            for k in 0..4 {
+                s[k] += d[k];
+            }
+        }
+        if !growing {
+            sums.iter_mut().for_each(|s| s[0] = 0);
+            if let Some(s) = sums.first_mut() {
+                s[0] = self.expected;
+            }
+        }
+        let running = |k: usize| {
+            sums.iter()
+                .scan(0i64, |acc, s| {
+                    *acc += s[k];
+                    Some(*acc)
+                })
+                .collect()
+        };
+        HistoricalView {
+            expected: running(0),
+            produced: running(1),
+            valid: running(2),
+            invalid: running(3),
+            ends: buckets.ends,
+            workflows: self.workflows,
+        }
+    }
+
+    /// Whether nothing is counted.
+    pub fn is_empty(&self) -> bool {
+        self.workflows == 0 && self.deltas.is_empty() && self.lows.is_empty()
+    }
+}
