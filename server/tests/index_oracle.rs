@@ -176,6 +176,12 @@ fn check(index: &SummaryIndex, docs: &BTreeMap<String, Value>, f: &Filter) {
         let want = app::history::aggregate_view("x", &wfs, bucket, NOW);
         assert_eq!(index.aggregate("x", f, bucket, NOW).unwrap(), want, "aggregate of {f:?} by {bucket} s");
     }
+    // The campaign table from the per-slot tallies, after rewrites and deletions too.
+    let table = index.campaigns(f, NOW).unwrap();
+    let expected: i64 = distinct.iter().map(|n| docs[n]["TotalEvents"].as_i64().unwrap_or(0).max(0)).sum();
+    assert_eq!((table.total.requests, table.total.expected), (distinct.len() as u64, expected), "table of {f:?}");
+    let in_rows: u64 = table.rows.iter().map(|r| r.total.requests).sum();
+    assert_eq!(in_rows + table.without_campaign, distinct.len() as u64, "one campaign each here");
     for (bucket, growing) in [(86_400, true), (3600, false), (900, true)] {
         let want = app::historical::historical_of(&wfs, bucket, growing);
         assert_eq!(index.historical(f, bucket, growing, NOW).unwrap(), want, "historical of {f:?} by {bucket} s");

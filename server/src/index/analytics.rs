@@ -12,68 +12,68 @@ use app::filter::{FilterKey, PAGE_SIZE};
 use app::historical::{Category, Contribution, HistoricalView};
 
 use super::field::Field;
-use super::query::matching;
+use super::query::{matching, matching_slots};
 use super::record::Record;
-use super::state::State;
+use super::state::{Bits, Slot, State};
 
-/// A workflow's produced events: its largest output dataset's latest count.
-fn done(r: &Record) -> i64 {
-    r.datasets.iter().map(|d| d.events).max().unwrap_or(0)
-}
-
-/// A record's current status and distinct campaigns as the index's shared texts, whose
-/// addresses identify them (the state keeps one text per key value), so counting hashes a
-/// pointer, not a string.
-fn status_and_campaigns(r: &Record, campaigns: &mut Vec<*const u8>) -> Option<*const u8> {
-    campaigns.clear();
-    let mut status = None;
-    for (f, v) in r.keys.iter() {
-        match f {
-            Field::Status => status = Some(v.as_ptr()),
-            Field::View(FilterKey::Campaign) if !campaigns.contains(&v.as_ptr()) => campaigns.push(v.as_ptr()),
-            _ => {}
-        }
-    }
-    status
-}
-
-/// The campaign × current status table of `filter`'s workflows.
+/// The campaign × current status table of `filter`'s workflows. Counts come from the
+/// per-slot tallies (one contiguous array) and the campaign postings, so no record is read
+/// unless the filter itself needs it; statuses are told apart by their shared text's address.
 pub fn campaign_table(state: &State, q: &app::filter::Filter, now: i64) -> CampaignTable {
-    let mut cells: HashMap<(*const u8, Option<*const u8>), Cell> = HashMap::new();
-    let mut columns: HashMap<Option<*const u8>, Cell> = HashMap::new();
+    let everything = q.required().is_empty() && q.facets.is_empty() && !q.stalled;
+    let tally = |slot: Slot| state.tallies.get(slot as usize).copied().unwrap_or_default();
+    let mut chosen = Bits::default();
     let mut table = CampaignTable::default();
-    let mut campaigns = Vec::new();
-    for r in matching(state, q, now) {
-        let (expected, done) = (r.total_events, done(r));
-        let status = status_and_campaigns(r, &mut campaigns);
-        columns.entry(status).or_default().add(expected, done);
-        table.total.add(expected, done);
-        if campaigns.is_empty() {
-            table.without_campaign += 1;
-        }
-        for c in &campaigns {
-            cells.entry((*c, status)).or_default().add(expected, done);
-        }
-    }
-    // The texts behind the addresses, from the postings that own them.
-    let texts = |field: Field| -> HashMap<*const u8, &str> {
-        state.postings.get(&field).into_iter().flat_map(|m| m.keys()).map(|k| (k.as_ptr(), &**k)).collect()
+    let mut columns: HashMap<usize, Cell> = HashMap::new();
+    let mut count = |slot: Slot| {
+        let t = tally(slot);
+        columns.entry(t.status).or_default().add(t.expected, t.done);
+        table.total.add(t.expected, t.done);
     };
-    let (status_texts, campaign_texts) = (texts(Field::Status), texts(Field::View(FilterKey::Campaign)));
-    let status_name = |p: Option<*const u8>| p.and_then(|p| status_texts.get(&p).copied()).unwrap_or("");
-    let mut statuses: Vec<Option<*const u8>> = columns.keys().copied().collect();
-    statuses.sort_by_key(|s| status_order(status_name(*s)));
-    table.column_totals = statuses.iter().map(|s| columns[s]).collect();
-    let mut rows: BTreeMap<&str, Vec<Cell>> = BTreeMap::new();
-    for ((c, s), cell) in cells {
-        let name = campaign_texts.get(&c).copied().unwrap_or("");
-        let row = rows.entry(name).or_insert_with(|| vec![Cell::default(); statuses.len()]);
-        if let Some(i) = statuses.iter().position(|x| *x == s) {
-            row[i] = cell;
+    if everything {
+        state.order.slots.iter().for_each(|s| count(*s));
+    } else {
+        for slot in matching_slots(state, q, now) {
+            chosen.set(slot, true);
+            count(slot);
         }
     }
-    table.rows = rows.into_iter().map(|(campaign, cells)| row(campaign, cells)).collect();
-    table.statuses = statuses.into_iter().map(|s| status_name(s).to_owned()).collect();
+    let mut rows: BTreeMap<&str, HashMap<usize, Cell>> = BTreeMap::new();
+    let (mut has_campaign, mut with) = (Bits::default(), 0u64);
+    for (campaign, posting) in state.postings.get(&Field::View(FilterKey::Campaign)).into_iter().flatten() {
+        let mut last = None;
+        for &slot in &posting.slots {
+            // A workflow listed twice by the view (repeats are adjacent) counts once.
+            if last.replace(slot) == Some(slot) || !(everything || chosen.get(slot)) {
+                continue;
+            }
+            let t = tally(slot);
+            rows.entry(&**campaign).or_default().entry(t.status).or_default().add(t.expected, t.done);
+            if !has_campaign.get(slot) {
+                has_campaign.set(slot, true);
+                with += 1;
+            }
+        }
+    }
+    table.without_campaign = table.total.requests - with;
+    let names: HashMap<usize, &str> = state
+        .postings
+        .get(&Field::Status)
+        .into_iter()
+        .flat_map(|m| m.keys())
+        .map(|k| (k.as_ptr() as usize, &**k))
+        .collect();
+    let name = |p: usize| names.get(&p).copied().unwrap_or("");
+    let mut statuses: Vec<usize> = columns.keys().copied().collect();
+    statuses.sort_by_key(|s| status_order(name(*s)));
+    table.column_totals = statuses.iter().map(|s| columns[s]).collect();
+    table.rows = rows
+        .into_iter()
+        .map(|(campaign, by_status)| {
+            row(campaign, statuses.iter().map(|s| by_status.get(s).copied().unwrap_or_default()).collect())
+        })
+        .collect();
+    table.statuses = statuses.into_iter().map(|s| name(s).to_owned()).collect();
     table
 }
 

@@ -151,9 +151,7 @@ impl SummaryIndex {
 
     /// Number of workflows matching `filter`.
     pub fn count(&self, filter: &Filter, now: i64) -> Result<u64, NotReady> {
-        let state = self.at(now)?;
-        let n = query::matching_slots(&state, filter, now).count();
-        Ok(n as u64)
+        Ok(query::count(&*self.at(now)?, filter, now))
     }
 
     /// Summed progress per datatier of the filter's workflows.

@@ -208,6 +208,15 @@ pub fn matching_slots<'a>(state: &'a State, filter: &'a Filter, now: i64) -> imp
     })
 }
 
+/// How many workflows the filter matches. "Stalled only" is the stalled set's size, which
+/// is kept as such (the alerts ask for it on every page).
+pub fn count(state: &State, filter: &Filter, now: i64) -> u64 {
+    if filter.stalled && constraints(filter).is_empty() && filter.facets.is_empty() {
+        return state.stalls.stalled.len() as u64;
+    }
+    matching_slots(state, filter, now).count() as u64
+}
+
 /// Every workflow the filter matches, each once, in id order.
 pub fn matching<'a>(state: &'a State, filter: &'a Filter, now: i64) -> impl Iterator<Item = &'a Arc<Record>> + 'a {
     matching_slots(state, filter, now).filter_map(|s| state.record(s))

@@ -134,6 +134,24 @@ impl Posting {
     }
 }
 
+/// What the campaign table needs of a workflow, kept by slot.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Tally {
+    /// Address of the shared text of the current status (0: none).
+    pub status: usize,
+    /// TotalEvents.
+    pub expected: i64,
+    /// The largest dataset's latest events.
+    pub done: i64,
+}
+
+impl Tally {
+    fn of(r: &Record) -> Tally {
+        let status = r.keys.iter().find(|(f, _)| *f == Field::Status).map_or(0, |(_, v)| v.as_ptr() as usize);
+        Tally { status, expected: r.total_events, done: r.datasets.iter().map(|d| d.events).max().unwrap_or(0) }
+    }
+}
+
 /// Everything the index holds.
 #[derive(Default)]
 pub struct State {
@@ -152,6 +170,9 @@ pub struct State {
     pub stalls: Stalls,
     /// Pre-summed aggregates of every workflow and of each campaign.
     pub sums: Sums,
+    /// Per slot, what the campaign table counts, in one contiguous array: reading it for
+    /// every workflow costs a fraction of reading every record.
+    pub tallies: Vec<Tally>,
     interner: Interner,
     /// Postings are unsorted until [`State::finish_build`].
     building: bool,
@@ -243,6 +264,10 @@ impl State {
         }
         self.set_stall(&record.name, None, record.stalled_since);
         self.sums.apply(&record, 1);
+        if self.tallies.len() <= slot as usize {
+            self.tallies.resize(slot as usize + 1, Tally::default());
+        }
+        self.tallies[slot as usize] = Tally::of(&record);
     }
 
     /// Forgets a workflow (deleted from the store).
@@ -252,6 +277,9 @@ impl State {
         self.order.remove(slot, &self.table, !self.building);
         self.records.remove(name);
         self.table[slot as usize] = None;
+        if let Some(t) = self.tallies.get_mut(slot as usize) {
+            *t = Tally::default();
+        }
         self.free.push(slot);
     }
 
