@@ -21,6 +21,10 @@ pub mod present;
 pub mod rows;
 pub mod status;
 pub mod suggest;
+// The components and everything that touches the DOM exist only in the browser build: the
+// server never renders them, so it neither compiles them nor links web-sys and js-sys.
+#[cfg(feature = "csr")]
 pub mod ui;
 
+#[cfg(feature = "csr")]
 pub use ui::App;
