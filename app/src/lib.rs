@@ -22,7 +22,8 @@ pub mod rows;
 pub mod status;
 pub mod suggest;
 // The components and everything that touches the DOM exist only in the browser build: the
-// server never renders them, so it neither compiles them nor links web-sys and js-sys.
+// server never renders them, so it does not compile them (app's own web-sys and js-sys are
+// browser-only dependencies; leptos_router still brings web-sys to the server).
 #[cfg(feature = "csr")]
 pub mod ui;
 
