@@ -40,6 +40,15 @@ pub enum Category {
 }
 
 impl Category {
+    /// Where its sums sit beside the expected events (0) in a per-bucket row.
+    pub fn slot(self) -> usize {
+        match self {
+            Category::Produced => 1,
+            Category::Valid => 2,
+            Category::Invalid => 3,
+        }
+    }
+
     /// The category of a latest status.
     pub fn of(status: &DatasetStatus) -> Category {
         match status {
@@ -51,6 +60,7 @@ impl Category {
 }
 
 /// One workflow's part.
+#[derive(Clone)]
 pub struct Contribution<P> {
     /// When its expected events start counting with "growing".
     pub created: i64,
@@ -62,6 +72,28 @@ pub struct Contribution<P> {
     pub category: Category,
     /// Since when.
     pub since: i64,
+}
+
+impl<P: Iterator<Item = (i64, i64)>> Contribution<P> {
+    /// Walks the dataset's points and tells `change` every change of a category's events,
+    /// with its time: each point's change, and, when the final status begins, the move of
+    /// what was produced until then into it. Returns the span the contribution covers
+    /// (its creation and its points).
+    pub fn changes(self, mut change: impl FnMut(i64, Category, i64)) -> (i64, i64) {
+        let (mut value, mut moved) = (0, false);
+        let (mut lo, mut hi) = (self.created, self.created);
+        for (t, v) in self.points {
+            (lo, hi) = (lo.min(t), hi.max(t));
+            if self.category != Category::Produced && !moved && t >= self.since {
+                change(self.since, Category::Produced, -value);
+                change(self.since, self.category, value);
+                moved = true;
+            }
+            change(t, if moved { self.category } else { Category::Produced }, v - value);
+            value = v;
+        }
+        (lo, hi)
+    }
 }
 
 /// Since when `dataset`'s latest status has held: the time of the oldest entry of the
@@ -86,64 +118,37 @@ pub fn historical<P: Iterator<Item = (i64, i64)>>(
     bucket: i64,
     growing: bool,
 ) -> HistoricalView {
-    let (lo, hi) = parts.clone().fold((i64::MAX, i64::MIN), |(lo, hi), mut c| {
-        let first = c.points.next();
-        let last = c.points.last().or(first);
-        let lo = lo.min(c.created).min(first.map_or(i64::MAX, |p| p.0));
-        (lo, hi.max(last.map_or(i64::MIN, |p| p.0)).max(c.created))
-    });
+    let (lo, hi) = parts
+        .clone()
+        .map(|c| c.changes(|_, _, _| {}))
+        .fold((i64::MAX, i64::MIN), |(lo, hi), (a, b)| (lo.min(a), hi.max(b)));
     if lo > hi {
         return HistoricalView::default();
     }
     let buckets = Buckets::new(lo, hi, bucket);
-    let n = buckets.ends.len();
-    let (mut expected, mut produced, mut valid, mut invalid) =
-        (vec![0i64; n], vec![0i64; n], vec![0i64; n], vec![0i64; n]);
+    let mut sums = vec![[0i64; 4]; buckets.ends.len()];
     let mut workflows = 0;
     for c in parts {
         workflows += 1;
         if c.expected > 0 {
-            expected[if growing { buckets.index(c.created) } else { 0 }] += c.expected;
+            sums[if growing { buckets.index(c.created) } else { 0 }][0] += c.expected;
         }
-        let mut value = 0;
-        let mut moved = false;
-        for (t, v) in c.points {
-            if c.category != Category::Produced && !moved && t >= c.since {
-                // The status begins: what was produced so far changes category.
-                let at = buckets.index(c.since);
-                produced[at] -= value;
-                category_mut(c.category, &mut valid, &mut invalid)[at] += value;
-                moved = true;
-            }
-            let target = if moved { category_mut(c.category, &mut valid, &mut invalid) } else { &mut produced };
-            target[buckets.index(t)] += v - value;
-            value = v;
-        }
+        c.changes(|t, category, delta| sums[buckets.index(t)][category.slot()] += delta);
     }
-    let running = |d: Vec<i64>| {
-        d.into_iter()
-            .scan(0i64, |sum, x| {
-                *sum += x;
-                Some(*sum)
+    running(buckets.ends, &sums, workflows)
+}
+
+/// The view from per-bucket changes ([expected, produced, VALID, INVALID] each): running sums.
+pub fn running(ends: Vec<i64>, sums: &[[i64; 4]], workflows: u64) -> HistoricalView {
+    let column = |k: usize| {
+        sums.iter()
+            .scan(0i64, |acc, s| {
+                *acc += s[k];
+                Some(*acc)
             })
             .collect()
     };
-    HistoricalView {
-        ends: buckets.ends,
-        expected: running(expected),
-        produced: running(produced),
-        valid: running(valid),
-        invalid: running(invalid),
-        workflows,
-    }
-}
-
-fn category_mut<'a>(c: Category, valid: &'a mut [i64], invalid: &'a mut [i64]) -> &'a mut [i64] {
-    if c == Category::Invalid {
-        invalid
-    } else {
-        valid
-    }
+    HistoricalView { expected: column(0), produced: column(1), valid: column(2), invalid: column(3), ends, workflows }
 }
 
 /// A workflow's part with its points collected: created, expected, points, category, since.

@@ -135,29 +135,15 @@ pub fn bin_workflows(state: &State, q: &DurationQuery, bin: usize, now: i64) -> 
     out
 }
 
-/// A record's part in the historical aggregate: its largest dataset's points, with when the
-/// workflow was created, what it expects, and the dataset's final category since when.
-pub struct Part<'a> {
-    /// First transition, else first point.
-    pub created: i64,
-    /// Expected events (or lumisections).
-    pub expected: i64,
-    /// The largest dataset's points.
-    pub points: &'a super::points::Points,
-    /// Its latest status's category.
-    pub category: Category,
-    /// Since when that status has held.
-    pub since: i64,
-}
-
-/// The part of `r`, as `app::historical::historical_of` takes it from a whole document.
-pub fn contribution(r: &Record) -> Option<Part<'_>> {
+/// A record's part in the historical aggregate (its largest dataset, when it was created,
+/// what it expects), as `app::historical::historical_of` takes it from a whole document.
+pub fn contribution(r: &Record) -> Option<Contribution<super::points::Iter<'_>>> {
     let biggest = r.datasets.iter().reduce(|a, b| if b.events > a.events { b } else { a })?;
     let created = r.transitions.first().map(|t| t.1).or(biggest.points.iter().next().map(|p| p.0))?;
-    Some(Part {
+    Some(Contribution {
         created,
         expected: r.expected,
-        points: &biggest.points,
+        points: biggest.points.iter(),
         category: Category::of(&biggest.status),
         since: biggest.since,
     })
@@ -169,13 +155,6 @@ pub fn historical(state: &State, filter: &app::filter::Filter, bucket: i64, grow
     if let Some(v) = state.sums.historical(&filter.required(), filter, bucket, growing) {
         return v;
     }
-    let parts: Vec<Part<'_>> = matching(state, filter, now).filter_map(|r| contribution(r)).collect();
-    let contributions = parts.iter().map(|p| Contribution {
-        created: p.created,
-        expected: p.expected,
-        points: p.points.iter(),
-        category: p.category,
-        since: p.since,
-    });
-    app::historical::historical(contributions, bucket, growing)
+    let parts: Vec<Contribution<_>> = matching(state, filter, now).filter_map(|r| contribution(r)).collect();
+    app::historical::historical(parts.iter().cloned(), bucket, growing)
 }

@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 use app::aggregate::Buckets;
-use app::historical::{Category, HistoricalView};
+use app::historical::HistoricalView;
 
 use super::record::Record;
 use super::sums::{bump, hour_of};
@@ -28,37 +28,21 @@ impl HistSums {
     pub fn apply(&mut self, r: &Record, sign: i64) {
         let Some(c) = super::analytics::contribution(r) else { return };
         self.workflows = self.workflows.saturating_add_signed(sign);
+        let deltas = &mut self.deltas;
         let mut add = |t: i64, slot: usize, v: i64| {
-            let d = self.deltas.entry(hour_of(t)).or_default();
+            let d = deltas.entry(hour_of(t)).or_default();
             d[slot] += sign * v;
             if d.iter().all(|x| *x == 0) {
-                self.deltas.remove(&hour_of(t));
+                deltas.remove(&hour_of(t));
             }
         };
         if c.expected > 0 {
             self.expected += sign * c.expected;
             add(c.created, 0, c.expected);
         }
-        let slot = match c.category {
-            Category::Produced => 1,
-            Category::Valid => 2,
-            Category::Invalid => 3,
-        };
-        let (mut value, mut moved) = (0, false);
-        let (mut first, mut last) = (None, None);
-        for (t, v) in c.points.iter() {
-            first.get_or_insert(t);
-            last = Some(t);
-            if slot != 1 && !moved && t >= c.since {
-                add(c.since, 1, -value);
-                add(c.since, slot, value);
-                moved = true;
-            }
-            add(t, if moved { slot } else { 1 }, v - value);
-            value = v;
-        }
-        bump(&mut self.lows, first.map_or(c.created, |f| f.min(c.created)), sign);
-        bump(&mut self.highs, last.map_or(c.created, |l| l.max(c.created)), sign);
+        let (lo, hi) = c.changes(|t, category, delta| add(t, category.slot(), delta));
+        bump(&mut self.lows, lo, sign);
+        bump(&mut self.highs, hi, sign);
     }
 
     /// The view with buckets of `bucket` seconds (a whole number of hours).
@@ -67,13 +51,10 @@ impl HistSums {
             return HistoricalView::default();
         };
         let buckets = Buckets::new(lo, hi, bucket);
-        let n = buckets.ends.len();
-        let mut sums = vec![[0i64; 4]; n];
+        let mut sums = vec![[0i64; 4]; buckets.ends.len()];
         for (&h, d) in &self.deltas {
             let s = &mut sums[buckets.index(h)];
-            for k in 0..4 {
-                s[k] += d[k];
-            }
+            s.iter_mut().zip(d).for_each(|(a, b)| *a += b);
         }
         if !growing {
             sums.iter_mut().for_each(|s| s[0] = 0);
@@ -81,22 +62,7 @@ impl HistSums {
                 s[0] = self.expected;
             }
         }
-        let running = |k: usize| {
-            sums.iter()
-                .scan(0i64, |acc, s| {
-                    *acc += s[k];
-                    Some(*acc)
-                })
-                .collect()
-        };
-        HistoricalView {
-            expected: running(0),
-            produced: running(1),
-            valid: running(2),
-            invalid: running(3),
-            ends: buckets.ends,
-            workflows: self.workflows,
-        }
+        app::historical::running(buckets.ends, &sums, self.workflows)
     }
 
     /// Whether nothing is counted.
