@@ -90,18 +90,15 @@ impl Frame {
         let visible = v.series.iter().flat_map(|s| clip(&s.points, t0, t1)).map(|p| p.1);
         let expected = if zoom.is_none() { expected_max(v) } else { 0 };
         let top = visible.chain([expected]).max().unwrap_or(1).max(1) as f64 * 1.08;
+        let ymax = if log { top.max(10.0) } else { top };
+        let f = Frame { height: 0.0, left: LEFT, right: WIDTH - RIGHT, top: 0.0, bottom: 0.0, t0, t1, ymax, log };
+        f.with_label_rows(rows)
+    }
+
+    /// The same frame below `rows` rows of transition labels (times keep their x).
+    pub fn with_label_rows(self, rows: usize) -> Frame {
         let band = 8.0 + rows as f64 * LABEL_ROW;
-        Frame {
-            height: band + PLOT_HEIGHT + BELOW,
-            left: LEFT,
-            right: WIDTH - RIGHT,
-            top: band,
-            bottom: band + PLOT_HEIGHT,
-            t0,
-            t1,
-            ymax: if log { top.max(10.0) } else { top },
-            log,
-        }
+        Frame { height: band + PLOT_HEIGHT + BELOW, top: band, bottom: band + PLOT_HEIGHT, ..self }
     }
 
     /// The x of time `t`.
@@ -252,7 +249,7 @@ pub fn label_rows(v: &HistoryView, log: bool, zoom: Option<(i64, i64)>) -> (Vec<
         .map(|t| (draft.x(t.time), t.status.as_str()))
         .collect();
     let (labels, rows) = place_labels(&marks, draft.left, draft.right);
-    (labels, Frame::new(v, log, zoom, rows))
+    (labels, draft.with_label_rows(rows))
 }
 
 /// The plotted point nearest to (`x`, `y`) in SVG units: (series, point), within 40 units.

@@ -17,9 +17,7 @@ use crate::present::thousands;
 const BUCKETS: [(&str, i64); 4] = [("1h", 3600), ("6h", 6 * 3600), ("1d", 86_400), ("1w", 7 * 86_400)];
 
 fn bucket_of(search: &str) -> &'static str {
-    let wanted = form_urlencoded::parse(search.trim_start_matches('?').as_bytes())
-        .find(|(k, _)| k == "bucket")
-        .map(|(_, v)| v.into_owned());
+    let wanted = param(search, "bucket");
     BUCKETS.iter().find(|(n, _)| Some(*n) == wanted.as_deref()).map_or("1d", |(n, _)| n)
 }
 

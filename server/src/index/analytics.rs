@@ -152,7 +152,7 @@ pub fn contribution(r: &Record) -> Option<Contribution<super::points::Iter<'_>>>
 /// The historical (stacked) aggregate of `filter`'s workflows: pre-summed for every workflow
 /// and each campaign, else from the matching records.
 pub fn historical(state: &State, filter: &app::filter::Filter, bucket: i64, growing: bool, now: i64) -> HistoricalView {
-    if let Some(v) = state.sums.historical(&filter.required(), filter, bucket, growing) {
+    if let Some(v) = state.sums.historical(filter, bucket, growing) {
         return v;
     }
     let parts: Vec<Contribution<_>> = matching(state, filter, now).filter_map(|r| contribution(r)).collect();

@@ -208,10 +208,15 @@ pub fn matching_slots<'a>(state: &'a State, filter: &'a Filter, now: i64) -> imp
     })
 }
 
+/// Whether the filter is "stalled only": the stalled set is then the answer itself.
+fn stalled_only(filter: &Filter) -> bool {
+    filter.stalled && constraints(filter).is_empty() && filter.facets.is_empty()
+}
+
 /// How many workflows the filter matches. "Stalled only" is the stalled set's size, which
 /// is kept as such (the alerts ask for it on every page).
 pub fn count(state: &State, filter: &Filter, now: i64) -> u64 {
-    if filter.stalled && constraints(filter).is_empty() && filter.facets.is_empty() {
+    if stalled_only(filter) {
         return state.stalls.stalled.len() as u64;
     }
     matching_slots(state, filter, now).count() as u64
@@ -245,7 +250,7 @@ fn records(state: &State, slots: impl Iterator<Item = Slot>) -> Vec<Arc<Record>>
 
 fn combined_page(state: &State, filter: &Filter, start: usize, size: usize, now: i64) -> Page {
     // Stalled only: the stalled set is the answer, counted and paged without a walk.
-    if filter.stalled && constraints(filter).is_empty() && filter.facets.is_empty() {
+    if stalled_only(filter) {
         let set = &state.stalls.stalled;
         let records = set.iter().skip(start).take(size).filter_map(|n| state.get(n)).cloned().collect();
         return Page { records, matching: set.len() as u64, has_next: set.len() > start.saturating_add(size) };

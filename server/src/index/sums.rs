@@ -144,50 +144,32 @@ impl Sums {
         }
     }
 
-    /// The pre-summed aggregate of `filter`, when it is one of the kept scopes and the bucket
-    /// is a whole number of hours; `None` otherwise.
-    pub fn view(
-        &self,
-        label: &str,
-        required: &[(FilterKey, &str)],
-        filter: &Filter,
-        bucket: i64,
-        now: i64,
-    ) -> Option<HistoryView> {
+    /// The kept scope that answers `filter` exactly, with the bucket clamped: `Some(None)` for
+    /// a campaign nobody has; `None` when `filter` is no kept scope (other parameters, an
+    /// analytics filter, a wildcard, stalled) or the bucket is not a whole number of hours.
+    fn kept(&self, filter: &Filter, bucket: i64) -> Option<(Option<&Scope>, i64)> {
         let bucket = bucket.clamp(app::aggregate::BUCKET_RANGE.0, app::aggregate::BUCKET_RANGE.1);
+        let required = filter.required();
         let patterned = required.iter().any(|(_, v)| app::filter::is_pattern(v));
         if filter.stalled || !filter.facets.is_empty() || patterned || bucket % HOUR != 0 {
             return None;
         }
-        match required {
-            [] => Some(self.all.view(label, bucket, now)),
-            [(FilterKey::Campaign, v)] => {
-                Some(self.campaigns.get(*v).map_or_else(|| empty(label, 0), |s| s.view(label, bucket, now)))
-            }
+        match required.as_slice() {
+            [] => Some((Some(&self.all), bucket)),
+            [(FilterKey::Campaign, v)] => Some((self.campaigns.get(*v), bucket)),
             _ => None,
         }
     }
 
-    /// The pre-summed historical aggregate of `filter`, when it is one of the kept scopes and
-    /// the bucket is a whole number of hours; `None` otherwise.
-    pub fn historical(
-        &self,
-        required: &[(FilterKey, &str)],
-        filter: &Filter,
-        bucket: i64,
-        growing: bool,
-    ) -> Option<app::historical::HistoricalView> {
-        let bucket = bucket.clamp(app::aggregate::BUCKET_RANGE.0, app::aggregate::BUCKET_RANGE.1);
-        let patterned = required.iter().any(|(_, v)| app::filter::is_pattern(v));
-        if filter.stalled || !filter.facets.is_empty() || patterned || bucket % HOUR != 0 {
-            return None;
-        }
-        match required {
-            [] => Some(self.all.hist.view(bucket, growing)),
-            [(FilterKey::Campaign, v)] => {
-                Some(self.campaigns.get(*v).map_or_else(Default::default, |s| s.hist.view(bucket, growing)))
-            }
-            _ => None,
-        }
+    /// The pre-summed per-tier aggregate of `filter`, when a kept scope answers it.
+    pub fn view(&self, label: &str, filter: &Filter, bucket: i64, now: i64) -> Option<HistoryView> {
+        let (scope, bucket) = self.kept(filter, bucket)?;
+        Some(scope.map_or_else(|| empty(label, 0), |s| s.view(label, bucket, now)))
+    }
+
+    /// The pre-summed historical aggregate of `filter`, when a kept scope answers it.
+    pub fn historical(&self, filter: &Filter, bucket: i64, growing: bool) -> Option<app::historical::HistoricalView> {
+        let (scope, bucket) = self.kept(filter, bucket)?;
+        Some(scope.map_or_else(Default::default, |s| s.hist.view(bucket, growing)))
     }
 }
