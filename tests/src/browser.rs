@@ -64,6 +64,19 @@ impl Browser {
         let _ = self.driver.wait();
     }
 
+    /// Names of the workflow rows shown, in page order; empty while the table is being
+    /// replaced (its elements go stale).
+    pub async fn rows(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for r in self.client.find_all(fantoccini::Locator::Css("tr.workflow")).await.unwrap_or_default() {
+            match r.attr("data-name").await {
+                Ok(Some(n)) => out.push(n),
+                _ => return Vec::new(),
+            }
+        }
+        out
+    }
+
     /// Writes a PNG screenshot to `target/screenshots/<name>.png` for a person to look at.
     pub async fn screenshot(&self, name: &str) -> anyhow::Result<std::path::PathBuf> {
         let png = self.client.screenshot().await?;

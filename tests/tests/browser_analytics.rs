@@ -62,18 +62,6 @@ fn expect(pred: impl Fn(&Wf) -> bool) -> Vec<String> {
     names
 }
 
-async fn rows(b: &Browser) -> Vec<String> {
-    let mut out = Vec::new();
-    for r in b.client.find_all(Locator::Css("tr.workflow")).await.unwrap_or_default() {
-        match r.attr("data-name").await {
-            Ok(Some(n)) => out.push(n),
-            _ => return Vec::new(),
-        }
-    }
-    out.sort();
-    out
-}
-
 async fn wait_until<T>(what: &str, mut probe: impl AsyncFnMut() -> Option<T>) -> T {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
@@ -87,7 +75,8 @@ async fn wait_until<T>(what: &str, mut probe: impl AsyncFnMut() -> Option<T>) ->
 
 async fn wait_rows(b: &Browser, want: &[String]) {
     let got = wait_until("rows", async || {
-        let r = rows(b).await;
+        let mut r = b.rows().await;
+        r.sort();
         (r == want).then_some(r)
     })
     .await;

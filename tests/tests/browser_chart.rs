@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use app::chart::label_rows;
+use app::filter::RequestStatus;
 use app::history::{csv, history_view, HistoryView};
 use app::model::Workflow;
 use fantoccini::Locator;
@@ -128,24 +129,12 @@ async fn the_chart_is_drawn_labelled_toggled_and_exported() {
         .collect();
     let busy_refs: Vec<(&str, &str)> = busy_sets.iter().map(|(d, s)| (d.as_str(), *s)).collect();
     let mut busy = workflow("pdmvserv_Busy_261101_000000_0004", &busy_refs, 40);
-    let statuses = [
-        "new",
-        "assignment-approved",
-        "assigned",
-        "staging",
-        "staged",
-        "acquired",
-        "running-open",
-        "running-closed",
-        "force-complete",
-        "completed",
-        "closed-out",
-        "announced",
-    ];
+    // The first twelve of a request's life, in order.
+    let statuses = &RequestStatus::ALL[..12];
     busy["RequestTransition"] = statuses
         .iter()
         .enumerate()
-        .map(|(k, s)| json!({"Status": s, "UpdateTime": T0 + if k < 6 { k as i64 * 60 } else { k as i64 * 2400 }}))
+        .map(|(k, s)| json!({"Status": s.as_str(), "UpdateTime": T0 + if k < 6 { k as i64 * 60 } else { k as i64 * 2400 }}))
         .collect();
     let docs = vec![
         main.clone(),

@@ -24,23 +24,11 @@ fn doc(name: &str, campaign: &str, kind: &str) -> serde_json::Value {
         "EventNumberHistory": [{"Time": 1_764_000_000, "Datasets": {format!("/P/{name}-v1/DQMIO"): {"Type": "VALID", "Events": 1000, "Size": 5}}}]})
 }
 
-/// Names of the rows shown; empty while the table is being replaced (stale elements).
-async fn rows(b: &Browser) -> Vec<String> {
-    let mut out = Vec::new();
-    for r in b.client.find_all(Locator::Css("tr.workflow")).await.unwrap_or_default() {
-        match r.attr("data-name").await {
-            Ok(Some(n)) => out.push(n),
-            _ => return Vec::new(),
-        }
-    }
-    out
-}
-
 /// Waits until the table shows `n` rows (or the empty state for 0).
 async fn wait_rows(b: &Browser, n: usize) -> Vec<String> {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
-        let r = rows(b).await;
+        let r = b.rows().await;
         let empty = b.client.find(Locator::Css("p.empty")).await.is_ok();
         if r.len() == n && (n > 0 || empty) {
             return r;
@@ -124,7 +112,7 @@ async fn dashboard_filters_paging_search_and_admin_update() {
     b.client.goto(&url("/stats/?stalled=1")).await.unwrap();
     let deadline = Instant::now() + Duration::from_secs(20);
     let stalled = loop {
-        let r = rows(&b).await;
+        let r = b.rows().await;
         if !r.is_empty() {
             break r;
         }

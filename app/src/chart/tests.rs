@@ -1,4 +1,5 @@
 use super::*;
+use crate::filter::RequestStatus;
 use crate::forecast::Forecast;
 use crate::rows::StatusAt;
 
@@ -16,25 +17,13 @@ fn series(i: usize, status: DatasetStatus) -> Series {
 
 /// Eight datasets and twelve transitions, five of them within minutes of each other.
 fn busy() -> HistoryView {
-    let statuses = [
-        "new",
-        "assignment-approved",
-        "assigned",
-        "staging",
-        "staged",
-        "acquired",
-        "running-open",
-        "running-closed",
-        "force-complete",
-        "completed",
-        "closed-out",
-        "announced",
-    ];
+    // The first twelve of a request's life, in order.
+    let statuses = &RequestStatus::ALL[..12];
     let transitions = statuses
         .iter()
         .enumerate()
         .map(|(k, s)| StatusAt {
-            status: (*s).to_owned(),
+            status: s.as_str().to_owned(),
             time: T + if k < 5 { k as i64 * 60 } else { k as i64 * 7200 },
         })
         .collect();
