@@ -9,7 +9,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::aggregate::Buckets;
-use crate::model::{DatasetStatus, Workflow};
+use crate::model::{DatasetStatus, HistoryEntry, Workflow};
 
 /// The stacked series, one value per bucket end.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -97,9 +97,9 @@ impl<P: Iterator<Item = (i64, i64)>> Contribution<P> {
 }
 
 /// Since when `dataset`'s latest status has held: the time of the oldest entry of the
-/// unbroken run of entries, newest first, that give it that status.
-pub fn status_since(wf: &Workflow, dataset: &str) -> Option<i64> {
-    let history = wf.history_sorted();
+/// unbroken run of entries, newest first, that give it that status. `history` is the
+/// workflow's history in time order (sorted once for all its datasets).
+pub fn status_since(history: &[&HistoryEntry], dataset: &str) -> Option<i64> {
     let mut with = history.iter().rev().filter_map(|e| Some((e.time.unwrap_or(0), &e.datasets.get(dataset)?.status)));
     let (mut since, latest) = with.next()?;
     for (t, s) in with {
@@ -166,7 +166,7 @@ pub fn historical_of(workflows: &[Workflow], bucket: i64, growing: bool) -> Hist
             let points = crate::history::dataset_points(wf, &biggest.name, lumi);
             let first = wf.request_transition.iter().flatten().next().map(|t| t.update_time);
             let created = first.or(points.first().map(|p| p.0))?;
-            let since = status_since(wf, &biggest.name).unwrap_or(i64::MAX);
+            let since = status_since(&wf.history_sorted(), &biggest.name).unwrap_or(i64::MAX);
             Some((created, expected, points, Category::of(&biggest.status), since))
         })
         .collect();

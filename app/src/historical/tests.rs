@@ -33,6 +33,6 @@ fn produced_events_move_to_their_final_status_when_it_begins() {
 #[test]
 fn the_status_holds_since_its_unbroken_run_began() {
     let w = wf("w", 0, 10, &[(H, "VALID", 1), (2 * H, "PRODUCTION", 2), (3 * H, "VALID", 3), (4 * H, "VALID", 4)]);
-    assert_eq!(status_since(&w, "/p/q-v1/AODSIM"), Some(3 * H));
-    assert_eq!(status_since(&w, "/other"), None);
+    assert_eq!(status_since(&w.history_sorted(), "/p/q-v1/AODSIM"), Some(3 * H));
+    assert_eq!(status_since(&w.history_sorted(), "/other"), None);
 }

@@ -143,8 +143,9 @@ impl Record {
         let mut record = Self::from_row(&row, points, expected, i);
         record.transitions =
             wf.request_transition.iter().flatten().map(|t| (i.get(&t.status), t.update_time)).collect();
+        let history = wf.history_sorted();
         for d in record.datasets.iter_mut() {
-            d.since = app::historical::status_since(wf, &d.name).unwrap_or(i64::MAX);
+            d.since = app::historical::status_since(&history, &d.name).unwrap_or(i64::MAX);
         }
         // A workflow past production is closed, not stalled (the row's forecasts say so too).
         if !record.can_progress() {
