@@ -109,14 +109,14 @@ pub fn aggregate_view(label: &str, workflows: &[Workflow], bucket: i64, now: i64
         let v = history_view(wf, now);
         if v.expected > 0 {
             expected += v.expected;
-            let tiers = v.series.iter().filter(|s| !s.points.is_empty()).map(|s| crate::present::datatier(&s.dataset));
+            let tiers = v.series.iter().filter(|s| !s.points.is_empty()).map(|s| crate::format::datatier(&s.dataset));
             add_tier_expected(&mut tier_expected, tiers, v.expected);
         }
         per_dataset.extend(
             v.series
                 .into_iter()
                 .filter(|s| !s.points.is_empty())
-                .map(|s| (crate::present::datatier(&s.dataset).to_owned(), s.points)),
+                .map(|s| (crate::format::datatier(&s.dataset).to_owned(), s.points)),
         );
     }
     let refs = per_dataset.iter().map(|(t, p)| (t.as_str(), p.iter().copied()));
@@ -174,6 +174,7 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn widened_buckets_stay_multiples_of_the_request_and_cover_the_span() {
@@ -190,11 +191,9 @@ mod tests {
     #[test]
     fn each_tier_expects_what_its_own_workflows_expect() {
         let wf = |id: &str, total: i64, datasets: &[&str]| {
-            let history: serde_json::Map<String, serde_json::Value> = datasets
-                .iter()
-                .map(|d| ((*d).to_owned(), serde_json::json!({"Type": "PRODUCTION", "Events": 10})))
-                .collect();
-            Workflow::from_value(serde_json::json!({"_id": id, "TotalEvents": total, "OutputDatasets": datasets,
+            let history: serde_json::Map<String, serde_json::Value> =
+                datasets.iter().map(|d| ((*d).to_owned(), json!({"Type": "PRODUCTION", "Events": 10}))).collect();
+            Workflow::from_value(json!({"_id": id, "TotalEvents": total, "OutputDatasets": datasets,
                 "EventNumberHistory": [{"Time": 3600, "Datasets": history}]}))
             .unwrap()
         };
@@ -207,5 +206,44 @@ mod tests {
         let own: Vec<(&str, Option<i64>)> = v.series.iter().map(|s| (s.dataset.as_str(), s.expected)).collect();
         assert_eq!(own, [("AOD", Some(1000)), ("MINIAOD", Some(1000)), ("NANOAOD", Some(500))]);
         assert_eq!(v.expected, 1500, "the view's total still sums every workflow once");
+    }
+
+    fn two_datasets() -> Workflow {
+        Workflow::from_value(
+            json!({"_id": "w", "TotalEvents": 300, "OutputDatasets": ["/a/b/AOD", "/a/b/MINIAOD", "/a/b/AOD"],
+            "RequestTransition": [{"Status": "new", "UpdateTime": 5}],
+            "EventNumberHistory": [
+                {"Time": 20, "Datasets": {"/a/b/AOD": {"Type": "VALID", "Events": 300, "Size": 1}}},
+                {"Time": 10, "Datasets": {"/a/b/AOD": {"Type": "PRODUCTION", "Events": 100, "Size": 1},
+                                          "/a/b/MINIAOD": {"Type": "PRODUCTION", "Events": 50, "Size": 1}}}]}),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn aggregate_sums_per_tier_with_values_carried_forward() {
+        let a = two_datasets();
+        let b = Workflow::from_value(json!({"_id": "b", "TotalEvents": 100, "OutputDatasets": ["/c/d/AOD"],
+            "EventNumberHistory": [{"Time": 15, "Datasets": {"/c/d/AOD": {"Type": "PRODUCTION", "Events": 7, "Size": 1}}}]}))
+        .unwrap();
+        let v = aggregate_view("all", &[a, b], 60, 100);
+        assert!(v.aggregate);
+        assert_eq!(v.expected, 400);
+        let tiers: Vec<&str> = v.series.iter().map(|s| s.dataset.as_str()).collect();
+        assert_eq!(tiers, ["AOD", "MINIAOD"]);
+        // One bucket ending at 60: AOD = 300 (a, last value by then) + 7 (b); MINIAOD = 50.
+        assert_eq!(v.series[0].points, [(60, 307)]);
+        assert_eq!(v.series[1].points, [(60, 50)]);
+        let v = aggregate_view("all", &[two_datasets()], 60, 100);
+        assert_eq!(v.series[0].points.len(), 1);
+        assert!(aggregate_view("none", &[], 60, 0).series.is_empty());
+    }
+
+    #[test]
+    fn aggregate_buckets_are_bounded_whatever_is_asked() {
+        for bucket in [i64::MIN, -1, 0, 1, 4_611_686_018_427_387_904, i64::MAX] {
+            let v = aggregate_view("all", &[two_datasets()], bucket, 100);
+            assert!(!v.series.is_empty() && v.series[0].points.len() <= 5002, "{bucket}");
+        }
     }
 }

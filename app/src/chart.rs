@@ -5,9 +5,9 @@
 //! so it is tested natively; `ui/chart.rs` turns it into SVG.
 
 use crate::analytics::short_count;
+use crate::format::utc_datetime;
 use crate::history::{HistoryView, Series};
 use crate::model::DatasetStatus;
-use crate::present::utc_datetime;
 
 /// The drawing's size in SVG units.
 pub const WIDTH: f64 = 1100.0;

@@ -163,7 +163,7 @@ pub fn historical_of(workflows: &[Workflow], bucket: i64, growing: bool) -> Hist
             let lumi = wf.lumi_mode();
             let expected = if lumi { row.total_input_lumis.unwrap_or(-1) } else { row.total_events };
             let biggest = row.datasets.iter().reduce(|a, b| if b.events > a.events { b } else { a })?;
-            let points = crate::history::dataset_points(wf, &biggest.name, lumi);
+            let points = wf.dataset_points(&biggest.name, lumi);
             let first = wf.request_transition.iter().flatten().next().map(|t| t.update_time);
             let created = first.or(points.first().map(|p| p.0))?;
             let since = status_since(&wf.history_sorted(), &biggest.name).unwrap_or(i64::MAX);

@@ -5,8 +5,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::forecast::{forecast, Forecast, Settings};
+use crate::format::utc_datetime;
 use crate::model::{DatasetStatus, Workflow};
-use crate::present::utc_datetime;
 use crate::rows::StatusAt;
 
 /// One dataset's history.
@@ -44,20 +44,6 @@ pub struct HistoryView {
     pub aggregate: bool,
 }
 
-pub use crate::aggregate::{aggregate_series, aggregate_view, BUCKET_RANGE};
-
-/// (time, value) of one dataset in the workflow's history, oldest first: lumisections in
-/// lumi mode (U22), events otherwise.
-pub fn dataset_points(wf: &Workflow, dataset: &str, lumi_mode: bool) -> Vec<(i64, i64)> {
-    wf.history_sorted()
-        .iter()
-        .filter_map(|h| {
-            let r = h.datasets.get(dataset)?;
-            Some((h.time.unwrap_or(0), if lumi_mode { r.lumis.unwrap_or(0) } else { r.events }))
-        })
-        .collect()
-}
-
 /// The chart data of a workflow, forecasts computed at `now`.
 pub fn history_view(wf: &Workflow, now: i64) -> HistoryView {
     let lumi_mode = wf.lumi_mode();
@@ -71,7 +57,7 @@ pub fn history_view(wf: &Workflow, now: i64) -> HistoryView {
     let series = names
         .into_iter()
         .map(|d| {
-            let points = dataset_points(wf, d, lumi_mode);
+            let points = wf.dataset_points(d, lumi_mode);
             Series {
                 dataset: d.clone(),
                 status: wf.latest_record(d).map_or(DatasetStatus::None, |r| r.status.clone()),
@@ -145,33 +131,6 @@ mod tests {
         let v = history_view(&w, 2);
         assert!(v.lumi_mode);
         assert_eq!((v.expected, v.series[0].points.clone()), (40, vec![(1, 12)]));
-    }
-
-    #[test]
-    fn aggregate_sums_per_tier_with_values_carried_forward() {
-        let a = wf();
-        let b = Workflow::from_value(json!({"_id": "b", "TotalEvents": 100, "OutputDatasets": ["/c/d/AOD"],
-            "EventNumberHistory": [{"Time": 15, "Datasets": {"/c/d/AOD": {"Type": "PRODUCTION", "Events": 7, "Size": 1}}}]}))
-        .unwrap();
-        let v = aggregate_view("all", &[a, b], 60, 100);
-        assert!(v.aggregate);
-        assert_eq!(v.expected, 400);
-        let tiers: Vec<&str> = v.series.iter().map(|s| s.dataset.as_str()).collect();
-        assert_eq!(tiers, ["AOD", "MINIAOD"]);
-        // One bucket ending at 60: AOD = 300 (a, last value by then) + 7 (b); MINIAOD = 50.
-        assert_eq!(v.series[0].points, [(60, 307)]);
-        assert_eq!(v.series[1].points, [(60, 50)]);
-        let v = aggregate_view("all", &[wf()], 60, 100);
-        assert_eq!(v.series[0].points.len(), 1);
-        assert!(aggregate_view("none", &[], 60, 0).series.is_empty());
-    }
-
-    #[test]
-    fn aggregate_buckets_are_bounded_whatever_is_asked() {
-        for bucket in [i64::MIN, -1, 0, 1, 4_611_686_018_427_387_904, i64::MAX] {
-            let v = aggregate_view("all", &[wf()], bucket, 100);
-            assert!(!v.series.is_empty() && v.series[0].points.len() <= 5002, "{bucket}");
-        }
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub mod chart;
 pub mod field;
 pub mod filter;
 pub mod forecast;
+pub mod format;
 pub mod historical;
 pub mod history;
 pub mod json;

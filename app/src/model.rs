@@ -170,6 +170,18 @@ impl Workflow {
         entries
     }
 
+    /// (time, value) of one dataset in the history, oldest first: lumisections in lumi mode
+    /// (U22), events otherwise.
+    pub fn dataset_points(&self, dataset: &str, lumi_mode: bool) -> Vec<(i64, i64)> {
+        self.history_sorted()
+            .iter()
+            .filter_map(|h| {
+                let r = h.datasets.get(dataset)?;
+                Some((h.time.unwrap_or(0), if lumi_mode { r.lumis.unwrap_or(0) } else { r.events }))
+            })
+            .collect()
+    }
+
     /// The newest record of `dataset` (D12: history by time descending, first that has it).
     pub fn latest_record(&self, dataset: &str) -> Option<&DatasetRecord> {
         self.history_sorted().into_iter().rev().find_map(|e| e.datasets.get(dataset))

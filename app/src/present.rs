@@ -3,6 +3,7 @@
 
 use serde_json::Value;
 
+use crate::format::datatier;
 use crate::json::py_truthy;
 use crate::links;
 use crate::model::{DatasetStatus, Workflow};
@@ -81,7 +82,7 @@ pub fn unreadable_row(id: &str, problem: String) -> WorkflowRow {
 
 fn dataset_row(wf: &Workflow, name: &str, total_events: i64, total_lumis: Option<i64>, now: i64) -> DatasetRow {
     let lumi_mode = wf.lumi_mode();
-    let points = crate::history::dataset_points(wf, name, lumi_mode);
+    let points = wf.dataset_points(name, lumi_mode);
     let expected = if lumi_mode { total_lumis.unwrap_or(-1) } else { total_events };
     let forecast = (!points.is_empty()).then(|| {
         crate::forecast::forecast(&points, expected, now, crate::forecast::Settings::default())
@@ -117,11 +118,6 @@ pub fn lumi_completion(lumis: Option<i64>, total_lumis: Option<i64>) -> Option<f
     }
 }
 
-/// Text after the last '/' of a dataset name (D11).
-pub fn datatier(dataset: &str) -> &str {
-    dataset.rsplit('/').next().unwrap_or(dataset)
-}
-
 /// Distinct display texts of verbatim JSON values, first occurrences kept (D6).
 fn distinct_texts(values: &[Value]) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
@@ -135,79 +131,6 @@ fn distinct_texts(values: &[Value]) -> Vec<String> {
         }
     }
     out
-}
-
-/// Integer with ',' every three digits, sign kept (D15).
-pub fn thousands(x: i64) -> String {
-    let digits = x.unsigned_abs().to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
-    if x < 0 {
-        out.push('-');
-    }
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-/// Size in base 1000 units (D14): `<n>B`, then `%.2f` KB, MB, GB, TB.
-pub fn nice_size(bytes: i64) -> String {
-    let n = bytes as f64;
-    if n < 1e3 {
-        return format!("{bytes}B");
-    }
-    let (value, unit) = if n < 1e6 {
-        (n / 1e3, "KB")
-    } else if n < 1e9 {
-        (n / 1e6, "MB")
-    } else if n < 1e12 {
-        (n / 1e9, "GB")
-    } else {
-        (n / 1e12, "TB")
-    };
-    format!("{value:.2}{unit}")
-}
-
-/// "Ago" text of `then` seen at `now` (D3), truncating toward zero.
-pub fn ago(now: i64, then: i64) -> String {
-    let s = now - then;
-    let d = s / 86_400;
-    if d != 0 {
-        return format!("{d}d");
-    }
-    let h = s / 3600;
-    let m = (s - 3600 * h) / 60;
-    if h != 0 {
-        format!("{h}h {m}min")
-    } else if m != 0 {
-        format!("{m}min")
-    } else {
-        format!("{s}s")
-    }
-}
-
-/// `YYYY-MM-DD HH:MM:SS` in UTC for Unix seconds.
-pub fn utc_datetime(t: i64) -> String {
-    let days = t.div_euclid(86_400);
-    let secs = t.rem_euclid(86_400);
-    let (y, m, d) = civil_from_days(days);
-    format!("{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}", secs / 3600, secs % 3600 / 60, secs % 60)
-}
-
-/// Days since 1970-01-01 to (year, month, day), proleptic Gregorian (H. Hinnant's algorithm).
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
 }
 
 #[cfg(test)]

@@ -123,7 +123,7 @@ impl Backend for StoreBackend {
     }
 
     async fn aggregate(&self, filter: &Filter, bucket: i64) -> Result<app::history::HistoryView, BackendError> {
-        let (min, max) = app::history::BUCKET_RANGE;
+        let (min, max) = app::aggregate::BUCKET_RANGE;
         if !(min..=max).contains(&bucket) {
             return Err(BackendError::BadRequest(format!("bucket must be from {min} to {max} seconds, not {bucket}")));
         }
@@ -142,7 +142,7 @@ impl Backend for StoreBackend {
         bucket: i64,
         growing: bool,
     ) -> Result<app::historical::HistoricalView, BackendError> {
-        let (min, max) = app::history::BUCKET_RANGE;
+        let (min, max) = app::aggregate::BUCKET_RANGE;
         if !(min..=max).contains(&bucket) {
             return Err(BackendError::BadRequest(format!("bucket must be from {min} to {max} seconds, not {bucket}")));
         }

@@ -173,7 +173,7 @@ fn check(index: &SummaryIndex, docs: &BTreeMap<String, Value>, f: &Filter) {
     }
     let wfs: Vec<Workflow> = distinct.iter().map(|n| Workflow::from_value(docs[n].clone()).unwrap()).collect();
     for bucket in [3600, 86_400, 7 * 86_400, 900] {
-        let want = app::history::aggregate_view("x", &wfs, bucket, NOW);
+        let want = app::aggregate::aggregate_view("x", &wfs, bucket, NOW);
         assert_eq!(index.aggregate("x", f, bucket, NOW).unwrap(), want, "aggregate of {f:?} by {bucket} s");
     }
     // The campaign table from the per-slot tallies, after rewrites and deletions too.

@@ -167,7 +167,7 @@ async fn the_chart_is_drawn_labelled_toggled_and_exported() {
     let shown = b.client.find(Locator::Css("p.hover")).await.unwrap().text().await.unwrap();
     assert!(shown.starts_with("/Prim/Chart-v1/AODSIM: "), "{shown}");
     assert!(
-        shown.contains(&format!("{} events at ", app::present::thousands(last.1))) && shown.contains("UTC"),
+        shown.contains(&format!("{} events at ", app::format::thousands(last.1))) && shown.contains("UTC"),
         "{shown}"
     );
     b.screenshot("chart-linear").await.unwrap();

@@ -2,39 +2,6 @@ use super::*;
 use serde_json::json;
 
 #[test]
-fn d15_thousands() {
-    assert_eq!(thousands(0), "0");
-    assert_eq!(thousands(999), "999");
-    assert_eq!(thousands(1000), "1,000");
-    assert_eq!(thousands(-1234567), "-1,234,567");
-}
-
-#[test]
-fn d14_nice_size() {
-    assert_eq!(nice_size(-1), "-1B");
-    assert_eq!(nice_size(999), "999B");
-    assert_eq!(nice_size(1000), "1.00KB");
-    assert_eq!(nice_size(1_234_567), "1.23MB");
-    assert_eq!(nice_size(5_000_000_000_000), "5.00TB");
-}
-
-#[test]
-fn d3_ago_truncates_toward_zero() {
-    assert_eq!(ago(100, 100), "0s");
-    assert_eq!(ago(100, 41), "59s");
-    assert_eq!(ago(3_700, 0), "1h 1min");
-    assert_eq!(ago(86_400 * 3 + 5, 0), "3d");
-    assert_eq!(ago(0, 120), "-2min");
-}
-
-#[test]
-fn utc_dates() {
-    assert_eq!(utc_datetime(0), "1970-01-01 00:00:00");
-    assert_eq!(utc_datetime(1_588_759_495), "2020-05-06 10:04:55");
-    assert_eq!(utc_datetime(951_782_400), "2000-02-29 00:00:00");
-}
-
-#[test]
 fn d11_d13_dataset_rows_use_the_latest_record() {
     let wf = Workflow::from_value(json!({
         "_id": "w", "TotalEvents": 200, "TotalInputLumis": 50, "LumiList": {"1": [[1, 2]]},

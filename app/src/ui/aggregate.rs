@@ -11,8 +11,8 @@ use super::chart_panel::Chart;
 use crate::api::aggregate;
 use crate::chart::{param, with_param, with_zoom, zoom_of};
 use crate::filter::Filter;
+use crate::format::thousands;
 use crate::historical::HistoricalView;
-use crate::present::thousands;
 
 const BUCKETS: [(&str, i64); 4] = [("1h", 3600), ("6h", 6 * 3600), ("1d", 86_400), ("1w", 7 * 86_400)];
 

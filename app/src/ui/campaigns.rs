@@ -14,7 +14,7 @@ use super::views::ViewsHeader;
 use crate::analytics::{cell_filter, short_count, CampaignTable, Cell};
 use crate::api::campaigns;
 use crate::filter::Filter;
-use crate::present::thousands;
+use crate::format::thousands;
 
 /// The page.
 #[component]

@@ -7,8 +7,8 @@
 use std::fmt::Write;
 
 use crate::chart::{colour, dash, step_path, time_ticks, value_ticks, Frame, Label, WIDTH};
+use crate::format::thousands;
 use crate::history::HistoryView;
-use crate::present::thousands;
 
 const GRID: &str = "#e5e7eb";
 const MUTED: &str = "#475569";

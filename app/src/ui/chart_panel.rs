@@ -13,8 +13,8 @@ use super::chart::{escape, svg as svg_markup};
 use crate::chart::{colour, dash, label_rows, nearest, short_name, WIDTH};
 use crate::filter::FilterKey;
 use crate::forecast::Forecast;
+use crate::format::{thousands, utc_datetime};
 use crate::history::{csv, HistoryView};
-use crate::present::{thousands, utc_datetime};
 
 /// What a series' forecast says, `done` being its share of the expected total (percent).
 fn badge(f: &Forecast, done: Option<f64>) -> String {

@@ -5,8 +5,8 @@ use leptos::prelude::*;
 
 use super::base::filter_href;
 use crate::filter::FilterKey;
+use crate::format::{nice_size, thousands};
 use crate::links::{das, harvesting};
-use crate::present::{nice_size, thousands};
 use crate::rows::DatasetRow;
 
 /// A dataset line with its progress bar.
@@ -35,7 +35,7 @@ pub fn DatasetLine(dataset: DatasetRow) -> impl IntoView {
                 } else if f.stalled {
                     ("badge stalled", "stalled".to_owned())
                 } else if let Some(eta) = f.eta {
-                    ("badge eta", format!("ETA {}", &crate::present::utc_datetime(eta)[..16]))
+                    ("badge eta", format!("ETA {}", &crate::format::utc_datetime(eta)[..16]))
                 } else {
                     ("badge", "no estimate".to_owned())
                 };

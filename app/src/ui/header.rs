@@ -8,7 +8,7 @@ use super::base::{base_path, view_href};
 use super::time::When;
 use crate::alerts;
 use crate::filter::Filter;
-use crate::present::thousands;
+use crate::format::thousands;
 use crate::rows::RunInfo;
 
 /// Page header.

@@ -16,7 +16,7 @@ use crate::analytics::{
 };
 use crate::api::{duration_bin, durations};
 use crate::filter::RequestStatus;
-use crate::present::thousands;
+use crate::format::thousands;
 
 const W: f64 = 900.0;
 const H: f64 = 320.0;

@@ -12,7 +12,7 @@ use leptos_router::hooks::use_navigate;
 use super::base::view_path;
 use super::chart::escape;
 use crate::api::{search, suggest};
-use crate::present::thousands;
+use crate::format::thousands;
 use crate::suggest::{Suggestion, MIN_CHARS};
 
 /// The search form with its suggestion list.

@@ -8,8 +8,8 @@ use super::base::{base_path, filter_href};
 use super::dataset::DatasetLine;
 use super::time::When;
 use crate::filter::FilterKey;
+use crate::format::thousands;
 use crate::links::{self, das, Link};
-use crate::present::thousands;
 use crate::rows::{WorkflowPage, WorkflowRow};
 
 /// Table of one page of workflows, or an explicit empty state.

@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use crate::present::{ago, utc_datetime};
+use crate::format::{ago, utc_datetime};
 
 /// Unix seconds now, from the browser clock.
 pub fn now() -> i64 {

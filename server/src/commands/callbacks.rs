@@ -44,7 +44,7 @@ pub async fn run(cli: &Cli, store: SharedStore, action: CallbackAction) -> Resul
                     e.env.as_str(),
                     e.workflow,
                     e.attempts,
-                    app::present::utc_datetime(e.next_attempt)
+                    app::format::utc_datetime(e.next_attempt)
                 );
             }
             Ok(0)

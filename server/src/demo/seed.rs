@@ -49,7 +49,7 @@ impl Rng {
 
 /// `YYMMDD_HHMMSS` in UTC.
 pub(crate) fn stamp(t: i64) -> String {
-    let full = app::present::utc_datetime(t);
+    let full = app::format::utc_datetime(t);
     let digits: String = full.chars().filter(char::is_ascii_digit).collect();
     format!("{}_{}", &digits[2..8], &digits[8..14])
 }

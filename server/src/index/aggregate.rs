@@ -3,9 +3,10 @@
 //! (`app::aggregate::aggregate_series`); exact over every match either way.
 
 use app::aggregate::add_tier_expected;
+use app::aggregate::aggregate_series;
 use app::filter::Filter;
-use app::history::{aggregate_series, HistoryView};
-use app::present::datatier;
+use app::format::datatier;
+use app::history::HistoryView;
 
 use super::points::Points;
 use super::query::matching;

@@ -5,10 +5,10 @@
 
 use app::filter::{pwg_of, FilterKey};
 use app::forecast::{forecast, stalled_since, Settings};
-use app::history::dataset_points;
+use app::format::datatier;
 use app::links::Service;
 use app::model::{DatasetStatus, Workflow};
-use app::present::{completion, datatier, lumi_completion, unreadable_row, workflow_row};
+use app::present::{completion, lumi_completion, unreadable_row, workflow_row};
 use app::rows::{DatasetRow, StatusAt, WorkflowRow};
 use std::sync::Arc;
 
@@ -139,7 +139,7 @@ impl Record {
         let row = workflow_row(wf, 0);
         let lumi_mode = wf.lumi_mode();
         let expected = if lumi_mode { row.total_input_lumis.unwrap_or(-1) } else { row.total_events };
-        let points = row.datasets.iter().map(|d| dataset_points(wf, &d.name, lumi_mode)).collect();
+        let points = row.datasets.iter().map(|d| wf.dataset_points(&d.name, lumi_mode)).collect();
         let mut record = Self::from_row(&row, points, expected, i);
         record.transitions =
             wf.request_transition.iter().flatten().map(|t| (i.get(&t.status), t.update_time)).collect();

@@ -9,8 +9,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use app::aggregate::{empty, Buckets};
 use app::filter::{Filter, FilterKey};
+use app::format::datatier;
 use app::history::HistoryView;
-use app::present::datatier;
 
 use super::field::Field;
 use super::intern::Sym;
