@@ -51,3 +51,11 @@ pub fn js_to_string(v: &Value) -> String {
         Value::Object(_) => "[object Object]".to_owned(),
     }
 }
+
+/// Depth-first flattening of nested lists (U7); other elements kept in order.
+pub fn flatten(v: &Value, out: &mut Vec<Value>) {
+    match v {
+        Value::Array(items) => items.iter().for_each(|i| flatten(i, out)),
+        other => out.push(other.clone()),
+    }
+}

@@ -28,6 +28,30 @@ pub struct WorkflowPage {
     pub last_run: Option<RunInfo>,
 }
 
+/// How an update run ended; the lowercase names are what the run records and the server
+/// functions carry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RunOutcome {
+    /// It finished; failed workflows, if any, are on the failed list.
+    Ok,
+    /// Another run held the lock, so this one did nothing.
+    Skipped,
+    /// It stopped early (upstream or store unavailable); nothing after the failure was saved.
+    Failed,
+}
+
+impl RunOutcome {
+    /// The lowercase name (a CSS class and a metric label too).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunOutcome::Ok => "ok",
+            RunOutcome::Skipped => "skipped",
+            RunOutcome::Failed => "failed",
+        }
+    }
+}
+
 /// A recorded update run (shown in the header).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunInfo {
@@ -35,8 +59,8 @@ pub struct RunInfo {
     pub start: i64,
     /// Wall time in seconds.
     pub seconds: f64,
-    /// `ok` or `failed`.
-    pub outcome: String,
+    /// How it ended.
+    pub outcome: RunOutcome,
     /// Documents created or updated.
     pub changed: u64,
     /// Workflows that got a new history entry.
@@ -121,12 +145,23 @@ pub struct DatasetRow {
     pub forecast: Option<crate::forecast::Forecast>,
 }
 
+/// What a live event announces; the lowercase names are the `/events` wire format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EventKind {
+    /// An update run finished (its record changed).
+    Run,
+    /// The workflows in `changed` were written.
+    Workflow,
+    /// Events were missed or too many changed at once: reload what is shown.
+    Resync,
+}
+
 /// What the live stream announces (server-sent events at `<base>/events`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LiveEvent {
-    /// `run` (an update run finished), `workflow` (one workflow changed) or `resync` (events
-    /// were missed: reload the page's data).
-    pub kind: String,
+    /// What happened.
+    pub kind: EventKind,
     /// Workflows whose document changed.
     pub changed: Vec<String>,
     /// Unix seconds of the run's start, for `run` events.

@@ -10,14 +10,15 @@ use app::filter::{Filter, FilterKey};
 use app::model::Workflow;
 use app::names::WorkflowName;
 use app::present::{unreadable_row, workflow_row};
-use app::rows::{RunInfo, WorkflowPage, WorkflowRow};
+use app::rows::{WorkflowPage, WorkflowRow};
 use async_trait::async_trait;
 use axum::http::{HeaderMap, HeaderName, HeaderValue};
 use serde_json::Value;
 
-use crate::http::legacy::{AdminAuth, Denied, UpdateOutcome, UpdateService};
+use crate::auth::{AdminAuth, Denied};
 use crate::index::{NotReady, SummaryIndex};
 use crate::store::{Db, SharedStore, StoreError};
+use crate::updater::single::{UpdateOutcome, UpdateService};
 
 /// The dashboard's backend.
 pub struct StoreBackend {
@@ -73,18 +74,6 @@ fn not_ready(e: NotReady) -> BackendError {
 }
 
 /// The last recorded run, for the header.
-fn run_info(r: &Value) -> RunInfo {
-    let n = |k: &str| r.get(k).and_then(Value::as_u64).unwrap_or(0);
-    RunInfo {
-        start: r.get("start").and_then(Value::as_i64).unwrap_or(0),
-        seconds: r.get("seconds").and_then(Value::as_f64).unwrap_or(0.0),
-        outcome: r.get("outcome").and_then(Value::as_str).unwrap_or("").to_owned(),
-        changed: n("created") + n("updated"),
-        recalculated: n("recalculated"),
-        failed: n("failed"),
-    }
-}
-
 fn unavailable(e: StoreError) -> BackendError {
     tracing::warn!(error = %e, "store query failed");
     BackendError::Unavailable(e.to_string())
@@ -95,7 +84,7 @@ impl Backend for StoreBackend {
     async fn list_workflows(&self, filter: &Filter, page: u32) -> Result<WorkflowPage, BackendError> {
         let found = self.index.page(filter, page, crate::now()).map_err(not_ready)?;
         let settings = crate::updater::settings::read(&*self.store).await.map_err(unavailable)?;
-        let last_run = crate::schedule::recent(&*self.store).await.map_err(unavailable)?.last().map(run_info);
+        let last_run = crate::runs::last(&*self.store).await.map_err(unavailable)?.map(|r| r.info());
         Ok(WorkflowPage {
             rows: found.rows,
             page,

@@ -10,7 +10,7 @@ use clap::{Args, Parser, Subcommand};
 mod limits;
 mod redact;
 
-pub use limits::LimitsConfig;
+pub use limits::{Limits, LimitsConfig};
 
 /// Stats2: CMS production monitoring (ReqMgr2 workflows, DBS event counts, history).
 #[derive(Debug, Parser)]
@@ -328,10 +328,10 @@ impl ServeConfig {
     }
 
     /// How admins are recognised.
-    pub fn admin_auth(&self) -> crate::http::legacy::AdminAuth {
-        crate::http::legacy::AdminAuth {
+    pub fn admin_auth(&self) -> crate::auth::AdminAuth {
+        crate::auth::AdminAuth {
             token: self.admin_token.clone().filter(|t| !t.is_empty()),
-            proxy: self.trust_proxy_auth.then(|| crate::http::legacy::ProxyAuth {
+            proxy: self.trust_proxy_auth.then(|| crate::auth::ProxyAuth {
                 user_header: self.proxy_user_header.clone(),
                 groups_header: self.proxy_groups_header.clone(),
                 admin_group: self.admin_group.clone(),

@@ -1,6 +1,7 @@
 //! The `stats2` server library: configuration, store, listing service, HTTP router, demo.
 //! `main.rs` only parses the command line and calls [`commands`].
 
+pub mod auth;
 pub mod backend;
 pub mod callbacks;
 pub mod commands;
@@ -12,6 +13,7 @@ pub mod index;
 pub mod listing;
 pub mod live;
 pub mod metrics;
+pub mod runs;
 pub mod schedule;
 pub mod sim;
 pub mod store;

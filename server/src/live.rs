@@ -2,7 +2,7 @@
 //! summary index as it follows the store's feed (so changes made by any process are
 //! announced) and read by the `/events` stream and the legacy cache.
 
-use app::rows::LiveEvent;
+use app::rows::{EventKind, LiveEvent};
 use tokio::sync::broadcast;
 
 /// Where events are published.
@@ -17,11 +17,11 @@ pub fn channel() -> Events {
 }
 
 /// Publishes `changed` workflows; more than [`MAX_NAMES`] names become a `resync`.
-pub fn publish(events: &Events, kind: &str, changed: Vec<String>, run_start: Option<i64>) {
+pub fn publish(events: &Events, kind: EventKind, changed: Vec<String>, run_start: Option<i64>) {
     let event = if changed.len() > MAX_NAMES {
-        LiveEvent { kind: "resync".into(), changed: Vec::new(), run_start }
+        LiveEvent { kind: EventKind::Resync, changed: Vec::new(), run_start }
     } else {
-        LiveEvent { kind: kind.into(), changed, run_start }
+        LiveEvent { kind, changed, run_start }
     };
     // No subscribers is fine: nobody is looking.
     let _ = events.send(event);

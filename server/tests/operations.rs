@@ -6,12 +6,14 @@ mod support;
 use std::sync::Arc;
 use std::time::Duration;
 
+use app::rows::{EventKind, RunOutcome};
 use axum::body::Body;
 use axum::http::Request;
-use server::http::legacy::{AdminAuth, UpdateService};
+use server::auth::AdminAuth;
 use server::http::{self, AppState, Spa};
 use server::sim::SimConfig;
 use server::store::{couch::CouchStore, SharedStore};
+use server::updater::single::UpdateService;
 use support::*;
 use tower::ServiceExt;
 
@@ -55,18 +57,15 @@ async fn two_schedulers_on_one_store_never_run_at_the_same_time() {
     for t in tasks {
         t.await.unwrap();
     }
-    let runs = server::schedule::recent(&*store).await.unwrap();
-    let mut spans: Vec<(u64, u64)> = runs
-        .iter()
-        .filter(|r| r["outcome"] == "ok")
-        .map(|r| (r["start_ms"].as_u64().unwrap(), r["end_ms"].as_u64().unwrap()))
-        .collect();
+    let runs = server::runs::recent(&*store).await.unwrap();
+    let mut spans: Vec<(u64, u64)> =
+        runs.iter().filter(|r| r.outcome == RunOutcome::Ok).map(|r| (r.start_ms.unwrap(), r.end_ms.unwrap())).collect();
     assert!(spans.len() >= 4, "{runs:?}");
     spans.sort();
     for w in spans.windows(2) {
         assert!(w[0].1 <= w[1].0, "runs overlap: {w:?}");
     }
-    assert!(runs.len() <= server::schedule::KEEP);
+    assert!(runs.len() <= server::runs::KEEP);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -85,13 +84,13 @@ async fn metrics_and_health_report_real_values() {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     let rec = server::schedule::run_once(&store, &up, &config(), None).await;
-    assert_eq!(rec["outcome"], "ok");
+    assert_eq!(rec.outcome, RunOutcome::Ok);
     let mut named = std::collections::BTreeSet::new();
     let mut run_seen = false;
     while !(run_seen && named.len() == 10) {
         let e = tokio::time::timeout(Duration::from_secs(5), live.recv()).await.expect("announced within 5 s").unwrap();
-        run_seen |= e.kind == "run" && e.run_start.is_some();
-        named.extend(e.changed.into_iter().filter(|_| e.kind == "workflow"));
+        run_seen |= e.kind == EventKind::Run && e.run_start.is_some();
+        named.extend(e.changed.into_iter().filter(|_| e.kind == EventKind::Workflow));
     }
     assert_eq!(index.len(), 10, "the index follows the run's writes");
     server::callbacks::outbox::enqueue(&*store, "some_wf", &[server::callbacks::Env::Prod]).await.unwrap();
@@ -134,7 +133,8 @@ async fn metrics_and_health_report_real_values() {
     assert_eq!(status, 200, "{body}");
 
     // A failed run (cron's, say) fails the monitoring check, not the liveness probe.
-    server::schedule::record(&*store, serde_json::json!({"outcome": "failed", "error": "cmsweb down"})).await.unwrap();
+    let failed = server::runs::RunRecord::without_counts(1, 0.0, RunOutcome::Failed, Some("cmsweb down".into()));
+    server::runs::record(&*store, &failed).await.unwrap();
     let (status, body) = get(&r, "/healthz").await;
     assert_eq!(status, 503, "{body}");
     let (status, body) = get(&r, "/healthz?live").await;

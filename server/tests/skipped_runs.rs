@@ -7,11 +7,13 @@ mod support;
 
 use std::time::Duration;
 
+use app::rows::RunOutcome;
 use axum::body::Body;
 use axum::http::Request;
-use server::http::legacy::{AdminAuth, UpdateService};
+use server::auth::AdminAuth;
 use server::http::{self, AppState, Spa};
 use server::sim::SimConfig;
+use server::updater::single::UpdateService;
 use server::updater::{lock::RunLock, UpdaterConfig};
 use support::*;
 use tower::ServiceExt;
@@ -39,14 +41,14 @@ async fn skipped_runs_show_in_health_and_metrics_until_one_runs() {
 
     let held = RunLock::acquire(store.clone(), "a wedged run", Duration::ZERO, Duration::from_secs(60)).await.unwrap();
     for _ in 0..2 {
-        assert_eq!(server::schedule::run_once(&store, &up, &cfg, None).await["outcome"], "skipped");
+        assert_eq!(server::schedule::run_once(&store, &up, &cfg, None).await.outcome, RunOutcome::Skipped);
     }
     let health: serde_json::Value = serde_json::from_str(&get(&r, "/healthz").await).unwrap();
     assert_eq!(health["skipped_runs"]["in_a_row"], 2, "{health}");
     assert!(get(&r, "/metrics").await.contains("stats2_runs_skipped_in_a_row 2"));
 
     held.release().await.unwrap();
-    assert_eq!(server::schedule::run_once(&store, &up, &cfg, None).await["outcome"], "ok");
+    assert_eq!(server::schedule::run_once(&store, &up, &cfg, None).await.outcome, RunOutcome::Ok);
     let health: serde_json::Value = serde_json::from_str(&get(&r, "/healthz").await).unwrap();
     assert!(health["skipped_runs"].is_null(), "{health}");
     assert!(get(&r, "/metrics").await.contains("stats2_runs_skipped_in_a_row 0"));

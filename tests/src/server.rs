@@ -2,9 +2,10 @@
 
 use std::sync::Arc;
 
-use server::http::legacy::{AdminAuth, UpdateService};
+use server::auth::AdminAuth;
 use server::http::{self, AppState, Spa};
 use server::store::SharedStore;
+use server::updater::single::UpdateService;
 use server::updater::UpdaterConfig;
 use server::upstream::Upstream;
 use tokio::sync::oneshot;

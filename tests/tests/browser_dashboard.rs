@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use fantoccini::Locator;
 use serde_json::json;
-use server::http::legacy::AdminAuth;
+use server::auth::AdminAuth;
 use server::sim::SimConfig;
 use server::store::{sqlite::SqliteStore, Db, SharedStore};
 use server::testkit::{fast_upstream, start_sim};
@@ -68,7 +68,7 @@ async fn dashboard_filters_paging_search_and_admin_update() {
     store.init().await.unwrap();
     let up = fast_upstream(&sim.url, 1, 8).unwrap();
     let rec = server::schedule::run_once(&store, &up, &UpdaterConfig::default(), None).await;
-    assert_eq!(rec["outcome"], "ok");
+    assert_eq!(rec.outcome, app::rows::RunOutcome::Ok);
     let mut docs = Vec::new();
     for (i, kind) in ["ReReco", "TaskChain", "ReReco", "TaskChain", "ReReco"].iter().enumerate() {
         docs.push(doc(&format!("pdmvserv_Combi{i}_2611{:02}_000000_000{i}", 10 + i), "CombiCamp", kind));

@@ -50,7 +50,8 @@ async fn a_changed_row_refreshes_without_a_reload() {
     let mut doc = store.get(Db::Requests, names[0]).await.unwrap().unwrap();
     doc["TotalEvents"] = json!(2345);
     store.put(Db::Requests, &doc).await.unwrap();
-    server::schedule::record(&*store, json!({"start": 1_764_000_000, "seconds": 1.0, "outcome": "ok"})).await.unwrap();
+    let rec = server::runs::RunRecord::without_counts(1_764_000_000, 1.0, app::rows::RunOutcome::Ok, None);
+    server::runs::record(&*store, &rec).await.unwrap();
     let deadline = Instant::now() + Duration::from_secs(20);
     while !text_of(&b, names[0]).await.contains("Total events: 2,345") {
         assert!(Instant::now() < deadline, "the announced row never refreshed");

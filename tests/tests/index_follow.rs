@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use app::filter::{Filter, FilterKey};
+use app::rows::EventKind;
 use serde_json::{json, Value};
 use server::index::SummaryIndex;
 use server::live::Events;
@@ -79,7 +80,7 @@ async fn a_match_past_the_20000th_id_is_found_and_a_deletion_removes_it() {
     let rev = store.get(Db::Requests, name).await.unwrap().unwrap()["_rev"].as_str().unwrap().to_owned();
     store.delete(Db::Requests, name, &rev).await.unwrap();
     let event = tokio::time::timeout(Duration::from_secs(5), f.live.recv()).await.unwrap().unwrap();
-    assert_eq!((event.kind.as_str(), event.changed), ("workflow", vec![name.to_owned()]));
+    assert_eq!((event.kind, event.changed), (EventKind::Workflow, vec![name.to_owned()]));
     assert_eq!(f.index.count(&and_filter(), now).unwrap(), 0);
     assert_eq!(f.index.row(name, now).unwrap(), None);
 }

@@ -10,9 +10,10 @@ use axum::http::{Request, StatusCode, Uri};
 use axum::Router;
 use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
 use proptest::prelude::*;
-use server::http::legacy::{AdminAuth, UpdateService};
+use server::auth::AdminAuth;
 use server::http::{self, AppState, Spa};
 use server::store::{sqlite::SqliteStore, Db, SharedStore};
+use server::updater::single::UpdateService;
 use server::updater::UpdaterConfig;
 use tower::ServiceExt;
 

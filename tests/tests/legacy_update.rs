@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::StatusCode;
-use server::http::legacy::{AdminAuth, ProxyAuth};
+use server::auth::{AdminAuth, ProxyAuth};
 use server::sim::SimConfig;
 use server::store::{sqlite::SqliteStore, Db, SharedStore};
 use server::testkit::{fast_upstream, start_sim};
@@ -176,10 +176,10 @@ async fn an_update_whose_client_hangs_up_finishes_and_releases_the_lock() {
     let deadline = std::time::Instant::now() + Duration::from_secs(15);
     loop {
         let rec = server::schedule::run_once(&s.store, &up, &cfg, None).await;
-        if rec["outcome"] == "ok" {
+        if rec.outcome == app::rows::RunOutcome::Ok {
             break;
         }
-        assert!(std::time::Instant::now() < deadline, "the run lock is still held 15 s after the hang-up: {rec}");
+        assert!(std::time::Instant::now() < deadline, "the run lock is still held 15 s after the hang-up: {rec:?}");
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     assert!(s.store.get(Db::Requests, &name).await.unwrap().is_some(), "the abandoned update still wrote its workflow");

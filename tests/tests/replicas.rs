@@ -8,7 +8,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use app::rows::LiveEvent;
+use app::rows::{EventKind, LiveEvent};
 use serde_json::{json, Value};
 use server::sim::SimConfig;
 use server::store::{sqlite::SqliteStore, Db, SharedStore};
@@ -89,7 +89,7 @@ impl Sse {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
         while !enough(&names) {
             let e = tokio::time::timeout_at(deadline, self.next()).await.expect("announced in time");
-            if e.kind == "workflow" {
+            if e.kind == EventKind::Workflow {
                 names.extend(e.changed);
             }
         }

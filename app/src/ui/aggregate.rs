@@ -13,6 +13,7 @@ use crate::chart::{param, with_param, with_zoom, zoom_of};
 use crate::filter::Filter;
 use crate::format::thousands;
 use crate::historical::HistoricalView;
+use crate::rows::EventKind;
 
 const BUCKETS: [(&str, i64); 4] = [("1h", 3600), ("6h", 6 * 3600), ("1d", 86_400), ("1w", 7 * 86_400)];
 
@@ -34,7 +35,7 @@ pub fn AggregatePage() -> impl IntoView {
     });
     // Live: every finished run may change the sums.
     super::live::subscribe(move |e| {
-        if e.kind == "run" || e.kind == "resync" {
+        if matches!(e.kind, EventKind::Run | EventKind::Resync) {
             data.refetch();
         }
     });

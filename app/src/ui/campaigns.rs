@@ -15,6 +15,7 @@ use crate::analytics::{cell_filter, short_count, CampaignTable, Cell};
 use crate::api::campaigns;
 use crate::filter::Filter;
 use crate::format::thousands;
+use crate::rows::EventKind;
 
 /// The page.
 #[component]
@@ -26,7 +27,7 @@ pub fn CampaignsPage() -> impl IntoView {
         async move { campaigns(f?).await.map_err(|e| e.to_string()) }
     });
     super::live::subscribe(move |e| {
-        if e.kind == "run" || e.kind == "resync" {
+        if matches!(e.kind, EventKind::Run | EventKind::Resync) {
             data.refetch();
         }
     });

@@ -30,8 +30,8 @@ pub fn Header(
                 "Last update: " {move || match last_update.get() { Some(t) => view! { <When t=t/> }.into_any(), None => "never".into_any() }}
             </span>
             {move || last_run.get().map(|r| view! {
-                <span class=format!("lastrun {}", r.outcome) title=format!("took {:.1} s", r.seconds)>
-                    {format!("Last run {}: {} changed, {} new history entries, {} failed", r.outcome, r.changed, r.recalculated, r.failed)}
+                <span class=format!("lastrun {}", r.outcome.as_str()) title=format!("took {:.1} s", r.seconds)>
+                    {format!("Last run {}: {} changed, {} new history entries, {} failed", r.outcome.as_str(), r.changed, r.recalculated, r.failed)}
                 </span>
             })}
             <AlertCounts last_update=last_update/>

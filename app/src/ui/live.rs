@@ -9,7 +9,7 @@ use leptos::prelude::*;
 
 use super::base::base_path;
 use crate::api::workflow_row;
-use crate::rows::{LiveEvent, WorkflowRow};
+use crate::rows::{EventKind, LiveEvent, WorkflowRow};
 
 /// The rows on screen, by workflow name, so an event can refresh exactly those.
 #[derive(Clone, Copy)]
@@ -42,7 +42,7 @@ pub fn subscribe(handle: impl Fn(LiveEvent) + 'static) {
 /// `reload`, a finished run is reported to `on_run`.
 pub fn listen(registry: RowRegistry, reload: impl Fn() + 'static, on_run: impl Fn(i64) + 'static) {
     subscribe(move |event| {
-        if event.kind == "resync" {
+        if event.kind == EventKind::Resync {
             reload();
             return;
         }

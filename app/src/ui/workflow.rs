@@ -9,6 +9,7 @@ use super::chart_panel::Chart;
 use crate::api::workflow_history;
 use crate::chart::{with_zoom, zoom_of};
 use crate::filter::FilterKey;
+use crate::rows::EventKind;
 
 /// The page.
 #[component]
@@ -21,7 +22,7 @@ pub fn WorkflowPage() -> impl IntoView {
     });
     // Live: redraw when this workflow changes (or events were missed).
     super::live::subscribe(move |e| {
-        if e.kind == "resync" || e.changed.iter().any(|n| *n == name.get_untracked()) {
+        if e.kind == EventKind::Resync || e.changed.iter().any(|n| *n == name.get_untracked()) {
             data.refetch();
         }
     });

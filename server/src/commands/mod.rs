@@ -14,10 +14,10 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use crate::config::{Cli, Command, ServeConfig, UpdateArgs, UpstreamConfig};
-use crate::http::legacy::UpdateService;
 use crate::http::{self, AppState, Spa};
 use crate::open_store;
 use crate::store::{Db, SharedStore};
+use crate::updater::single::UpdateService;
 use crate::upstream::Upstream;
 
 /// Runs the parsed command line.

@@ -1,11 +1,9 @@
 //! What one `serve` process lets its clients take: the listener's and the router's bounds,
-//! parsed once and handed to `http::listen` as plain values.
+//! parsed once and handed to `http::listen` as plain values ([`Limits`]).
 
 use std::time::Duration;
 
 use clap::Args;
-
-use crate::http::listen::Limits;
 
 /// `serve`'s limits on clients.
 #[derive(Debug, Clone, Args)]
@@ -16,7 +14,7 @@ pub struct LimitsConfig {
     pub max_connections: u32,
     /// Time a client has to send a request's headers (and to start its next request on a
     /// kept-alive connection); then the connection is closed.
-    #[arg(long, env = "STATS_HEADER_TIMEOUT", default_value = "10s", value_parser = humantime::parse_duration)]
+    #[arg(long, env = "STATS_HEADER_TIMEOUT", default_value = "30s", value_parser = humantime::parse_duration)]
     pub header_timeout: Duration,
     /// Time to answer a request (live streams excepted); then 503.
     #[arg(long, env = "STATS_REQUEST_TIMEOUT", default_value = "60s", value_parser = humantime::parse_duration)]
@@ -35,6 +33,33 @@ impl LimitsConfig {
             request_timeout: self.request_timeout,
             max_event_streams: self.max_event_streams,
             ..Limits::default()
+        }
+    }
+}
+
+/// What one server process lets its clients take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Connections served at once.
+    pub max_connections: usize,
+    /// Time for a client to send a request's headers (and to start one on a kept-alive connection).
+    pub header_timeout: Duration,
+    /// Time to answer a request (live streams excepted).
+    pub request_timeout: Duration,
+    /// Live streams (`/events`) open at once.
+    pub max_event_streams: usize,
+    /// Time open connections get to finish after the shutdown signal.
+    pub drain: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_connections: 1024,
+            header_timeout: Duration::from_secs(30),
+            request_timeout: Duration::from_secs(60),
+            max_event_streams: 512,
+            drain: Duration::from_secs(5),
         }
     }
 }

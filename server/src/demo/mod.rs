@@ -3,7 +3,6 @@
 
 pub mod scale;
 pub mod seed;
-pub mod templates;
 
 use crate::store::{self, Db, Store, StoreError};
 

@@ -5,7 +5,7 @@
 
 use serde_json::{json, Map, Value};
 
-use super::templates;
+use crate::sim::templates;
 use crate::updater::derive::{base_document, campaigns_and_requests, static_total_events};
 
 const CAMPAIGNS: [&str; 6] =

@@ -6,7 +6,7 @@ use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 
-use app::rows::LiveEvent;
+use app::rows::{EventKind, LiveEvent};
 use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
@@ -47,7 +47,7 @@ pub async fn stream(State(live): State<Live>) -> Response {
         let event = match received {
             Ok(e) => e,
             Err(broadcast::error::RecvError::Lagged(_)) => {
-                LiveEvent { kind: "resync".into(), changed: Vec::new(), run_start: None }
+                LiveEvent { kind: EventKind::Resync, changed: Vec::new(), run_start: None }
             }
             Err(broadcast::error::RecvError::Closed) => return None,
         };

@@ -14,32 +14,7 @@ use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio::sync::{watch, Semaphore};
 
-/// What one server process lets its clients take.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Limits {
-    /// Connections served at once.
-    pub max_connections: usize,
-    /// Time for a client to send a request's headers (and to start one on a kept-alive connection).
-    pub header_timeout: Duration,
-    /// Time to answer a request (live streams excepted).
-    pub request_timeout: Duration,
-    /// Live streams (`/events`) open at once.
-    pub max_event_streams: usize,
-    /// Time open connections get to finish after the shutdown signal.
-    pub drain: Duration,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Limits {
-            max_connections: 1024,
-            header_timeout: Duration::from_secs(10),
-            request_timeout: Duration::from_secs(60),
-            max_event_streams: 512,
-            drain: Duration::from_secs(5),
-        }
-    }
-}
+pub use crate::config::Limits;
 
 /// Serves `router` on `listener` within `limits` until `shutdown` resolves.
 pub async fn serve(

@@ -59,8 +59,8 @@ impl AppState {
     /// answers are cached for `cache_ttl` and go stale once the index's feed shows a change.
     pub fn new(
         store: crate::store::SharedStore,
-        updates: Arc<legacy::UpdateService>,
-        auth: legacy::AdminAuth,
+        updates: Arc<crate::updater::single::UpdateService>,
+        auth: crate::auth::AdminAuth,
         base: &str,
         cache_ttl: std::time::Duration,
     ) -> Self {

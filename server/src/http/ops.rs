@@ -9,9 +9,11 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use serde_json::{json, Value};
+use serde_json::json;
 
 use std::sync::Arc;
+
+use app::rows::RunOutcome;
 
 use crate::index::SummaryIndex;
 use crate::store::{self, SharedStore};
@@ -47,14 +49,14 @@ async fn readyz(State(ops): State<Ops>) -> Response {
 async fn healthz(State(Ops { store, .. }): State<Ops>, RawQuery(query): RawQuery) -> Response {
     let live_only = query.is_some_and(|q| q.split('&').any(|p| p == "live" || p.starts_with("live=")));
     let workflows = store::workflow_count(&*store).await;
-    let last_run = crate::schedule::recent(&*store).await.ok().and_then(|r| r.last().cloned());
+    let last_run = crate::runs::last(&*store).await.ok().flatten();
     let store_ok = workflows.is_ok();
-    let run_ok = live_only || last_run.as_ref().is_none_or(|r| r["outcome"] != "failed");
+    let run_ok = live_only || last_run.as_ref().is_none_or(|r| r.outcome != RunOutcome::Failed);
     let body = json!({
         "status": if store_ok && run_ok { "ok" } else { "degraded" },
         "store": match &workflows { Ok(_) => json!({"kind": store.kind(), "ok": true}), Err(e) => json!({"kind": store.kind(), "ok": false, "error": e.to_string()}) },
         "workflows": workflows.ok(),
-        "last_run": last_run.unwrap_or(Value::Null),
+        "last_run": last_run,
         "skipped_runs": crate::schedule::skipped().map(|(n, last)| json!({"in_a_row": n, "last": last})),
     });
     let status = if store_ok && run_ok { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };

@@ -8,6 +8,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use app::rows::EventKind;
 use tokio::sync::watch;
 
 use super::intern::Interner;
@@ -169,7 +170,7 @@ async fn follow(
         index.set_lag(0);
         crate::metrics::gauge("stats2_index_workflows", &[], index.len() as f64);
         if !names.is_empty() {
-            events::publish(events, "workflow", names, None);
+            events::publish(events, EventKind::Workflow, names, None);
         }
     }
 }
@@ -188,9 +189,9 @@ async fn follow_runs(store: SharedStore, events: Events, stop: watch::Receiver<b
     loop {
         let Some(page) = until_stopped(&stop, next_page(&store, Db::Stats2, &since, WAIT, false)).await else { return };
         since = page.last_seq;
-        if page.changes.iter().any(|c| c.id == crate::schedule::RUNS_ID) {
-            let start = crate::schedule::recent(&*store).await.ok().and_then(|r| r.last()?.get("start")?.as_i64());
-            events::publish(&events, "run", Vec::new(), start);
+        if page.changes.iter().any(|c| c.id == crate::runs::RUNS_ID) {
+            let start = crate::runs::last(&*store).await.ok().flatten().map(|r| r.start);
+            events::publish(&events, EventKind::Run, Vec::new(), start);
         }
     }
 }

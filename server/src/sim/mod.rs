@@ -4,6 +4,7 @@
 
 pub mod pdmv;
 mod routes;
+pub mod templates;
 pub mod world;
 
 use std::collections::BTreeMap;

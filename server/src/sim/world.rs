@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde_json::{json, Map, Value};
 
-use crate::demo::templates;
+use super::templates;
 
 /// Statuses a request walks through; from `running-open` its datasets grow.
 const STATUSES: [&str; 8] =
@@ -88,7 +88,7 @@ impl World {
             );
             let mut datasets: Vec<String> = Vec::new();
             let mut template_outputs = Vec::new();
-            crate::updater::derive::flatten(doc.get("OutputDatasets").unwrap_or(&json!([])), &mut template_outputs);
+            app::json::flatten(doc.get("OutputDatasets").unwrap_or(&json!([])), &mut template_outputs);
             let n = outputs.unwrap_or(template_outputs.len());
             for k in 0..n {
                 let tier = template_outputs

@@ -103,14 +103,6 @@ pub fn sort_datasets(datasets: &mut [String]) {
     datasets.sort_by_key(|d| tier_index(d));
 }
 
-/// Depth-first flattening of nested lists (U7); other elements kept in order.
-pub fn flatten(v: &Value, out: &mut Vec<Value>) {
-    match v {
-        Value::Array(items) => items.iter().for_each(|i| flatten(i, out)),
-        other => out.push(other.clone()),
-    }
-}
-
 /// The chain tasks `Task1..` or `Step1..` (U14), in order.
 pub fn chain_tasks(r: &Map<String, Value>) -> Vec<&Value> {
     let prefix = if r.contains_key("StepChain") { "Step" } else { "Task" };
@@ -216,7 +208,7 @@ pub fn base_document(name: &str, r: &Value) -> Result<Map<String, Value>, Derive
         .collect::<Result<Vec<_>, _>>()?;
     doc.insert("RequestTransition".into(), Value::Array(transitions));
     let mut outputs = Vec::new();
-    flatten(r.get("OutputDatasets").ok_or(DeriveError::NoOutputDatasets)?, &mut outputs);
+    app::json::flatten(r.get("OutputDatasets").ok_or(DeriveError::NoOutputDatasets)?, &mut outputs);
     let mut outputs: Vec<String> =
         outputs.iter().map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned)).collect();
     sort_datasets(&mut outputs);

@@ -13,6 +13,7 @@ pub mod phase;
 pub mod recalc;
 pub mod run;
 pub mod settings;
+pub mod single;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -3,13 +3,11 @@
 //! (X5), authenticated updates (X3). Mounted under the base path and at the root, for
 //! deployments behind a prefix-stripping proxy.
 
-mod auth;
 pub mod cache;
 mod fetch;
 mod markdown;
 mod pyjson;
 pub mod search;
-pub mod update;
 
 use std::sync::Arc;
 
@@ -22,11 +20,11 @@ use axum::routing::get;
 use axum::Router;
 use serde_json::json;
 
-pub use auth::{AdminAuth, Denied, ProxyAuth};
 pub use pyjson::{dumps_compact, dumps_indented};
-pub use update::{UpdateOutcome, UpdateService};
 
+use crate::auth::{AdminAuth, Denied};
 use crate::store::{Db, SharedStore, StoreError};
+use crate::updater::single::{UpdateOutcome, UpdateService};
 
 /// What the legacy routes need.
 pub struct Legacy {

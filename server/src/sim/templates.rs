@@ -1,4 +1,5 @@
-//! ReqMgr2 request documents from the upstream fixtures, the raw material of the demo.
+//! ReqMgr2 request documents from the upstream fixtures: the raw material the simulated
+//! ReqMgr2 and the demo seed build their requests from.
 
 use serde_json::Value;
 

@@ -1,4 +1,4 @@
-//! Who may run admin actions (X3, DESIGN.md 5a): a bearer token (`STATS_ADMIN_TOKEN`), or,
+//! Who may run admin actions (X3, docs/decisions.md "Admin actions"): a bearer token (`STATS_ADMIN_TOKEN`), or,
 //! when enabled, the user and groups a trusted SSO proxy puts in request headers.
 //!
 //! The proxy's headers ride along with anything the user's browser sends, including a
