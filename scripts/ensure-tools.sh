@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs, idempotently, what building and testing Stats2 need on a fresh Debian 12 machine
-# that has only the Rust toolchain, Node.js 20 and npm (DESIGN.md 5a). Every step is skipped
+# that has only the Rust toolchain, Node.js 20 and npm (docs/toolchain.md). Every step is skipped
 # when its tool is already there at the pinned version. Trunk never downloads anything at
 # build time (Trunk.toml: offline), so wasm-bindgen-cli and wasm-opt come from here.
 #

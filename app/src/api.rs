@@ -1,6 +1,6 @@
 //! Server functions: thin adapters to a [`ssr::Backend`] trait object taken from the Leptos
 //! context. Their URLs live under `<base>/rpc/`, which cannot collide with the legacy `/api/`
-//! routes (DESIGN.md section 5).
+//! routes (docs/api.md).
 // `#[server]` generates an argument struct per function whose fields cannot carry docs.
 #![allow(missing_docs)]
 

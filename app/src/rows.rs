@@ -1,5 +1,5 @@
 //! Compact rows sent to the dashboard: derived values and the latest record per dataset,
-//! never whole histories (DESIGN.md section 4).
+//! never whole histories (docs/architecture.md, "Data flow").
 
 use serde::{Deserialize, Serialize};
 

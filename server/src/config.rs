@@ -1,5 +1,5 @@
 //! The one typed configuration, parsed once: every option has a flag and an environment
-//! variable (DESIGN.md section 5; the original's variables keep their meaning).
+//! variable (docs/decisions.md "Compatibility"; the original's variables keep their meaning, K3).
 
 use std::net::IpAddr;
 use std::path::PathBuf;

@@ -1,4 +1,4 @@
-//! Process metrics in the Prometheus text format (`/metrics`, DESIGN.md 5a): counters and
+//! Process metrics in the Prometheus text format (`/metrics`, docs/decisions.md "Operations"): counters and
 //! histograms with labels, recorded by the HTTP layer, the upstream client, the updater and
 //! the callback deliverer. Small and dependency-free: a mutex-guarded map, updated at most a
 //! few thousand times a second.

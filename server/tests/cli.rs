@@ -1,4 +1,4 @@
-//! The `stats2` binary's command line on the embedded store (K2, X22, DESIGN.md 5a).
+//! The `stats2` binary's command line on the embedded store (K2, X22, docs/decisions.md "Run lock").
 #![allow(clippy::unwrap_used)]
 
 use std::process::{Command, Output};

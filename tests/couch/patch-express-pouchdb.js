@@ -1,4 +1,4 @@
-// Patches two express-pouchdb 4.2.0 bugs that can take the test server down (TOOLCHAIN.md).
+// Patches two express-pouchdb 4.2.0 bugs that can take the test server down (docs/toolchain.md).
 // Idempotent: each patch is applied once, recognised by its marker comment.
 // Run by scripts/ensure-tools.sh after `npm ci` (npm 11 does not run install scripts by default).
 'use strict';

@@ -1,4 +1,4 @@
-//! Fuzzing the legacy routes' path and query parsing (X1, X2, DESIGN.md 5b): whatever the
+//! Fuzzing the legacy routes' path and query parsing (X1, X2, docs/decisions.md "Limits"): whatever the
 //! input, the answer is a clear 2xx, 3xx, 400 or 404, never a 500 and never a CouchDB
 //! internal; names that cannot be workflows answer exactly like missing ones.
 #![allow(clippy::unwrap_used)]

@@ -1,4 +1,4 @@
-//! `/api/update` (A12–A13, X3, DESIGN.md 5a): authentication, parameters, bodies, one shared
+//! `/api/update` (A12–A13, X3, docs/decisions.md "Admin actions"): authentication, parameters, bodies, one shared
 //! run per workflow, 409 while a full run holds the lock — against the cmsweb simulator.
 #![allow(clippy::unwrap_used)]
 

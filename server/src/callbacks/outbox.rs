@@ -1,4 +1,4 @@
-//! The durable callback outbox in the project's own database (DESIGN.md 5a). An entry per
+//! The durable callback outbox in the project's own database (docs/decisions.md "Callback outbox"). An entry per
 //! (workflow, prod/dev) is written before the document change it announces, so a crash at
 //! any point loses nothing (delivery is at least once); a pending entry absorbs further
 //! changes of the same workflow (de-duplicated); it is removed only after a 2xx, and only

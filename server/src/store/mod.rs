@@ -25,7 +25,7 @@ pub use views::View;
 /// Prefix of design document ids (X24: a prefix, never a substring).
 pub const DESIGN_PREFIX: &str = "_design/";
 
-/// The databases of the original (S1) and the project's own one (DESIGN.md section 3).
+/// The databases of the original (S1) and the project's own one (docs/decisions.md "Compatibility").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Db {
     /// `requests`: one document per workflow, plus the original's design documents.

@@ -1,4 +1,4 @@
-//! The run lock (X21, DESIGN.md 5a): one document in the project's own database, so two
+//! The run lock (X21, docs/decisions.md "Run lock"): one document in the project's own database, so two
 //! runs (CLI, scheduler, admin button, another replica) never overlap on one store. The
 //! holder refreshes a heartbeat; a lock whose heartbeat is older than [`STALE_AFTER`] (its
 //! holder died) is taken over. A holder that was taken over (it stalled longer than that)
@@ -17,7 +17,7 @@ use crate::store::{Db, SharedStore, StoreError};
 
 /// Document id of the lock.
 pub const LOCK_ID: &str = "run_lock";
-/// A heartbeat older than this means the holder is gone (DESIGN.md 5a: 60 s).
+/// A heartbeat older than this means the holder is gone (docs/decisions.md "Run lock": 60 s).
 pub const STALE_AFTER: Duration = Duration::from_secs(60);
 
 /// Why the lock was not taken.

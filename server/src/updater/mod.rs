@@ -58,7 +58,7 @@ pub struct UpdaterConfig {
     pub trigger_prod: bool,
     /// Notify development PdmV services.
     pub trigger_dev: bool,
-    /// How long a single-workflow update waits for a running update (DESIGN.md 5a).
+    /// How long a single-workflow update waits for a running update (docs/decisions.md "Run lock").
     pub lock_wait: Duration,
     /// A run lock whose holder is silent this long is taken over.
     pub lock_stale: Duration,

@@ -71,7 +71,7 @@ impl fmt::Display for RunSummary {
     }
 }
 
-/// A full incremental run; fails at once when another run holds the lock (DESIGN.md 5a).
+/// A full incremental run; fails at once when another run holds the lock (docs/decisions.md "Run lock").
 pub async fn run(ctx: &RunContext) -> Result<RunSummary, UpdateError> {
     let lock = RunLock::acquire(ctx.store.clone(), "update run", Duration::ZERO, ctx.cfg.lock_stale).await?;
     // A run taken over (it stalled past the stale time) stops where it is, like a crash:
