@@ -208,21 +208,9 @@ mod tests {
         assert_eq!(v.expected, 1500, "the view's total still sums every workflow once");
     }
 
-    fn two_datasets() -> Workflow {
-        Workflow::from_value(
-            json!({"_id": "w", "TotalEvents": 300, "OutputDatasets": ["/a/b/AOD", "/a/b/MINIAOD", "/a/b/AOD"],
-            "RequestTransition": [{"Status": "new", "UpdateTime": 5}],
-            "EventNumberHistory": [
-                {"Time": 20, "Datasets": {"/a/b/AOD": {"Type": "VALID", "Events": 300, "Size": 1}}},
-                {"Time": 10, "Datasets": {"/a/b/AOD": {"Type": "PRODUCTION", "Events": 100, "Size": 1},
-                                          "/a/b/MINIAOD": {"Type": "PRODUCTION", "Events": 50, "Size": 1}}}]}),
-        )
-        .unwrap()
-    }
-
     #[test]
     fn aggregate_sums_per_tier_with_values_carried_forward() {
-        let a = two_datasets();
+        let a = crate::history::tests::wf();
         let b = Workflow::from_value(json!({"_id": "b", "TotalEvents": 100, "OutputDatasets": ["/c/d/AOD"],
             "EventNumberHistory": [{"Time": 15, "Datasets": {"/c/d/AOD": {"Type": "PRODUCTION", "Events": 7, "Size": 1}}}]}))
         .unwrap();
@@ -234,7 +222,7 @@ mod tests {
         // One bucket ending at 60: AOD = 300 (a, last value by then) + 7 (b); MINIAOD = 50.
         assert_eq!(v.series[0].points, [(60, 307)]);
         assert_eq!(v.series[1].points, [(60, 50)]);
-        let v = aggregate_view("all", &[two_datasets()], 60, 100);
+        let v = aggregate_view("all", &[crate::history::tests::wf()], 60, 100);
         assert_eq!(v.series[0].points.len(), 1);
         assert!(aggregate_view("none", &[], 60, 0).series.is_empty());
     }
@@ -242,7 +230,7 @@ mod tests {
     #[test]
     fn aggregate_buckets_are_bounded_whatever_is_asked() {
         for bucket in [i64::MIN, -1, 0, 1, 4_611_686_018_427_387_904, i64::MAX] {
-            let v = aggregate_view("all", &[two_datasets()], bucket, 100);
+            let v = aggregate_view("all", &[crate::history::tests::wf()], bucket, 100);
             assert!(!v.series.is_empty() && v.series[0].points.len() <= 5002, "{bucket}");
         }
     }

@@ -50,6 +50,61 @@ impl Forecast {
     }
 }
 
+/// What a forecast tells a reader; the table's badge and the chart's legend word it alike.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Outlook {
+    /// Reached the expected total.
+    Complete,
+    /// Can no longer progress; the share of the expected total reached, when known (percent).
+    Closed(Option<f64>),
+    /// Nothing changed for a while although it could.
+    Stalled,
+    /// Estimated completion (Unix seconds).
+    Eta(i64),
+    /// Progressing too slowly, or too little history, to say when.
+    NoEstimate,
+}
+
+impl Outlook {
+    /// The words for every outlook but an estimate, which each place formats to its room.
+    pub fn words(self) -> Option<String> {
+        match self {
+            Outlook::Complete => Some("complete".into()),
+            Outlook::Closed(Some(p)) => Some(format!("closed at {p:.0} %")),
+            Outlook::Closed(None) => Some("closed".into()),
+            Outlook::Stalled => Some("stalled".into()),
+            Outlook::NoEstimate => Some("no estimate".into()),
+            Outlook::Eta(_) => None,
+        }
+    }
+
+    /// The CSS class of its badge.
+    pub fn css_class(self) -> &'static str {
+        match self {
+            Outlook::Complete => "badge complete",
+            Outlook::Closed(_) => "badge closed",
+            Outlook::Stalled => "badge stalled",
+            Outlook::Eta(_) => "badge eta",
+            Outlook::NoEstimate => "badge",
+        }
+    }
+}
+
+impl Forecast {
+    /// The outlook, `done` being the share of the expected total reached (percent).
+    pub fn outlook(&self, done: Option<f64>) -> Outlook {
+        if self.complete {
+            Outlook::Complete
+        } else if self.closed {
+            Outlook::Closed(done)
+        } else if self.stalled {
+            Outlook::Stalled
+        } else {
+            self.eta.map_or(Outlook::NoEstimate, Outlook::Eta)
+        }
+    }
+}
+
 /// Forecast from `(time, value)` points (any order), the expected `total` (≤ 0: unknown).
 pub fn forecast(points: &[(i64, i64)], total: i64, now: i64, s: Settings) -> Forecast {
     let mut pts: Vec<(i64, i64)> = points.to_vec();
@@ -121,6 +176,20 @@ mod tests {
     use super::*;
 
     const H: i64 = 3600;
+
+    #[test]
+    fn outlooks_are_worded_once_for_the_table_and_the_chart() {
+        let f = Forecast { rate_per_hour: 1.0, eta: None, complete: false, stalled: false, closed: false };
+        assert_eq!(f.outlook(None), Outlook::NoEstimate);
+        assert_eq!(Forecast { eta: Some(9), ..f }.outlook(None), Outlook::Eta(9));
+        assert_eq!(Forecast { stalled: true, eta: Some(9), ..f }.outlook(None).words().unwrap(), "stalled");
+        let closed = Forecast { closed: true, ..f };
+        assert_eq!(closed.outlook(Some(96.6)).words().unwrap(), "closed at 97 %");
+        assert_eq!(closed.outlook(None).words().unwrap(), "closed");
+        assert_eq!(Forecast { complete: true, closed: true, ..f }.outlook(Some(100.0)), Outlook::Complete);
+        assert_eq!(Outlook::Eta(1).words(), None);
+        assert_eq!(Outlook::Stalled.css_class(), "badge stalled");
+    }
 
     fn s() -> Settings {
         Settings::default()

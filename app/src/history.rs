@@ -94,11 +94,12 @@ pub fn csv(v: &HistoryView) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use serde_json::json;
 
-    fn wf() -> Workflow {
+    /// Two datasets, one of them listed twice, with two history entries.
+    pub(crate) fn wf() -> Workflow {
         Workflow::from_value(
             json!({"_id": "w", "TotalEvents": 300, "OutputDatasets": ["/a/b/AOD", "/a/b/MINIAOD", "/a/b/AOD"],
             "RequestTransition": [{"Status": "new", "UpdateTime": 5}],

@@ -112,16 +112,20 @@ mod tests {
         h
     }
 
-    #[test]
-    fn x3_token_and_proxy_groups() {
-        let auth = AdminAuth {
+    fn token_and_proxy() -> AdminAuth {
+        AdminAuth {
             token: Some("s3cret".into()),
             proxy: Some(ProxyAuth {
                 user_header: "X-Forwarded-User".into(),
                 groups_header: "X-Forwarded-Groups".into(),
                 admin_group: "admins".into(),
             }),
-        };
+        }
+    }
+
+    #[test]
+    fn x3_token_and_proxy_groups() {
+        let auth = token_and_proxy();
         assert_eq!(auth.check(&headers(&[("authorization", "Bearer s3cret")])), Ok("token".into()));
         assert_eq!(auth.check(&headers(&[("authorization", "Bearer nope")])), Err(Denied::Unauthenticated));
         assert_eq!(auth.check(&headers(&[])), Err(Denied::Unauthenticated));
@@ -144,14 +148,7 @@ mod tests {
 
     #[test]
     fn proxy_credentials_admit_only_requests_of_our_own_site() {
-        let auth = AdminAuth {
-            token: Some("s3cret".into()),
-            proxy: Some(ProxyAuth {
-                user_header: "X-Forwarded-User".into(),
-                groups_header: "X-Forwarded-Groups".into(),
-                admin_group: "admins".into(),
-            }),
-        };
+        let auth = token_and_proxy();
         let sso = [("x-forwarded-user", "ana"), ("x-forwarded-groups", "admins"), ("host", "stats.cern.ch")];
         let with = |extra: &[(&str, &str)]| auth.check(&headers(&[&sso[..], extra].concat()));
         assert_eq!(with(&[]), Ok("ana".into()), "a script or an old browser without Origin");

@@ -42,10 +42,10 @@ pub async fn run_once(
 /// replica shows it, whichever process ran it: a scheduled run or a cron `stats2 update`.
 pub async fn run_recorded(ctx: &RunContext) -> (RunRecord, Result<RunSummary, UpdateError>) {
     let start = crate::now();
-    let start_ms = now_ms();
+    let start_ms = crate::now_ms().max(0) as u64;
     let result = updater_run::run(ctx).await;
     // Right after the run, before any bookkeeping: the span is what held the lock.
-    let end_ms = now_ms();
+    let end_ms = crate::now_ms().max(0) as u64;
     let mut rec = outcome_record(start, &result);
     rec.start_ms = Some(start_ms);
     rec.end_ms = Some(end_ms);
@@ -113,10 +113,6 @@ fn outcome_record(start: i64, result: &Result<RunSummary, UpdateError>) -> RunRe
             RunRecord::without_counts(start, seconds, RunOutcome::Failed, Some(e.to_string()))
         }
     }
-}
-
-fn now_ms() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
 }
 
 /// A scheduler: a run every `every` until `stop` turns true; a run in progress is finished

@@ -12,22 +12,17 @@ use super::base::filter_href;
 use super::chart::{escape, svg as svg_markup};
 use crate::chart::{colour, dash, label_rows, nearest, short_name, WIDTH};
 use crate::filter::FilterKey;
-use crate::forecast::Forecast;
+use crate::forecast::{Forecast, Outlook};
 use crate::format::{thousands, utc_datetime};
 use crate::history::{csv, HistoryView};
 
 /// What a series' forecast says, `done` being its share of the expected total (percent).
 fn badge(f: &Forecast, done: Option<f64>) -> String {
-    if f.complete {
-        "complete".into()
-    } else if f.closed {
-        done.map_or_else(|| "closed".into(), |p| format!("closed at {p:.0} %"))
-    } else if f.stalled {
-        "stalled".into()
-    } else if let Some(eta) = f.eta {
-        format!("{}/h, done ≈ {} UTC", thousands(f.rate_per_hour.round() as i64), utc_datetime(eta))
-    } else {
-        "no estimate".into()
+    match f.outlook(done) {
+        Outlook::Eta(eta) => {
+            format!("{}/h, done ≈ {} UTC", thousands(f.rate_per_hour.round() as i64), utc_datetime(eta))
+        }
+        other => other.words().unwrap_or_default(),
     }
 }
 

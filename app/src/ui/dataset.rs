@@ -5,6 +5,7 @@ use leptos::prelude::*;
 
 use super::base::filter_href;
 use crate::filter::FilterKey;
+use crate::forecast::Outlook;
 use crate::format::{nice_size, thousands};
 use crate::links::{das, harvesting};
 use crate::rows::DatasetRow;
@@ -30,15 +31,12 @@ pub fn DatasetLine(dataset: DatasetRow) -> impl IntoView {
             {(dataset.size > 0).then(|| view! { <span class="size" title=format!("{} bytes", dataset.size)>{nice_size(dataset.size)}</span> })}
             <span class=format!("type {class}")>{status.clone()}</span>
             {dataset.forecast.filter(|f| !f.complete).map(|f| {
-                let (cls, text) = if f.closed {
-                    ("badge closed", format!("closed at {perc:.0} %"))
-                } else if f.stalled {
-                    ("badge stalled", "stalled".to_owned())
-                } else if let Some(eta) = f.eta {
-                    ("badge eta", format!("ETA {}", &crate::format::utc_datetime(eta)[..16]))
-                } else {
-                    ("badge", "no estimate".to_owned())
+                let outlook = f.outlook(Some(perc));
+                let text = match outlook {
+                    Outlook::Eta(eta) => format!("ETA {}", &crate::format::utc_datetime(eta)[..16]),
+                    other => other.words().unwrap_or_default(),
                 };
+                let cls = outlook.css_class();
                 view! { <span class=cls title=format!("{} per hour recently", thousands(f.rate_per_hour.round() as i64))>{text}</span> }
             })}
             <a class="ext" href=das(&dataset.name) rel="noopener" target="_blank">"DAS"</a>

@@ -69,7 +69,7 @@ fn history(doc: &mut Map<String, Value>, outputs: &[String], total: i64, created
     let statuses = 1 + rng.below(STATUSES.len() as u64) as usize;
     let span = (shape.now - created).max(3600);
     let transitions: Vec<Value> = (0..statuses)
-        .map(|k| json!({"Status": STATUSES[k], "UpdateTime": created + k as i64 * span / (statuses as i64 + 1)}))
+        .map(|k| json!({"Status": STATUSES[k].as_str(), "UpdateTime": created + k as i64 * span / (statuses as i64 + 1)}))
         .collect();
     doc.insert("RequestTransition".into(), Value::Array(transitions));
     let lo = shape.max_entries.min(5);
@@ -78,7 +78,7 @@ fn history(doc: &mut Map<String, Value>, outputs: &[String], total: i64, created
     let end = if rng.below(4) == 0 { created + span / 2 } else { shape.now - rng.below(7200) as i64 };
     // Nothing is produced before a workflow is acquired: those still assigned or staging
     // have histories of zeros (what the idle alert looks for).
-    let acquired = statuses > STATUSES.iter().position(|s| *s == "acquired").unwrap_or(0);
+    let acquired = statuses > STATUSES.iter().position(|s| *s == app::filter::RequestStatus::Acquired).unwrap_or(0);
     let target = if acquired { 0.3 + 0.8 * rng.unit() } else { 0.0 * rng.unit() };
     let invalid = rng.below(30) == 0;
     let entries: Vec<Value> = (1..=entries)

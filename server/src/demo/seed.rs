@@ -3,6 +3,7 @@
 //! `<requestor>_<description>_<YYMMDD>_<HHMMSS>_<4 digits>` form), campaigns, PrepIDs routed
 //! to McM, ReReco and RelVal, datasets, transitions and growing event histories.
 
+use app::filter::RequestStatus;
 use serde_json::{json, Map, Value};
 
 use crate::sim::templates;
@@ -12,18 +13,19 @@ const CAMPAIGNS: [&str; 6] =
     ["RunIISummer20UL16", "RunIISummer20UL17", "RunIISummer20UL18", "Run3Summer22", "Run3Summer23BPix", "Run3Winter24"];
 const PWGS: [&str; 6] = ["HIG", "EXO", "SUS", "TOP", "SMP", "B2G"];
 const ERAS: [&str; 4] = ["Run2022C", "Run2022D", "Run2023C", "Run2024F"];
-pub(crate) const STATUSES: [&str; 11] = [
-    "new",
-    "assignment-approved",
-    "assigned",
-    "staging",
-    "staged",
-    "acquired",
-    "running-open",
-    "running-closed",
-    "completed",
-    "closed-out",
-    "announced",
+/// The statuses a demo workflow walks through, in order (ReqMgr2's happy path).
+pub(crate) const STATUSES: [RequestStatus; 11] = [
+    RequestStatus::New,
+    RequestStatus::AssignmentApproved,
+    RequestStatus::Assigned,
+    RequestStatus::Staging,
+    RequestStatus::Staged,
+    RequestStatus::Acquired,
+    RequestStatus::RunningOpen,
+    RequestStatus::RunningClosed,
+    RequestStatus::Completed,
+    RequestStatus::ClosedOut,
+    RequestStatus::Announced,
 ];
 
 /// Small deterministic generator (xorshift64*), so the demo is the same on every machine.
@@ -161,7 +163,7 @@ fn add_history(
     let steps = if progress == 0.0 { 0 } else { 2 + rng.below(14) as i64 };
     let done_statuses = (3.0 + progress * 7.0).round() as usize;
     let transitions: Vec<Value> = (0..done_statuses.min(STATUSES.len()))
-        .map(|k| json!({"Status": STATUSES[k], "UpdateTime": created + k as i64 * span / 24}))
+        .map(|k| json!({"Status": STATUSES[k].as_str(), "UpdateTime": created + k as i64 * span / 24}))
         .collect();
     doc.insert("RequestTransition".into(), Value::Array(transitions));
     let invalid = rng.below(25) == 0;

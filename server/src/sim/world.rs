@@ -94,7 +94,7 @@ impl World {
                 let tier = template_outputs
                     .get(k)
                     .and_then(Value::as_str)
-                    .and_then(|d| d.rsplit('/').next())
+                    .map(app::format::datatier)
                     .unwrap_or(["AODSIM", "MINIAODSIM", "NANOAODSIM"][k % 3]);
                 datasets.push(format!("/Sim{}/Campaign{}-Proc{i}_{k}-v1/{tier}", i % 13, i % 6));
             }

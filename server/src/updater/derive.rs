@@ -94,7 +94,7 @@ pub fn py_int(v: &Value) -> Option<i64> {
 
 /// Tier index of a dataset name (U16–U17): -1 for an unknown tier.
 pub fn tier_index(dataset: &str) -> i64 {
-    let tier = dataset.rsplit('/').next().unwrap_or(dataset);
+    let tier = app::format::datatier(dataset);
     TIER_ORDER.iter().position(|t| *t == tier).map_or(-1, |i| i as i64)
 }
 

@@ -51,11 +51,9 @@ pub struct RunLock {
     lost: watch::Receiver<bool>,
 }
 
-/// Unix time in milliseconds: heartbeats need sub-second precision when the stale time is
-/// short (whole seconds made a fresh lock look stale up to a second early).
-fn now_ms() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
-}
+// Heartbeats are in milliseconds: with a short stale time, whole seconds made a fresh lock
+// look stale up to a second early.
+use crate::now_ms;
 
 /// (holder, heartbeat in ms, started in s) of a held lock.
 fn holder_of(doc: &Value) -> Option<(&str, i64, i64)> {

@@ -64,6 +64,14 @@ pub struct UpdaterConfig {
     pub lock_stale: Duration,
 }
 
+impl UpdaterConfig {
+    /// The same configuration with callbacks off: single-workflow updates (U42) and the
+    /// history recalculation that follows one never announce.
+    pub fn without_callbacks(&self) -> Self {
+        UpdaterConfig { trigger_prod: false, trigger_dev: false, ..self.clone() }
+    }
+}
+
 impl Default for UpdaterConfig {
     fn default() -> Self {
         UpdaterConfig {

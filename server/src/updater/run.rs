@@ -15,7 +15,7 @@ use super::lock::RunLock;
 use super::metadata::{self, MetaOutcome};
 use super::phase;
 use super::recalc::{self, RecalcOutcome};
-use super::{settings, RunContext, UpdateError, UpdaterConfig};
+use super::{settings, RunContext, UpdateError};
 use crate::store::{Db, Paging, View, DESIGN_PREFIX};
 
 /// A built document, or `None` when ReqMgr2 no longer has the workflow.
@@ -255,12 +255,8 @@ pub async fn update_one(ctx: &RunContext, name: &str) -> Result<(MetaOutcome, bo
             .ok_or_else(|| UpdateError::Invalid(format!("nothing written for {name}")))?;
         let outcome = outcome?;
         // U42: the history is recalculated without callbacks.
-        let quiet = RunContext::new(
-            ctx.store.clone(),
-            ctx.up.clone(),
-            UpdaterConfig { trigger_prod: false, trigger_dev: false, ..ctx.cfg.clone() },
-            ctx.progress.clone(),
-        );
+        let quiet =
+            RunContext::new(ctx.store.clone(), ctx.up.clone(), ctx.cfg.without_callbacks(), ctx.progress.clone());
         let recalc = recalc::recalculate(&quiet, vec![name.to_owned()]).await;
         if let Some((_, e)) = recalc.failed.first() {
             return Err(UpdateError::Invalid(format!("recalculating {name}: {e}")));

@@ -73,7 +73,7 @@ impl UpdateService {
 
     async fn run(&self, name: &str) -> UpdateOutcome {
         // U42: no callbacks from this path, whatever the scheduled runs do.
-        let cfg = UpdaterConfig { trigger_prod: false, trigger_dev: false, ..self.cfg.clone() };
+        let cfg = self.cfg.without_callbacks();
         let ctx = RunContext::new(self.store.clone(), self.up.clone(), cfg, indicatif::ProgressBar::hidden());
         match run::update_one(&ctx, name).await {
             // Announced by every replica's index when the store's feed shows the write.
