@@ -2,7 +2,7 @@
 # Runs the whole test suite: installs what is missing, builds the single-page app (the
 # browser tests load it), then every test of the workspace: unit and rule tests, the store
 # conformance suite on SQLite and on a real pouchdb-server, the CLI, headless Chromium, and
-# the container image under podman.
+# the container image under podman; then the licence and source check of the dependencies.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -15,6 +15,10 @@ STATS2_SPA_BUILT=1 scripts/image.sh || echo "[test] scripts/image.sh failed: the
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 # Two cores: modest parallelism keeps pouchdb-server and Chromium instances from starving.
-cargo test --workspace --exclude frontend --all-targets --locked --no-fail-fast -- --test-threads=4 2>&1 | tee "$log"
+status=0
+cargo test --workspace --exclude frontend --all-targets --locked --no-fail-fast -- --test-threads=4 2>&1 | tee "$log" || status=1
 awk '/^test result: / { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed;/) p += $i; if ($(i+1) ~ /^failed;/) f += $i } }
      END { printf "Summary: %d passed, %d failed\n", p, f }' "$log"
+# Licences and sources of the dependencies (deny.toml).
+scripts/deny.sh || { echo "[test] scripts/deny.sh failed" >&2; status=1; }
+exit "$status"
