@@ -73,49 +73,10 @@ impl World {
         };
         let mut last_prep_id = String::new();
         for i in 0..scale {
-            let (tname, template) = &templates[i % templates.len()];
-            let mut doc = template.as_object().cloned().unwrap_or_default();
-            let prefix = tname.split('_').next().unwrap_or("sim");
-            let resubmission = i % 23 == 22 && !last_prep_id.is_empty();
-            let kind = if resubmission { "ACDC0" } else { "Sim" };
-            let name = format!(
-                "{prefix}_{kind}{}_{}_2611{:02}_{:06}_{:04}",
-                i / templates.len(),
-                tname.len() % 97,
-                1 + i % 28,
-                100_000 + i,
-                i % 10_000
-            );
-            let mut datasets: Vec<String> = Vec::new();
-            let mut template_outputs = Vec::new();
-            app::json::flatten(doc.get("OutputDatasets").unwrap_or(&json!([])), &mut template_outputs);
-            let n = outputs.unwrap_or(template_outputs.len());
-            for k in 0..n {
-                let tier = template_outputs
-                    .get(k)
-                    .and_then(Value::as_str)
-                    .map(app::format::datatier)
-                    .unwrap_or(["AODSIM", "MINIAODSIM", "NANOAODSIM"][k % 3]);
-                datasets.push(format!("/Sim{}/Campaign{}-Proc{i}_{k}-v1/{tier}", i % 13, i % 6));
-            }
-            doc.insert("RequestName".into(), json!(name));
-            doc.insert("_id".into(), json!(name));
-            doc.insert("OutputDatasets".into(), json!(datasets));
-            if resubmission {
-                doc.insert("RequestType".into(), json!("Resubmission"));
-                doc.insert("PrepID".into(), json!(last_prep_id));
-                doc.insert("OriginalRequestName".into(), json!("parent"));
-            } else if doc.get("PrepID").and_then(Value::as_str).is_none_or(|p| p.is_empty() || i >= templates.len()) {
-                doc.insert("PrepID".into(), json!(format!("SIM-Campaign{}-{:05}", i % 6, i)));
-            }
+            let (name, doc) = derived_request(i, &templates, outputs, &last_prep_id, clock);
             if let Some(p) = doc.get("PrepID").and_then(Value::as_str) {
                 last_prep_id = p.to_owned();
             }
-            doc.insert(
-                "RequestTransition".into(),
-                json!([{"Status": "new", "UpdateTime": clock - 86_400, "DN": "sim"}]),
-            );
-            doc.insert("RequestStatus".into(), json!("new"));
             let target = 1000 * (5 + (w.next() % 500) as i64);
             w.seq += 1;
             let speed = 0.1 + (w.next() % 40) as f64 / 100.0;
@@ -126,16 +87,14 @@ impl World {
         for (_, r) in &templates {
             for task in ["Task1", "Step1"] {
                 if let Some(d) = r.get(task).and_then(|t| t.get("InputDataset")).and_then(Value::as_str) {
-                    w.datasets.insert(
-                        d.to_owned(),
-                        SimDataset {
-                            access: Some("VALID"),
-                            events: 1_234_567,
-                            size: 9_876_543_210,
-                            lumis: 4321,
-                            ldate: clock - 86_400 * 30,
-                        },
-                    );
+                    let valid = SimDataset {
+                        access: Some("VALID"),
+                        events: 1_234_567,
+                        size: 9_876_543_210,
+                        lumis: 4321,
+                        ldate: clock - 86_400 * 30,
+                    };
+                    w.datasets.insert(d.to_owned(), valid);
                 }
             }
         }
@@ -164,25 +123,8 @@ impl World {
             let roll = self.next();
             let clock = self.clock;
             let Some(r) = self.requests.get_mut(&name) else { continue };
-            let mut changed = false;
-            if r.status < 4 || (r.progress >= 1.0 && r.status < STATUSES.len() - 1 && roll.is_multiple_of(2)) {
-                r.status += 1;
-                changed = true;
-            } else if r.status >= 4 && r.progress < 1.0 {
-                r.progress = (r.progress + r.speed).min(1.0);
-                if r.progress >= 1.0 && r.status == 4 {
-                    r.status = 5;
-                    changed = true;
-                }
-            }
+            let changed = advance(r, roll, clock);
             let (progress, announced, target) = (r.progress, r.status == STATUSES.len() - 1, r.target_events);
-            if changed {
-                let status = STATUSES[r.status];
-                r.doc.insert("RequestStatus".into(), json!(status));
-                if let Some(Value::Array(t)) = r.doc.get_mut("RequestTransition") {
-                    t.push(json!({"Status": status, "UpdateTime": clock, "DN": "sim"}));
-                }
-            }
             let outputs: Vec<String> = r.doc["OutputDatasets"]
                 .as_array()
                 .into_iter()
@@ -191,32 +133,31 @@ impl World {
                 .collect();
             if changed {
                 self.seq += 1;
-                if let Some(r) = self.requests.get_mut(&name) {
-                    r.seq = self.seq;
-                }
+                r.seq = self.seq;
             }
             if progress > 0.0 {
+                let access = if announced { "VALID" } else { "PRODUCTION" };
                 for (k, d) in outputs.iter().enumerate() {
                     let events = (target as f64 * progress * (1.0 - 0.05 * k as f64)) as i64;
-                    let access = if announced { "VALID" } else { "PRODUCTION" };
-                    let entry = self.datasets.entry(d.clone()).or_insert(SimDataset {
-                        access: None,
-                        events: 0,
-                        size: 0,
-                        lumis: 0,
-                        ldate: clock,
-                    });
-                    if entry.events != events || entry.access != Some(access) {
-                        *entry = SimDataset {
-                            access: Some(access),
-                            events,
-                            size: events * 1500,
-                            lumis: events / 200,
-                            ldate: clock,
-                        };
-                    }
+                    self.grow(d, access, events);
                 }
             }
+        }
+    }
+
+    /// Sets a dataset's access type and events (a DBS modification when either changed).
+    fn grow(&mut self, dataset: &str, access: &'static str, events: i64) {
+        let clock = self.clock;
+        let entry = self.datasets.entry(dataset.to_owned()).or_insert(SimDataset {
+            access: None,
+            events: 0,
+            size: 0,
+            lumis: 0,
+            ldate: clock,
+        });
+        if entry.events != events || entry.access != Some(access) {
+            *entry =
+                SimDataset { access: Some(access), events, size: events * 1500, lumis: events / 200, ldate: clock };
         }
     }
 
@@ -235,4 +176,83 @@ impl World {
     pub fn is_active(r: &SimRequest) -> bool {
         (1..STATUSES.len() - 1).contains(&r.status)
     }
+}
+
+/// Request `i`: its template renamed, with generated output datasets and PrepID; every 23rd
+/// is a Resubmission of the previous request's PrepID.
+fn derived_request(
+    i: usize,
+    templates: &[(String, Value)],
+    outputs: Option<usize>,
+    last_prep_id: &str,
+    clock: i64,
+) -> (String, Map<String, Value>) {
+    let (tname, template) = &templates[i % templates.len()];
+    let mut doc = template.as_object().cloned().unwrap_or_default();
+    let prefix = tname.split('_').next().unwrap_or("sim");
+    let resubmission = i % 23 == 22 && !last_prep_id.is_empty();
+    let kind = if resubmission { "ACDC0" } else { "Sim" };
+    let name = format!(
+        "{prefix}_{kind}{}_{}_2611{:02}_{:06}_{:04}",
+        i / templates.len(),
+        tname.len() % 97,
+        1 + i % 28,
+        100_000 + i,
+        i % 10_000
+    );
+    let datasets = output_datasets(i, &doc, outputs);
+    doc.insert("RequestName".into(), json!(name));
+    doc.insert("_id".into(), json!(name));
+    doc.insert("OutputDatasets".into(), json!(datasets));
+    if resubmission {
+        doc.insert("RequestType".into(), json!("Resubmission"));
+        doc.insert("PrepID".into(), json!(last_prep_id));
+        doc.insert("OriginalRequestName".into(), json!("parent"));
+    } else if doc.get("PrepID").and_then(Value::as_str).is_none_or(|p| p.is_empty() || i >= templates.len()) {
+        doc.insert("PrepID".into(), json!(format!("SIM-Campaign{}-{:05}", i % 6, i)));
+    }
+    doc.insert("RequestTransition".into(), json!([{"Status": "new", "UpdateTime": clock - 86_400, "DN": "sim"}]));
+    doc.insert("RequestStatus".into(), json!("new"));
+    (name, doc)
+}
+
+/// Request `i`'s output datasets: the template's tiers (or `outputs` of them) under names
+/// of its own.
+fn output_datasets(i: usize, template: &Map<String, Value>, outputs: Option<usize>) -> Vec<String> {
+    let mut template_outputs = Vec::new();
+    app::json::flatten(template.get("OutputDatasets").unwrap_or(&json!([])), &mut template_outputs);
+    (0..outputs.unwrap_or(template_outputs.len()))
+        .map(|k| {
+            let tier = template_outputs
+                .get(k)
+                .and_then(Value::as_str)
+                .map(app::format::datatier)
+                .unwrap_or(["AODSIM", "MINIAODSIM", "NANOAODSIM"][k % 3]);
+            format!("/Sim{}/Campaign{}-Proc{i}_{k}-v1/{tier}", i % 13, i % 6)
+        })
+        .collect()
+}
+
+/// One step of a request's walk: the next status while it is being set up, then production,
+/// and after it the remaining statuses now and then. Whether ReqMgr2 changed it.
+fn advance(r: &mut SimRequest, roll: u64, clock: i64) -> bool {
+    let mut changed = false;
+    if r.status < 4 || (r.progress >= 1.0 && r.status < STATUSES.len() - 1 && roll.is_multiple_of(2)) {
+        r.status += 1;
+        changed = true;
+    } else if r.status >= 4 && r.progress < 1.0 {
+        r.progress = (r.progress + r.speed).min(1.0);
+        if r.progress >= 1.0 && r.status == 4 {
+            r.status = 5;
+            changed = true;
+        }
+    }
+    if changed {
+        let status = STATUSES[r.status];
+        r.doc.insert("RequestStatus".into(), json!(status));
+        if let Some(Value::Array(t)) = r.doc.get_mut("RequestTransition") {
+            t.push(json!({"Status": status, "UpdateTime": clock, "DN": "sim"}));
+        }
+    }
+    changed
 }

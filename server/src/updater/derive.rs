@@ -197,22 +197,8 @@ pub fn base_document(name: &str, r: &Value) -> Result<Map<String, Value>, Derive
             doc.insert(key.into(), v.clone());
         }
     }
-    let transitions = r.get("RequestTransition").and_then(Value::as_array).cloned().unwrap_or_default();
-    let transitions = transitions
-        .iter()
-        .enumerate()
-        .map(|(i, t)| match (t.get("Status"), t.get("UpdateTime")) {
-            (Some(s), Some(u)) => Ok(serde_json::json!({"Status": s, "UpdateTime": u})),
-            _ => Err(DeriveError::BadTransition(i)),
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    doc.insert("RequestTransition".into(), Value::Array(transitions));
-    let mut outputs = Vec::new();
-    app::json::flatten(r.get("OutputDatasets").ok_or(DeriveError::NoOutputDatasets)?, &mut outputs);
-    let mut outputs: Vec<String> =
-        outputs.iter().map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned)).collect();
-    sort_datasets(&mut outputs);
-    doc.insert("OutputDatasets".into(), outputs.into_iter().map(Value::String).collect());
+    doc.insert("RequestTransition".into(), Value::Array(transitions(r)?));
+    doc.insert("OutputDatasets".into(), output_datasets(r)?.into_iter().map(Value::String).collect());
     doc.insert("EventNumberHistory".into(), Value::Array(Vec::new()));
     let priority = match r.get("RequestPriority") {
         None => 0,
@@ -226,6 +212,28 @@ pub fn base_document(name: &str, r: &Value) -> Result<Map<String, Value>, Derive
         doc.remove("PrepID");
     }
     Ok(doc)
+}
+
+/// U5: each transition's Status and UpdateTime, in order; one lacking either is an error.
+fn transitions(r: &Map<String, Value>) -> Result<Vec<Value>, DeriveError> {
+    let Some(list) = r.get("RequestTransition").and_then(Value::as_array) else { return Ok(Vec::new()) };
+    list.iter()
+        .enumerate()
+        .map(|(i, t)| match (t.get("Status"), t.get("UpdateTime")) {
+            (Some(s), Some(u)) => Ok(serde_json::json!({"Status": s, "UpdateTime": u})),
+            _ => Err(DeriveError::BadTransition(i)),
+        })
+        .collect()
+}
+
+/// U6: the output datasets flattened and sorted by tier (U16–U17); absent is an error.
+fn output_datasets(r: &Map<String, Value>) -> Result<Vec<String>, DeriveError> {
+    let mut flat = Vec::new();
+    app::json::flatten(r.get("OutputDatasets").ok_or(DeriveError::NoOutputDatasets)?, &mut flat);
+    let mut outputs: Vec<String> =
+        flat.iter().map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned)).collect();
+    sort_datasets(&mut outputs);
+    Ok(outputs)
 }
 
 #[cfg(test)]

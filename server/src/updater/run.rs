@@ -5,6 +5,7 @@
 
 use std::collections::BTreeSet;
 use std::fmt;
+use std::future::Future;
 use std::time::{Duration, Instant};
 
 use futures::{stream, StreamExt};
@@ -74,16 +75,36 @@ impl fmt::Display for RunSummary {
 /// A full incremental run; fails at once when another run holds the lock (docs/decisions.md "Run lock").
 pub async fn run(ctx: &RunContext) -> Result<RunSummary, UpdateError> {
     let lock = RunLock::acquire(ctx.store.clone(), "update run", Duration::ZERO, ctx.cfg.lock_stale).await?;
-    // A run taken over (it stalled past the stale time) stops where it is, like a crash:
-    // its writes so far are replayed by the run that holds the lock now.
-    let result = tokio::select! {
-        r = run_locked(ctx, &lock) => r,
+    let result = until_lost(&lock, run_locked(ctx, &lock)).await;
+    release(lock).await;
+    result
+}
+
+/// `work`'s result, or the lock's loss: a holder whose lock was taken over (it stalled past
+/// the stale time) stops where it is, like a crash, and the run that holds the lock now
+/// replays its writes.
+async fn until_lost<T>(lock: &RunLock, work: impl Future<Output = Result<T, UpdateError>>) -> Result<T, UpdateError> {
+    tokio::select! {
+        r = work => r,
         lost = lock.lost() => Err(lost.into()),
-    };
+    }
+}
+
+async fn release(lock: RunLock) {
     if let Err(e) = lock.release().await {
         tracing::warn!(error = %e, "could not release the run lock; it goes stale in 60 s");
     }
-    result
+}
+
+/// What the changes since the last run did: metadata written (U36) and deletions (U35).
+struct Collected {
+    meta: phase::Metadata,
+    /// Deleted in ReqMgr2 this run, plus deletions that failed before.
+    deleted: BTreeSet<String>,
+    /// Documents actually removed.
+    removed: usize,
+    /// Deletions that failed again (kept in the settings for the next run).
+    failed_deletions: Vec<String>,
 }
 
 async fn run_locked(ctx: &RunContext, lock: &RunLock) -> Result<RunSummary, UpdateError> {
@@ -91,61 +112,106 @@ async fn run_locked(ctx: &RunContext, lock: &RunLock) -> Result<RunSummary, Upda
     let started = Instant::now();
     let requests_before = ctx.up.stats().requests;
     let stored = settings::read(&*ctx.store).await?;
-    let meta = phase::run(ctx, &stored).await?;
-    // U35: deletions, with those that failed before unless ReqMgr2 has the workflow again.
-    let mut deleted = meta.deleted.clone();
-    deleted.extend(stored.failed_deletions.iter().filter(|n| !meta.in_feed.contains(*n)).cloned());
-    let (removed, failed_deletions) = delete_all(ctx, &deleted).await;
-    let mut summary = RunSummary {
-        created: meta.created,
-        updated: meta.updated,
-        unchanged: meta.unchanged,
-        deleted: removed,
-        ..RunSummary::default()
-    };
-    let mut changed_names: BTreeSet<String> = deleted.iter().cloned().collect();
-    changed_names.extend(meta.written.iter().filter(|n| !deleted.contains(*n)).cloned());
-    let (mut failed, mut outputs, changed_set, last_seq, reads) =
-        (meta.failed, meta.outputs, meta.handled, meta.last_seq, meta.reads);
-
-    // U37, U38: workflows sharing an output dataset, and those of datasets DBS modified.
-    let since = (stored.last_dbs_update_date - 300).max(0);
-    let modified = ctx.up.modified_datasets(since).await?;
-    outputs.extend(modified);
-    let related = workflows_of(ctx, outputs).await?;
-    // U39: a transport failure of WMStats is survivable, a garbled answer is not.
-    let active = match ctx.up.active_requests().await {
-        Ok(names) => names,
-        Err(e) if e.is_transport() => {
-            tracing::warn!(error = %e, "WMStats unreachable; no active workflows this run");
-            Vec::new()
-        }
-        Err(e) => return Err(e.into()),
-    };
-    let recalc_set: Vec<String> = changed_set
-        .iter()
-        .cloned()
-        .chain(related)
-        .chain(active)
-        .filter(|n| !deleted.contains(n) && !n.starts_with(DESIGN_PREFIX))
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    ctx.progress.set_position(0);
-    ctx.progress.set_length(recalc_set.len() as u64);
-    ctx.progress.set_message("history");
-    let outcome: RecalcOutcome = recalc::recalculate(ctx, recalc_set).await;
-    summary.recalculated = outcome.appended.len();
-    changed_names.extend(outcome.appended.iter().cloned());
-    for (name, e) in &outcome.failed {
-        tracing::warn!(workflow = %name, error = %e, "recalculation failed; will retry next run");
+    let c = collect_changes(ctx, &stored).await?;
+    let recalc_set = recalculation_set(ctx, &stored, &c).await?;
+    let outcome = recalculate_all(ctx, recalc_set).await;
+    let mut failed = c.meta.failed.clone();
+    for (name, _) in &outcome.failed {
         if !failed.contains(name) {
             failed.push(name.clone());
         }
     }
+    let still_failed = checkpoint(ctx, lock, &stored, failed, &c, t0).await?;
+    let mut changed_names: BTreeSet<String> = c.deleted.clone();
+    changed_names.extend(c.meta.written.iter().filter(|n| !c.deleted.contains(*n)).cloned());
+    changed_names.extend(outcome.appended.iter().cloned());
+    let last_seq = &c.meta.last_seq;
+    Ok(RunSummary {
+        created: c.meta.created,
+        updated: c.meta.updated,
+        unchanged: c.meta.unchanged,
+        deleted: c.removed,
+        recalculated: outcome.appended.len(),
+        failed: still_failed,
+        requests: ctx.up.stats().requests - requests_before,
+        peak_in_flight: ctx.up.stats().peak_in_flight,
+        seconds: started.elapsed().as_secs_f64(),
+        sequence: last_seq.as_str().map_or_else(|| last_seq.to_string(), str::to_owned),
+        documents: c.meta.reads,
+        changed_names: changed_names.into_iter().collect(),
+    })
+}
 
-    // U41 as one write: the failed list (X9: earlier entries keep their place while they
-    // still fail), the sequence and the run's start time.
+/// The feed since the stored sequence, each page's workflows brought up to date, then the
+/// deletions: those of this run and those that failed before, unless ReqMgr2 has the
+/// workflow again (U35).
+async fn collect_changes(ctx: &RunContext, stored: &settings::Settings) -> Result<Collected, UpdateError> {
+    let meta = phase::run(ctx, stored).await?;
+    let mut deleted = meta.deleted.clone();
+    deleted.extend(stored.failed_deletions.iter().filter(|n| !meta.in_feed.contains(*n)).cloned());
+    let (removed, failed_deletions) = delete_all(ctx, &deleted).await;
+    Ok(Collected { meta, deleted, removed, failed_deletions })
+}
+
+/// U37–U40: the changed workflows, those sharing an output dataset with them or with a
+/// dataset DBS modified since the last run (minus 5 minutes), and the active ones.
+async fn recalculation_set(
+    ctx: &RunContext,
+    stored: &settings::Settings,
+    c: &Collected,
+) -> Result<Vec<String>, UpdateError> {
+    let since = (stored.last_dbs_update_date - 300).max(0);
+    let mut outputs = c.meta.outputs.clone();
+    outputs.extend(ctx.up.modified_datasets(since).await?);
+    let related = workflows_of(ctx, outputs).await?;
+    let active = active_requests(ctx).await?;
+    let set: BTreeSet<String> = c
+        .meta
+        .handled
+        .iter()
+        .cloned()
+        .chain(related)
+        .chain(active)
+        .filter(|n| !c.deleted.contains(n) && !n.starts_with(DESIGN_PREFIX))
+        .collect();
+    Ok(set.into_iter().collect())
+}
+
+/// U39: WMStats' active workflows. A transport failure is survivable (none this run); a
+/// garbled answer is not.
+async fn active_requests(ctx: &RunContext) -> Result<Vec<String>, UpdateError> {
+    match ctx.up.active_requests().await {
+        Ok(names) => Ok(names),
+        Err(e) if e.is_transport() => {
+            tracing::warn!(error = %e, "WMStats unreachable; no active workflows this run");
+            Ok(Vec::new())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn recalculate_all(ctx: &RunContext, set: Vec<String>) -> RecalcOutcome {
+    ctx.progress.set_position(0);
+    ctx.progress.set_length(set.len() as u64);
+    ctx.progress.set_message("history");
+    let outcome = recalc::recalculate(ctx, set).await;
+    for (name, e) in &outcome.failed {
+        tracing::warn!(workflow = %name, error = %e, "recalculation failed; will retry next run");
+    }
+    outcome
+}
+
+/// U41 as one write: the failed list (X9: earlier entries keep their place while they still
+/// fail), failed deletions, the sequence and the run's start time. Returns how many
+/// workflows stay failed.
+async fn checkpoint(
+    ctx: &RunContext,
+    lock: &RunLock,
+    stored: &settings::Settings,
+    failed: Vec<String>,
+    c: &Collected,
+    t0: i64,
+) -> Result<usize, UpdateError> {
     let mut next_failed: Vec<String> = stored.failed_workflows.iter().filter(|n| failed.contains(n)).cloned().collect();
     next_failed.extend(failed.into_iter().filter(|n| !stored.failed_workflows.contains(n)));
     // The checkpoint belongs to the lock's holder; a heartbeat may not have noticed yet.
@@ -154,20 +220,13 @@ async fn run_locked(ctx: &RunContext, lock: &RunLock) -> Result<RunSummary, Upda
         &*ctx.store,
         &[
             ("failed_workflows", json!(next_failed)),
-            ("failed_deletions", json!(failed_deletions)),
-            ("last_reqmgr_sequence", last_seq.clone()),
+            ("failed_deletions", json!(c.failed_deletions)),
+            ("last_reqmgr_sequence", c.meta.last_seq.clone()),
             ("last_dbs_update_date", json!(t0)),
         ],
     )
     .await?;
-    summary.failed = next_failed.len() + failed_deletions.len();
-    summary.requests = ctx.up.stats().requests - requests_before;
-    summary.peak_in_flight = ctx.up.stats().peak_in_flight;
-    summary.seconds = started.elapsed().as_secs_f64();
-    summary.documents = reads;
-    summary.sequence = last_seq.as_str().map_or_else(|| last_seq.to_string(), str::to_owned);
-    summary.changed_names = changed_names.into_iter().collect();
-    Ok(summary)
+    Ok(next_failed.len() + c.failed_deletions.len())
 }
 
 /// U35: deletes the documents of deleted workflows; returns how many went and the names
@@ -263,12 +322,7 @@ pub async fn update_one(ctx: &RunContext, name: &str) -> Result<(MetaOutcome, bo
         }
         Ok((outcome, !recalc.appended.is_empty()))
     };
-    let result = tokio::select! {
-        r = work => r,
-        lost = lock.lost() => Err(lost.into()),
-    };
-    if let Err(e) = lock.release().await {
-        tracing::warn!(error = %e, "could not release the run lock; it goes stale in 60 s");
-    }
+    let result = until_lost(&lock, work).await;
+    release(lock).await;
     result
 }
