@@ -70,87 +70,70 @@ fn expected(doc: &Value) -> i64 {
     Workflow::from_value(doc.clone()).map_or(0, |w| app::history::history_view(&w, 0).expected.max(0))
 }
 
+fn op(name: &'static str, endpoint: &'static str, body: Value, check: Check) -> Op {
+    Op { name, endpoint, body, check, want: None }
+}
+
+/// The operations timed, each with the filter its brute-force answer counts; `n` workflows.
 fn ops(n: usize) -> Vec<(Op, Filter)> {
-    let campaign = Filter::default().with(FilterKey::Campaign, "Run3Summer20Campaign00");
-    let and = Filter { match_all: true, ..campaign.clone() }.with(FilterKey::Type, "ReReco");
-    let stalled = Filter { stalled: true, ..Filter::default() };
+    let mut out = analytics_ops();
+    out.extend(list_ops(n));
+    out
+}
+
+/// Suggestions, alerts, the historical aggregate, the campaign table and the histogram.
+fn analytics_ops() -> Vec<(Op, Filter)> {
     let all = Filter::default();
-    let list = |name, f: &Filter, page: usize| Op {
-        name,
-        endpoint: "list_workflows",
-        body: json!({"filter": f, "page": page}),
-        check: Check::Matching,
-        want: None,
-    };
-    let agg = |name, f: &Filter| Op {
-        name,
-        endpoint: "aggregate",
-        body: json!({"filter": f, "bucket": 86_400}),
-        check: Check::Expected,
-        want: None,
-    };
-    let q = |text: &str| Filter::from_query(text).unwrap_or_default();
-    let (status, prefix, suffix) = (q("status=running-open"), q("prepid=HIG-*"), q("output_dataset=*/MINIAODSIM"));
-    let ranged = q("status=acquired&status=running-open&priority_min=80000&priority_max=100000&tier=AODSIM");
-    let table = Op {
-        name: "campaign table (all)",
-        endpoint: "campaigns",
-        body: json!({"filter": all}),
-        check: Check::CampaignTotal,
-        want: None,
-    };
     let span = json!({"filter": all, "from": "assigned", "to": "running-closed", "bins": 20, "scale": "log"});
-    let histogram = Op {
-        name: "duration histogram (all)",
-        endpoint: "durations",
-        body: json!({"query": span}),
-        check: Check::Measured,
-        want: None,
-    };
-    let op = |name, endpoint, body, check| Op { name, endpoint, body, check, want: None };
-    let stalled_only = Filter { stalled: true, ..Filter::default() };
+    let historical = json!({"filter": all, "bucket": 604_800, "growing": true});
     vec![
         (
             op("suggestions for \"Run3Summer2\"", "suggest", json!({"q": "Run3Summer2"}), Check::Suggestions),
             all.clone(),
         ),
-        (op("header alerts", "alerts", json!({}), Check::AlertStalled), stalled_only),
-        (
-            op(
-                "historical aggregate (all, 1 w)",
-                "historical",
-                json!({"filter": all, "bucket": 604_800, "growing": true}),
-                Check::HistoricalWorkflows,
-            ),
-            all.clone(),
-        ),
-        (list("status", &status, 0), status.clone()),
-        (list("prepid=HIG-* (prefix wildcard)", &prefix, 0), prefix.clone()),
-        (list("output_dataset=*/MINIAODSIM", &suffix, 0), suffix.clone()),
-        (list("2 statuses, priority range, tier", &ranged, 0), ranged.clone()),
-        (table, all.clone()),
-        (histogram, all.clone()),
-        (list("first page", &all, 0), all.clone()),
-        (list("deep page (middle)", &all, n / 200), all.clone()),
-        (list("a campaign", &campaign, 0), campaign.clone()),
-        (list("campaign AND type", &and, 0), and.clone()),
-        (list("stalled only", &stalled, 0), stalled.clone()),
-        (agg("aggregate of a campaign", &campaign), campaign),
-        (agg("aggregate of everything", &all), all),
+        (op("header alerts", "alerts", json!({}), Check::AlertStalled), Filter { stalled: true, ..Filter::default() }),
+        (op("historical aggregate (all, 1 w)", "historical", historical, Check::HistoricalWorkflows), all.clone()),
+        (op("campaign table (all)", "campaigns", json!({"filter": all}), Check::CampaignTotal), all.clone()),
+        (op("duration histogram (all)", "durations", json!({"query": span}), Check::Measured), all),
     ]
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
-    let mut args = std::env::args().skip(1);
-    let origin = args.next().ok_or_else(|| anyhow::anyhow!("ORIGIN missing"))?;
-    let file = args.next().ok_or_else(|| anyhow::anyhow!("FILE missing"))?;
-    let rounds: usize = args.next().unwrap_or_else(|| "21".into()).parse()?;
-    let now = server::now();
+/// List pages of every kind of filter, and aggregates.
+fn list_ops(n: usize) -> Vec<(Op, Filter)> {
+    let campaign = Filter::default().with(FilterKey::Campaign, "Run3Summer20Campaign00");
+    let and = Filter { match_all: true, ..campaign.clone() }.with(FilterKey::Type, "ReReco");
+    let stalled = Filter { stalled: true, ..Filter::default() };
+    let all = Filter::default();
+    let q = |text: &str| Filter::from_query(text).unwrap_or_default();
+    let (status, prefix, suffix) = (q("status=running-open"), q("prepid=HIG-*"), q("output_dataset=*/MINIAODSIM"));
+    let ranged = q("status=acquired&status=running-open&priority_min=80000&priority_max=100000&tier=AODSIM");
+    let list = |name, f: &Filter, page: usize| {
+        (op(name, "list_workflows", json!({"filter": f, "page": page}), Check::Matching), f.clone())
+    };
+    let agg =
+        |name, f: &Filter| (op(name, "aggregate", json!({"filter": f, "bucket": 86_400}), Check::Expected), f.clone());
+    vec![
+        list("status", &status, 0),
+        list("prepid=HIG-* (prefix wildcard)", &prefix, 0),
+        list("output_dataset=*/MINIAODSIM", &suffix, 0),
+        list("2 statuses, priority range, tier", &ranged, 0),
+        list("first page", &all, 0),
+        list("deep page (middle)", &all, n / 200),
+        list("a campaign", &campaign, 0),
+        list("campaign AND type", &and, 0),
+        list("stalled only", &stalled, 0),
+        agg("aggregate of a campaign", &campaign),
+        agg("aggregate of everything", &all),
+    ]
+}
+
+/// The brute-force answers: one pass over the NDJSON; returns the documents read and one
+/// count per operation.
+fn brute_force(file: &str, now: i64) -> anyhow::Result<(usize, Vec<i64>)> {
+    let list = ops(0);
     let mut docs = 0usize;
-    let mut list = ops(0);
     let mut counts = vec![0i64; list.len()];
-    for line in std::io::BufReader::new(std::fs::File::open(&file)?).lines() {
+    for line in std::io::BufReader::new(std::fs::File::open(file)?).lines() {
         let doc: Value = serde_json::from_str(&line?)?;
         docs += 1;
         for (k, (op, f)) in list.iter().enumerate() {
@@ -164,7 +147,44 @@ async fn main() -> anyhow::Result<()> {
             }
         }
     }
-    list = ops(docs);
+    Ok((docs, counts))
+}
+
+/// The number in a server function's answer that the brute force checks.
+fn answered(check: Check, answer: &Value) -> Option<i64> {
+    match check {
+        Check::Matching => answer["matching"].as_i64(),
+        Check::Expected => answer["expected"].as_i64(),
+        Check::CampaignTotal => answer["total"]["requests"].as_i64(),
+        Check::Measured => answer["measured"].as_i64(),
+        Check::Suggestions => answer.as_array().map(|a| a.len() as i64),
+        Check::AlertStalled => answer["stalled"].as_i64(),
+        Check::HistoricalWorkflows => answer["workflows"].as_i64(),
+    }
+}
+
+/// `rounds` calls of `op`: the sorted times in ms and the last answer.
+async fn timed(client: &reqwest::Client, origin: &str, op: &Op, rounds: usize) -> anyhow::Result<(Vec<f64>, Value)> {
+    let mut times = Vec::with_capacity(rounds);
+    let mut answer = Value::Null;
+    for _ in 0..rounds {
+        let t = Instant::now();
+        let resp = client.post(format!("{origin}/stats/rpc/{}", op.endpoint)).json(&op.body).send().await?;
+        answer = resp.error_for_status()?.json().await?;
+        times.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    times.sort_by(f64::total_cmp);
+    Ok((times, answer))
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let mut args = std::env::args().skip(1);
+    let origin = args.next().ok_or_else(|| anyhow::anyhow!("ORIGIN missing"))?;
+    let file = args.next().ok_or_else(|| anyhow::anyhow!("FILE missing"))?;
+    let rounds: usize = args.next().unwrap_or_else(|| "21".into()).parse()?;
+    let (docs, counts) = brute_force(&file, server::now())?;
+    let mut list = ops(docs);
     for (k, (op, _)) in list.iter_mut().enumerate() {
         op.want = Some(if op.check == Check::Suggestions { app::suggest::MAX_SUGGESTIONS as i64 } else { counts[k] });
     }
@@ -172,24 +192,8 @@ async fn main() -> anyhow::Result<()> {
     println!("| operation | median ms | p90 ms | answer | brute force |");
     println!("|---|---:|---:|---:|---:|");
     for (op, _) in &list {
-        let mut times = Vec::with_capacity(rounds);
-        let mut answer = Value::Null;
-        for _ in 0..rounds {
-            let t = Instant::now();
-            let resp = client.post(format!("{origin}/stats/rpc/{}", op.endpoint)).json(&op.body).send().await?;
-            answer = resp.error_for_status()?.json().await?;
-            times.push(t.elapsed().as_secs_f64() * 1000.0);
-        }
-        times.sort_by(f64::total_cmp);
-        let got = match op.check {
-            Check::Matching => answer["matching"].as_i64(),
-            Check::Expected => answer["expected"].as_i64(),
-            Check::CampaignTotal => answer["total"]["requests"].as_i64(),
-            Check::Measured => answer["measured"].as_i64(),
-            Check::Suggestions => answer.as_array().map(|a| a.len() as i64),
-            Check::AlertStalled => answer["stalled"].as_i64(),
-            Check::HistoricalWorkflows => answer["workflows"].as_i64(),
-        };
+        let (times, answer) = timed(&client, &origin, op, rounds).await?;
+        let got = answered(op.check, &answer);
         let ok = if got == op.want { "" } else { " **MISMATCH**" };
         println!(
             "| {} | {:.2} | {:.2} | {}{ok} | {} |",

@@ -74,25 +74,7 @@ async fn metrics_and_health_report_real_values() {
     s.sim.step(3600, false);
     let (store, _dir) = sqlite().await;
     let up = upstream(&s.url, 1);
-    // The run is announced through the store's feed, as any replica would see it.
-    let events = server::live::channel();
-    let mut live = events.subscribe();
-    let index = server::index::SummaryIndex::new();
-    let (_stop, stopped) = tokio::sync::watch::channel(false);
-    tokio::spawn(server::index::follow::run(store.clone(), index.clone(), events.clone(), stopped));
-    while !index.is_ready() {
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    let rec = server::schedule::run_once(&store, &up, &config(), None).await;
-    assert_eq!(rec.outcome, RunOutcome::Ok);
-    let mut named = std::collections::BTreeSet::new();
-    let mut run_seen = false;
-    while !(run_seen && named.len() == 10) {
-        let e = tokio::time::timeout(Duration::from_secs(5), live.recv()).await.expect("announced within 5 s").unwrap();
-        run_seen |= e.kind == EventKind::Run && e.run_start.is_some();
-        named.extend(e.changed.into_iter().filter(|_| e.kind == EventKind::Workflow));
-    }
-    assert_eq!(index.len(), 10, "the index follows the run's writes");
+    run_seen_through_the_feed(&store, &up).await;
     server::callbacks::outbox::enqueue(&*store, "some_wf", &[server::callbacks::Env::Prod]).await.unwrap();
     let r = router(store.clone(), up.clone());
     for _ in 0..500 {
@@ -105,6 +87,35 @@ async fn metrics_and_health_report_real_values() {
     assert_eq!(status, 200);
     let (status, text) = get(&r, "/metrics").await;
     assert_eq!(status, 200);
+    metrics_report(&text);
+    health_and_readiness(&r, &store).await;
+    assert!(text.contains("stats2_index_workflows 10"), "{text}");
+    unreachable_store(up).await;
+}
+
+/// A run of 10 new workflows, announced through the store's feed as any replica sees it.
+async fn run_seen_through_the_feed(store: &SharedStore, up: &Arc<dyn server::upstream::Upstream>) {
+    let events = server::live::channel();
+    let mut live = events.subscribe();
+    let index = server::index::SummaryIndex::new();
+    let (_stop, stopped) = tokio::sync::watch::channel(false);
+    tokio::spawn(server::index::follow::run(store.clone(), index.clone(), events.clone(), stopped));
+    while !index.is_ready() {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let rec = server::schedule::run_once(store, up, &config(), None).await;
+    assert_eq!(rec.outcome, RunOutcome::Ok);
+    let mut named = std::collections::BTreeSet::new();
+    let mut run_seen = false;
+    while !(run_seen && named.len() == 10) {
+        let e = tokio::time::timeout(Duration::from_secs(5), live.recv()).await.expect("announced within 5 s").unwrap();
+        run_seen |= e.kind == EventKind::Run && e.run_start.is_some();
+        named.extend(e.changed.into_iter().filter(|_| e.kind == EventKind::Workflow));
+    }
+    assert_eq!(index.len(), 10, "the index follows the run's writes");
+}
+
+fn metrics_report(text: &str) {
     for needle in [
         "stats2_upstream_requests_total{endpoint=\"reqmgr/changes\"}",
         "stats2_upstream_latency_seconds_bucket{endpoint=\"dbs/datasetlist\",le=\"+Inf\"}",
@@ -122,26 +133,32 @@ async fn metrics_and_health_report_real_values() {
         .find_map(|l| l.strip_prefix("stats2_last_run_upstream_requests "))
         .and_then(|v| v.parse::<f64>().ok());
     assert!(requests.is_some_and(|n| n > 0.0), "the last run's request count: {requests:?}\n{text}");
-    let (status, body) = get(&r, "/healthz").await;
+}
+
+/// /healthz reports the last run; a failed run (cron's, say) fails the monitoring check, not
+/// the liveness probe.
+async fn health_and_readiness(r: &axum::Router, store: &SharedStore) {
+    let (status, body) = get(r, "/healthz").await;
     assert_eq!(status, 200, "{body}");
     let health: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_eq!(health["status"], "ok");
     assert_eq!(health["workflows"], 10);
     assert_eq!(health["last_run"]["created"], 10);
 
-    let (status, body) = get(&r, "/readyz").await;
+    let (status, body) = get(r, "/readyz").await;
     assert_eq!(status, 200, "{body}");
 
-    // A failed run (cron's, say) fails the monitoring check, not the liveness probe.
     let failed = server::runs::RunRecord::without_counts(1, 0.0, RunOutcome::Failed, Some("cmsweb down".into()));
-    server::runs::record(&*store, &failed).await.unwrap();
-    let (status, body) = get(&r, "/healthz").await;
+    server::runs::record(&**store, &failed).await.unwrap();
+    let (status, body) = get(r, "/healthz").await;
     assert_eq!(status, 503, "{body}");
-    let (status, body) = get(&r, "/healthz?live").await;
+    let (status, body) = get(r, "/healthz?live").await;
     assert_eq!(status, 200, "{body}");
     assert!(body.contains("cmsweb down"), "the failed run is still reported: {body}");
-    assert!(text.contains("stats2_index_workflows 10"), "{text}");
+}
 
+/// A store that does not answer: degraded health, not ready, and 503 from the server functions.
+async fn unreachable_store(up: Arc<dyn server::upstream::Upstream>) {
     let broken: SharedStore = Arc::new(CouchStore::new("http://127.0.0.1:9", None).unwrap());
     let broken = router(broken, up);
     let (status, body) = get(&broken, "/healthz").await;

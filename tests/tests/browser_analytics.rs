@@ -103,55 +103,73 @@ async fn analytics_filters_campaign_table_and_performance_histogram() {
     }
     let server = TestServer::start(store, "/stats").await.unwrap();
     let b = Browser::start(1280, 1000).await.unwrap();
-    let url = |path: &str| format!("{}/stats{path}", server.origin);
+    let origin = server.origin.as_str();
+    filters_from_the_url_and_the_bar(&b, origin).await;
+    suggestions_by_keyboard(&b).await;
+    campaign_table(&b, origin).await;
+    performance_histogram(&b, origin).await;
+    b.close().await;
+}
 
+fn at(origin: &str, path: &str) -> String {
+    format!("{origin}/stats{path}")
+}
+
+/// Statuses, tiers, a priority range and wildcards; a typo is said in the page.
+async fn filters_from_the_url_and_the_bar(b: &Browser, origin: &str) {
     // A status and a datatier from the URL.
-    b.client.goto(&url("/?status=running-open&tier=MINIAODSIM")).await.unwrap();
-    wait_rows(&b, &expect(|w| w.status() == "running-open" && w.tier == "MINIAODSIM")).await;
+    b.client.goto(&at(origin, "/?status=running-open&tier=MINIAODSIM")).await.unwrap();
+    wait_rows(b, &expect(|w| w.status() == "running-open" && w.tier == "MINIAODSIM")).await;
 
     // The filter bar: one more status (OR) and a priority range (AND).
-    click(&b, "details.statuses summary").await;
-    click(&b, "details.statuses input[value=assigned]").await;
+    click(b, "details.statuses summary").await;
+    click(b, "details.statuses input[value=assigned]").await;
     b.client.find(Locator::Css("input[name=priority_min]")).await.unwrap().send_keys("60000").await.unwrap();
     b.screenshot("analytics-filter-bar").await.unwrap();
-    click(&b, "form.filters button[type=submit]").await;
+    click(b, "form.filters button[type=submit]").await;
     let want = expect(|w| {
         ["assigned", "running-open"].contains(&w.status()) && w.tier == "MINIAODSIM" && w.priority >= 60_000
     });
-    wait_rows(&b, &want).await;
+    wait_rows(b, &want).await;
     let query = b.client.current_url().await.unwrap().query().unwrap_or_default().to_owned();
     assert_eq!(query, "status=assigned&status=running-open&priority_min=60000&tier=MINIAODSIM");
 
     // Wildcards, and a typo said in the page rather than an empty list.
-    b.client.goto(&url("/?prepid=HIG-*&output_dataset=*/AODSIM&match=all")).await.unwrap();
-    wait_rows(&b, &expect(|w| w.pwg == "HIG" && w.tier == "AODSIM")).await;
-    b.client.goto(&url("/?status=runing")).await.unwrap();
-    assert!(text(&b, "p.error").await.contains("not a ReqMgr2 request status"));
+    b.client.goto(&at(origin, "/?prepid=HIG-*&output_dataset=*/AODSIM&match=all")).await.unwrap();
+    wait_rows(b, &expect(|w| w.pwg == "HIG" && w.tier == "AODSIM")).await;
+    b.client.goto(&at(origin, "/?status=runing")).await.unwrap();
+    assert!(text(b, "p.error").await.contains("not a ReqMgr2 request status"));
+}
 
+async fn suggestions_by_keyboard(b: &Browser) {
     // Suggestions while typing, chosen with the keyboard.
     let input = b.client.find(Locator::Css("form.search input")).await.unwrap();
     input.send_keys("Alp").await.unwrap();
-    let first = text(&b, "ul.suggestions li.suggestion").await;
+    let first = text(b, "ul.suggestions li.suggestion").await;
     assert!(first.starts_with("Alpha") && first.contains("campaign"), "{first}");
     b.screenshot("analytics-suggestions").await.unwrap();
     let keys = format!("{}{}", char::from(fantoccini::key::Key::Down), char::from(fantoccini::key::Key::Enter));
     input.send_keys(&keys).await.unwrap();
-    wait_rows(&b, &expect(|w| w.campaign == "Alpha")).await;
+    wait_rows(b, &expect(|w| w.campaign == "Alpha")).await;
     assert_eq!(b.client.current_url().await.unwrap().query(), Some("campaign=Alpha"));
+}
 
+async fn campaign_table(b: &Browser, origin: &str) {
     // The campaign table: a cell's count, and its link to exactly those workflows.
-    b.client.goto(&url("/campaigns?tier=AODSIM")).await.unwrap();
+    b.client.goto(&at(origin, "/campaigns?tier=AODSIM")).await.unwrap();
     let cell = "a.count[data-campaign=Alpha][data-status=running-open]";
     let want = expect(|w| w.campaign == "Alpha" && w.status() == "running-open" && w.tier == "AODSIM");
-    assert_eq!(text(&b, &format!("{cell} .n")).await, want.len().to_string());
-    let total = text(&b, "tfoot td.total .n").await;
+    assert_eq!(text(b, &format!("{cell} .n")).await, want.len().to_string());
+    let total = text(b, "tfoot td.total .n").await;
     assert_eq!(total, expect(|w| w.tier == "AODSIM").len().to_string());
     b.screenshot("analytics-campaigns").await.unwrap();
-    click(&b, cell).await;
-    wait_rows(&b, &want).await;
+    click(b, cell).await;
+    wait_rows(b, &want).await;
+}
 
+async fn performance_histogram(b: &Browser, origin: &str) {
     // The performance histogram: bars add up, a bar lists its workflows.
-    b.client.goto(&url("/performance?from=assigned&to=running-closed&bins=5")).await.unwrap();
+    b.client.goto(&at(origin, "/performance?from=assigned&to=running-closed&bins=5")).await.unwrap();
     let bars = wait_until("bars", async || {
         let bars = b.client.find_all(Locator::Css("rect.hbar")).await.ok()?;
         (!bars.is_empty()).then_some(bars)
@@ -164,7 +182,7 @@ async fn analytics_filters_campaign_table_and_performance_histogram() {
     }
     let measured = expect(|w| w.statuses >= 6).len();
     assert_eq!(counts.iter().sum::<usize>(), measured);
-    assert!(text(&b, "[data-testid=lacking]").await.starts_with(&(N - measured).to_string()));
+    assert!(text(b, "[data-testid=lacking]").await.starts_with(&(N - measured).to_string()));
     let (i, n) = counts.iter().enumerate().find(|(_, c)| **c > 0).map(|(i, c)| (i, *c)).unwrap();
     bars[i].click().await.unwrap();
     let listed = wait_until("the bar's workflows", async || {
@@ -174,7 +192,6 @@ async fn analytics_filters_campaign_table_and_performance_histogram() {
     .await;
     assert_eq!(listed, n);
     b.screenshot("analytics-performance").await.unwrap();
-    b.close().await;
 }
 
 /// A document with `statuses` transitions (the last one `days_ago`), one dataset of

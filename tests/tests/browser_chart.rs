@@ -108,26 +108,25 @@ async fn decoded(b: &Browser, href: &str) -> String {
     b.client.execute(js, vec![json!(href)]).await.unwrap().as_str().unwrap().to_owned()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_chart_is_drawn_labelled_toggled_and_exported() {
-    let dir = tempfile::tempdir().unwrap();
-    let store: SharedStore = Arc::new(SqliteStore::open(&dir.path().join("c.sqlite")).unwrap());
-    store.init().await.unwrap();
-    let datasets = [
-        ("/Prim/Chart-v1/AODSIM", "VALID"),
-        ("/Prim/Chart-v1/MINIAODSIM", "PRODUCTION"),
-        ("/Prim/Chart-v1/NANOAODSIM", "INVALID"),
-    ];
-    let main = workflow("pdmvserv_Chart_261101_000000_0001", &datasets, 40);
-    let busy_sets: Vec<(String, &str)> = (0..8)
-        .map(|i| {
-            (
-                format!("/VeryLongPrimaryDatasetName{i}_TuneCP5_13p6TeV-pythia8/Run3Summer23-Busy-v1/AODSIM"),
-                "PRODUCTION",
-            )
-        })
-        .collect();
-    let busy_refs: Vec<(&str, &str)> = busy_sets.iter().map(|(d, s)| (d.as_str(), *s)).collect();
+const DATASETS: [(&str, &str); 3] = [
+    ("/Prim/Chart-v1/AODSIM", "VALID"),
+    ("/Prim/Chart-v1/MINIAODSIM", "PRODUCTION"),
+    ("/Prim/Chart-v1/NANOAODSIM", "INVALID"),
+];
+const MAIN: &str = "pdmvserv_Chart_261101_000000_0001";
+
+/// Eight datasets with long names (the busy chart's).
+fn busy_datasets() -> Vec<String> {
+    (0..8)
+        .map(|i| format!("/VeryLongPrimaryDatasetName{i}_TuneCP5_13p6TeV-pythia8/Run3Summer23-Busy-v1/AODSIM"))
+        .collect()
+}
+
+/// The main workflow, a busy one (eight datasets, twelve transitions) and two long histories.
+fn documents() -> Vec<Value> {
+    let main = workflow(MAIN, &DATASETS, 40);
+    let busy_sets = busy_datasets();
+    let busy_refs: Vec<(&str, &str)> = busy_sets.iter().map(|d| (d.as_str(), "PRODUCTION")).collect();
     let mut busy = workflow("pdmvserv_Busy_261101_000000_0004", &busy_refs, 40);
     // The first twelve of a request's life, in order.
     let statuses = &RequestStatus::ALL[..12];
@@ -136,34 +135,52 @@ async fn the_chart_is_drawn_labelled_toggled_and_exported() {
         .enumerate()
         .map(|(k, s)| json!({"Status": s.as_str(), "UpdateTime": T0 + if k < 6 { k as i64 * 60 } else { k as i64 * 2400 }}))
         .collect();
-    let docs = vec![
-        main.clone(),
+    vec![
+        main,
         busy,
         workflow("pdmvserv_Chart5k_261101_000000_0002", &[("/Prim/Big-v1/AODSIM", "PRODUCTION")], 5_000),
         workflow("pdmvserv_Chart50k_261101_000000_0003", &[("/Prim/Huge-v1/AODSIM", "PRODUCTION")], 50_000),
-    ];
+    ]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_chart_is_drawn_labelled_toggled_and_exported() {
+    let dir = tempfile::tempdir().unwrap();
+    let store: SharedStore = Arc::new(SqliteStore::open(&dir.path().join("c.sqlite")).unwrap());
+    store.init().await.unwrap();
+    let docs = documents();
     for d in &docs {
         store.put(Db::Requests, d).await.unwrap();
     }
     let server = TestServer::start(store, "/stats").await.unwrap();
     let b = Browser::start(1280, 900).await.unwrap();
-    let name = "pdmvserv_Chart_261101_000000_0001";
-    b.client.goto(&format!("{}/stats/workflow/{name}", server.origin)).await.unwrap();
+    b.client.goto(&format!("{}/stats/workflow/{MAIN}", server.origin)).await.unwrap();
     assert!(chart_attr(&b, "data-draw-ms").await.is_some(), "the chart was never drawn");
+    let (before, frame) = lines_legend_and_hover(&b, &server.origin).await;
+    zoom_reload_and_log_scale(&b, &frame, &before).await;
+    exports(&b, &docs[0]).await;
+    busy_chart(&b, &server.origin).await;
+    aggregate_and_historical(&b, &server.origin).await;
+    draw_times(&b, &server.origin).await;
+    b.close().await;
+}
 
-    let before = paths(&b).await;
+/// One line per dataset, the legend names each, hovering reads a value. Returns the lines
+/// and the frame they were drawn in.
+async fn lines_legend_and_hover(b: &Browser, origin: &str) -> (Vec<String>, app::chart::Frame) {
+    let before = paths(b).await;
     assert_eq!(before.len(), 3, "one line per dataset");
     assert!(before.iter().all(|d| d.len() > 100), "{before:?}");
     let mut legend = Vec::new();
     for e in b.client.find_all(Locator::Css("ul.legend a.legend-name")).await.unwrap() {
         legend.push(e.attr("data-dataset").await.unwrap().unwrap());
     }
-    assert_eq!(legend, datasets.iter().map(|d| d.0).collect::<Vec<_>>(), "the legend names every dataset");
+    assert_eq!(legend, DATASETS.iter().map(|d| d.0).collect::<Vec<_>>(), "the legend names every dataset");
     // Hovering at the last point of the first dataset reads its value.
-    let view = history(&server.origin, name).await;
+    let view = history(origin, MAIN).await;
     let (_, frame) = label_rows(&view, false, None);
     let last = *view.series[0].points.last().unwrap();
-    pointer(&b, "mousemove", frame.x(last.0), frame.y(last.1)).await;
+    pointer(b, "mousemove", frame.x(last.0), frame.y(last.1)).await;
     let shown = b.client.find(Locator::Css("p.hover")).await.unwrap().text().await.unwrap();
     assert!(shown.starts_with("/Prim/Chart-v1/AODSIM: "), "{shown}");
     assert!(
@@ -172,48 +189,55 @@ async fn the_chart_is_drawn_labelled_toggled_and_exported() {
     );
     b.screenshot("chart-linear").await.unwrap();
 
-    // Drag across the first third: the URL keeps the window, a reload keeps it, a double
-    // click shows everything again.
-    let whole = chart_attr(&b, "data-window").await.unwrap();
+    (before, frame)
+}
+
+/// Dragging zooms (the URL keeps it, a reload too), a double click resets, log scale redraws.
+async fn zoom_reload_and_log_scale(b: &Browser, frame: &app::chart::Frame, before: &[String]) {
+    let whole = chart_attr(b, "data-window").await.unwrap();
     let (x0, x1) = (frame.left + 10.0, frame.left + (frame.right - frame.left) / 3.0);
-    pointer(&b, "mousedown", x0, frame.top + 50.0).await;
-    pointer(&b, "mousemove", x1, frame.top + 50.0).await;
-    pointer(&b, "mouseup", x1, frame.top + 50.0).await;
-    let zoomed = wait_attr(&b, "data-window", |w| w != whole).await;
+    pointer(b, "mousedown", x0, frame.top + 50.0).await;
+    pointer(b, "mousemove", x1, frame.top + 50.0).await;
+    pointer(b, "mouseup", x1, frame.top + 50.0).await;
+    let zoomed = wait_attr(b, "data-window", |w| w != whole).await;
     let query = b.client.current_url().await.unwrap().query().unwrap_or("").to_owned();
     assert_eq!(app::chart::zoom_of(&query).map(|(a, z)| format!("{a}-{z}")), Some(zoomed.clone()), "{query}");
-    assert_ne!(paths(&b).await, before, "the zoomed lines differ");
+    assert_ne!(paths(b).await, before, "the zoomed lines differ");
     b.screenshot("chart-zoomed").await.unwrap();
     b.client.refresh().await.unwrap();
-    assert_eq!(wait_attr(&b, "data-window", |w| w == zoomed).await, zoomed, "a reload keeps the zoom");
-    pointer(&b, "dblclick", x1, frame.top + 50.0).await;
-    wait_attr(&b, "data-window", |w| w == whole).await;
+    assert_eq!(wait_attr(b, "data-window", |w| w == zoomed).await, zoomed, "a reload keeps the zoom");
+    pointer(b, "dblclick", x1, frame.top + 50.0).await;
+    wait_attr(b, "data-window", |w| w == whole).await;
 
     b.client.find(Locator::Css("button.scale")).await.unwrap().click().await.unwrap();
-    wait_attr(&b, "data-scale", |s| s == "log").await;
-    assert_ne!(paths(&b).await, before, "the log scale draws different lines");
+    wait_attr(b, "data-scale", |s| s == "log").await;
+    assert_ne!(paths(b).await, before, "the log scale draws different lines");
     b.screenshot("chart-log").await.unwrap();
+}
 
-    // Exports: the CSV is the plotted history under a stamp; SVG and PNG come stamped too.
-    let text = decoded(&b, &link(&b, "a.csv").await).await;
+/// The CSV is the plotted history under a stamp; SVG and PNG come stamped too.
+async fn exports(b: &Browser, main: &Value) {
+    let text = decoded(b, &link(b, "a.csv").await).await;
     let (stamp, body) = text.split_once('\n').unwrap();
-    assert!(stamp.starts_with(&format!("# Stats2 · {name} · exported ")) && stamp.contains("last update"), "{stamp}");
-    let expected = csv(&history_view(&Workflow::from_value(main).unwrap(), 0));
+    assert!(stamp.starts_with(&format!("# Stats2 · {MAIN} · exported ")) && stamp.contains("last update"), "{stamp}");
+    let expected = csv(&history_view(&Workflow::from_value(main.clone()).unwrap(), 0));
     assert_eq!(body, expected, "the CSV is the plotted history");
     b.client.find(Locator::Css("button.svg")).await.unwrap().click().await.unwrap();
-    let svg = decoded(&b, &link(&b, "a.svg-link").await).await;
+    let svg = decoded(b, &link(b, "a.svg-link").await).await;
     assert!(
         svg.starts_with("<svg") && svg.contains("exported") && svg.matches("class=\"series\"").count() == 3,
         "{}",
         &svg[..200.min(svg.len())]
     );
     b.client.find(Locator::Css("button.png")).await.unwrap().click().await.unwrap();
-    assert!(link(&b, "a.png-link").await.starts_with("data:image/png;base64,"));
+    assert!(link(b, "a.png-link").await.starts_with("data:image/png;base64,"));
+}
 
-    // Eight datasets and twelve transitions, six of them within minutes: a colour each, no
-    // label over another, the legend outside the plot with shortened names.
-    b.client.goto(&format!("{}/stats/workflow/pdmvserv_Busy_261101_000000_0004", server.origin)).await.unwrap();
-    assert!(chart_attr(&b, "data-draw-ms").await.is_some());
+/// Eight datasets and twelve transitions, six of them within minutes: a colour each, no
+/// label over another, the legend outside the plot with shortened names.
+async fn busy_chart(b: &Browser, origin: &str) {
+    b.client.goto(&format!("{}/stats/workflow/pdmvserv_Busy_261101_000000_0004", origin)).await.unwrap();
+    assert!(chart_attr(b, "data-draw-ms").await.is_some());
     let colours = b
         .client
         .execute("return [...new Set([...document.querySelectorAll('section.chart .plot path.series')].map(p => p.getAttribute('stroke')))].length;", vec![])
@@ -243,13 +267,15 @@ async fn the_chart_is_drawn_labelled_toggled_and_exported() {
         );
         shown.push(title);
     }
-    assert_eq!(shown, busy_sets.iter().map(|d| d.0.clone()).collect::<Vec<_>>());
+    assert_eq!(shown, busy_datasets());
     b.screenshot("chart-busy").await.unwrap();
+}
 
-    // The aggregate of every workflow of campaign C: one line per datatier.
-    b.client.goto(&format!("{}/stats/aggregate?campaign=C&bucket=1h", server.origin)).await.unwrap();
-    assert!(chart_attr(&b, "data-draw-ms").await.is_some(), "the aggregate chart was never drawn");
-    assert_eq!(paths(&b).await.len(), 3);
+/// The aggregate of campaign C: one line per datatier; then pMp's historical mode.
+async fn aggregate_and_historical(b: &Browser, origin: &str) {
+    b.client.goto(&format!("{}/stats/aggregate?campaign=C&bucket=1h", origin)).await.unwrap();
+    assert!(chart_attr(b, "data-draw-ms").await.is_some(), "the aggregate chart was never drawn");
+    assert_eq!(paths(b).await.len(), 3);
     let mut tiers = Vec::new();
     for e in b.client.find_all(Locator::Css("ul.legend .legend-name")).await.unwrap() {
         tiers.push(e.text().await.unwrap());
@@ -287,14 +313,15 @@ async fn the_chart_is_drawn_labelled_toggled_and_exported() {
     };
     assert!(legend.contains("expected: 1,600,000") && legend.contains("VALID: "), "{legend}");
     b.screenshot("chart-historical").await.unwrap();
+}
 
+async fn draw_times(b: &Browser, origin: &str) {
     for (name, points) in
         [("pdmvserv_Chart5k_261101_000000_0002", 5_000), ("pdmvserv_Chart50k_261101_000000_0003", 50_000)]
     {
-        b.client.goto(&format!("{}/stats/workflow/{name}", server.origin)).await.unwrap();
-        let ms = chart_attr(&b, "data-draw-ms").await.expect("drawn");
-        assert!(paths(&b).await[0].len() > 1_000);
+        b.client.goto(&format!("{}/stats/workflow/{name}", origin)).await.unwrap();
+        let ms = chart_attr(b, "data-draw-ms").await.expect("drawn");
+        assert!(paths(b).await[0].len() > 1_000);
         println!("draw time for {points} points: {ms} ms");
     }
-    b.close().await;
 }

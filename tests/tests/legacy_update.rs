@@ -99,7 +99,16 @@ async fn x3_a12_authentication_parameters_and_bodies() {
     assert_eq!(get_json().await.unwrap().status(), StatusCode::OK, "the update cleared the cached 404");
     assert_eq!(proxy("users, stats-admins").await.unwrap().text().await.unwrap(), ok, "SSO proxy admins may update");
 
-    // `workflow` is accepted too, and POST with a form or JSON body.
+    other_parameter_names_and_posts(&s).await;
+
+    let (status, body) = s.get("workflow_name=nobody_wf_250101_000000_0000", Some(TOKEN)).await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(body.starts_with("{\"error\":\"Unfortunately, there were issues updating workflow: nobody_wf_250101_000000_0000, there are described below:\\n"), "{body}");
+    assert!(body.ends_with("\"}\n"));
+}
+
+/// `workflow` is accepted too, and POST with a form or JSON body, with and without the prefix.
+async fn other_parameter_names_and_posts(s: &Setup) {
     let other = s.name(1);
     assert_eq!(s.get(&format!("workflow={other}"), Some(TOKEN)).await.0, StatusCode::OK);
     let form = s
@@ -120,11 +129,6 @@ async fn x3_a12_authentication_parameters_and_bodies() {
         .await
         .unwrap();
     assert_eq!(json.status(), StatusCode::OK, "also without the /stats prefix");
-
-    let (status, body) = s.get("workflow_name=nobody_wf_250101_000000_0000", Some(TOKEN)).await;
-    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
-    assert!(body.starts_with("{\"error\":\"Unfortunately, there were issues updating workflow: nobody_wf_250101_000000_0000, there are described below:\\n"), "{body}");
-    assert!(body.ends_with("\"}\n"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

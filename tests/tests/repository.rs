@@ -1,7 +1,7 @@
 //! The repository keeps its own shape: module dependencies run one way as
 //! `docs/architecture.md` draws them, every rule id a comment cites is defined in
-//! `docs/rules.md`, nothing points outside the repository, and no Rust file or function
-//! outgrows what a reviewer reads at once.
+//! `docs/rules.md`, nothing points outside the repository, and no Rust file (400 lines) or
+//! function (60) outgrows what a reviewer reads at once.
 #![allow(clippy::unwrap_used)]
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -126,7 +126,8 @@ fn check_layers(src: &Path, heading: &str, root_items: &[&str]) -> Vec<String> {
 
 #[test]
 fn module_dependencies_run_one_way_as_documented() {
-    let mut problems = check_layers(&root().join("server/src"), "server", &["now", "open_store", "SQLITE_FILE"]);
+    let mut problems =
+        check_layers(&root().join("server/src"), "server", &["now", "now_ms", "open_store", "SQLITE_FILE"]);
     problems.extend(check_layers(&root().join("app/src"), "app", &[]));
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
@@ -217,6 +218,9 @@ fn nothing_refers_to_a_path_outside_the_repository() {
 fn broken_links(file: &Path, text: &str) -> Vec<String> {
     let dir = root().join(file).parent().unwrap().to_owned();
     let mut out = Vec::new();
+    // Inline code (`[d](x)` as an example) is not a link.
+    let text: String =
+        text.lines().map(|l| l.split('`').step_by(2).collect::<Vec<_>>().join(" ")).collect::<Vec<_>>().join("\n");
     for (i, _) in text.match_indices("](") {
         let target = &text[i + 2..];
         let target = &target[..target.find(')').unwrap_or(0)];
@@ -247,6 +251,103 @@ fn no_rust_file_is_over_400_lines() {
             let n = read(&f).lines().count();
             if n > 400 {
                 long.push(format!("{} has {n} lines", f.display()));
+            }
+        }
+    }
+    assert!(long.is_empty(), "{}", long.join("\n"));
+}
+
+/// Whether `line` starts a function (a definition or a trait method's signature).
+fn starts_fn(line: &str) -> bool {
+    let mut t = line.trim_start();
+    for prefix in ["pub(crate) ", "pub(super) ", "pub ", "const ", "async ", "unsafe "] {
+        t = t.strip_prefix(prefix).unwrap_or(t);
+    }
+    t.starts_with("fn ")
+}
+
+/// Brace depth change of one line of code, skipping strings, raw strings, char literals and
+/// comments; `raw` carries a raw string (`r#"...`) over line ends.
+fn brace_delta(line: &str, raw: &mut bool) -> (i32, bool) {
+    let chars: Vec<char> = line.chars().collect();
+    let (mut depth, mut opened, mut i, mut in_str) = (0, false, 0, false);
+    while i < chars.len() {
+        let c = chars[i];
+        if *raw {
+            if c == '"' && chars.get(i + 1) == Some(&'#') {
+                *raw = false;
+                i += 1;
+            }
+        } else if in_str {
+            match c {
+                '\\' => i += 1,
+                '"' => in_str = false,
+                _ => {}
+            }
+        } else if c == 'r' && chars.get(i + 1) == Some(&'#') && chars.get(i + 2) == Some(&'"') {
+            *raw = true;
+            i += 2;
+        } else if c == '"' {
+            in_str = true;
+        } else if c == '\'' && chars.get(i + 2) == Some(&'\'') {
+            i += 2;
+        } else if c == '\'' && chars.get(i + 1) == Some(&'\\') {
+            i += 3;
+        } else if c == '/' && chars.get(i + 1) == Some(&'/') {
+            break;
+        } else if c == '{' {
+            depth += 1;
+            opened = true;
+        } else if c == '}' {
+            depth -= 1;
+        }
+        i += 1;
+    }
+    (depth, opened)
+}
+
+/// Functions of `text` longer than `limit` lines: (first line, length).
+fn long_functions(text: &str, limit: usize) -> Vec<(usize, usize)> {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        if !starts_fn(lines[i]) || lines[i].trim_start().starts_with("//") {
+            i += 1;
+            continue;
+        }
+        let (mut depth, mut opened, mut raw, mut j) = (0, false, false, i);
+        while j < lines.len() {
+            let (d, o) = brace_delta(lines[j], &mut raw);
+            depth += d;
+            opened |= o;
+            if (opened && depth <= 0) || (!opened && lines[j].trim_end().ends_with(';')) {
+                break;
+            }
+            j += 1;
+        }
+        if opened && j + 1 - i > limit {
+            out.push((i + 1, j + 1 - i));
+        }
+        i = if opened { j + 1 } else { i + 1 };
+    }
+    out
+}
+
+#[test]
+fn the_function_measure_counts_braces_in_code_only() {
+    let text = "fn a() {\n    let s = \"}}}\";\n    let c = '}';\n    // }\n    let r = r#\"{\"\"#;\n}\nfn b();\n";
+    assert_eq!(long_functions(text, 5), [(1, 6)]);
+    assert!(long_functions(text, 6).is_empty());
+}
+
+#[test]
+fn no_function_is_over_60_lines() {
+    let mut long = Vec::new();
+    for dir in ["app", "server", "frontend", "tests"] {
+        for f in rust_files(&root().join(dir)) {
+            for (line, n) in long_functions(&read(&f), 60) {
+                long.push(format!("{}:{line} is {n} lines", f.display()));
             }
         }
     }

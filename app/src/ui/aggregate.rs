@@ -13,7 +13,6 @@ use crate::chart::{param, with_param, with_zoom, zoom_of};
 use crate::filter::Filter;
 use crate::format::thousands;
 use crate::historical::HistoricalView;
-use crate::rows::EventKind;
 
 const BUCKETS: [(&str, i64); 4] = [("1h", 3600), ("6h", 6 * 3600), ("1d", 86_400), ("1w", 7 * 86_400)];
 
@@ -22,25 +21,19 @@ fn bucket_of(search: &str) -> &'static str {
     BUCKETS.iter().find(|(n, _)| Some(*n) == wanted.as_deref()).map_or("1d", |(n, _)| n)
 }
 
+fn seconds_of(bucket: &str) -> i64 {
+    BUCKETS.iter().find(|(n, _)| *n == bucket).map_or(86_400, |(_, s)| *s)
+}
+
 /// The page.
 #[component]
 pub fn AggregatePage() -> impl IntoView {
     let location = use_location();
     let filter = Memo::new(move |_| Filter::from_query(&location.search.get()).map_err(|e| e.to_string()));
     let bucket = Memo::new(move |_| bucket_of(&location.search.get()));
-    let data = LocalResource::new(move || {
-        let (f, b) = (filter.get(), bucket.get());
-        let secs = BUCKETS.iter().find(|(n, _)| *n == b).map_or(86_400, |(_, s)| *s);
-        async move { aggregate(f?, secs).await.map_err(|e| e.to_string()) }
-    });
-    // Live: every finished run may change the sums.
-    super::live::subscribe(move |e| {
-        if matches!(e.kind, EventKind::Run | EventKind::Resync) {
-            data.refetch();
-        }
-    });
+    let historical_mode = Memo::new(move |_| param(&location.search.get(), "mode").as_deref() == Some("historical"));
+    let growing = Memo::new(move |_| param(&location.search.get(), "growing").as_deref() == Some("1"));
     let navigate = use_navigate();
-    let zoom = Memo::new(move |_| zoom_of(&location.search.get()));
     let on_zoom = {
         let navigate = navigate.clone();
         Callback::new(move |z: Option<(i64, i64)>| {
@@ -53,57 +46,91 @@ pub fn AggregatePage() -> impl IntoView {
             Default::default(),
         );
     });
-    let historical_mode = Memo::new(move |_| param(&location.search.get(), "mode").as_deref() == Some("historical"));
-    let growing = Memo::new(move |_| param(&location.search.get(), "growing").as_deref() == Some("1"));
-    let stacked = LocalResource::new(move || {
-        let (f, b, on, g) = (filter.get(), bucket.get(), historical_mode.get(), growing.get());
-        let secs = BUCKETS.iter().find(|(n, _)| *n == b).map_or(86_400, |(_, s)| *s);
-        async move {
-            match on {
-                true => crate::api::historical(f?, secs, g).await.map(Some).map_err(|e| e.to_string()),
-                false => Ok(None),
-            }
-        }
-    });
+    let zoom = Memo::new(move |_| zoom_of(&location.search.get()));
     view! {
         <header class="top">
             <h1><a href=format!("{}/", base_path())>"Stats2"</a></h1>
             {super::views::view_links(filter)}
-            <label>"Bucket "
-                <select class="bucket" prop:value=move || bucket.get() on:change=move |ev| set.run(("bucket", Some(event_target_value(&ev))))>
-                    {BUCKETS.iter().map(|(n, _)| view! { <option value=*n>{*n}</option> }).collect_view()}
-                </select>
-            </label>
-            <label>"Mode "
-                <select class="mode" prop:value=move || if historical_mode.get() { "historical" } else { "tiers" }
-                    on:change=move |ev| set.run(("mode", Some(event_target_value(&ev)).filter(|m| m == "historical")))>
-                    <option value="tiers">"per datatier"</option>
-                    <option value="historical">"historical (stacked)"</option>
-                </select>
-            </label>
-            {move || historical_mode.get().then(|| view! {
-                <label class="check"><input type="checkbox" class="growing" prop:checked=growing
-                    on:change=move |ev| set.run(("growing", event_target_checked(&ev).then(|| "1".to_owned())))/>" growing"</label>
-            })}
+            <Controls bucket=bucket historical_mode=historical_mode growing=growing set=set/>
         </header>
+        {move || historical_mode.get().then(|| view! { <HistoricalPart filter=filter bucket=bucket growing=growing/> })}
+        {move || (!historical_mode.get()).then(|| view! { <TiersPart filter=filter bucket=bucket zoom=zoom on_zoom=on_zoom/> })}
+    }
+}
+
+/// Bucket, mode and, in historical mode, "growing".
+#[component]
+fn Controls(
+    bucket: Memo<&'static str>,
+    historical_mode: Memo<bool>,
+    growing: Memo<bool>,
+    set: Callback<(&'static str, Option<String>)>,
+) -> impl IntoView {
+    view! {
+        <label>"Bucket "
+            <select class="bucket" prop:value=move || bucket.get() on:change=move |ev| set.run(("bucket", Some(event_target_value(&ev))))>
+                {BUCKETS.iter().map(|(n, _)| view! { <option value=*n>{*n}</option> }).collect_view()}
+            </select>
+        </label>
+        <label>"Mode "
+            <select class="mode" prop:value=move || if historical_mode.get() { "historical" } else { "tiers" }
+                on:change=move |ev| set.run(("mode", Some(event_target_value(&ev)).filter(|m| m == "historical")))>
+                <option value="tiers">"per datatier"</option>
+                <option value="historical">"historical (stacked)"</option>
+            </select>
+        </label>
         {move || historical_mode.get().then(|| view! {
-            <Suspense fallback=|| view! { <p class="loading" role="status">"Stacking the histories…"</p> }>
-                {move || stacked.get().map(|r| match r {
-                    Ok(Some(v)) if v.ends.is_empty() => view! { <p class="empty">"No history for this filter."</p> }.into_any(),
-                    Ok(Some(v)) => view! { <Stacked view=v/> }.into_any(),
-                    Ok(None) => ().into_any(),
-                    Err(e) => view! { <p class="error" role="alert">"Could not add up the histories: " {e}</p> }.into_any(),
-                })}
-            </Suspense>
+            <label class="check"><input type="checkbox" class="growing" prop:checked=growing
+                on:change=move |ev| set.run(("growing", event_target_checked(&ev).then(|| "1".to_owned())))/>" growing"</label>
         })}
+    }
+}
+
+/// The per-datatier chart.
+#[component]
+fn TiersPart(
+    filter: Memo<Result<Filter, String>>,
+    bucket: Memo<&'static str>,
+    zoom: Memo<Option<(i64, i64)>>,
+    on_zoom: Callback<Option<(i64, i64)>>,
+) -> impl IntoView {
+    let data = LocalResource::new(move || {
+        let (f, secs) = (filter.get(), seconds_of(bucket.get()));
+        async move { aggregate(f?, secs).await.map_err(|e| e.to_string()) }
+    });
+    super::live::on_every_run(move || data.refetch());
+    view! {
         <Suspense fallback=|| view! { <p class="loading" role="status">"Adding up the histories…"</p> }>
-            {move || data.get().filter(|_| !historical_mode.get()).map(|r| match r {
+            {move || data.get().map(|r| match r {
                 Ok(v) if v.series.is_empty() => view! { <p class="empty">"No history for this filter."</p> }.into_any(),
                 Ok(v) => {
                     let label = filter.get_untracked().map(|f| f.to_query()).unwrap_or_default();
                     let label = if label.is_empty() { "all workflows".to_owned() } else { label };
                     view! { <Chart view=v zoom=zoom on_zoom=on_zoom label=label/> }.into_any()
                 }
+                Err(e) => view! { <p class="error" role="alert">"Could not add up the histories: " {e}</p> }.into_any(),
+            })}
+        </Suspense>
+    }
+}
+
+/// pMp's historical mode: expected, produced, VALID and INVALID/DELETED stacked.
+#[component]
+fn HistoricalPart(
+    filter: Memo<Result<Filter, String>>,
+    bucket: Memo<&'static str>,
+    growing: Memo<bool>,
+) -> impl IntoView {
+    let stacked = LocalResource::new(move || {
+        let (f, secs, g) = (filter.get(), seconds_of(bucket.get()), growing.get());
+        async move { crate::api::historical(f?, secs, g).await.map_err(|e| e.to_string()) }
+    });
+    super::live::on_every_run(move || stacked.refetch());
+    view! {
+        <Suspense fallback=|| view! { <p class="loading" role="status">"Stacking the histories…"</p> }>
+            {move || stacked.get().map(|r| match r {
+                Ok(v) if v.ends.is_empty() => view! { <p class="empty">"No history for this filter."</p> }.into_any(),
+                Ok(v) => view! { <Stacked view=v/> }.into_any(),
                 Err(e) => view! { <p class="error" role="alert">"Could not add up the histories: " {e}</p> }.into_any(),
             })}
         </Suspense>

@@ -15,7 +15,6 @@ use crate::analytics::{cell_filter, short_count, CampaignTable, Cell};
 use crate::api::campaigns;
 use crate::filter::Filter;
 use crate::format::thousands;
-use crate::rows::EventKind;
 
 /// The page.
 #[component]
@@ -26,11 +25,7 @@ pub fn CampaignsPage() -> impl IntoView {
         let f = filter.get();
         async move { campaigns(f?).await.map_err(|e| e.to_string()) }
     });
-    super::live::subscribe(move |e| {
-        if matches!(e.kind, EventKind::Run | EventKind::Resync) {
-            data.refetch();
-        }
-    });
+    super::live::on_every_run(move || data.refetch());
     view! {
         <ViewsHeader filter=filter title="Campaigns by status"/>
         <FilterBar filter=filter target="/campaigns"/>

@@ -10,7 +10,7 @@ use leptos::prelude::*;
 
 use super::base::filter_href;
 use super::chart::{escape, svg as svg_markup};
-use crate::chart::{colour, dash, label_rows, nearest, short_name, WIDTH};
+use crate::chart::{colour, dash, label_rows, nearest, short_name, Frame, Label, WIDTH};
 use crate::filter::FilterKey;
 use crate::forecast::{Forecast, Outlook};
 use crate::format::{thousands, utc_datetime};
@@ -65,6 +65,17 @@ fn to_png(markup: String, width: f64, height: f64, done: impl Fn(String) + 'stat
     Some(())
 }
 
+/// The read-out of the point nearest to (x, y), in SVG units.
+fn hover_text(v: &HistoryView, f: &Frame, x: f64, y: f64) -> Option<String> {
+    let unit = if v.lumi_mode { "lumisections" } else { "events" };
+    let (si, pi) = nearest(&v.series, f, x, y)?;
+    let s = &v.series[si];
+    let (t, value) = s.points[pi];
+    Some(format!("{}: {} {unit} at {} UTC ({})", s.dataset, thousands(value), utc_datetime(t), s.status.as_str()))
+}
+
+type Layout = Memo<(Vec<Label>, Frame)>;
+
 /// The chart of `view`; `zoom` is the URL's window, `on_zoom` asks for another (None resets).
 #[component]
 pub fn Chart(
@@ -76,9 +87,8 @@ pub fn Chart(
     let log = RwSignal::new(false);
     let holder = NodeRef::<leptos::html::Div>::new();
     let (hover, drag) = (RwSignal::new(None::<String>), RwSignal::new(None::<(f64, f64)>));
-    let (png, svg) = (RwSignal::new(None::<String>), RwSignal::new(None::<String>));
     let v = StoredValue::new(view.clone());
-    let layout = Memo::new(move |_| v.with_value(|v| label_rows(v, log.get(), zoom.get())));
+    let layout: Layout = Memo::new(move |_| v.with_value(|v| label_rows(v, log.get(), zoom.get())));
     // Pointer position in SVG units.
     let at = move |ev: &leptos::ev::MouseEvent| -> Option<(f64, f64)> {
         let svg = holder.get()?.query_selector("svg").ok()??;
@@ -87,25 +97,11 @@ pub fn Chart(
         let x = (f64::from(ev.client_x()) - r.left()) * WIDTH / r.width().max(1.0);
         Some((x, (f64::from(ev.client_y()) - r.top()) * h / r.height().max(1.0)))
     };
-    let unit = if view.lumi_mode { "lumisections" } else { "events" };
     let on_move = move |ev: leptos::ev::MouseEvent| {
         let Some((x, y)) = at(&ev) else { return };
-        if let Some((a, _)) = drag.get_untracked() {
-            drag.set(Some((a, x)));
-            return;
-        }
-        let found = layout.with_untracked(|(_, f)| v.with_value(|v| nearest(&v.series, f, x, y)));
-        hover.set(found.map(|(si, pi)| {
-            v.with_value(|v| {
-                let s = &v.series[si];
-                let (t, value) = s.points[pi];
-                format!("{}: {} {unit} at {} UTC ({})", s.dataset, thousands(value), utc_datetime(t), s.status.as_str())
-            })
-        }));
-    };
-    let on_down = move |ev: leptos::ev::MouseEvent| {
-        if let Some((x, _)) = at(&ev) {
-            drag.set(Some((x, x)));
+        match drag.get_untracked() {
+            Some((a, _)) => drag.set(Some((a, x))),
+            None => hover.set(layout.with_untracked(|(_, f)| v.with_value(|v| hover_text(v, f, x, y)))),
         }
     };
     let on_up = move |_| {
@@ -124,39 +120,54 @@ pub fn Chart(
         let ms = format!("{:.1}", js_sys::Date::now() - started);
         markup.replacen("<svg ", &format!("<svg data-draw-ms=\"{ms}\" "), 1)
     };
-    let label = StoredValue::new(label);
+    view! {
+        <section class="chart">
+            <Tools v=v layout=layout log=log zoom=zoom on_zoom=on_zoom label=StoredValue::new(label)/>
+            <div class="plot" node_ref=holder inner_html=picture
+                on:mousemove=on_move on:mousedown=move |ev| { if let Some((x, _)) = at(&ev) { drag.set(Some((x, x))) } }
+                on:mouseup=on_up on:mouseleave=move |_| { hover.set(None); drag.set(None); }
+                on:dblclick=move |_| on_zoom.run(None)></div>
+            <p class="hover" aria-live="polite">{move || hover.get().unwrap_or_else(|| "Point at the chart to read a value; drag across it to zoom, double-click to see everything.".into())}</p>
+            <Legend view=view/>
+        </section>
+    }
+}
+
+/// Scale, zoom reset and the exports, each stamped with what is shown.
+#[component]
+fn Tools(
+    v: StoredValue<HistoryView>,
+    layout: Layout,
+    log: RwSignal<bool>,
+    zoom: Signal<Option<(i64, i64)>>,
+    on_zoom: Callback<Option<(i64, i64)>>,
+    label: StoredValue<String>,
+) -> impl IntoView {
+    let (png, svg) = (RwSignal::new(None::<String>), RwSignal::new(None::<String>));
     // The drawing as shown (without a zoom being dragged), stamped.
     let stamped = move || {
         let (labels, f) = layout.get_untracked();
         v.with_value(|v| label.with_value(|l| svg_markup(v, &f, &labels, None, Some(&stamp(v, l)))))
     };
-    let export_svg = move |_| svg.set(Some(data_url("image/svg+xml", &stamped())));
     let export_png = move |_| {
         let height = layout.with_untracked(|l| l.1.height);
         to_png(stamped(), WIDTH, height, move |url| png.set(Some(url)));
     };
-    let name = view.name.clone();
+    let csv_href =
+        move || v.with_value(|v| data_url("text/csv", &format!("# {}\n{}", label.with_value(|l| stamp(v, l)), csv(v))));
+    let name = v.with_value(|v| v.name.clone());
     view! {
-        <section class="chart">
-            <div class="chart-tools">
-                <button type="button" class="scale" on:click=move |_| log.update(|l| *l = !*l)>
-                    {move || if log.get() { "Linear scale" } else { "Log scale" }}
-                </button>
-                {move || zoom.get().map(|_| view! { <button type="button" class="unzoom" on:click=move |_| on_zoom.run(None)>"Whole history"</button> })}
-                <a class="button csv" href=move || v.with_value(|v| data_url("text/csv", &format!("# {}\n{}", label.with_value(|l| stamp(v, l)), csv(v))))
-                    download=format!("{name}.csv")>"Export CSV"</a>
-                <button type="button" class="svg" on:click=export_svg>"Export SVG"</button>
-                <button type="button" class="png" on:click=export_png>"Export PNG"</button>
-                {move || svg.get().map(|href| view! { <a class="button svg-link" href=href download=format!("{}.svg", v.with_value(|v| v.name.clone()))>"Download SVG"</a> })}
-                {move || png.get().map(|href| view! { <a class="button png-link" href=href download="chart.png">"Download PNG"</a> })}
-            </div>
-            <div class="plot" node_ref=holder inner_html=picture
-                on:mousemove=on_move on:mousedown=on_down on:mouseup=on_up
-                on:mouseleave=move |_| { hover.set(None); drag.set(None); }
-                on:dblclick=move |_| on_zoom.run(None)></div>
-            <p class="hover" aria-live="polite">{move || hover.get().unwrap_or_else(|| "Point at the chart to read a value; drag across it to zoom, double-click to see everything.".into())}</p>
-            <Legend view=view/>
-        </section>
+        <div class="chart-tools">
+            <button type="button" class="scale" on:click=move |_| log.update(|l| *l = !*l)>
+                {move || if log.get() { "Linear scale" } else { "Log scale" }}
+            </button>
+            {move || zoom.get().map(|_| view! { <button type="button" class="unzoom" on:click=move |_| on_zoom.run(None)>"Whole history"</button> })}
+            <a class="button csv" href=csv_href download=format!("{name}.csv")>"Export CSV"</a>
+            <button type="button" class="svg" on:click=move |_| svg.set(Some(data_url("image/svg+xml", &stamped())))>"Export SVG"</button>
+            <button type="button" class="png" on:click=export_png>"Export PNG"</button>
+            {move || svg.get().map(|href| view! { <a class="button svg-link" href=href download=format!("{name}.svg")>"Download SVG"</a> })}
+            {move || png.get().map(|href| view! { <a class="button png-link" href=href download="chart.png">"Download PNG"</a> })}
+        </div>
     }
 }
 

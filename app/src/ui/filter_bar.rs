@@ -21,6 +21,59 @@ fn label(k: FilterKey) -> &'static str {
     }
 }
 
+/// The legacy parameters' inputs, the page size and "stalled only".
+#[derive(Clone)]
+struct MainFields {
+    fields: Vec<(FilterKey, RwSignal<String>)>,
+    size: RwSignal<String>,
+    stalled: RwSignal<bool>,
+}
+
+impl MainFields {
+    fn new() -> Self {
+        MainFields {
+            fields: FilterKey::ALL.iter().map(|k| (*k, RwSignal::new(String::new()))).collect(),
+            size: RwSignal::new(String::new()),
+            stalled: RwSignal::new(false),
+        }
+    }
+
+    fn fill(&self, f: &Filter) {
+        for (k, sig) in &self.fields {
+            sig.set(f.get(*k).unwrap_or_default().to_owned());
+        }
+        self.size.set(f.page_size.map(|s| s.to_string()).unwrap_or_default());
+        self.stalled.set(f.stalled);
+    }
+
+    /// The filter the inputs say; several parameters combine with AND.
+    fn read(&self) -> Filter {
+        let mut f = Filter::default();
+        for (k, sig) in &self.fields {
+            let v = sig.get_untracked();
+            if !v.trim().is_empty() {
+                f.set(*k, Some(v.trim().to_owned()));
+            }
+        }
+        f.match_all = f.active().count() > 1;
+        f.page_size = self.size.get_untracked().parse().ok();
+        f.stalled = self.stalled.get_untracked();
+        f
+    }
+}
+
+/// Where applying `f` goes: `target` (keeping the view's own parameters `extra`), or the list.
+fn destination(f: &Filter, target: Option<&'static str>, extra: Option<Signal<String>>) -> String {
+    match target {
+        Some(view) => {
+            let extra = extra.map(|e| e.get_untracked()).unwrap_or_default();
+            let query: Vec<String> = [f.to_query(), extra].into_iter().filter(|q| !q.is_empty()).collect();
+            format!("{view}?{}", query.join("&"))
+        }
+        None => view_path(f),
+    }
+}
+
 /// The filter form, filled from the current URL's filter. Applying it opens `target` (a view
 /// below the base, e.g. `/campaigns`) with the filter, or the list when it is not given; the
 /// view's own parameters (`extra`, e.g. a bucket) are kept.
@@ -30,51 +83,26 @@ pub fn FilterBar(
     #[prop(optional)] target: Option<&'static str>,
     #[prop(optional, into)] extra: Option<Signal<String>>,
 ) -> impl IntoView {
-    let current = move || filter.get().unwrap_or_default();
-    let fields: Vec<(FilterKey, RwSignal<String>)> =
-        FilterKey::ALL.iter().map(|k| (*k, RwSignal::new(String::new()))).collect();
-    let size = RwSignal::new(String::new());
-    let stalled = RwSignal::new(false);
+    let main = MainFields::new();
     let facets = FacetFields::new();
     {
-        let fields = fields.clone();
+        let main = main.clone();
         Effect::new(move |_| {
-            let f = current();
-            for (k, sig) in &fields {
-                sig.set(f.get(*k).unwrap_or_default().to_owned());
-            }
-            size.set(f.page_size.map(|s| s.to_string()).unwrap_or_default());
-            stalled.set(f.stalled);
+            let f = filter.get().unwrap_or_default();
+            main.fill(&f);
             facets.fill(&f.facets);
         });
     }
     let navigate = use_navigate();
     let apply = {
-        let fields = fields.clone();
+        let main = main.clone();
         move |ev: leptos::ev::SubmitEvent| {
             ev.prevent_default();
-            let mut f = Filter::default();
-            for (k, sig) in &fields {
-                let v = sig.get_untracked();
-                if !v.trim().is_empty() {
-                    f.set(*k, Some(v.trim().to_owned()));
-                }
-            }
-            f.match_all = f.active().count() > 1;
-            f.page_size = size.get_untracked().parse().ok();
-            f.stalled = stalled.get_untracked();
-            f.facets = facets.read();
-            let path = match target {
-                Some(view) => {
-                    let extra = extra.map(|e| e.get_untracked()).unwrap_or_default();
-                    let query: Vec<String> = [f.to_query(), extra].into_iter().filter(|q| !q.is_empty()).collect();
-                    format!("{view}?{}", query.join("&"))
-                }
-                None => view_path(&f),
-            };
-            navigate(&path, Default::default());
+            let f = Filter { facets: facets.read(), ..main.read() };
+            navigate(&destination(&f, target, extra), Default::default());
         }
     };
+    let MainFields { fields, size, stalled } = main;
     view! {
         <form class="filters" on:submit=apply aria-label="Filters">
             {fields.into_iter().map(|(k, sig)| view! {

@@ -38,6 +38,16 @@ pub fn subscribe(handle: impl Fn(LiveEvent) + 'static) {
     on_cleanup(move || source.with_value(|s| s.close()));
 }
 
+/// Calls `refetch` after every finished run (and after missed events): for views of sums
+/// and counts, which any run may change.
+pub fn on_every_run(refetch: impl Fn() + 'static) {
+    subscribe(move |e| {
+        if matches!(e.kind, EventKind::Run | EventKind::Resync) {
+            refetch();
+        }
+    });
+}
+
 /// The list's live updates: changed rows are refetched, `resync` (missed events) calls
 /// `reload`, a finished run is reported to `on_run`.
 pub fn listen(registry: RowRegistry, reload: impl Fn() + 'static, on_run: impl Fn(i64) + 'static) {
