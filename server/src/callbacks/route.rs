@@ -3,8 +3,9 @@
 use reqwest::Method;
 use serde_json::{json, Value};
 
-/// Production or development PdmV host.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// Production or development PdmV host (`prod` / `dev` in outbox entries).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Env {
     /// PDMV_PROD_URL, audience APPLICATION_CLIENT_ID.
     Prod,
@@ -18,15 +19,6 @@ impl Env {
         match self {
             Env::Prod => "prod",
             Env::Dev => "dev",
-        }
-    }
-
-    /// Parses [`Env::as_str`].
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "prod" => Some(Env::Prod),
-            "dev" => Some(Env::Dev),
-            _ => None,
         }
     }
 }

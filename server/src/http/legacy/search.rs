@@ -9,18 +9,10 @@ use axum::response::{IntoResponse, Response};
 use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
 
 use super::Legacy;
-use crate::store::{Paging, View};
+use app::filter::FilterKey;
 
-/// A14's probe order and the parameter each view answers for.
-const PROBES: [(View, &str); 7] = [
-    (View::Prepids, "prepid"),
-    (View::OutputDatasets, "output_dataset"),
-    (View::InputDatasets, "input_dataset"),
-    (View::Campaigns, "campaign"),
-    (View::Types, "type"),
-    (View::ProcessingStrings, "processing_string"),
-    (View::Requests, "request"),
-];
+use crate::listing::view_of;
+use crate::store::Paging;
 
 /// A15 encodes what is illegal in a URI (space, quotes, <>, []{}|\^`, non-ASCII). X1: the
 /// characters that would change the query's meaning (& = # % + ;) are encoded too, so the
@@ -68,11 +60,13 @@ pub async fn search(State(l): State<Arc<Legacy>>, RawQuery(q): RawQuery) -> Resp
     }
 }
 
-/// A14: the parameter of the first view (in the original's order) that knows `q`.
+/// A14: the parameter of the first view that knows `q`, in the original's order (A2's
+/// order without `workflow_name`, which has no view).
 pub async fn probe(store: &dyn crate::store::Store, q: &str) -> Result<Option<&'static str>, crate::store::StoreError> {
-    for (view, param) in PROBES {
+    for key in &FilterKey::ALL[1..] {
+        let Some(view) = view_of(*key) else { continue };
         if !store.view(view, q, Paging { skip: 0, limit: 1 }, false).await?.is_empty() {
-            return Ok(Some(param));
+            return Ok(Some(key.param()));
         }
     }
     Ok(None)
