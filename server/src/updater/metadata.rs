@@ -4,6 +4,7 @@
 
 use serde_json::{Map, Value};
 
+use super::announced::{self, Written};
 use super::build::{build, RunCaches};
 use super::UpdateError;
 use crate::store::{self, Db, Store};
@@ -96,29 +97,13 @@ pub async fn write_batch(
                 }
             }
         }
-        let mut docs: Vec<Value> = Vec::with_capacity(pending.len());
-        let mut kept = Vec::with_capacity(pending.len());
-        for (i, doc, outcome) in pending {
-            match crate::callbacks::outbox::enqueue(store, &chunk[i].0, announce).await {
-                Ok(()) => {
-                    docs.push(doc.clone());
-                    kept.push((i, doc, outcome));
-                }
-                // Not written without its callback: retried next run.
-                Err(e) => out.push((chunk[i].0.clone(), Err(e.into()))),
-            }
-        }
-        let pending = kept;
-        let results = match store.bulk_put(Db::Requests, &docs).await {
-            Ok(r) => r,
-            Err(e) => docs.iter().map(|_| Err(e.clone())).collect(),
-        };
-        for ((i, _, outcome), result) in pending.into_iter().zip(results) {
+        let docs = pending.into_iter().map(|(i, doc, outcome)| (chunk[i].0.clone(), doc, (i, outcome))).collect();
+        for ((i, outcome), written) in announced::write(store, announce, docs).await {
             let (name, new) = &chunk[i];
-            let result = match result {
-                Ok(_) => Ok(outcome),
-                Err(crate::store::StoreError::Conflict) => write(store, name, new).await,
-                Err(e) => Err(e.into()),
+            let result = match written {
+                Written::Done => Ok(outcome),
+                Written::Conflict => write(store, name, new).await,
+                Written::Failed(e) => Err(e.into()),
             };
             out.push((name.clone(), result));
         }

@@ -1,6 +1,7 @@
 //! The incremental updater (U18–U43): ReqMgr2 changes and DBS counts into Stats2 documents,
 //! with the fixes of section X. One run at a time per store (run lock).
 
+mod announced;
 pub mod backfill;
 pub mod build;
 pub mod derive;

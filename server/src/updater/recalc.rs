@@ -6,8 +6,8 @@ use std::collections::{HashMap, HashSet};
 
 use app::model::Workflow;
 use futures::{stream, StreamExt};
-use serde_json::Value;
 
+use super::announced::{self, Written};
 use super::history::{append, distinct_datasets, entry, valid_files_only, DbsRecord};
 use super::RunContext;
 use crate::store::{self, Db, StoreError};
@@ -129,25 +129,12 @@ async fn dbs_records(ctx: &RunContext, datasets: Vec<String>) -> HashMap<String,
 async fn write(ctx: &RunContext, docs: Vec<(Workflow, app::model::HistoryEntry)>, out: &mut RecalcOutcome) {
     let announce = crate::callbacks::envs(ctx.cfg.trigger_prod, ctx.cfg.trigger_dev);
     for chunk in docs.chunks(200) {
-        // Callbacks are recorded before the entries they announce are written (never lost).
-        let mut chunk: Vec<&(Workflow, app::model::HistoryEntry)> = chunk.iter().collect();
-        let mut recorded = Vec::with_capacity(chunk.len());
-        for item in chunk.drain(..) {
-            match crate::callbacks::outbox::enqueue(&*ctx.store, &item.0.id, &announce).await {
-                Ok(()) => recorded.push(item),
-                Err(e) => out.failed.push((item.0.id.clone(), e.to_string())),
-            }
-        }
-        let chunk = recorded;
-        let values: Vec<Value> = chunk.iter().map(|(wf, _)| wf.to_value()).collect();
-        let results = match ctx.store.bulk_put(Db::Requests, &values).await {
-            Ok(r) => r,
-            Err(e) => chunk.iter().map(|_| Err(e.clone())).collect(),
-        };
-        for ((wf, e), result) in chunk.iter().zip(results) {
-            let result = match result {
-                Err(StoreError::Conflict) => reapply(ctx, &wf.id, e).await,
-                other => other.map(|_| true),
+        let items = chunk.iter().map(|item| (item.0.id.clone(), item.0.to_value(), item)).collect();
+        for ((wf, e), written) in announced::write(&*ctx.store, &announce, items).await {
+            let result = match written {
+                Written::Done => Ok(true),
+                Written::Conflict => reapply(ctx, &wf.id, e).await,
+                Written::Failed(err) => Err(err),
             };
             match result {
                 Ok(true) => out.appended.push(wf.id.clone()),
