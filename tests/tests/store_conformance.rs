@@ -56,6 +56,7 @@ conformance!(
     x1_ids_with_special_characters,
     x1_view_keys_with_special_characters,
     s10_s12_view_rows,
+    u37_view_ids_answer_many_keys_at_once,
     s8_equal_keys_ordered_by_id_and_paging,
     s6_s7_all_docs_count_and_workflows_without_design_docs,
     bulk_put_reports_each_document,

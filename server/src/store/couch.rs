@@ -75,6 +75,9 @@ fn bulk_result(r: &Value) -> Result<String, StoreError> {
     }
 }
 
+/// Keys per multi-key view request.
+const VIEW_KEYS_PER_REQUEST: usize = 500;
+
 fn query(paging: Paging, include_docs: bool) -> String {
     format!("skip={}&limit={}&include_docs={include_docs}", paging.skip, paging.limit)
 }
@@ -236,6 +239,20 @@ impl Store for CouchStore {
             return Err(a.error(&format!("view {}", view.name())));
         }
         Self::rows(&a, include_docs)
+    }
+
+    async fn view_ids(&self, view: View, keys: &[String]) -> Result<Vec<String>, StoreError> {
+        let path = format!("{}/_design/_designDoc/_view/{}", Db::Requests.name(), view.name());
+        let mut ids = Vec::new();
+        // A POST body per few hundred keys keeps each request small.
+        for chunk in keys.chunks(VIEW_KEYS_PER_REQUEST) {
+            let a = self.http.call(Method::POST, &path, Some(&serde_json::json!({ "keys": chunk }))).await?;
+            if !a.status.is_success() {
+                return Err(a.error(&format!("view {}", view.name())));
+            }
+            ids.extend(Self::rows(&a, false)?.into_iter().map(|r| r.id));
+        }
+        Ok(ids)
     }
 
     async fn init(&self) -> Result<Report, StoreError> {

@@ -147,6 +147,11 @@ pub trait Store: Send + Sync + 'static {
     /// Rows of one of the seven views whose key equals `key` (S8), ordered by document id.
     async fn view(&self, view: View, key: &str, paging: Paging, include_docs: bool) -> Result<Vec<Row>, StoreError>;
 
+    /// Ids of the documents a view emits under any of `keys`, in no particular order, once
+    /// per emitted row (a document emitting two of the keys comes twice): one request for
+    /// many keys, where asking key by key costs a round trip each (U37, U38).
+    async fn view_ids(&self, view: View, keys: &[String]) -> Result<Vec<String>, StoreError>;
+
     /// Creates the databases, the views and the validation documents; idempotent.
     async fn init(&self) -> Result<Report, StoreError>;
 

@@ -185,6 +185,26 @@ pub async fn s10_s12_view_rows(h: &Harness) {
     assert!(design.is_empty(), "views never index design documents");
 }
 
+pub async fn u37_view_ids_answer_many_keys_at_once(h: &Harness) {
+    let s = &*h.store;
+    let docs = [
+        wf("a_1", json!({"OutputDatasets": ["/x/y/AOD", "/x/y/MINIAOD"]})),
+        wf("b_2", json!({"OutputDatasets": ["/x/y/AOD"]})),
+        wf("c_3", json!({"OutputDatasets": ["/q\"uote/y/AOD", "/x/y/AOD", "/x/y/AOD"]})),
+        wf("d_4", json!({"OutputDatasets": ["/other/y/AOD"]})),
+    ];
+    for r in s.bulk_put(Db::Requests, &docs).await.unwrap() {
+        r.unwrap();
+    }
+    let keys: Vec<String> = ["/x/y/AOD", "/x/y/MINIAOD", "/q\"uote/y/AOD", "/absent/y/AOD"].map(String::from).into();
+    let mut got = s.view_ids(View::OutputDatasets, &keys).await.unwrap();
+    got.sort();
+    assert_eq!(got, ["a_1", "a_1", "b_2", "c_3", "c_3", "c_3"], "one id per emitted row, any key");
+    assert!(s.view_ids(View::OutputDatasets, &[]).await.unwrap().is_empty());
+    let many: Vec<String> = (0..1200).map(|i| format!("/none/{i}/AOD")).chain(["/other/y/AOD".to_owned()]).collect();
+    assert_eq!(s.view_ids(View::OutputDatasets, &many).await.unwrap(), ["d_4"], "keys past one request's worth");
+}
+
 pub async fn s8_equal_keys_ordered_by_id_and_paging(h: &Harness) {
     let s = &*h.store;
     let names = ["m_3", "B_1", "z_9", "a_2", "k_5"];

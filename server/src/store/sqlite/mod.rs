@@ -237,6 +237,24 @@ impl Store for SqliteStore {
             .await
     }
 
+    async fn view_ids(&self, view: View, keys: &[String]) -> Result<Vec<String>, StoreError> {
+        // The keys are stored JSON-encoded; json_each unpacks the list of them in one query.
+        let encoded: Vec<String> = keys.iter().map(|k| Value::String(k.clone()).to_string()).collect();
+        let list = Value::from(encoded).to_string();
+        self.pool
+            .read(move |c| {
+                let mut stmt = c
+                    .prepare_cached(
+                        "SELECT v.id FROM view_rows v WHERE v.view = ?1 AND v.key IN (SELECT value FROM json_each(?2))",
+                    )
+                    .map_err(db_err)?;
+                let rows =
+                    stmt.query_map(rusqlite::params![view.name(), list], |r| r.get::<_, String>(0)).map_err(db_err)?;
+                rows.collect::<Result<Vec<String>, _>>().map_err(db_err)
+            })
+            .await
+    }
+
     async fn init(&self) -> Result<Report, StoreError> {
         let mut report = Report::new();
         for db in Db::ALL {
