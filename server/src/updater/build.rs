@@ -9,6 +9,7 @@ use std::collections::HashMap;
 
 use serde_json::{Map, Value};
 
+use super::dataset_lists::DatasetLists;
 use super::derive::{base_document, campaigns_and_requests, filter_efficiency, py_int, static_total_events};
 use super::memo::Memo;
 use super::UpdateError;
@@ -22,6 +23,8 @@ pub struct RunCaches {
     pub summaries: Memo<(String, bool), FileSummary>,
     /// Input event counts by (dataset, lumi mask JSON).
     pub input_counts: Memo<(String, String), i64>,
+    /// DBS `datasetlist` answers, shared by everything that looks datasets up this run.
+    pub lists: DatasetLists,
 }
 
 impl RunCaches {

@@ -4,6 +4,7 @@
 mod announced;
 pub mod backfill;
 pub mod build;
+pub mod dataset_lists;
 pub mod derive;
 pub mod documents;
 pub mod history;

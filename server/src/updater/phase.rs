@@ -46,9 +46,14 @@ pub struct Metadata {
     pub reads: DocReads,
 }
 
+/// Where built documents' output datasets are announced early.
+pub type Early = tokio::sync::mpsc::UnboundedSender<Vec<String>>;
+
 /// Reads the feed from the stored sequence page by page and brings each page's workflows up
 /// to date, then the failed list of earlier runs (U36, without the deleted ones: X9).
-pub async fn run(ctx: &RunContext, stored: &Settings) -> Result<Metadata, UpdateError> {
+/// The output datasets of every built document go to `early` before the documents are
+/// written, so their DBS look-ups can start at once (see `run::prefetch`).
+pub async fn run(ctx: &RunContext, stored: &Settings, early: &Early) -> Result<Metadata, UpdateError> {
     let mut m = Metadata { last_seq: stored.last_reqmgr_sequence.clone(), ..Metadata::default() };
     ctx.progress.set_message("metadata");
     loop {
@@ -58,7 +63,7 @@ pub async fn run(ctx: &RunContext, stored: &Settings) -> Result<Metadata, Update
         tracing::info!(since = %m.last_seq, changes = page.results.len(), "ReqMgr2 changes");
         m.last_seq = page.last_seq;
         let (names, inline) = classify(page.results, &mut m);
-        handle(ctx, names, inline, &mut m).await;
+        handle(ctx, names, inline, &mut m, early).await;
         if last {
             break;
         }
@@ -69,7 +74,7 @@ pub async fn run(ctx: &RunContext, stored: &Settings) -> Result<Metadata, Update
         .filter(|n| !m.deleted.contains(*n) && !m.in_feed.contains(*n))
         .cloned()
         .collect();
-    handle(ctx, retried, HashMap::new(), &mut m).await;
+    handle(ctx, retried, HashMap::new(), &mut m, early).await;
     // A workflow written earlier in the run and deleted on a later page is gone (X9).
     let deleted = &m.deleted;
     m.failed.retain(|n| !deleted.contains(n));
@@ -107,7 +112,13 @@ fn classify(
 }
 
 /// Fetches (or takes inline), builds and writes the documents of `names`.
-async fn handle(ctx: &RunContext, names: Vec<String>, inline: HashMap<String, Map<String, Value>>, m: &mut Metadata) {
+async fn handle(
+    ctx: &RunContext,
+    names: Vec<String>,
+    inline: HashMap<String, Map<String, Value>>,
+    m: &mut Metadata,
+    early: &Early,
+) {
     if names.is_empty() {
         return;
     }
@@ -123,11 +134,12 @@ async fn handle(ctx: &RunContext, names: Vec<String>, inline: HashMap<String, Ma
         .collect()
         .await;
     let mut to_write = Vec::new();
+    let mut outputs = Vec::new();
     for (name, r) in built {
         match r {
             Ok(Some(doc)) => {
-                let outputs = doc.get("OutputDatasets").and_then(Value::as_array).into_iter().flatten();
-                m.outputs.extend(outputs.filter_map(|d| d.as_str().map(str::to_owned)));
+                let listed = doc.get("OutputDatasets").and_then(Value::as_array).into_iter().flatten();
+                outputs.extend(listed.filter_map(|d| d.as_str().map(str::to_owned)));
                 to_write.push((name, doc));
             }
             Ok(None) => {}
@@ -137,6 +149,9 @@ async fn handle(ctx: &RunContext, names: Vec<String>, inline: HashMap<String, Ma
             }
         }
     }
+    // Nobody listening (a single-workflow update) is fine: the look-ups then happen later.
+    let _ = early.send(outputs.clone());
+    m.outputs.extend(outputs);
     let announce = crate::callbacks::envs(ctx.cfg.trigger_prod, ctx.cfg.trigger_dev);
     for (name, r) in metadata::write_batch(&*ctx.store, to_write, &announce).await {
         let wrote = match r {

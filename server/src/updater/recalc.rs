@@ -1,6 +1,8 @@
-//! Recalculation (U21–U32 over many workflows at once): one batched DBS `datasetlist` per
-//! chunk of distinct datasets across all workflows, one `filesummaries` per dataset per run,
-//! entries appended only when different, documents written in bulk.
+//! Recalculation (U21–U32 over many workflows at once), as a pipeline: chunks of workflows
+//! are read, looked up in DBS (batched `datasetlist` shared across chunks, one
+//! `filesummaries` per dataset per run) and written in bulk, several chunks at a time, so
+//! store reads and writes overlap other chunks' DBS requests. Entries are appended only when
+//! different.
 
 use std::collections::{HashMap, HashSet};
 
@@ -23,30 +25,44 @@ pub struct RecalcOutcome {
     pub failed: Vec<(String, String)>,
 }
 
+/// Workflows per chunk: a chunk is read, looked up in DBS and written on its own.
+const CHUNK: usize = 50;
+/// Chunks under way at once: while one reads or writes the store, the others' DBS look-ups
+/// keep the in-flight bound busy (a pipeline rather than phases).
+const CHUNKS_IN_FLIGHT: usize = 4;
+
+impl RecalcOutcome {
+    /// Adds what another recalculation did.
+    pub fn absorb(&mut self, other: RecalcOutcome) {
+        self.appended.extend(other.appended);
+        self.unchanged += other.unchanged;
+        self.failed.extend(other.failed);
+    }
+}
+
 /// Recalculates `names` (U40), each independently: one failure never stops the others.
 pub async fn recalculate(ctx: &RunContext, names: Vec<String>) -> RecalcOutcome {
+    // Owned chunks: a stream of borrowed slices makes the future's Send bound unprovable.
+    let chunks: Vec<Vec<String>> = names.chunks(CHUNK).map(<[String]>::to_vec).collect();
+    let parts: Vec<RecalcOutcome> = stream::iter(chunks)
+        .map(|chunk| async move { recalculate_chunk(ctx, &chunk).await })
+        .buffer_unordered(CHUNKS_IN_FLIGHT)
+        .collect()
+        .await;
     let mut out = RecalcOutcome::default();
-    let mut workflows = Vec::new();
-    for chunk in names.chunks(200) {
-        let docs = match ctx.store.get_many(Db::Requests, chunk).await {
-            Ok(d) => d,
-            Err(e) => {
-                out.failed.extend(chunk.iter().map(|n| (n.clone(), e.to_string())));
-                continue;
-            }
-        };
-        for (name, doc) in chunk.iter().zip(docs) {
-            match doc.map(Workflow::from_value).transpose() {
-                Ok(Some(wf)) => workflows.push(wf),
-                // U21: a workflow not (yet) in Stats2 has nothing to recalculate.
-                Ok(None) => out.unchanged += 1,
-                Err(e) => out.failed.push((name.clone(), e.to_string())),
-            }
-        }
+    for p in parts {
+        out.absorb(p);
     }
+    out
+}
+
+/// One chunk: its documents, their datasets' DBS records, the entries, one bulk write.
+async fn recalculate_chunk(ctx: &RunContext, names: &[String]) -> RecalcOutcome {
+    let mut out = RecalcOutcome::default();
+    let workflows = read(ctx, names, &mut out).await;
     let wanted: Vec<String> =
         workflows.iter().flat_map(distinct_datasets).collect::<HashSet<_>>().into_iter().collect();
-    let info = dbs_records(ctx, wanted).await;
+    let info = dbs_records(ctx, &wanted).await;
     let now = crate::now();
     let mut to_write = Vec::new();
     for mut wf in workflows {
@@ -70,41 +86,31 @@ pub async fn recalculate(ctx: &RunContext, names: Vec<String>) -> RecalcOutcome 
     out
 }
 
-/// One `datasetlist` chunk and what DBS answered for it.
-type Listed = (Vec<String>, Result<Vec<crate::upstream::DatasetInfo>, String>);
-
-/// DBS records of `datasets`: batched `datasetlist`, then `filesummaries` per dataset.
-/// Failures are kept per dataset so only the workflows that need them fail.
-async fn dbs_records(ctx: &RunContext, datasets: Vec<String>) -> HashMap<String, Result<DbsRecord, String>> {
-    let batch = ctx.cfg.dataset_batch.max(1);
-    let chunks: Vec<Vec<String>> = datasets.chunks(batch).map(<[String]>::to_vec).collect();
-    let listed: Vec<Listed> = stream::iter(chunks)
-        .map(|chunk| async move {
-            let r = ctx.up.dataset_list(&chunk).await.map_err(|e| e.to_string());
-            (chunk, r)
-        })
-        .buffer_unordered(ctx.cfg.concurrency)
-        .collect()
-        .await;
-    let mut access: HashMap<String, Result<Option<String>, String>> = HashMap::new();
-    for (chunk, result) in listed {
-        match result {
-            Ok(infos) => {
-                let pending: HashSet<&String> = chunk.iter().collect();
-                for d in &chunk {
-                    access.insert(d.clone(), Ok(None));
-                }
-                for i in infos {
-                    if pending.contains(&i.dataset) {
-                        access.insert(i.dataset, Ok(Some(i.dataset_access_type)));
-                    } else {
-                        tracing::warn!(dataset = %i.dataset, "DBS answered a dataset that was not asked for; ignored");
-                    }
-                }
-            }
-            Err(e) => access.extend(chunk.into_iter().map(|d| (d, Err(e.clone())))),
+/// The stored documents of `names`; U21: one not (yet) in Stats2 has nothing to recalculate.
+async fn read(ctx: &RunContext, names: &[String], out: &mut RecalcOutcome) -> Vec<Workflow> {
+    let docs = match ctx.store.get_many(Db::Requests, names).await {
+        Ok(d) => d,
+        Err(e) => {
+            out.failed.extend(names.iter().map(|n| (n.clone(), e.to_string())));
+            return Vec::new();
+        }
+    };
+    let mut workflows = Vec::with_capacity(names.len());
+    for (name, doc) in names.iter().zip(docs) {
+        match doc.map(Workflow::from_value).transpose() {
+            Ok(Some(wf)) => workflows.push(wf),
+            Ok(None) => out.unchanged += 1,
+            Err(e) => out.failed.push((name.clone(), e.to_string())),
         }
     }
+    workflows
+}
+
+/// DBS records of `datasets`: their access types (shared `datasetlist` batches), then
+/// `filesummaries` per dataset (once per run, U43). Failures are kept per dataset so only
+/// the workflows that need them fail.
+pub(super) async fn dbs_records(ctx: &RunContext, datasets: &[String]) -> HashMap<String, Result<DbsRecord, String>> {
+    let access = ctx.caches.lists.access(&ctx.up, ctx.cfg.dataset_batch, datasets).await;
     stream::iter(access)
         .map(|(dataset, kind)| async move {
             let record = match kind {

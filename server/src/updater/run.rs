@@ -17,7 +17,7 @@ use super::metadata::{self, MetaOutcome};
 use super::phase;
 use super::recalc::{self, RecalcOutcome};
 use super::{settings, RunContext, UpdateError};
-use crate::store::{Db, Paging, View, DESIGN_PREFIX};
+use crate::store::{Db, View, DESIGN_PREFIX};
 
 /// A built document, or `None` when ReqMgr2 no longer has the workflow.
 pub(super) type Built = Result<Option<Map<String, Value>>, UpdateError>;
@@ -107,14 +107,37 @@ struct Collected {
     failed_deletions: Vec<String>,
 }
 
+/// The run as a pipeline: the DBS look-ups of each built document start while the documents
+/// are written and the rest of the recalculation set is gathered.
 async fn run_locked(ctx: &RunContext, lock: &RunLock) -> Result<RunSummary, UpdateError> {
+    let (early, heard) = tokio::sync::mpsc::unbounded_channel();
+    let (summary, ()) = tokio::join!(run_steps(ctx, lock, early), prefetch(ctx, heard));
+    summary
+}
+
+/// DBS look-ups of the datasets `heard` names, as they come; the answers wait in the run's
+/// caches (U43) for the recalculation, which finds them there or in flight.
+async fn prefetch(ctx: &RunContext, heard: tokio::sync::mpsc::UnboundedReceiver<Vec<String>>) {
+    let pages = stream::unfold(heard, |mut rx| async move { rx.recv().await.map(|d| (d, rx)) });
+    pages
+        .for_each_concurrent(None, |datasets| async move {
+            recalc::dbs_records(ctx, &datasets).await;
+        })
+        .await;
+}
+
+async fn run_steps(ctx: &RunContext, lock: &RunLock, early: phase::Early) -> Result<RunSummary, UpdateError> {
     let t0 = crate::now();
     let started = Instant::now();
     let requests_before = ctx.up.stats().requests;
     let stored = settings::read(&*ctx.store).await?;
-    let c = collect_changes(ctx, &stored).await?;
-    let recalc_set = recalculation_set(ctx, &stored, &c).await?;
-    let outcome = recalculate_all(ctx, recalc_set).await;
+    // U38 and U39 depend only on the stored settings: asked while the feed is worked through,
+    // so their answers do not wait for the metadata writes (or these for them).
+    let since = (stored.last_dbs_update_date - 300).max(0);
+    let (c, modified, active) =
+        tokio::join!(collect_changes(ctx, &stored, early), ctx.up.modified_datasets(since), active_requests(ctx));
+    let c = c?;
+    let outcome = recalculate_all(ctx, &c, modified?, active?).await?;
     let mut failed = c.meta.failed.clone();
     for (name, _) in &outcome.failed {
         if !failed.contains(name) {
@@ -145,36 +168,45 @@ async fn run_locked(ctx: &RunContext, lock: &RunLock) -> Result<RunSummary, Upda
 /// The feed since the stored sequence, each page's workflows brought up to date, then the
 /// deletions: those of this run and those that failed before, unless ReqMgr2 has the
 /// workflow again (U35).
-async fn collect_changes(ctx: &RunContext, stored: &settings::Settings) -> Result<Collected, UpdateError> {
-    let meta = phase::run(ctx, stored).await?;
+async fn collect_changes(
+    ctx: &RunContext,
+    stored: &settings::Settings,
+    early: phase::Early,
+) -> Result<Collected, UpdateError> {
+    // `early` is dropped with this step: the prefetch ends once it has heard every page.
+    let meta = phase::run(ctx, stored, &early).await?;
     let mut deleted = meta.deleted.clone();
     deleted.extend(stored.failed_deletions.iter().filter(|n| !meta.in_feed.contains(*n)).cloned());
     let (removed, failed_deletions) = delete_all(ctx, &deleted).await;
     Ok(Collected { meta, deleted, removed, failed_deletions })
 }
 
-/// U37–U40: the changed workflows, those sharing an output dataset with them or with a
-/// dataset DBS modified since the last run (minus 5 minutes), and the active ones.
-async fn recalculation_set(
+/// U37–U40: recalculates the changed workflows, the active ones, and those sharing an
+/// output dataset with a changed one or with a dataset DBS modified since the last run
+/// (minus 5 minutes). The store's view look-up of the sharing ones runs while the others
+/// are recalculated; those it adds follow.
+async fn recalculate_all(
     ctx: &RunContext,
-    stored: &settings::Settings,
     c: &Collected,
-) -> Result<Vec<String>, UpdateError> {
-    let since = (stored.last_dbs_update_date - 300).max(0);
+    modified: Vec<String>,
+    active: Vec<String>,
+) -> Result<RecalcOutcome, UpdateError> {
+    let keep = |n: &String| !c.deleted.contains(n) && !n.starts_with(DESIGN_PREFIX);
+    let known: BTreeSet<String> = c.meta.handled.iter().cloned().chain(active).filter(keep).collect();
     let mut outputs = c.meta.outputs.clone();
-    outputs.extend(ctx.up.modified_datasets(since).await?);
-    let related = workflows_of(ctx, outputs).await?;
-    let active = active_requests(ctx).await?;
-    let set: BTreeSet<String> = c
-        .meta
-        .handled
-        .iter()
-        .cloned()
-        .chain(related)
-        .chain(active)
-        .filter(|n| !c.deleted.contains(n) && !n.starts_with(DESIGN_PREFIX))
-        .collect();
-    Ok(set.into_iter().collect())
+    outputs.extend(modified);
+    ctx.progress.set_position(0);
+    ctx.progress.set_length(known.len() as u64);
+    ctx.progress.set_message("history");
+    let (related, mut outcome) =
+        tokio::join!(workflows_of(ctx, outputs), recalc::recalculate(ctx, known.iter().cloned().collect()));
+    let extra: Vec<String> = related?.into_iter().filter(|n| keep(n) && !known.contains(n)).collect();
+    ctx.progress.inc_length(extra.len() as u64);
+    outcome.absorb(recalc::recalculate(ctx, extra).await);
+    for (name, e) in &outcome.failed {
+        tracing::warn!(workflow = %name, error = %e, "recalculation failed; will retry next run");
+    }
+    Ok(outcome)
 }
 
 /// U39: WMStats' active workflows. A transport failure is survivable (none this run); a
@@ -188,17 +220,6 @@ async fn active_requests(ctx: &RunContext) -> Result<Vec<String>, UpdateError> {
         }
         Err(e) => Err(e.into()),
     }
-}
-
-async fn recalculate_all(ctx: &RunContext, set: Vec<String>) -> RecalcOutcome {
-    ctx.progress.set_position(0);
-    ctx.progress.set_length(set.len() as u64);
-    ctx.progress.set_message("history");
-    let outcome = recalc::recalculate(ctx, set).await;
-    for (name, e) in &outcome.failed {
-        tracing::warn!(workflow = %name, error = %e, "recalculation failed; will retry next run");
-    }
-    outcome
 }
 
 /// U41 as one write: the failed list (X9: earlier entries keep their place while they still
@@ -286,18 +307,12 @@ pub(super) async fn build_fetched(ctx: &RunContext, name: &str, doc: documents::
     }
 }
 
-/// Workflow ids per dataset from the `outputDatasets` view (U37, U38: page 0, size 1000).
+/// Workflows with any of `datasets` among their outputs (U37, U38), from the
+/// `outputDatasets` view in one multi-key request per few hundred datasets. The original
+/// asked dataset by dataset and kept the first 1,000 workflows of each; all of them count.
 async fn workflows_of(ctx: &RunContext, datasets: BTreeSet<String>) -> Result<BTreeSet<String>, UpdateError> {
-    let pages: Vec<Result<Vec<crate::store::Row>, crate::store::StoreError>> = stream::iter(datasets)
-        .map(|d| async move { ctx.store.view(View::OutputDatasets, &d, Paging { skip: 0, limit: 1000 }, false).await })
-        .buffer_unordered(ctx.cfg.concurrency)
-        .collect()
-        .await;
-    let mut out = BTreeSet::new();
-    for page in pages {
-        out.extend(page?.into_iter().map(|r| r.id));
-    }
-    Ok(out)
+    let keys: Vec<String> = datasets.into_iter().collect();
+    Ok(ctx.store.view_ids(View::OutputDatasets, &keys).await?.into_iter().collect())
 }
 
 /// U42: one workflow, waiting for a running update up to the configured time; no failed-list
