@@ -63,6 +63,13 @@ pub async fn run(ctx: &RunContext, stored: &Settings, early: &Early) -> Result<M
         tracing::info!(since = %m.last_seq, changes = page.results.len(), "ReqMgr2 changes");
         m.last_seq = page.last_seq;
         let (names, inline) = classify(page.results, &mut m);
+        // The inline documents already name their outputs: their look-ups need not wait
+        // for the builds (and the Resubmission look-ups some builds make).
+        let mut listed = Vec::new();
+        for doc in inline.values() {
+            app::json::flatten(doc.get("OutputDatasets").unwrap_or(&Value::Null), &mut listed);
+        }
+        let _ = early.send(listed.into_iter().filter_map(|d| d.as_str().map(str::to_owned)).collect());
         handle(ctx, names, inline, &mut m, early).await;
         if last {
             break;
