@@ -118,6 +118,26 @@ fn classify(
     (names, inline)
 }
 
+impl Metadata {
+    /// Counts how one document's write went.
+    fn count(&mut self, name: String, r: Result<MetaOutcome, UpdateError>) {
+        match r {
+            Ok(MetaOutcome::Created) => self.created += 1,
+            Ok(MetaOutcome::Updated) => self.updated += 1,
+            Ok(MetaOutcome::Unchanged) => {
+                self.unchanged += 1;
+                return;
+            }
+            Err(e) => {
+                tracing::warn!(workflow = %name, error = %e, "metadata write failed; will retry next run");
+                self.failed.push(name);
+                return;
+            }
+        }
+        self.written.insert(name);
+    }
+}
+
 /// Fetches (or takes inline), builds and writes the documents of `names`.
 async fn handle(
     ctx: &RunContext,
@@ -161,28 +181,7 @@ async fn handle(
     m.outputs.extend(outputs);
     let announce = crate::callbacks::envs(ctx.cfg.trigger_prod, ctx.cfg.trigger_dev);
     for (name, r) in metadata::write_batch(&*ctx.store, to_write, &announce).await {
-        let wrote = match r {
-            Ok(MetaOutcome::Created) => {
-                m.created += 1;
-                true
-            }
-            Ok(MetaOutcome::Updated) => {
-                m.updated += 1;
-                true
-            }
-            Ok(MetaOutcome::Unchanged) => {
-                m.unchanged += 1;
-                false
-            }
-            Err(e) => {
-                tracing::warn!(workflow = %name, error = %e, "metadata write failed; will retry next run");
-                m.failed.push(name.clone());
-                false
-            }
-        };
-        if wrote {
-            m.written.insert(name);
-        }
+        m.count(name, r);
     }
     m.handled.extend(names);
 }
