@@ -13,20 +13,11 @@ const CAMPAIGNS: [&str; 6] =
     ["RunIISummer20UL16", "RunIISummer20UL17", "RunIISummer20UL18", "Run3Summer22", "Run3Summer23BPix", "Run3Winter24"];
 const PWGS: [&str; 6] = ["HIG", "EXO", "SUS", "TOP", "SMP", "B2G"];
 const ERAS: [&str; 4] = ["Run2022C", "Run2022D", "Run2023C", "Run2024F"];
-/// The statuses a demo workflow walks through, in order (ReqMgr2's happy path).
-pub(crate) const STATUSES: [RequestStatus; 11] = [
-    RequestStatus::New,
-    RequestStatus::AssignmentApproved,
-    RequestStatus::Assigned,
-    RequestStatus::Staging,
-    RequestStatus::Staged,
-    RequestStatus::Acquired,
-    RequestStatus::RunningOpen,
-    RequestStatus::RunningClosed,
-    RequestStatus::Completed,
-    RequestStatus::ClosedOut,
-    RequestStatus::Announced,
-];
+/// The statuses a demo workflow walks through, in order: ReqMgr2's happy path up to
+/// `announced`, without `force-complete`.
+pub(crate) static STATUSES: std::sync::LazyLock<Vec<RequestStatus>> = std::sync::LazyLock::new(|| {
+    RequestStatus::ALL.into_iter().take(12).filter(|s| *s != RequestStatus::ForceComplete).collect()
+});
 
 /// Small deterministic generator (xorshift64*), so the demo is the same on every machine.
 pub(crate) struct Rng(u64);
@@ -199,6 +190,13 @@ mod tests {
     use super::*;
     use app::forecast::{forecast, Settings};
     use app::model::Workflow;
+
+    #[test]
+    fn the_status_path_runs_from_new_to_announced_without_force_complete() {
+        let path: Vec<&str> = STATUSES.iter().map(|s| s.as_str()).collect();
+        assert_eq!((path.len(), path[0], path[10]), (11, "new", "announced"));
+        assert!(!path.contains(&"force-complete"));
+    }
 
     #[test]
     fn forecasts_of_the_fixture_derived_histories_are_sane() {
