@@ -195,16 +195,25 @@ fn tracked_files() -> Vec<PathBuf> {
     String::from_utf8_lossy(&out.stdout).lines().map(PathBuf::from).collect()
 }
 
+/// What a reference to the notes kept beside the checkout looks like. Assembled from parts so
+/// that this file names none of them itself and is checked like every other.
+fn outside_names() -> [String; 5] {
+    [
+        ["..", "/shared"].concat(),
+        ["DESIGN", ".md"].concat(),
+        ["STATS2", "-BEHAVIOUR"].concat(),
+        ["TOOLCHAIN", ".md"].concat(),
+        ["/work", "/"].concat(),
+    ]
+}
+
 #[test]
 fn nothing_refers_to_a_path_outside_the_repository() {
-    let outside = ["../shared", "DESIGN.md", "STATS2-BEHAVIOUR", "TOOLCHAIN.md", "/work/"];
+    let outside = outside_names();
     let mut problems = Vec::new();
     for f in tracked_files() {
         let Ok(text) = std::fs::read_to_string(root().join(&f)) else { continue };
-        if f.ends_with("tests/tests/repository.rs") {
-            continue;
-        }
-        for word in outside.iter().filter(|w| text.contains(*w)) {
+        for word in outside.iter().filter(|w| text.contains(w.as_str())) {
             problems.push(format!("{} mentions {word}", f.display()));
         }
         if f.extension().is_some_and(|e| e == "md") {
