@@ -32,10 +32,10 @@ pub struct RunRecord {
     pub counts: Option<RunCounts>,
     /// Milliseconds since the epoch at its start and end: the span that held the lock.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub start_ms: Option<u64>,
+    pub start_ms: Option<i64>,
     /// See `start_ms`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub end_ms: Option<u64>,
+    pub end_ms: Option<i64>,
     /// Fields a newer version wrote, kept when this one rewrites the list.
     #[serde(flatten)]
     pub other: Map<String, Value>,

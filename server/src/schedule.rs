@@ -42,10 +42,10 @@ pub async fn run_once(
 /// replica shows it, whichever process ran it: a scheduled run or a cron `stats2 update`.
 pub async fn run_recorded(ctx: &RunContext) -> (RunRecord, Result<RunSummary, UpdateError>) {
     let start = crate::now();
-    let start_ms = crate::now_ms().max(0) as u64;
+    let start_ms = crate::now_ms();
     let result = updater_run::run(ctx).await;
     // Right after the run, before any bookkeeping: the span is what held the lock.
-    let end_ms = crate::now_ms().max(0) as u64;
+    let end_ms = crate::now_ms();
     let mut rec = outcome_record(start, &result);
     rec.start_ms = Some(start_ms);
     rec.end_ms = Some(end_ms);

@@ -58,7 +58,7 @@ async fn two_schedulers_on_one_store_never_run_at_the_same_time() {
         t.await.unwrap();
     }
     let runs = server::runs::recent(&*store).await.unwrap();
-    let mut spans: Vec<(u64, u64)> =
+    let mut spans: Vec<(i64, i64)> =
         runs.iter().filter(|r| r.outcome == RunOutcome::Ok).map(|r| (r.start_ms.unwrap(), r.end_ms.unwrap())).collect();
     assert!(spans.len() >= 4, "{runs:?}");
     spans.sort();

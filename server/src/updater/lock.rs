@@ -13,6 +13,9 @@ use serde_json::{json, Value};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+// Heartbeats are in milliseconds: with a short stale time, whole seconds made a fresh lock
+// look stale up to a second early.
+use crate::now_ms;
 use crate::store::{Db, SharedStore, StoreError};
 
 /// Document id of the lock.
@@ -50,10 +53,6 @@ pub struct RunLock {
     /// Turns true when a heartbeat finds the lock in other hands.
     lost: watch::Receiver<bool>,
 }
-
-// Heartbeats are in milliseconds: with a short stale time, whole seconds made a fresh lock
-// look stale up to a second early.
-use crate::now_ms;
 
 /// (holder, heartbeat in ms, started in s) of a held lock.
 fn holder_of(doc: &Value) -> Option<(&str, i64, i64)> {

@@ -63,13 +63,6 @@ pub async fn run(ctx: &RunContext, stored: &Settings, early: &Early) -> Result<M
         tracing::info!(since = %m.last_seq, changes = page.results.len(), "ReqMgr2 changes");
         m.last_seq = page.last_seq;
         let (names, inline) = classify(page.results, &mut m);
-        // The inline documents already name their outputs: their look-ups need not wait
-        // for the builds (and the Resubmission look-ups some builds make).
-        let mut listed = Vec::new();
-        for doc in inline.values() {
-            app::json::flatten(doc.get("OutputDatasets").unwrap_or(&Value::Null), &mut listed);
-        }
-        let _ = early.send(listed.into_iter().filter_map(|d| d.as_str().map(str::to_owned)).collect());
         handle(ctx, names, inline, &mut m, early).await;
         if last {
             break;
@@ -138,6 +131,13 @@ impl Metadata {
     }
 }
 
+/// The output dataset names of a ReqMgr2 or Stats2 document (nested lists flattened, U6).
+fn output_names(doc: &Map<String, Value>) -> Vec<String> {
+    let mut listed = Vec::new();
+    app::json::flatten(doc.get("OutputDatasets").unwrap_or(&Value::Null), &mut listed);
+    listed.into_iter().filter_map(|d| d.as_str().map(str::to_owned)).collect()
+}
+
 /// Fetches (or takes inline), builds and writes the documents of `names`.
 async fn handle(
     ctx: &RunContext,
@@ -150,6 +150,11 @@ async fn handle(
         return;
     }
     ctx.progress.inc_length(names.len() as u64);
+    // Inline documents already name their outputs: their look-ups need not wait for the
+    // builds (and the Resubmission look-ups some builds make). The others' are announced
+    // once built. Nobody listening (a single-workflow update) is fine.
+    let _ = early.send(inline.values().flat_map(output_names).collect());
+    let announced: HashSet<String> = inline.keys().cloned().collect();
     let docs = documents::fetch(&*ctx.up, &names, inline, &mut m.reads, ctx.cfg.concurrency).await;
     let built: Vec<(String, super::run::Built)> = stream::iter(docs)
         .map(|(name, doc)| async move {
@@ -161,12 +166,15 @@ async fn handle(
         .collect()
         .await;
     let mut to_write = Vec::new();
-    let mut outputs = Vec::new();
+    let mut late = Vec::new();
     for (name, r) in built {
         match r {
             Ok(Some(doc)) => {
-                let listed = doc.get("OutputDatasets").and_then(Value::as_array).into_iter().flatten();
-                outputs.extend(listed.filter_map(|d| d.as_str().map(str::to_owned)));
+                let outputs = output_names(&doc);
+                if !announced.contains(&name) {
+                    late.extend(outputs.iter().cloned());
+                }
+                m.outputs.extend(outputs);
                 to_write.push((name, doc));
             }
             Ok(None) => {}
@@ -176,9 +184,7 @@ async fn handle(
             }
         }
     }
-    // Nobody listening (a single-workflow update) is fine: the look-ups then happen later.
-    let _ = early.send(outputs.clone());
-    m.outputs.extend(outputs);
+    let _ = early.send(late);
     let announce = crate::callbacks::envs(ctx.cfg.trigger_prod, ctx.cfg.trigger_dev);
     for (name, r) in metadata::write_batch(&*ctx.store, to_write, &announce).await {
         m.count(name, r);

@@ -134,19 +134,18 @@ pub(super) async fn dbs_records(ctx: &RunContext, datasets: &[String]) -> HashMa
 /// entry re-applied (X7).
 async fn write(ctx: &RunContext, docs: Vec<(Workflow, app::model::HistoryEntry)>, out: &mut RecalcOutcome) {
     let announce = crate::callbacks::envs(ctx.cfg.trigger_prod, ctx.cfg.trigger_dev);
-    for chunk in docs.chunks(200) {
-        let items = chunk.iter().map(|item| (item.0.id.clone(), item.0.to_value(), item)).collect();
-        for ((wf, e), written) in announced::write(&*ctx.store, &announce, items).await {
-            let result = match written {
-                Written::Done => Ok(true),
-                Written::Conflict => reapply(ctx, &wf.id, e).await,
-                Written::Failed(err) => Err(err),
-            };
-            match result {
-                Ok(true) => out.appended.push(wf.id.clone()),
-                Ok(false) => out.unchanged += 1,
-                Err(err) => out.failed.push((wf.id.clone(), err.to_string())),
-            }
+    // One bulk write: a recalculation chunk is small enough for one request.
+    let items = docs.iter().map(|item| (item.0.id.clone(), item.0.to_value(), item)).collect();
+    for ((wf, e), written) in announced::write(&*ctx.store, &announce, items).await {
+        let result = match written {
+            Written::Done => Ok(true),
+            Written::Conflict => reapply(ctx, &wf.id, e).await,
+            Written::Failed(err) => Err(err),
+        };
+        match result {
+            Ok(true) => out.appended.push(wf.id.clone()),
+            Ok(false) => out.unchanged += 1,
+            Err(err) => out.failed.push((wf.id.clone(), err.to_string())),
         }
     }
 }
