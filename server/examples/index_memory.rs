@@ -34,16 +34,18 @@ fn part<T>(label: &str, n: usize, take: impl FnOnce() -> T) {
 fn record_parts(table: &[Option<std::sync::Arc<Record>>], n: usize) {
     use std::mem::size_of;
     let mut parts = [0usize; 5];
+    let mut stored = 0;
     for r in table.iter().flatten() {
         parts[0] += size_of::<Record>() + 16;
-        parts[1] += size_of_val(&*r.keys);
+        parts[1] += r.view_keys.as_deref().map_or(0, size_of_val);
+        stored += usize::from(r.view_keys.is_some());
         parts[2] += size_of_val(&*r.datasets);
         parts[3] += r.datasets.iter().map(|d| d.points.len()).sum::<usize>();
         parts[4] += size_of_val(&*r.transitions) + size_of_val(&*r.campaigns) + size_of_val(&*r.requests);
     }
     let labels = [
         "  record structs",
-        "  view keys",
+        "  view keys (stored when not derivable)",
         "  dataset summaries",
         "  packed points",
         "  transitions, campaigns, requests",
@@ -51,6 +53,7 @@ fn record_parts(table: &[Option<std::sync::Arc<Record>>], n: usize) {
     for (label, bytes) in labels.iter().zip(parts) {
         println!("{label:<40} {}  {:6.0} B/workflow", mb(bytes as isize), bytes as f64 / n as f64);
     }
+    println!("  records keeping their view keys: {stored}");
 }
 
 fn main() -> anyhow::Result<()> {

@@ -16,6 +16,7 @@ mod field;
 pub mod follow;
 mod hist_sums;
 mod intern;
+mod keys;
 mod points;
 mod query;
 mod record;

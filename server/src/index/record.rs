@@ -3,18 +3,16 @@
 //! to each dataset's points), built once per change from the stored document with the same
 //! derivations the full document would get (`app::present`, `app::history`).
 
-use app::filter::{pwg_of, FilterKey};
+use app::filter::FilterKey;
 use app::forecast::{forecast, stalled_since, Settings};
 use app::format::datatier;
 use app::links::Service;
 use app::model::{DatasetStatus, Workflow};
 use app::present::{completion, lumi_completion, unreadable_row, workflow_row};
 use app::rows::{DatasetRow, StatusAt, WorkflowRow};
-use std::sync::Arc;
 
 use serde_json::Value;
 
-use super::field::Field;
 use super::intern::{Interner, Sym};
 use super::points::Points;
 use crate::listing::view_of;
@@ -75,10 +73,9 @@ pub struct Record {
     pub input_dataset: Option<Sym>,
     /// One per output dataset, in stored order, duplicates kept (D11).
     pub datasets: Box<[DatasetSummary]>,
-    /// The string keys the views emit for this document (S9–S12), repeats kept: what the
-    /// legacy filters match, exactly as the store's views would; then the analytics
-    /// filters' values (current status, PWG, each distinct datatier).
-    pub keys: Box<[(Field, Sym)]>,
+    /// The string keys the views emit for this document (S9–S12), repeats kept, when the
+    /// fields do not say exactly the same (`keys.rs`); `None` for almost every workflow.
+    pub view_keys: Option<Box<[(FilterKey, Sym)]>>,
     /// From when on a dataset counts as stalled (the earliest of them), if any can stall.
     pub stalled_since: Option<i64>,
     /// Why the document could not be read as a workflow, if it could not.
@@ -89,48 +86,25 @@ fn opt(i: &mut Interner, s: Option<&str>) -> Option<Sym> {
     s.map(|s| i.get(s))
 }
 
-fn emitted_keys(doc: &Value, i: &mut Interner) -> Vec<(Field, Sym)> {
+fn emitted_keys(doc: &Value, i: &mut Interner) -> Vec<(FilterKey, Sym)> {
     FilterKey::ALL
         .into_iter()
         .filter_map(|k| view_of(k).map(|v| (k, v)))
         .flat_map(|(k, view)| view.emit(doc).into_iter().filter_map(move |v| Some((k, v.as_str()?.to_owned()))))
-        .map(|(k, v)| (Field::View(k), i.get(&v)))
+        .map(|(k, v)| (k, i.get(&v)))
         .collect()
-}
-
-/// The analytics filters' values of a record, each once.
-fn derived_keys(r: &Record, i: &mut Interner) -> Vec<(Field, Sym)> {
-    let mut keys: Vec<(Field, Sym)> = Vec::new();
-    if let Some((status, _)) = r.transitions.last() {
-        keys.push((Field::Status, status.clone()));
-    }
-    if let Some(pwg) = r.prepid.as_deref().and_then(pwg_of) {
-        keys.push((Field::Pwg, i.get(pwg)));
-    }
-    for d in r.datasets.iter() {
-        for (field, text) in [(Field::Tier, datatier(&d.name)), (Field::DatasetStatus, d.status.as_str())] {
-            if !keys.iter().any(|(f, v)| *f == field && &**v == text) {
-                keys.push((field, i.get(text)));
-            }
-        }
-    }
-    if r.idle_since().is_some() {
-        keys.push((Field::Idle, i.get(super::field::IDLE)));
-    }
-    keys
 }
 
 impl Record {
     /// The record of a stored workflow document.
     pub fn from_doc(doc: Value, i: &mut Interner) -> Record {
-        let mut keys = emitted_keys(&doc, i);
+        let keys = emitted_keys(&doc, i);
         let id = doc.get("_id").and_then(Value::as_str).unwrap_or_default().to_owned();
         let mut record = match Workflow::from_value(doc) {
             Ok(wf) => Self::from_workflow(&wf, i),
             Err(e) => Self::from_row(&unreadable_row(&id, e.to_string()), Vec::new(), -1, i),
         };
-        keys.extend(derived_keys(&record, i));
-        record.keys = keys.into_boxed_slice();
+        record.keep_view_keys(keys);
         record
     }
 
@@ -189,7 +163,7 @@ impl Record {
             processing_string: opt(i, row.processing_string.as_deref()),
             input_dataset: opt(i, row.input_dataset.as_deref()),
             datasets,
-            keys: Box::default(),
+            view_keys: None,
             stalled_since,
             problem: row.problem.as_deref().map(Box::from),
         }
@@ -260,11 +234,5 @@ impl Record {
     /// The name A4 sorts by: RequestName, else the id.
     pub fn sort_name(&self) -> &str {
         self.request_name.as_deref().unwrap_or(&self.name)
-    }
-
-    /// Whether the record holds `text` for `key` (for views, S10–S12): `text` is the index's
-    /// shared text of the value, so a pointer comparison decides.
-    pub fn has_key(&self, key: Field, text: &Sym) -> bool {
-        self.keys.iter().any(|(k, v)| *k == key && Arc::ptr_eq(v, text))
     }
 }

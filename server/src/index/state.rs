@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use serde_json::Value;
+use smallvec::SmallVec;
 
 use super::field::Field;
 
@@ -50,13 +51,14 @@ impl Bits {
 /// the key for it (S11: repeated output datasets).
 #[derive(Default)]
 pub struct Posting {
-    /// Slots in id order, repeats adjacent.
-    pub slots: Vec<Slot>,
+    /// Slots in id order, repeats adjacent. Most values (an output dataset, a PrepID) belong
+    /// to one workflow, so a few slots are kept inline.
+    pub slots: SmallVec<[Slot; 4]>,
     /// Distinct workflows.
     pub distinct: usize,
     /// Membership by slot, kept while at least one record in 32 holds the key (the bits then
     /// take no more room than the slot list itself).
-    bits: Option<Bits>,
+    bits: Option<Box<Bits>>,
 }
 
 fn name_of(table: &[Option<Arc<Record>>], slot: Slot) -> &str {
@@ -126,7 +128,7 @@ impl Posting {
             (None, true) => {
                 let mut bits = Bits::default();
                 self.slots.iter().for_each(|s| bits.set(*s, true));
-                self.bits = Some(bits);
+                self.bits = Some(Box::new(bits));
             }
             (Some(_), false) if self.distinct < 32 || self.distinct * 64 < capacity => self.bits = None,
             _ => {}
@@ -147,7 +149,7 @@ pub struct Tally {
 
 impl Tally {
     fn of(r: &Record) -> Tally {
-        let status = r.keys.iter().find(|(f, _)| *f == Field::Status).map_or(0, |(_, v)| v.as_ptr() as usize);
+        let status = r.transitions.last().map_or(0, |(s, _)| s.as_ptr() as usize);
         Tally { status, expected: r.total_events, done: r.datasets.iter().map(|d| d.events).max().unwrap_or(0) }
     }
 }
@@ -230,13 +232,15 @@ impl State {
         if let Some(slot) = existing {
             self.detach(slot);
         }
-        // One shared text per key value (records may come from other interners), so filters
-        // compare keys by pointer.
-        for (key, value) in record.keys.iter_mut() {
-            if let Some((canon, _)) = self.postings.get(key).and_then(|m| m.get_key_value(&**value)) {
-                *value = canon.clone();
+        // One shared text per key value (records come from the build threads' interners).
+        let postings = &mut self.postings;
+        record.share_texts(|field, text| {
+            let by_value = postings.entry(field).or_default();
+            match by_value.get_key_value(&**text) {
+                Some((canon, _)) => canon.clone(),
+                None => text.clone(),
             }
-        }
+        });
         let record = Arc::new(record);
         let slot = match existing {
             Some(slot) => {
@@ -254,14 +258,21 @@ impl State {
                 slot
             }
         };
-        for (key, value) in record.keys.iter() {
-            let p = self.postings.entry(*key).or_default().entry(value.clone()).or_default();
-            if self.building {
+        let (postings, interner, table, building) =
+            (&mut self.postings, &mut self.interner, &self.table, self.building);
+        record.any_key(|key, value| {
+            let by_value = postings.entry(key).or_default();
+            let p = match by_value.get_mut(value.as_str()) {
+                Some(p) => p,
+                None => by_value.entry(value.to_sym(interner)).or_default(),
+            };
+            if building {
                 p.push(slot);
             } else {
-                p.insert(slot, &self.table);
+                p.insert(slot, table);
             }
-        }
+            false
+        });
         self.set_stall(&record.name, None, record.stalled_since);
         self.sums.apply(&record, 1);
         if self.tallies.len() <= slot as usize {
@@ -287,15 +298,17 @@ impl State {
     /// id and place in the id order stay.
     fn detach(&mut self, slot: Slot) {
         let Some(old) = self.record(slot).cloned() else { return };
-        for (key, value) in old.keys.iter() {
-            let Some(by_value) = self.postings.get_mut(key) else { continue };
-            if let Some(p) = by_value.get_mut(value) {
-                p.remove(slot, &self.table, !self.building);
+        let (postings, table, building) = (&mut self.postings, &self.table, self.building);
+        old.any_key(|key, value| {
+            let Some(by_value) = postings.get_mut(&key) else { return false };
+            if let Some(p) = by_value.get_mut(value.as_str()) {
+                p.remove(slot, table, !building);
                 if p.slots.is_empty() {
-                    by_value.remove(value);
+                    by_value.remove(value.as_str());
                 }
             }
-        }
+            false
+        });
         self.set_stall(&old.name, old.stalled_since, None);
         self.sums.apply(&old, -1);
         self.interner.sweep_if_due();

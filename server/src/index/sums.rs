@@ -12,7 +12,6 @@ use app::filter::{Filter, FilterKey};
 use app::format::datatier;
 use app::history::HistoryView;
 
-use super::field::Field;
 use super::intern::Sym;
 use super::record::Record;
 
@@ -130,7 +129,9 @@ impl Sums {
     /// Adds (`sign` 1) or takes away (`sign` -1) a record's contribution.
     pub fn apply(&mut self, r: &Record, sign: i64) {
         self.all.apply(r, sign);
-        for (_, value) in r.keys.iter().filter(|(k, _)| *k == Field::View(FilterKey::Campaign)) {
+        let mut campaigns = Vec::new();
+        r.campaign_keys(&mut |c| campaigns.push(c.clone()));
+        for value in &campaigns {
             let scope = self.campaigns.entry(value.clone()).or_default();
             scope.apply(r, sign);
             if scope.tiers.is_empty()
