@@ -37,11 +37,12 @@ fn record_parts(table: &[Option<std::sync::Arc<Record>>], n: usize) {
     let mut stored = 0;
     for r in table.iter().flatten() {
         parts[0] += size_of::<Record>() + 16;
-        parts[1] += r.view_keys.as_deref().map_or(0, size_of_val);
-        stored += usize::from(r.view_keys.is_some());
+        let kept = r.rare.as_ref().and_then(|r| r.view_keys.as_deref());
+        parts[1] += kept.map_or(0, size_of_val);
+        stored += usize::from(kept.is_some());
         parts[2] += size_of_val(&*r.datasets);
         parts[3] += r.datasets.iter().map(|d| d.points.len()).sum::<usize>();
-        parts[4] += size_of_val(&*r.transitions) + size_of_val(&*r.campaigns) + size_of_val(&*r.requests);
+        parts[4] += r.transitions.len() + size_of_val(&*r.campaigns) + size_of_val(&*r.requests);
     }
     let labels = [
         "  record structs",

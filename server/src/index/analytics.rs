@@ -90,9 +90,10 @@ fn row(campaign: &str, cells: Vec<Cell>) -> CampaignRow {
 /// Seconds from the record's first `from` transition to its first `to` transition after it.
 fn duration(r: &Record, q: &DurationQuery) -> Option<i64> {
     let (from, to) = (q.from.as_str(), q.to.as_str());
-    let start = r.transitions.iter().position(|(s, _)| &**s == from)?;
-    let end = r.transitions[start..].iter().find(|(s, _)| &**s == to)?;
-    Some((end.1 - r.transitions[start].1).max(0))
+    let mut rest = r.transitions.iter().skip_while(|(s, _)| *s != from).peekable();
+    let start = rest.peek()?.1;
+    let end = rest.find(|(s, _)| *s == to)?.1;
+    Some((end - start).max(0))
 }
 
 /// The histogram of the time `q`'s workflows took between its two statuses.

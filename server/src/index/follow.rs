@@ -74,17 +74,20 @@ fn apply_page(state: &mut State, page: ChangesPage) -> Vec<String> {
 
 /// Builds records of the page's documents on two threads (the parse and the derivations are
 /// most of a build's time), then adds them in feed order. Documents move into the workers and
-/// are dropped as soon as their record exists, so a page's JSON is held once, not twice.
-fn build_page(mut state: State, interners: &mut [Interner; 2], page: ChangesPage) -> State {
+/// are dropped as soon as their record exists, so a page's JSON is held once, not twice. Each
+/// worker shares texts within the page only: the state shares key texts across pages
+/// (`Record::share_texts`), and an interner kept for the whole build would grow a table of
+/// every text seen, freed only at the end.
+fn build_page(mut state: State, page: ChangesPage) -> State {
     let mut first: Vec<_> = page.changes.into_iter().filter(|c| !c.id.starts_with(DESIGN_PREFIX)).collect();
     let second = first.split_off(first.len().div_ceil(2));
-    let (a, b) = interners.split_at_mut(1);
     let records: Vec<Vec<(String, Option<Record>)>> = std::thread::scope(|s| {
-        let parts = [first, second].into_iter().zip([&mut a[0], &mut b[0]]).map(|(part, interner)| {
+        let parts = [first, second].into_iter().map(|part| {
             s.spawn(move || {
+                let mut interner = Interner::default();
                 part.into_iter()
                     .map(|c| {
-                        let record = c.doc.filter(|_| !c.deleted).map(|d| Record::from_doc(d, interner));
+                        let record = c.doc.filter(|_| !c.deleted).map(|d| Record::from_doc(d, &mut interner));
                         (c.id, record)
                     })
                     .collect()
@@ -121,7 +124,6 @@ async fn build(store: &SharedStore, index: &SummaryIndex) -> Seq {
 async fn build_once(store: &SharedStore, index: &SummaryIndex) -> Option<Seq> {
     let started = std::time::Instant::now();
     let mut state = State::building();
-    let mut interners = [Interner::default(), Interner::default()];
     let mut page = next_page(store, Db::Requests, &Seq::zero(), Duration::ZERO, true).await;
     loop {
         let since = page.last_seq.clone();
@@ -130,12 +132,7 @@ async fn build_once(store: &SharedStore, index: &SummaryIndex) -> Option<Seq> {
             let (store, since) = (store.clone(), since.clone());
             tokio::spawn(async move { next_page(&store, Db::Requests, &since, Duration::ZERO, true).await })
         });
-        (state, interners) = tokio::task::spawn_blocking(move || {
-            let state = build_page(state, &mut interners, page);
-            (state, interners)
-        })
-        .await
-        .ok()?;
+        state = tokio::task::spawn_blocking(move || build_page(state, page)).await.ok()?;
         match next {
             Some(task) => page = task.await.ok()?,
             None => {

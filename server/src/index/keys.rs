@@ -50,7 +50,7 @@ impl Record {
 
     /// The view keys, from the stored list or else from the fields they equal.
     pub fn any_view_key(&self, f: &mut dyn FnMut(FilterKey, &Sym) -> bool) -> bool {
-        if let Some(stored) = &self.view_keys {
+        if let Some(stored) = self.rare.as_ref().and_then(|r| r.view_keys.as_ref()) {
             return stored.iter().any(|(k, s)| f(*k, s));
         }
         let one = |k: FilterKey, s: &Option<Sym>, f: &mut dyn FnMut(FilterKey, &Sym) -> bool| {
@@ -66,7 +66,7 @@ impl Record {
     }
 
     fn any_derived_key(&self, f: &mut impl FnMut(Field, Text<'_>) -> bool) -> bool {
-        if self.transitions.last().is_some_and(|(s, _)| f(Field::Status, Text::Shared(s))) {
+        if self.transitions.last().is_some_and(|(s, _)| f(Field::Status, Text::Part(s))) {
             return true;
         }
         if self.prepid.as_deref().and_then(pwg_of).is_some_and(|p| f(Field::Pwg, Text::Part(p))) {
@@ -102,29 +102,6 @@ impl Record {
         });
     }
 
-    /// Replaces each key's shared text by `canon`'s (the postings' own), so that every record
-    /// holding a value shares one text for it: the copies made by the build's threads are
-    /// freed, and the campaign table tells statuses apart by address.
-    pub fn share_texts(&mut self, mut canon: impl FnMut(Field, &Sym) -> Sym) {
-        if let Some((s, _)) = self.transitions.last_mut() {
-            *s = canon(Field::Status, s);
-        }
-        if let Some(stored) = &mut self.view_keys {
-            stored.iter_mut().for_each(|(k, s)| *s = canon(Field::View(*k), s));
-            return;
-        }
-        let mut one = |k: FilterKey, s: &mut Sym| *s = canon(Field::View(k), s);
-        self.prepid.iter_mut().for_each(|s| one(FilterKey::PrepId, s));
-        self.datasets.iter_mut().for_each(|d| one(FilterKey::OutputDataset, &mut d.name));
-        self.input_dataset.iter_mut().for_each(|s| one(FilterKey::InputDataset, s));
-        self.campaigns.iter_mut().for_each(|s| one(FilterKey::Campaign, s));
-        self.request_type.iter_mut().for_each(|s| one(FilterKey::Type, s));
-        self.processing_string.iter_mut().for_each(|s| one(FilterKey::ProcessingString, s));
-        if !self.requests_are_prepid {
-            self.requests.iter_mut().for_each(|s| one(FilterKey::Request, s));
-        }
-    }
-
     /// Keeps `emitted` (the view keys of the stored document) only if the fields do not say
     /// exactly the same, in the same order.
     pub(super) fn keep_view_keys(&mut self, emitted: Vec<(FilterKey, Sym)>) {
@@ -134,7 +111,9 @@ impl Record {
             at += 1;
             differs
         }) && at == emitted.len();
-        self.view_keys = (!same).then(|| emitted.into_boxed_slice());
+        if !same {
+            self.rare.get_or_insert_with(Box::default).view_keys = Some(emitted.into_boxed_slice());
+        }
     }
 }
 
@@ -171,7 +150,7 @@ mod tests {
         for (doc, derived) in [(plain, true), (odd, false)] {
             let r = Record::from_doc(doc.clone(), &mut Interner::default());
             assert_eq!(view_keys(&r), emitted(&doc), "{doc}");
-            assert_eq!(r.view_keys.is_none(), derived, "{doc}");
+            assert_eq!(r.rare.as_ref().and_then(|r| r.view_keys.as_ref()).is_none(), derived, "{doc}");
         }
     }
 
@@ -199,8 +178,19 @@ mod tests {
         s.insert(Record::from_doc(doc("a"), &mut Interner::default()));
         s.insert(Record::from_doc(doc("b"), &mut Interner::default()));
         s.finish_build();
-        let statuses: Vec<_> = ["a", "b"].map(|n| s.get(n).unwrap().transitions[0].0.as_ptr()).into();
-        assert_eq!(statuses[0], statuses[1], "one shared status text, as the campaign table needs");
+        let statuses = ["a", "b"].map(|n| s.tallies[s.slot_of(n).unwrap() as usize].status);
+        assert!(statuses[0] != 0 && statuses[0] == statuses[1], "the campaign table tells statuses apart by text");
+        let postings = |k| {
+            s.postings[&Field::View(k)]
+                .iter()
+                .map(|(v, p)| (v.as_ptr(), p.slots.iter().map(|slot| s.record(*slot).unwrap())))
+        };
+        for (text, mut records) in postings(FilterKey::Campaign) {
+            assert!(
+                records.all(|r| r.campaigns.iter().any(|c| c.as_ptr() == text)),
+                "records share the posting's text"
+            );
+        }
         assert_eq!(s.posting(Field::Pwg, "HIG").map(|p| p.distinct), Some(2));
         assert!(s.get("a").unwrap().has_key(Field::Tier, &Sym::from("AODSIM")));
     }

@@ -20,10 +20,12 @@ mod keys;
 mod points;
 mod query;
 mod record;
+mod relocate;
 mod stalls;
 mod state;
 mod suggest;
 mod sums;
+mod transitions;
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock, RwLockReadGuard};

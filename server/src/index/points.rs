@@ -7,7 +7,7 @@
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Points(Box<[u8]>);
 
-fn put(out: &mut Vec<u8>, x: i64) {
+pub(super) fn put(out: &mut Vec<u8>, x: i64) {
     let mut z = ((x << 1) ^ (x >> 63)) as u64;
     while z >= 0x80 {
         out.push((z as u8) | 0x80);
@@ -16,7 +16,7 @@ fn put(out: &mut Vec<u8>, x: i64) {
     out.push(z as u8);
 }
 
-fn take(bytes: &[u8], at: &mut usize) -> Option<i64> {
+pub(super) fn take(bytes: &[u8], at: &mut usize) -> Option<i64> {
     let mut z = 0u64;
     let mut shift = 0;
     loop {

@@ -201,7 +201,7 @@ pub fn matching_slots<'a>(state: &'a State, filter: &'a Filter, now: i64) -> imp
         !read
             || state.record(slot).is_some_and(|r| {
                 need.iter().all(|n| n.holds(r))
-                    && facets.priority_holds(r.priority)
+                    && facets.priority_holds(r.priority())
                     && (!filter.stalled || r.is_stalled(now))
                     && idle_before.is_none_or(|b| r.idle_since().is_some_and(|t| t <= b))
             })

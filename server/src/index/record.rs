@@ -15,6 +15,7 @@ use serde_json::Value;
 
 use super::intern::{Interner, Sym};
 use super::points::Points;
+use super::transitions::Transitions;
 use crate::listing::view_of;
 
 /// The latest state and the history points of one output dataset.
@@ -35,12 +36,12 @@ pub struct DatasetSummary {
     pub since: i64,
 }
 
-/// One indexed workflow.
+/// One indexed workflow. Kept small (about 200 bytes without its lists): 200,000 of them are
+/// most of the index, so what few workflows have lives apart in [`Rare`], and the optional
+/// numbers share one flag byte instead of eight bytes of `Option` each.
 pub struct Record {
     /// Document id.
     pub name: Sym,
-    /// RequestName when it differs from the id.
-    pub request_name: Option<Sym>,
     /// Non-empty PrepID.
     pub prepid: Option<Sym>,
     /// Request type.
@@ -49,37 +50,70 @@ pub struct Record {
     pub campaigns: Box<[Sym]>,
     /// Distinct task PrepIDs, or the PrepID (D6).
     pub requests: Box<[Sym]>,
-    /// `requests` holds the PrepID as a fallback (links use the prepid filter).
-    pub requests_are_prepid: bool,
-    /// PdmV service of the PrepID.
-    pub service: Service,
-    /// Expected events (missing: 0).
-    pub total_events: i64,
-    /// Expected lumisections, when an integer.
-    pub total_input_lumis: Option<i64>,
-    /// Lumisections are shown instead of events.
-    pub shows_lumis: bool,
-    /// What the datasets' points are compared with (events or lumisections; ≤ 0 unknown).
-    pub expected: i64,
-    /// RequestPriority.
-    pub priority: Option<i64>,
-    /// LastUpdate.
-    pub last_update: Option<i64>,
     /// RequestTransition, in order.
-    pub transitions: Box<[(Sym, i64)]>,
+    pub transitions: Transitions,
     /// Non-empty processing string.
     pub processing_string: Option<Sym>,
     /// Non-empty input dataset.
     pub input_dataset: Option<Sym>,
     /// One per output dataset, in stored order, duplicates kept (D11).
     pub datasets: Box<[DatasetSummary]>,
+    /// What few workflows have.
+    pub rare: Option<Box<Rare>>,
+    /// Expected events (missing: 0).
+    pub total_events: i64,
+    /// What the datasets' points are compared with (events or lumisections; ≤ 0 unknown).
+    pub expected: i64,
+    pub(super) numbers: Numbers,
+    /// `requests` holds the PrepID as a fallback (links use the prepid filter).
+    pub requests_are_prepid: bool,
+    /// PdmV service of the PrepID.
+    pub service: Service,
+    /// Lumisections are shown instead of events.
+    pub shows_lumis: bool,
+}
+
+/// What few workflows have, boxed apart from the record.
+#[derive(Default)]
+pub struct Rare {
+    /// RequestName when it differs from the id.
+    pub request_name: Option<Sym>,
     /// The string keys the views emit for this document (S9–S12), repeats kept, when the
-    /// fields do not say exactly the same (`keys.rs`); `None` for almost every workflow.
+    /// fields do not say exactly the same (`keys.rs`).
     pub view_keys: Option<Box<[(FilterKey, Sym)]>>,
-    /// From when on a dataset counts as stalled (the earliest of them), if any can stall.
-    pub stalled_since: Option<i64>,
     /// Why the document could not be read as a workflow, if it could not.
     pub problem: Option<Box<str>>,
+}
+
+/// The record's optional numbers.
+#[derive(Clone, Copy)]
+enum Number {
+    /// RequestPriority.
+    Priority,
+    /// LastUpdate.
+    LastUpdate,
+    /// Expected lumisections, when an integer.
+    InputLumis,
+    /// From when on a dataset counts as stalled (the earliest of them), if any can stall.
+    StalledSince,
+}
+
+/// Optional numbers with one flag bit each: every value of `i64` stays a value.
+#[derive(Default, Clone, Copy)]
+pub(super) struct Numbers {
+    values: [i64; 4],
+    present: u8,
+}
+
+impl Numbers {
+    fn get(&self, n: Number) -> Option<i64> {
+        (self.present >> n as u8 & 1 == 1).then(|| self.values[n as usize])
+    }
+
+    fn put(&mut self, n: Number, value: Option<i64>) {
+        self.values[n as usize] = value.unwrap_or(0);
+        self.present = self.present & !(1 << n as u8) | u8::from(value.is_some()) << n as u8;
+    }
 }
 
 fn opt(i: &mut Interner, s: Option<&str>) -> Option<Sym> {
@@ -116,14 +150,14 @@ impl Record {
         let points = row.datasets.iter().map(|d| wf.dataset_points(&d.name, lumi_mode)).collect();
         let mut record = Self::from_row(&row, points, expected, i);
         record.transitions =
-            wf.request_transition.iter().flatten().map(|t| (i.get(&t.status), t.update_time)).collect();
+            Transitions::pack(wf.request_transition.iter().flatten().map(|t| (t.status.as_str(), t.update_time)));
         let history = wf.history_sorted();
         for d in record.datasets.iter_mut() {
             d.since = app::historical::status_since(&history, &d.name).unwrap_or(i64::MAX);
         }
         // A workflow past production is closed, not stalled (the row's forecasts say so too).
         if !record.can_progress() {
-            record.stalled_since = None;
+            record.numbers.put(Number::StalledSince, None);
         }
         record
     }
@@ -144,9 +178,18 @@ impl Record {
                 since: i64::MAX,
             })
             .collect();
+        let mut numbers = Numbers::default();
+        numbers.put(Number::Priority, row.priority);
+        numbers.put(Number::LastUpdate, row.last_update);
+        numbers.put(Number::InputLumis, row.total_input_lumis);
+        numbers.put(Number::StalledSince, stalled_since);
+        let rare = Rare {
+            request_name: opt(i, row.request_name.as_deref()),
+            view_keys: None,
+            problem: row.problem.as_deref().map(Box::from),
+        };
         Record {
             name: i.get(&row.name),
-            request_name: opt(i, row.request_name.as_deref()),
             prepid: opt(i, row.prepid.as_deref()),
             request_type: opt(i, row.request_type.as_deref()),
             campaigns: row.campaigns.iter().map(|c| i.get(c)).collect(),
@@ -154,24 +197,42 @@ impl Record {
             requests_are_prepid: row.request_param == "prepid",
             service: row.service,
             total_events: row.total_events,
-            total_input_lumis: row.total_input_lumis,
             shows_lumis: row.shows_lumis,
             expected,
-            priority: row.priority,
-            last_update: row.last_update,
-            transitions: Box::default(),
+            numbers,
+            transitions: Transitions::default(),
             processing_string: opt(i, row.processing_string.as_deref()),
             input_dataset: opt(i, row.input_dataset.as_deref()),
             datasets,
-            view_keys: None,
-            stalled_since,
-            problem: row.problem.as_deref().map(Box::from),
+            rare: (rare.request_name.is_some() || rare.problem.is_some()).then(|| Box::new(rare)),
+        }
+    }
+
+    /// The record's numbers and flags, without its texts and lists (what a copy starts from).
+    pub(super) fn numbers_only(&self) -> Record {
+        Record {
+            name: Sym::from(""),
+            prepid: None,
+            request_type: None,
+            campaigns: Box::default(),
+            requests: Box::default(),
+            transitions: Transitions::default(),
+            processing_string: None,
+            input_dataset: None,
+            datasets: Box::default(),
+            rare: None,
+            total_events: self.total_events,
+            expected: self.expected,
+            numbers: self.numbers,
+            requests_are_prepid: self.requests_are_prepid,
+            service: self.service,
+            shows_lumis: self.shows_lumis,
         }
     }
 
     /// The dashboard row, forecasts as seen at `now`.
     pub fn to_row(&self, now: i64) -> WorkflowRow {
-        let status_at = |t: &(Sym, i64)| StatusAt { status: t.0.to_string(), time: t.1 };
+        let status_at = |(status, time): (&str, i64)| StatusAt { status: status.to_owned(), time };
         let text = |s: &Option<Sym>| s.as_deref().map(str::to_owned);
         WorkflowRow {
             name: self.name.to_string(),
@@ -181,18 +242,18 @@ impl Record {
             requests: self.requests.iter().map(|s| s.to_string()).collect(),
             request_param: if self.requests_are_prepid { "prepid" } else { "request" }.to_owned(),
             service: self.service,
-            request_name: text(&self.request_name),
+            request_name: self.request_name().map(str::to_owned),
             total_events: self.total_events,
-            total_input_lumis: self.total_input_lumis,
+            total_input_lumis: self.total_input_lumis(),
             shows_lumis: self.shows_lumis,
-            priority: self.priority,
-            last_update: self.last_update,
+            priority: self.priority(),
+            last_update: self.numbers.get(Number::LastUpdate),
             first_status: self.transitions.first().map(status_at),
             last_status: self.transitions.last().map(status_at),
             processing_string: text(&self.processing_string),
             input_dataset: text(&self.input_dataset),
             datasets: self.datasets.iter().map(|d| self.dataset_row(d, now)).collect(),
-            problem: self.problem.as_deref().map(str::to_owned),
+            problem: self.rare.as_ref().and_then(|r| r.problem.as_deref()).map(str::to_owned),
         }
     }
 
@@ -205,7 +266,7 @@ impl Record {
             lumis: d.lumis,
             size: d.size,
             completed_perc: completion(d.events, self.total_events),
-            lumi_completed_perc: lumi_completion(d.lumis, self.total_input_lumis),
+            lumi_completed_perc: lumi_completion(d.lumis, self.total_input_lumis()),
             forecast: (!d.points.is_empty()).then(|| {
                 forecast(&d.points.to_vec(), self.expected, now, Settings::default()).settled(self.can_progress())
             }),
@@ -223,16 +284,36 @@ impl Record {
         if !self.can_progress() || self.datasets.iter().any(|d| d.events > 0) {
             return None;
         }
-        self.transitions.iter().find(|(s, _)| &**s == "assigned").map(|(_, t)| *t)
+        self.transitions.iter().find(|(s, _)| *s == "assigned").map(|(_, t)| t)
     }
 
     /// Whether a dataset is stalled at `now` (the `stalled=1` filter).
     pub fn is_stalled(&self, now: i64) -> bool {
-        self.stalled_since.is_some_and(|t| now > t)
+        self.stalled_since().is_some_and(|t| now > t)
     }
 
     /// The name A4 sorts by: RequestName, else the id.
     pub fn sort_name(&self) -> &str {
-        self.request_name.as_deref().unwrap_or(&self.name)
+        self.request_name().unwrap_or(&self.name)
+    }
+
+    /// RequestName when it differs from the id.
+    pub fn request_name(&self) -> Option<&str> {
+        self.rare.as_ref()?.request_name.as_deref()
+    }
+
+    /// RequestPriority.
+    pub fn priority(&self) -> Option<i64> {
+        self.numbers.get(Number::Priority)
+    }
+
+    /// Expected lumisections, when an integer.
+    pub fn total_input_lumis(&self) -> Option<i64> {
+        self.numbers.get(Number::InputLumis)
+    }
+
+    /// From when on a dataset counts as stalled (the earliest of them), if any can stall.
+    pub fn stalled_since(&self) -> Option<i64> {
+        self.numbers.get(Number::StalledSince)
     }
 }

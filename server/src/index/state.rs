@@ -12,6 +12,7 @@ use super::field::Field;
 
 use super::intern::{Interner, Sym};
 use super::record::Record;
+use super::relocate::Kind;
 use super::stalls::Stalls;
 use super::sums::Sums;
 
@@ -148,8 +149,10 @@ pub struct Tally {
 }
 
 impl Tally {
-    fn of(r: &Record) -> Tally {
-        let status = r.transitions.last().map_or(0, |(s, _)| s.as_ptr() as usize);
+    /// `r`'s tally; its status is told by the address of the status posting's text.
+    fn of(r: &Record, postings: &HashMap<Field, BTreeMap<Sym, Posting>>) -> Tally {
+        let text = r.transitions.last().and_then(|(s, _)| postings.get(&Field::Status)?.get_key_value(s));
+        let status = text.map_or(0, |(k, _)| k.as_ptr() as usize);
         Tally { status, expected: r.total_events, done: r.datasets.iter().map(|d| d.events).max().unwrap_or(0) }
     }
 }
@@ -181,9 +184,10 @@ pub struct State {
 }
 
 impl State {
-    /// Adds or replaces the workflow of a stored document.
+    /// Adds or replaces the workflow of a stored document. The record is built with texts of
+    /// its own and then copied in ([`State::insert`]), which shares what the index has.
     pub fn upsert(&mut self, doc: Value) {
-        let record = Record::from_doc(doc, &mut self.interner);
+        let record = Record::from_doc(doc, &mut Interner::default());
         self.insert(record);
     }
 
@@ -227,21 +231,13 @@ impl State {
 
     /// Adds or replaces a workflow's record. A replaced workflow keeps its slot and its place
     /// in the id order (its name has not changed), so an update moves nothing but its postings.
-    pub fn insert(&mut self, mut record: Record) {
-        let existing = self.slot_of(&record.name);
+    pub fn insert(&mut self, built: Record) {
+        let existing = self.slot_of(&built.name);
         if let Some(slot) = existing {
             self.detach(slot);
         }
-        // One shared text per key value (records come from the build threads' interners).
-        let postings = &mut self.postings;
-        record.share_texts(|field, text| {
-            let by_value = postings.entry(field).or_default();
-            match by_value.get_key_value(&**text) {
-                Some((canon, _)) => canon.clone(),
-                None => text.clone(),
-            }
-        });
-        let record = Arc::new(record);
+        let record = Arc::new(self.relocate(&built));
+        drop(built);
         let slot = match existing {
             Some(slot) => {
                 self.table[slot as usize] = Some(record.clone());
@@ -273,12 +269,23 @@ impl State {
             }
             false
         });
-        self.set_stall(&record.name, None, record.stalled_since);
+        self.set_stall(&record.name, None, record.stalled_since());
         self.sums.apply(&record, 1);
         if self.tallies.len() <= slot as usize {
             self.tallies.resize(slot as usize + 1, Tally::default());
         }
-        self.tallies[slot as usize] = Tally::of(&record);
+        self.tallies[slot as usize] = Tally::of(&record, &self.postings);
+    }
+
+    /// The index's own copy of a record built elsewhere (`relocate.rs`): key texts shared with
+    /// the postings.
+    fn relocate(&self, built: &Record) -> Record {
+        let postings = &self.postings;
+        let posted = |field: Field, s: &Sym| postings.get(&field)?.get_key_value(&**s).map(|(k, _)| k.clone());
+        built.relocated(&mut |kind, s| match kind {
+            Kind::Key(field) => posted(field, s).unwrap_or_else(|| Sym::from(&**s)),
+            Kind::Own => Sym::from(&**s),
+        })
     }
 
     /// Forgets a workflow (deleted from the store).
@@ -309,7 +316,7 @@ impl State {
             }
             false
         });
-        self.set_stall(&old.name, old.stalled_since, None);
+        self.set_stall(&old.name, old.stalled_since(), None);
         self.sums.apply(&old, -1);
         self.interner.sweep_if_due();
     }
@@ -320,7 +327,7 @@ impl State {
             records
                 .values()
                 .filter_map(|s| table.get(*s as usize)?.as_ref())
-                .filter_map(|r| Some((r.stalled_since?, r.name.clone())))
+                .filter_map(|r| Some((r.stalled_since()?, r.name.clone())))
         };
         self.stalls.set(name, before, at, all);
     }
@@ -330,7 +337,7 @@ impl State {
         let (records, table) = (&self.records, &self.table);
         let current = |name: &Sym| {
             let slot = records.get(name)?;
-            table.get(*slot as usize)?.as_ref()?.stalled_since
+            table.get(*slot as usize)?.as_ref()?.stalled_since()
         };
         self.stalls.advance(now, current);
     }
