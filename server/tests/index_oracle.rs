@@ -333,6 +333,6 @@ fn dense_postings_keep_bits_and_drop_them_when_thinned() {
         .collect();
     members.iter().skip(5).for_each(|id| state.remove(id));
     let p = state.posting(FilterKey::Campaign, &campaign).unwrap();
-    assert_eq!(p.distinct, 5);
+    assert_eq!(p.distinct(), 5);
     assert!(!p.has_bits());
 }

@@ -31,7 +31,7 @@ pub fn campaign_table(state: &State, q: &app::filter::Filter, now: i64) -> Campa
         table.total.add(t.expected, t.done);
     };
     if everything {
-        state.order.slots.iter().for_each(|s| count(*s));
+        state.order.slots().iter().for_each(|s| count(*s));
     } else {
         for slot in matching_slots(state, q, now) {
             chosen.set(slot, true);
@@ -42,7 +42,7 @@ pub fn campaign_table(state: &State, q: &app::filter::Filter, now: i64) -> Campa
     let (mut has_campaign, mut with) = (Bits::default(), 0u64);
     for (campaign, posting) in state.postings.get(&Field::View(FilterKey::Campaign)).into_iter().flatten() {
         let mut last = None;
-        for &slot in &posting.slots {
+        for &slot in posting.slots() {
             // A workflow listed twice by the view (repeats are adjacent) counts once.
             if last.replace(slot) == Some(slot) || !(everything || chosen.get(slot)) {
                 continue;

@@ -24,6 +24,13 @@ pub struct HistSums {
 }
 
 impl HistSums {
+    /// Fills the nodes of every map (after the initial build).
+    pub fn compact(&mut self) {
+        super::sums::compact(&mut self.deltas);
+        super::sums::compact(&mut self.lows);
+        super::sums::compact(&mut self.highs);
+    }
+
     /// Adds (`sign` 1) or takes away (-1) a record's contribution.
     pub fn apply(&mut self, r: &Record, sign: i64) {
         let Some(c) = super::analytics::contribution(r) else { return };

@@ -183,7 +183,7 @@ mod tests {
         let postings = |k| {
             s.postings[&Field::View(k)]
                 .iter()
-                .map(|(v, p)| (v.as_ptr(), p.slots.iter().map(|slot| s.record(*slot).unwrap())))
+                .map(|(v, p)| (v.as_ptr(), p.slots().iter().map(|slot| s.record(*slot).unwrap())))
         };
         for (text, mut records) in postings(FilterKey::Campaign) {
             assert!(
@@ -191,7 +191,7 @@ mod tests {
                 "records share the posting's text"
             );
         }
-        assert_eq!(s.posting(Field::Pwg, "HIG").map(|p| p.distinct), Some(2));
+        assert_eq!(s.posting(Field::Pwg, "HIG").map(|p| p.distinct()), Some(2));
         assert!(s.get("a").unwrap().has_key(Field::Tier, &Sym::from("AODSIM")));
     }
 }

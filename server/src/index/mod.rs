@@ -18,6 +18,7 @@ mod hist_sums;
 mod intern;
 mod keys;
 mod points;
+mod posting;
 mod query;
 mod record;
 mod relocate;

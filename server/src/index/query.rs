@@ -80,7 +80,7 @@ fn source<'a>(state: &'a State, filter: &Filter, cs: &[Constraint<'a>]) -> (Sour
         match c.0 {
             Field::View(FilterKey::WorkflowName) => consider(Source::One(value), 1, Some(i)),
             field => match state.posting(field, value) {
-                Some(p) => consider(Source::Slots(&p.slots), p.slots.len(), Some(i)),
+                Some(p) => consider(Source::Slots(p.slots()), p.slots().len(), Some(i)),
                 None => consider(Source::Nothing, 0, Some(i)),
             },
         }
@@ -93,7 +93,7 @@ fn source<'a>(state: &'a State, filter: &Filter, cs: &[Constraint<'a>]) -> (Sour
 
 fn candidates<'a>(state: &'a State, src: Source<'a>) -> Box<dyn Iterator<Item = Slot> + 'a> {
     match src {
-        Source::All => Box::new(state.order.slots.iter().copied()),
+        Source::All => Box::new(state.order.slots().iter().copied()),
         Source::One(name) => Box::new(state.slot_of(name).into_iter()),
         Source::Slots(slots) => Box::new(slots.iter().copied()),
         Source::Stalled => Box::new(state.stalls.stalled.iter().filter_map(|n| state.slot_of(n))),
@@ -137,7 +137,7 @@ impl<'a> Need<'a> {
         for pattern in values {
             for (value, posting) in state.values_from(field, literal_prefix(pattern)) {
                 if glob_matches(pattern, value) {
-                    posting.slots.iter().for_each(|s| bits.set(*s, true));
+                    posting.slots().iter().for_each(|s| bits.set(*s, true));
                     any = true;
                 }
             }
@@ -270,7 +270,7 @@ fn combined_page(state: &State, filter: &Filter, start: usize, size: usize, now:
 fn view_page(state: &State, filter: &Filter, start: usize, size: usize) -> Page {
     let window = |it: &mut dyn Iterator<Item = Slot>| records(state, it.skip(start).take(size));
     let (records, matching, rows) = match filter.primary() {
-        None => (window(&mut state.order.slots.iter().copied()), state.len(), state.len()),
+        None => (window(&mut state.order.slots().iter().copied()), state.len(), state.len()),
         // A3: a direct read, the page ignored.
         Some((FilterKey::WorkflowName, name)) => {
             let r: Vec<_> = state.get(name).cloned().into_iter().collect();
@@ -278,7 +278,7 @@ fn view_page(state: &State, filter: &Filter, start: usize, size: usize) -> Page 
             (r, n, n)
         }
         Some((key, value)) => match state.posting(key, value) {
-            Some(p) => (window(&mut p.slots.iter().copied()), p.distinct, p.slots.len()),
+            Some(p) => (window(&mut p.slots().iter().copied()), p.distinct(), p.slots().len()),
             None => (Vec::new(), 0, 0),
         },
     };

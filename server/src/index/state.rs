@@ -6,7 +6,6 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use serde_json::Value;
-use smallvec::SmallVec;
 
 use super::field::Field;
 
@@ -14,128 +13,9 @@ use super::intern::{Interner, Sym};
 use super::record::Record;
 use super::relocate::Kind;
 use super::stalls::Stalls;
-use super::sums::Sums;
+use super::sums::{compact, Sums};
 
-/// Where a record lives in the state's table: postings hold these (4 bytes, no pointer to
-/// follow), so a filter can walk and intersect them without touching the records.
-pub type Slot = u32;
-
-/// One bit per slot: which records a dense posting holds, so an AND filter checks a second
-/// parameter by a bit test instead of reading each candidate's keys.
-#[derive(Default)]
-pub struct Bits(Vec<u64>);
-
-impl Bits {
-    /// Sets or clears the bit of `slot`.
-    pub fn set(&mut self, slot: Slot, on: bool) {
-        let (word, bit) = (slot as usize / 64, slot % 64);
-        if word >= self.0.len() {
-            if !on {
-                return;
-            }
-            self.0.resize(word + 1, 0);
-        }
-        if on {
-            self.0[word] |= 1 << bit;
-        } else {
-            self.0[word] &= !(1 << bit);
-        }
-    }
-
-    /// Whether the bit of `slot` is set.
-    pub fn get(&self, slot: Slot) -> bool {
-        self.0.get(slot as usize / 64).is_some_and(|w| w >> (slot % 64) & 1 == 1)
-    }
-}
-
-/// Workflows one view key lists, in id order, a workflow repeated as often as the view emits
-/// the key for it (S11: repeated output datasets).
-#[derive(Default)]
-pub struct Posting {
-    /// Slots in id order, repeats adjacent. Most values (an output dataset, a PrepID) belong
-    /// to one workflow, so a few slots are kept inline.
-    pub slots: SmallVec<[Slot; 4]>,
-    /// Distinct workflows.
-    pub distinct: usize,
-    /// Membership by slot, kept while at least one record in 32 holds the key (the bits then
-    /// take no more room than the slot list itself).
-    bits: Option<Box<Bits>>,
-}
-
-fn name_of(table: &[Option<Arc<Record>>], slot: Slot) -> &str {
-    table.get(slot as usize).and_then(Option::as_ref).map_or("", |r| &r.name)
-}
-
-impl Posting {
-    /// Whether the posting keeps bits (is dense enough to).
-    pub fn has_bits(&self) -> bool {
-        self.bits.is_some()
-    }
-
-    /// Whether the posting holds `slot`, when it keeps bits to say so cheaply.
-    pub fn holds(&self, slot: Slot) -> Option<bool> {
-        self.bits.as_ref().map(|b| b.get(slot))
-    }
-
-    /// Appends without keeping the order (the initial build sorts once at the end: the feed
-    /// delivers documents in write order, and sorted inserts would cost a shift each).
-    fn push(&mut self, slot: Slot) {
-        self.slots.push(slot);
-    }
-
-    fn sort(&mut self, table: &[Option<Arc<Record>>]) {
-        self.slots.sort_unstable_by(|a, b| name_of(table, *a).cmp(name_of(table, *b)));
-        self.slots.shrink_to_fit();
-        self.distinct = self.slots.len() - self.slots.windows(2).filter(|w| w[0] == w[1]).count();
-        self.balance(table.len());
-    }
-
-    fn insert(&mut self, slot: Slot, table: &[Option<Arc<Record>>]) {
-        let name = name_of(table, slot);
-        let at = self.slots.partition_point(|s| name_of(table, *s) <= name);
-        if at == 0 || self.slots[at - 1] != slot {
-            self.distinct += 1;
-        }
-        self.slots.insert(at, slot);
-        if let Some(b) = &mut self.bits {
-            b.set(slot, true);
-        }
-        self.balance(table.len());
-    }
-
-    fn remove(&mut self, slot: Slot, table: &[Option<Arc<Record>>], sorted: bool) {
-        if !sorted {
-            self.slots.retain(|s| *s != slot);
-            return;
-        }
-        let name = name_of(table, slot);
-        let start = self.slots.partition_point(|s| name_of(table, *s) < name);
-        let end = self.slots.partition_point(|s| name_of(table, *s) <= name);
-        if end > start {
-            self.slots.drain(start..end);
-            self.distinct -= 1;
-        }
-        if let Some(b) = &mut self.bits {
-            b.set(slot, false);
-        }
-        self.balance(table.len());
-    }
-
-    /// Keeps bits while the posting is dense; twice the threshold to drop them, so a posting
-    /// near it does not rebuild them on every change.
-    fn balance(&mut self, capacity: usize) {
-        let dense = self.distinct >= 64 && self.distinct * 32 >= capacity;
-        match (&self.bits, dense) {
-            (None, true) => {
-                let mut bits = Bits::default();
-                self.slots.iter().for_each(|s| bits.set(*s, true));
-                self.bits = Some(Box::new(bits));
-            }
-            (Some(_), false) if self.distinct < 32 || self.distinct * 64 < capacity => self.bits = None,
-            _ => {}
-        }
-    }
-}
+pub use super::posting::{Bits, Posting, Slot};
 
 /// What the campaign table needs of a workflow, kept by slot.
 #[derive(Debug, Clone, Copy, Default)]
@@ -310,7 +190,7 @@ impl State {
             let Some(by_value) = postings.get_mut(&key) else { return false };
             if let Some(p) = by_value.get_mut(value.as_str()) {
                 p.remove(slot, table, !building);
-                if p.slots.is_empty() {
+                if p.slots().is_empty() {
                     by_value.remove(value.as_str());
                 }
             }
@@ -353,6 +233,8 @@ impl State {
             let table = &self.table;
             self.order.sort(table);
             self.postings.values_mut().flat_map(|m| m.values_mut()).for_each(|p| p.sort(table));
+            self.postings.values_mut().for_each(compact);
+            self.sums.compact();
         }
     }
 
@@ -399,12 +281,12 @@ mod tests {
         s.upsert(json!({"_id": "a", "Campaigns": ["C", "D"]}));
         s.finish_build();
         let c = s.posting(FilterKey::Campaign, "C").unwrap();
-        assert_eq!((c.slots.len(), c.distinct), (2, 2));
-        assert_eq!(s.record(c.slots[0]).map(|r| &*r.name), Some("a"), "id order");
+        assert_eq!((c.slots().len(), c.distinct()), (2, 2));
+        assert_eq!(s.record(c.slots()[0]).map(|r| &*r.name), Some("a"), "id order");
         let z = s.posting(FilterKey::OutputDataset, "/x/y/Z").unwrap();
-        assert_eq!((z.slots.len(), z.distinct), (2, 1));
+        assert_eq!((z.slots().len(), z.distinct()), (2, 1));
         s.upsert(json!({"_id": "a", "Campaigns": ["D"]}));
-        assert_eq!(s.posting(FilterKey::Campaign, "C").unwrap().distinct, 1);
+        assert_eq!(s.posting(FilterKey::Campaign, "C").unwrap().distinct(), 1);
         s.remove("b");
         assert!(s.posting(FilterKey::Campaign, "C").is_none());
         assert!(s.posting(FilterKey::OutputDataset, "/x/y/Z").is_none());

@@ -21,7 +21,7 @@ fn field(kind: SuggestKind) -> Option<Field> {
 
 /// Workflow names starting with `prefix`, in id order.
 fn names<'a>(state: &'a State, prefix: &'a str) -> impl Iterator<Item = &'a str> + 'a {
-    let slots = &state.order.slots;
+    let slots = state.order.slots();
     let name = move |i: usize| state.record(slots[i]).map_or("", |r| &*r.name);
     let start = slots.partition_point(|s| state.record(*s).is_some_and(|r| &*r.name < prefix));
     (start..slots.len()).map(name).take_while(move |n| n.starts_with(prefix))
@@ -35,7 +35,7 @@ pub fn suggest(state: &State, prefix: &str) -> Vec<Suggestion> {
             Some(f) => state
                 .values_from(f, prefix)
                 .take(MAX_SUGGESTIONS)
-                .map(|(v, p)| Suggestion { kind, value: v.to_string(), workflows: p.distinct as u64 })
+                .map(|(v, p)| Suggestion { kind, value: v.to_string(), workflows: p.distinct() as u64 })
                 .collect(),
             None => names(state, prefix)
                 .take(MAX_SUGGESTIONS)
