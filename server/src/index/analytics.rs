@@ -15,6 +15,7 @@ use super::field::Field;
 use super::query::{matching, matching_slots};
 use super::record::Record;
 use super::state::{Bits, Slot, State};
+use super::transitions::Needle;
 
 /// The campaign × current status table of `filter`'s workflows. Counts come from the
 /// per-slot tallies (one contiguous array) and the campaign postings, so no record is read
@@ -88,25 +89,38 @@ fn row(campaign: &str, cells: Vec<Cell>) -> CampaignRow {
 }
 
 /// Seconds from the record's first `from` transition to its first `to` transition after it.
-fn duration(r: &Record, q: &DurationQuery) -> Option<i64> {
-    let (from, to) = (q.from.as_str(), q.to.as_str());
-    let mut rest = r.transitions.iter().skip_while(|(s, _)| *s != from).peekable();
-    let start = rest.peek()?.1;
-    let end = rest.find(|(s, _)| *s == to)?.1;
+fn duration(r: &Record, (from, to): (Needle<'_>, Needle<'_>)) -> Option<i64> {
+    let (at, start) = r.transitions.find(from, 0)?;
+    let (_, end) = r.transitions.find(to, at)?;
     Some((end - start).max(0))
+}
+
+/// Each of `q`'s workflows with its duration, if it has one. A workflow whose transitions lack
+/// one of the two statuses (its slot's tally says so) is passed over without reading it.
+fn durations_of<'a>(
+    state: &'a State,
+    q: &'a DurationQuery,
+    now: i64,
+) -> impl Iterator<Item = (Slot, Option<i64>)> + 'a {
+    let needles = (Needle::new(q.from.as_str()), Needle::new(q.to.as_str()));
+    let wanted = needles.0.bit() | needles.1.bit();
+    matching_slots(state, &q.filter, now).map(move |slot| {
+        let has = state.tallies.get(slot as usize).is_some_and(|t| t.statuses & wanted == wanted);
+        (slot, has.then(|| state.record(slot).and_then(|r| duration(r, needles))).flatten())
+    })
 }
 
 /// The histogram of the time `q`'s workflows took between its two statuses.
 pub fn durations(state: &State, q: &DurationQuery, now: i64) -> DurationHistogram {
     let mut measured = Vec::new();
     let (mut lacking, mut names) = (0u64, Vec::new());
-    for r in matching(state, &q.filter, now) {
-        match duration(r, q) {
+    for (slot, d) in durations_of(state, q, now) {
+        match d {
             Some(d) => measured.push(d),
             None => {
                 lacking += 1;
                 if names.len() < LACKING_NAMES {
-                    names.push(r.name.to_string());
+                    names.extend(state.record(slot).map(|r| r.name.to_string()));
                 }
             }
         }
@@ -120,7 +134,7 @@ pub fn durations(state: &State, q: &DurationQuery, now: i64) -> DurationHistogra
 /// The workflows of bar `bin` of `q`'s histogram (the edges as [`durations`] draws them).
 pub fn bin_workflows(state: &State, q: &DurationQuery, bin: usize, now: i64) -> BinWorkflows {
     let measured: Vec<(&Record, i64)> =
-        matching(state, &q.filter, now).filter_map(|r| Some((&**r, duration(r, q)?))).collect();
+        durations_of(state, q, now).filter_map(|(slot, d)| Some((&**state.record(slot)?, d?))).collect();
     let (Some(min), Some(max)) = (measured.iter().map(|(_, d)| *d).min(), measured.iter().map(|(_, d)| *d).max())
     else {
         return BinWorkflows::default();

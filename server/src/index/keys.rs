@@ -66,7 +66,7 @@ impl Record {
     }
 
     fn any_derived_key(&self, f: &mut impl FnMut(Field, Text<'_>) -> bool) -> bool {
-        if self.transitions.last().is_some_and(|(s, _)| f(Field::Status, Text::Part(s))) {
+        if self.transitions.last_status().is_some_and(|s| f(Field::Status, Text::Part(s))) {
             return true;
         }
         if self.prepid.as_deref().and_then(pwg_of).is_some_and(|p| f(Field::Pwg, Text::Part(p))) {

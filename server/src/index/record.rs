@@ -275,7 +275,7 @@ impl Record {
 
     /// Whether the workflow's current status still produces events.
     pub fn can_progress(&self) -> bool {
-        self.transitions.last().is_none_or(|(s, _)| app::filter::text_can_progress(s))
+        self.transitions.last_status().is_none_or(app::filter::text_can_progress)
     }
 
     /// Since when the workflow has been assigned without producing an event, if it has: it
@@ -284,7 +284,7 @@ impl Record {
         if !self.can_progress() || self.datasets.iter().any(|d| d.events > 0) {
             return None;
         }
-        self.transitions.iter().find(|(s, _)| *s == "assigned").map(|(_, t)| t)
+        self.transitions.find(*super::transitions::ASSIGNED, 0).map(|(_, t)| t)
     }
 
     /// Whether a dataset is stalled at `now` (the `stalled=1` filter).

@@ -26,14 +26,17 @@ pub struct Tally {
     pub expected: i64,
     /// The largest dataset's latest events.
     pub done: i64,
+    /// The statuses of its RequestTransition ([`super::transitions::Transitions::status_bits`]).
+    pub statuses: u32,
 }
 
 impl Tally {
     /// `r`'s tally; its status is told by the address of the status posting's text.
     fn of(r: &Record, postings: &HashMap<Field, BTreeMap<Sym, Posting>>) -> Tally {
-        let text = r.transitions.last().and_then(|(s, _)| postings.get(&Field::Status)?.get_key_value(s));
+        let text = r.transitions.last_status().and_then(|s| postings.get(&Field::Status)?.get_key_value(s));
         let status = text.map_or(0, |(k, _)| k.as_ptr() as usize);
-        Tally { status, expected: r.total_events, done: r.datasets.iter().map(|d| d.events).max().unwrap_or(0) }
+        let done = r.datasets.iter().map(|d| d.events).max().unwrap_or(0);
+        Tally { status, expected: r.total_events, done, statuses: r.transitions.status_bits() }
     }
 }
 
