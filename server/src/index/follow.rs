@@ -75,9 +75,9 @@ fn apply_page(state: &mut State, page: ChangesPage) -> Vec<String> {
 /// Builds records of the page's documents on two threads (the parse and the derivations are
 /// most of a build's time), then adds them in feed order. Documents move into the workers and
 /// are dropped as soon as their record exists, so a page's JSON is held once, not twice. Each
-/// worker shares texts within the page only: the state shares key texts across pages
-/// (`Record::share_texts`), and an interner kept for the whole build would grow a table of
-/// every text seen, freed only at the end.
+/// worker shares texts within the page only: the state copies each record in and shares its
+/// key texts with the postings then (`State::insert`), and an interner kept for the whole
+/// build would grow a table of every text seen, freed only at the end.
 fn build_page(mut state: State, page: ChangesPage) -> State {
     let mut first: Vec<_> = page.changes.into_iter().filter(|c| !c.id.starts_with(DESIGN_PREFIX)).collect();
     let second = first.split_off(first.len().div_ceil(2));

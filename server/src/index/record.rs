@@ -208,28 +208,6 @@ impl Record {
         }
     }
 
-    /// The record's numbers and flags, without its texts and lists (what a copy starts from).
-    pub(super) fn numbers_only(&self) -> Record {
-        Record {
-            name: Sym::from(""),
-            prepid: None,
-            request_type: None,
-            campaigns: Box::default(),
-            requests: Box::default(),
-            transitions: Transitions::default(),
-            processing_string: None,
-            input_dataset: None,
-            datasets: Box::default(),
-            rare: None,
-            total_events: self.total_events,
-            expected: self.expected,
-            numbers: self.numbers,
-            requests_are_prepid: self.requests_are_prepid,
-            service: self.service,
-            shows_lumis: self.shows_lumis,
-        }
-    }
-
     /// The dashboard row, forecasts as seen at `now`.
     pub fn to_row(&self, now: i64) -> WorkflowRow {
         let status_at = |(status, time): (&str, i64)| StatusAt { status: status.to_owned(), time };

@@ -45,7 +45,12 @@ impl Record {
             name: text(Kind::Own, &self.name),
             transitions: self.transitions.clone(),
             rare: self.rare.as_ref().map(|r| Box::new(r.relocated(text))),
-            ..self.numbers_only()
+            total_events: self.total_events,
+            expected: self.expected,
+            numbers: self.numbers,
+            requests_are_prepid: self.requests_are_prepid,
+            service: self.service,
+            shows_lumis: self.shows_lumis,
         }
     }
 }

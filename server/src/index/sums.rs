@@ -155,9 +155,7 @@ impl Sums {
     /// Adds (`sign` 1) or takes away (`sign` -1) a record's contribution.
     pub fn apply(&mut self, r: &Record, sign: i64) {
         self.all.apply(r, sign);
-        let mut campaigns = Vec::new();
-        r.campaign_keys(&mut |c| campaigns.push(c.clone()));
-        for value in &campaigns {
+        r.campaign_keys(&mut |value| {
             let scope = self.campaigns.entry(value.clone()).or_default();
             scope.apply(r, sign);
             if scope.tiers.is_empty()
@@ -168,7 +166,7 @@ impl Sums {
             {
                 self.campaigns.remove(value);
             }
-        }
+        });
     }
 
     /// The kept scope that answers `filter` exactly, with the bucket clamped: `Some(None)` for

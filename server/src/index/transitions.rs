@@ -55,11 +55,12 @@ impl Transitions {
     /// Packs `entries` (kept in their order).
     pub fn pack<'a>(entries: impl IntoIterator<Item = (&'a str, i64)>) -> Transitions {
         let entries: Vec<(&str, i64)> = entries.into_iter().collect();
+        let codes: Vec<u8> = entries.iter().map(|(s, _)| code_of(s)).collect();
         let mut out = Vec::with_capacity(entries.len() * 9 + 1);
         put(&mut out, entries.len() as i64);
-        out.extend(entries.iter().map(|(s, _)| code_of(s)));
+        out.extend_from_slice(&codes);
         out.extend(entries.iter().flat_map(|(_, time)| time.to_le_bytes()));
-        for (status, _) in entries.iter().filter(|(s, _)| code_of(s) == OTHER) {
+        for ((status, _), _) in entries.iter().zip(&codes).filter(|(_, c)| **c == OTHER) {
             put(&mut out, status.len() as i64);
             out.extend_from_slice(status.as_bytes());
         }
