@@ -6,6 +6,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
+# A fresh run needs about 4 GB under target/ (more while linking); say so up front rather
+# than fail later with "No space left on device" from the linker.
+free_mb=$(df -Pm . | awk 'NR == 2 { print $4 }')
+if [ "${free_mb:-0}" -lt 6144 ]; then
+  echo "[test] only ${free_mb} MB free here; a fresh run needs about 4 GB (target/)" >&2
+fi
 scripts/ensure-tools.sh test
 trunk build --release
 # The container image (a static release build; installs podman and runc): the image test runs it.
