@@ -55,6 +55,10 @@ impl Transitions {
     /// Packs `entries` (kept in their order).
     pub fn pack<'a>(entries: impl IntoIterator<Item = (&'a str, i64)>) -> Transitions {
         let entries: Vec<(&str, i64)> = entries.into_iter().collect();
+        if entries.is_empty() {
+            // No entry takes no byte, not even a count.
+            return Transitions::default();
+        }
         let codes: Vec<u8> = entries.iter().map(|(s, _)| code_of(s)).collect();
         let mut out = Vec::with_capacity(entries.len() * 9 + 1);
         put(&mut out, entries.len() as i64);
@@ -63,9 +67,6 @@ impl Transitions {
         for ((status, _), _) in entries.iter().zip(&codes).filter(|(_, c)| **c == OTHER) {
             put(&mut out, status.len() as i64);
             out.extend_from_slice(status.as_bytes());
-        }
-        if entries.is_empty() {
-            out.clear();
         }
         Transitions(out.into_boxed_slice())
     }
