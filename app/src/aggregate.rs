@@ -18,6 +18,11 @@ pub const BUCKET_RANGE: (i64, i64) = (60, 366 * 86_400);
 /// Most buckets in one chart; a finer bucket is widened to a multiple of itself.
 pub const MAX_BUCKETS: i64 = 5000;
 
+/// `n / d` rounded up, for `n >= 0` and `d > 0` (`i64::div_ceil` is not stable).
+fn ceil_div(n: i64, d: i64) -> i64 {
+    n / d + i64::from(n % d != 0)
+}
+
 /// The buckets of a chart spanning `t_min..=t_max`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Buckets {
@@ -35,19 +40,25 @@ impl Buckets {
     /// size, the first ending after `t_min`, the last at or after `t_max`.
     pub fn new(t_min: i64, t_max: i64, requested: i64) -> Buckets {
         let size = requested.clamp(BUCKET_RANGE.0, BUCKET_RANGE.1);
+        let t_max = t_max.max(t_min);
         let need = t_max.saturating_sub(t_min) / MAX_BUCKETS + 1;
-        let size = if need > size { ((need + size - 1) / size).saturating_mul(size) } else { size };
+        let size = if need > size { ceil_div(need, size).saturating_mul(size) } else { size };
         let first = t_min.div_euclid(size).saturating_mul(size).saturating_add(size);
-        let count =
-            usize::try_from((t_max - first).div_euclid(size) + 2).unwrap_or(1).clamp(1, MAX_BUCKETS as usize + 2);
-        let ends =
-            (0..count as i64).map(|k| first + k * size).take_while(|e| *e < t_max.saturating_add(size)).collect();
+        // An empty span (a workflow without history points, created on a bucket's end) still
+        // has one bucket: the first end is after `t_min`, so it is at or after `t_max` too.
+        let after = t_max.saturating_sub(first);
+        let more = if after <= 0 { 0 } else { ceil_div(after, size).min(MAX_BUCKETS + 1) };
+        let ends = (0..=more).map(|k| first.saturating_add(k.saturating_mul(size))).collect();
         Buckets { size, first, ends }
     }
 
     /// The bucket a point at `t` counts in from: the first ending at or after it.
     pub fn index(&self, t: i64) -> usize {
-        let k = if t <= self.first { 0 } else { ((t - self.first + self.size - 1) / self.size) as usize };
+        let k = if t <= self.first {
+            0
+        } else {
+            usize::try_from(ceil_div(t.saturating_sub(self.first), self.size)).unwrap_or(usize::MAX)
+        };
         k.min(self.ends.len().saturating_sub(1))
     }
 
@@ -184,6 +195,39 @@ mod tests {
         let b = Buckets::new(10, 20, 60);
         assert_eq!((b.first, b.ends.clone()), (60, vec![60]));
         assert_eq!((b.index(10), b.index(60), b.index(61)), (0, 0, 0));
+    }
+
+    /// A workflow without history points spans nothing: when its creation time is a
+    /// multiple of the bucket size there used to be no bucket at all, and the index's sums
+    /// panicked on `sums[0]`.
+    #[test]
+    fn an_empty_span_on_a_bucket_end_has_one_bucket() {
+        let b = Buckets::new(86_400 * 3, 86_400 * 3, 86_400);
+        assert_eq!(b.ends, vec![86_400 * 4]);
+        assert_eq!(b.index(86_400 * 3), 0);
+    }
+
+    use proptest::strategy::Strategy;
+
+    proptest::proptest! {
+        /// Whatever the ends and the size (equal, multiples, negative, huge): at least one
+        /// bucket, ends strictly increasing and aligned, the last at or after `t_max`, within
+        /// the cap, and every time in the span indexed inside the buckets.
+        #[test]
+        fn buckets_always_cover_their_span(
+            a in proptest::prop_oneof![proptest::num::i64::ANY, -10_000_000_000i64..10_000_000_000, (0i64..1000).prop_map(|k| k * 3600)],
+            span in proptest::prop_oneof![proptest::strategy::Just(0i64), 0i64..100_000_000, proptest::num::i64::ANY],
+            size in proptest::prop_oneof![proptest::num::i64::ANY, 60i64..1_000_000, proptest::strategy::Just(3600i64)],
+        ) {
+            use proptest::prop_assert;
+            let b_max = a.saturating_add(span);
+            let b = Buckets::new(a, b_max, size);
+            prop_assert!(!b.ends.is_empty());
+            prop_assert!(b.ends.len() as i64 <= MAX_BUCKETS + 2);
+            prop_assert!(b.ends.windows(2).all(|w| w[0] < w[1] || w[1] == i64::MAX));
+            prop_assert!(*b.ends.last().unwrap() >= b_max.max(a) || *b.ends.last().unwrap() == i64::MAX);
+            prop_assert!(b.index(a) < b.ends.len() && b.index(b_max) < b.ends.len());
+        }
     }
 
     /// Each tier's expected total counts only the workflows that have that tier: one

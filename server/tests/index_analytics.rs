@@ -189,3 +189,23 @@ fn matches_facets(doc: &Value, f: &Filter) -> bool {
             .any(|d| f.facets.tier.iter().any(|t| d.as_str().unwrap().ends_with(&format!("/{t}"))));
     tier_ok && matches(doc, f)
 }
+
+/// A workflow with no history point yet, created on a bucket's end: the historical and the
+/// aggregate view answer one bucket (they used to panic on an empty bucket list, a 503 to an
+/// anonymous request).
+#[test]
+fn a_workflow_without_history_created_on_a_bucket_end_answers() {
+    let day = 86_400;
+    let doc = serde_json::json!({"_id": "fresh", "RequestName": "fresh", "TotalEvents": 1000,
+        "Campaigns": ["C"], "OutputDatasets": ["/p/a-v1/AODSIM"], "EventNumberHistory": [],
+        "RequestTransition": [{"Status": "new", "UpdateTime": 20_000 * day}]});
+    let index = SummaryIndex::default();
+    let mut built = State::building();
+    built.upsert(doc);
+    index.install(built);
+    for growing in [false, true] {
+        let v = index.historical(&Filter::default(), day, growing, NOW).unwrap();
+        assert!(!v.ends.is_empty(), "one bucket at least: {v:?}");
+    }
+    index.aggregate("all", &Filter::default(), day, NOW).unwrap();
+}
