@@ -180,13 +180,14 @@ pub fn accepted(headers: &HeaderMap) -> Vec<Encoding> {
         .collect()
 }
 
-/// Whether a file name carries Trunk's content hash (`name-<16 or more hex>` before the
-/// extension, optionally followed by `_bg`).
+/// Whether a file name carries Trunk's content hash (`name-<hex>` before the extension,
+/// optionally followed by `_bg`). Trunk prints a 64-bit hash without leading zeros, so one
+/// build in sixteen has 15 digits (or fewer): 12 or more are taken as a hash.
 pub fn is_hashed(path: &str) -> bool {
     let file = path.rsplit('/').next().unwrap_or(path);
     let stem = file.split('.').next().unwrap_or(file);
     let stem = stem.strip_suffix("_bg").unwrap_or(stem);
-    stem.rsplit_once('-').is_some_and(|(_, h)| h.len() >= 16 && h.bytes().all(|b| b.is_ascii_hexdigit()))
+    stem.rsplit_once('-').is_some_and(|(_, h)| (12..=16).contains(&h.len()) && h.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 fn content_type(path: &str) -> &'static str {
@@ -229,6 +230,8 @@ mod tests {
         assert!(is_hashed("frontend-fbab76bcf42a9fe3_bg.wasm"));
         assert!(is_hashed("frontend-fbab76bcf42a9fe3.js"));
         assert!(is_hashed("main-6c596fd2c85c16a2.css"));
+        // A hash whose first digit was 0: 15 digits (seen in a build).
+        assert!(is_hashed("frontend-3bb48ad40467a43_bg.wasm"));
         assert!(!is_hashed("public/favicon.ico"));
         assert!(!is_hashed("my-file.js"));
     }
