@@ -135,7 +135,7 @@ async fn keys_can_travel_in_a_post_body() {
 /// before the next is asked for), with the same result as one answer would give.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_large_backlog_is_read_in_feed_pages() {
-    let page = server::updater::phase::FEED_PAGE as usize;
+    let page = server::updater::UpdaterConfig::default().feed_page as usize;
     let s = sim(cfg(2 * page + 100)).await;
     s.sim.step(3600, false);
     let (store, _dir) = sqlite().await;

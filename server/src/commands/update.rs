@@ -66,9 +66,23 @@ pub async fn update(cli: &Cli, store: SharedStore, args: &UpdateArgs) -> Result<
             tracing::info!(workflow = %name, ?outcome, history_appended = appended, "workflow updated");
         }
         None => {
+            // SIGTERM (a CronJob's deadline) or Ctrl-C: no new upstream request; the run
+            // checkpoints what is complete within the grace time and releases the lock.
+            let (stop, up) = (ctx.stop.clone(), ctx.up.clone());
+            let watcher = tokio::spawn(async move {
+                super::shutdown_signal().await;
+                tracing::warn!(grace = ?crate::updater::STOP_GRACE, "stopping the run: no new upstream request");
+                up.stop_new_requests();
+                stop.request();
+            });
             let (_, result) = crate::schedule::run_recorded(&ctx).await;
-            let summary = result.context("update run")?;
+            watcher.abort();
             ctx.progress.finish_and_clear();
+            if let Err(crate::updater::UpdateError::Stopped) = result {
+                tracing::warn!("update run stopped; the next run continues from its last checkpoint");
+                return Ok(1);
+            }
+            let summary = result.context("update run")?;
             tracing::info!(sequence = %summary.sequence, "update run finished: {summary}");
         }
     }

@@ -47,6 +47,9 @@ pub enum UpdateError {
     /// Another run holds the lock.
     #[error(transparent)]
     Lock(#[from] lock::LockError),
+    /// The process was told to stop (SIGTERM, Ctrl-C); what was complete is checkpointed.
+    #[error("stopped on request; the next run continues from the last checkpoint")]
+    Stopped,
 }
 
 /// How the updater runs.
@@ -64,6 +67,8 @@ pub struct UpdaterConfig {
     pub lock_wait: Duration,
     /// A run lock whose holder is silent this long is taken over.
     pub lock_stale: Duration,
+    /// Changes per page of ReqMgr2's feed (U33: 500); each page is checkpointed once done.
+    pub feed_page: u64,
 }
 
 impl UpdaterConfig {
@@ -83,6 +88,7 @@ impl Default for UpdaterConfig {
             trigger_dev: false,
             lock_wait: Duration::from_secs(30),
             lock_stale: lock::STALE_AFTER,
+            feed_page: 500,
         }
     }
 }
@@ -99,11 +105,47 @@ pub struct RunContext {
     pub cfg: UpdaterConfig,
     /// Progress shown on a terminal (hidden otherwise).
     pub progress: ProgressBar,
+    /// Set when the process is told to stop.
+    pub stop: Stop,
 }
 
 impl RunContext {
     /// A fresh context (new caches) for one run.
     pub fn new(store: SharedStore, up: Arc<dyn Upstream>, cfg: UpdaterConfig, progress: ProgressBar) -> Self {
-        RunContext { store, up, caches: RunCaches::default(), cfg, progress }
+        RunContext { store, up, caches: RunCaches::default(), cfg, progress, stop: Stop::default() }
+    }
+}
+
+/// How long a stopping run gives the requests in flight (and the page they belong to) before
+/// it lets go of them, writes nothing more, and releases the lock.
+pub const STOP_GRACE: Duration = Duration::from_secs(5);
+
+/// The request to stop a run: no new upstream request starts, a page that completes within
+/// [`STOP_GRACE`] is still checkpointed, and the run then ends with [`UpdateError::Stopped`].
+#[derive(Clone, Debug)]
+pub struct Stop(Arc<tokio::sync::watch::Sender<bool>>);
+
+impl Default for Stop {
+    fn default() -> Self {
+        Stop(Arc::new(tokio::sync::watch::channel(false).0))
+    }
+}
+
+impl Stop {
+    /// Asks the run to stop.
+    pub fn request(&self) {
+        self.0.send_replace(true);
+    }
+
+    /// Whether a stop was asked for.
+    pub fn is_requested(&self) -> bool {
+        *self.0.borrow()
+    }
+
+    /// Resolves `grace` after a stop is asked for.
+    pub async fn after(&self, grace: Duration) {
+        let mut rx = self.0.subscribe();
+        let _ = rx.wait_for(|s| *s).await;
+        tokio::time::sleep(grace).await;
     }
 }

@@ -1,9 +1,14 @@
-//! The metadata phase of a run (U33–U36, U18–U20), page by page of ReqMgr2's feed: each page's
+//! The metadata step of a run (U33–U36, U18–U20), page by page of ReqMgr2's feed: each page's
 //! documents (inline with the feed) are built and written before the next page is asked for,
 //! so a run holds one page of documents at a time whatever the backlog (a first run over
-//! every request since 2019, or a run after days away). The stored sequence still moves only
-//! at the end of the run; a crash replays every page, and replays converge (writes only on
-//! real changes).
+//! every request since 2019, or a run after days away).
+//!
+//! Each page, once written, is checkpointed: the sequence after it, with its workflows on the
+//! list to recalculate (`pending_recalculation`), its failures on the failed list and its
+//! deletions on the deletion list, all in one settings write. A run that is stopped (or
+//! killed) therefore never starts over: the next one continues after the last checkpoint and
+//! recalculates what the stopped one had not. A page cut short is replayed, and replays
+//! converge (writes only on real changes).
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
@@ -11,13 +16,11 @@ use futures::{stream, StreamExt};
 use serde_json::{Map, Value};
 
 use super::documents::{self, DocReads};
+use super::lock::RunLock;
 use super::metadata::{self, MetaOutcome};
-use super::settings::Settings;
+use super::settings::{self, merged, Settings};
 use super::{RunContext, UpdateError};
 use crate::store::DESIGN_PREFIX;
-
-/// Changes asked for per feed page.
-pub const FEED_PAGE: u64 = 500;
 
 /// What the metadata phase did.
 #[derive(Debug, Default)]
@@ -53,17 +56,28 @@ pub type Early = tokio::sync::mpsc::UnboundedSender<Vec<String>>;
 /// to date, then the failed list of earlier runs (U36, without the deleted ones: X9).
 /// The output datasets of every built document go to `early` before the documents are
 /// written, so their DBS look-ups can start at once (see `run::prefetch`).
-pub async fn run(ctx: &RunContext, stored: &Settings, early: &Early) -> Result<Metadata, UpdateError> {
+pub async fn run(ctx: &RunContext, lock: &RunLock, stored: &Settings, early: &Early) -> Result<Metadata, UpdateError> {
     let mut m = Metadata { last_seq: stored.last_reqmgr_sequence.clone(), ..Metadata::default() };
     ctx.progress.set_message("metadata");
+    let page_size = ctx.cfg.feed_page.max(1);
     loop {
-        let (page, reads) = documents::changes(&*ctx.up, &m.last_seq, FEED_PAGE, m.reads).await?;
+        if ctx.stop.is_requested() {
+            return Err(UpdateError::Stopped);
+        }
+        let (page, reads) = documents::changes(&*ctx.up, &m.last_seq, page_size, m.reads).await?;
         m.reads = reads;
-        let last = (page.results.len() as u64) < FEED_PAGE;
+        let last = (page.results.len() as u64) < page_size;
         tracing::info!(since = %m.last_seq, changes = page.results.len(), "ReqMgr2 changes");
-        m.last_seq = page.last_seq;
         let (names, inline) = classify(page.results, &mut m);
         handle(ctx, names, inline, &mut m, early).await;
+        // A page cut short by a stop is not done: the next run reads it again.
+        if ctx.stop.is_requested() {
+            return Err(UpdateError::Stopped);
+        }
+        m.last_seq = page.last_seq;
+        if !page_was_empty(&m, stored) {
+            checkpoint_page(ctx, lock, stored, &m).await?;
+        }
         if last {
             break;
         }
@@ -80,6 +94,31 @@ pub async fn run(ctx: &RunContext, stored: &Settings, early: &Early) -> Result<M
     m.failed.retain(|n| !deleted.contains(n));
     m.handled.retain(|n| !deleted.contains(n));
     Ok(m)
+}
+
+fn page_was_empty(m: &Metadata, stored: &Settings) -> bool {
+    m.last_seq == stored.last_reqmgr_sequence
+}
+
+/// Records a done page: the sequence after it, and what the rest of the run still owes the
+/// workflows seen so far (recalculation, a retry, a deletion), merged with what earlier
+/// runs left. Written again by every later page and replaced by the run's final checkpoint.
+async fn checkpoint_page(ctx: &RunContext, lock: &RunLock, stored: &Settings, m: &Metadata) -> Result<(), UpdateError> {
+    lock.check().await?;
+    let handled: BTreeSet<&String> = m.handled.iter().filter(|n| !m.deleted.contains(*n)).collect();
+    let pending = merged(&stored.pending_recalculation, handled);
+    let deletions = merged(&stored.failed_deletions, &m.deleted);
+    settings::write(
+        &*ctx.store,
+        &[
+            ("last_reqmgr_sequence", m.last_seq.clone()),
+            ("failed_workflows", serde_json::json!(merged(&stored.failed_workflows, &m.failed))),
+            ("failed_deletions", serde_json::json!(deletions)),
+            ("pending_recalculation", serde_json::json!(pending)),
+        ],
+    )
+    .await?;
+    Ok(())
 }
 
 /// A page's changed workflows (newest row first counting, design documents skipped: U34,

@@ -1,6 +1,7 @@
 //! One incremental run (U33–U41) and the single-workflow update (U42), under the run lock.
-//! The stored sequence advances only at the end, in the same settings write as the failed
-//! list, so a crash at any point replays the changes: writes happen only on real changes and
+//! The stored sequence advances page by page of the feed (`phase`), each time with what the
+//! rest of the run owes those pages' workflows, and at the end with the failed list; a crash
+//! or a stop at any point replays at most one page: writes happen only on real changes and
 //! history entries only when different, so the replay converges to the same documents.
 
 use std::collections::BTreeSet;
@@ -75,7 +76,13 @@ impl fmt::Display for RunSummary {
 /// A full incremental run; fails at once when another run holds the lock (docs/decisions.md "Run lock").
 pub async fn run(ctx: &RunContext) -> Result<RunSummary, UpdateError> {
     let lock = RunLock::acquire(ctx.store.clone(), "update run", Duration::ZERO, ctx.cfg.lock_stale).await?;
-    let result = until_lost(&lock, run_locked(ctx, &lock)).await;
+    // A stop lets the work in flight finish its page within the grace time; then the run is
+    // dropped where it is (as a crash would be) and the lock released, so the next run need
+    // not wait for it to go stale.
+    let result = tokio::select! {
+        r = until_lost(&lock, run_locked(ctx, &lock)) => r,
+        () = ctx.stop.after(super::STOP_GRACE) => Err(UpdateError::Stopped),
+    };
     release(lock).await;
     result
 }
@@ -135,9 +142,14 @@ async fn run_steps(ctx: &RunContext, lock: &RunLock, early: phase::Early) -> Res
     // so their answers do not wait for the metadata writes (or these for them).
     let since = (stored.last_dbs_update_date - 300).max(0);
     let (c, modified, active) =
-        tokio::join!(collect_changes(ctx, &stored, early), ctx.up.modified_datasets(since), active_requests(ctx));
+        tokio::join!(collect_changes(ctx, lock, &stored, early), ctx.up.modified_datasets(since), active_requests(ctx));
     let c = c?;
-    let outcome = recalculate_all(ctx, &c, modified?, active?).await?;
+    let outcome = recalculate_all(ctx, &c, &stored, modified?, active?).await?;
+    // Recalculations a stop cut short are owed by the next run (the pending list); the
+    // final checkpoint would mark them done.
+    if ctx.stop.is_requested() {
+        return Err(UpdateError::Stopped);
+    }
     let mut failed = c.meta.failed.clone();
     for (name, _) in &outcome.failed {
         if !failed.contains(name) {
@@ -170,31 +182,37 @@ async fn run_steps(ctx: &RunContext, lock: &RunLock, early: phase::Early) -> Res
 /// workflow again (U35).
 async fn collect_changes(
     ctx: &RunContext,
+    lock: &RunLock,
     stored: &settings::Settings,
     early: phase::Early,
 ) -> Result<Collected, UpdateError> {
     // `early` is dropped with this step: the prefetch ends once it has heard every page.
-    let meta = phase::run(ctx, stored, &early).await?;
+    let meta = phase::run(ctx, lock, stored, &early).await?;
     let mut deleted = meta.deleted.clone();
     deleted.extend(stored.failed_deletions.iter().filter(|n| !meta.in_feed.contains(*n)).cloned());
     let (removed, failed_deletions) = delete_all(ctx, &deleted).await;
     Ok(Collected { meta, deleted, removed, failed_deletions })
 }
 
-/// U37–U40: recalculates the changed workflows, the active ones, and those sharing an
-/// output dataset with a changed one or with a dataset DBS modified since the last run
-/// (minus 5 minutes). The store's view look-up of the sharing ones runs while the others
-/// are recalculated; those it adds follow.
+/// U37–U40: recalculates the changed workflows (this run's and those a stopped run left
+/// pending), the active ones, and those sharing an output dataset with a changed one or
+/// with a dataset DBS modified since the last run (minus 5 minutes). The store's view
+/// look-up of the sharing ones runs while the others are recalculated; those it adds follow.
 async fn recalculate_all(
     ctx: &RunContext,
     c: &Collected,
+    stored: &settings::Settings,
     modified: Vec<String>,
     active: Vec<String>,
 ) -> Result<RecalcOutcome, UpdateError> {
     let keep = |n: &String| !c.deleted.contains(n) && !n.starts_with(DESIGN_PREFIX);
-    let known: BTreeSet<String> = c.meta.handled.iter().cloned().chain(active).filter(keep).collect();
+    let pending = stored.pending_recalculation.iter().filter(|n| !c.meta.handled.contains(*n)).cloned();
+    let pending: Vec<String> = pending.filter(keep).collect();
+    let known: BTreeSet<String> =
+        c.meta.handled.iter().cloned().chain(active).chain(pending.iter().cloned()).filter(keep).collect();
     let mut outputs = c.meta.outputs.clone();
     outputs.extend(modified);
+    outputs.extend(stored_outputs(ctx, &pending).await?);
     ctx.progress.set_position(0);
     ctx.progress.set_length(known.len() as u64);
     ctx.progress.set_message("history");
@@ -207,6 +225,20 @@ async fn recalculate_all(
         tracing::warn!(workflow = %name, error = %e, "recalculation failed; will retry next run");
     }
     Ok(outcome)
+}
+
+/// The output datasets of stored documents (workflows a stopped run left to recalculate: the
+/// workflows sharing their outputs are owed a recalculation too, U37).
+async fn stored_outputs(ctx: &RunContext, names: &[String]) -> Result<Vec<String>, UpdateError> {
+    let mut out = Vec::new();
+    for chunk in names.chunks(100) {
+        for doc in ctx.store.get_many(Db::Requests, chunk).await?.into_iter().flatten() {
+            let mut listed = Vec::new();
+            app::json::flatten(doc.get("OutputDatasets").unwrap_or(&Value::Null), &mut listed);
+            out.extend(listed.into_iter().filter_map(|d| d.as_str().map(str::to_owned)));
+        }
+    }
+    Ok(out)
 }
 
 /// U39: WMStats' active workflows. A transport failure is survivable (none this run); a
@@ -244,6 +276,8 @@ async fn checkpoint(
             ("failed_deletions", json!(c.failed_deletions)),
             ("last_reqmgr_sequence", c.meta.last_seq.clone()),
             ("last_dbs_update_date", json!(t0)),
+            // Recalculated now, or on the failed list.
+            ("pending_recalculation", json!([])),
         ],
     )
     .await?;
@@ -293,9 +327,8 @@ async fn delete_one(ctx: &RunContext, name: &str) -> Result<bool, crate::store::
     Err(StoreError::Conflict)
 }
 
-/// Fetch and build one workflow's document; `None` when ReqMgr2 no longer has it (its
-/// deletion arrives with the next changes).
-/// The document to write for a fetched ReqMgr2 document (U1–U17).
+/// The document to write for a fetched ReqMgr2 document (U1–U17); `None` when ReqMgr2 no
+/// longer has it (its deletion arrives with the next changes).
 pub(super) async fn build_fetched(ctx: &RunContext, name: &str, doc: documents::Fetched) -> Built {
     match doc {
         Ok(Some(request)) => Ok(Some(super::build::build(&*ctx.up, &ctx.caches, name, &request).await?)),

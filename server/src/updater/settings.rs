@@ -21,6 +21,9 @@ pub struct Settings {
     /// Workflows ReqMgr2 deleted whose document the store has not deleted yet: ReqMgr2
     /// announces a deletion once, so it is kept here and retried every run (our addition).
     pub failed_deletions: Vec<String>,
+    /// Workflows a run wrote (or found unchanged) and checkpointed past, but stopped before
+    /// it recalculated their history: the next run recalculates them (our addition).
+    pub pending_recalculation: Vec<String>,
 }
 
 fn names(doc: &Value, key: &str) -> Vec<String> {
@@ -38,6 +41,7 @@ pub async fn read(store: &dyn Store) -> Result<Settings, StoreError> {
         last_dbs_update_date: doc.get("last_dbs_update_date").and_then(Value::as_i64).unwrap_or(0),
         failed_workflows: names(&doc, "failed_workflows"),
         failed_deletions: names(&doc, "failed_deletions"),
+        pending_recalculation: names(&doc, "pending_recalculation"),
     })
 }
 
@@ -53,4 +57,16 @@ pub async fn write(store: &dyn Store, keys: &[(&str, Value)]) -> Result<(), Stor
     })
     .await
     .map(|_| ())
+}
+
+/// `first` followed by the names of `more` it lacks: a set that keeps first-seen order (X9).
+pub fn merged<'a>(first: &[String], more: impl IntoIterator<Item = &'a String>) -> Vec<String> {
+    let mut out = first.to_vec();
+    let mut seen: std::collections::HashSet<String> = first.iter().cloned().collect();
+    for n in more {
+        if seen.insert(n.clone()) {
+            out.push(n.clone());
+        }
+    }
+    out
 }

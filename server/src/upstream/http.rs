@@ -184,6 +184,10 @@ impl super::Upstream for HttpUpstream {
     fn stats(&self) -> UpstreamStats {
         self.client.stats()
     }
+
+    fn stop_new_requests(&self) {
+        self.client.stop_new_requests();
+    }
 }
 
 #[cfg(test)]

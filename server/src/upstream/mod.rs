@@ -44,6 +44,9 @@ pub enum UpstreamError {
     /// The configuration cannot work (e.g. an unreadable certificate).
     #[error("upstream configuration: {0}")]
     Config(String),
+    /// The process is stopping (SIGTERM): no new request is started.
+    #[error("not sent: the process is stopping")]
+    Stopping,
 }
 
 impl UpstreamError {
@@ -134,6 +137,10 @@ pub trait Upstream: Send + Sync {
 
     /// Request counters.
     fn stats(&self) -> UpstreamStats;
+
+    /// From now on, every new request fails at once with [`UpstreamError::Stopping`];
+    /// requests in flight go on.
+    fn stop_new_requests(&self) {}
 }
 
 #[cfg(test)]
