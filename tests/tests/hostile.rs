@@ -203,3 +203,39 @@ async fn slow_clients_connections_and_streams_are_bounded_and_sigterm_ends_the_p
     }
     drop((a, b));
 }
+
+/// Issue 31 item 2: sockets that never say which protocol (no byte at all, only `PRI`, or
+/// HTTP/2's whole preface and then no stream) were never closed, since hyper's header
+/// timeout starts only once it knows the protocol: four of them kept every other client,
+/// `/readyz` included, out for good. Each is now closed after the header timeout (1 s here).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sockets_that_never_send_a_request_are_closed_after_the_header_timeout() {
+    use std::time::{Duration, Instant};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let s = serve_with_small_limits().await;
+    let h2_preface: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\0\0\0\x04\0\0\0\0\0";
+    for sent in [&b""[..], b"PRI", h2_preface] {
+        let mut sock = tokio::net::TcpStream::connect(&s.addr).await.unwrap();
+        sock.write_all(sent).await.unwrap();
+        let started = Instant::now();
+        let mut buf = [0u8; 256];
+        let closed = tokio::time::timeout(Duration::from_secs(5), async {
+            loop {
+                match sock.read(&mut buf).await {
+                    Ok(0) | Err(_) => return,
+                    Ok(_) => {} // HTTP/2's SETTINGS and GOAWAY
+                }
+            }
+        })
+        .await;
+        assert!(closed.is_ok(), "a socket that sent {sent:?} is still open after 5 s");
+        assert!(started.elapsed() < Duration::from_secs(3), "{sent:?}: closed after {:?}", started.elapsed());
+    }
+    // As many silent sockets as the server takes connections: /readyz gets through once the
+    // header timeout has closed them.
+    let silent = futures::future::join_all((0..4).map(|_| tokio::net::TcpStream::connect(&s.addr))).await;
+    let patient = reqwest::Client::builder().timeout(Duration::from_secs(5)).build().unwrap();
+    let ready = patient.get(format!("{}/readyz", s.origin)).send().await.unwrap();
+    assert_eq!(ready.status(), StatusCode::OK);
+    drop(silent);
+}
