@@ -8,13 +8,13 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_location;
 
 use super::base::view_href;
-use super::chart::escape;
 use super::filter_bar::FilterBar;
 use super::views::ViewsHeader;
 use crate::analytics::{cell_filter, short_count, CampaignTable, Cell};
 use crate::api::campaigns;
 use crate::filter::Filter;
 use crate::format::thousands;
+use crate::markup::escape;
 
 /// The page.
 #[component]

@@ -9,15 +9,11 @@ use std::fmt::Write;
 use crate::chart::{colour, dash, step_path, time_ticks, value_ticks, Frame, Label, WIDTH};
 use crate::format::thousands;
 use crate::history::HistoryView;
+use crate::markup::escape;
 
 const GRID: &str = "#e5e7eb";
 const MUTED: &str = "#475569";
 const EXPECTED: &str = "#9a9a9a";
-
-/// Text for SVG: the five characters XML reserves, escaped.
-pub fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
-}
 
 fn axes(out: &mut String, f: &Frame, unit: &str) {
     for (t, label) in time_ticks(f.t0, f.t1) {

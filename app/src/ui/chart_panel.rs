@@ -9,12 +9,13 @@ use std::fmt::Write;
 use leptos::prelude::*;
 
 use super::base::filter_href;
-use super::chart::{escape, svg as svg_markup};
+use super::chart::svg as svg_markup;
 use crate::chart::{colour, dash, label_rows, nearest, short_name, Frame, Label, WIDTH};
 use crate::filter::FilterKey;
 use crate::forecast::{Forecast, Outlook};
 use crate::format::{thousands, utc_datetime};
 use crate::history::{csv, HistoryView};
+use crate::markup::escape;
 
 /// What a series' forecast says, `done` being its share of the expected total (percent).
 fn badge(f: &Forecast, done: Option<f64>) -> String {
@@ -195,7 +196,7 @@ fn Legend(view: HistoryView) -> impl IntoView {
             write!(
                 out,
                 r#"<a class="legend-name" href="{href}" title="{full}" data-dataset="{full}">{short}</a> <span class="type">{}</span>"#,
-                s.status.as_str()
+                escape(s.status.as_str())
             )
         };
         let _ = write!(

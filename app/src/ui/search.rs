@@ -10,9 +10,9 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
 use super::base::view_path;
-use super::chart::escape;
 use crate::api::{search, suggest};
 use crate::format::thousands;
+use crate::markup::escape;
 use crate::suggest::{Suggestion, MIN_CHARS};
 
 /// What the box holds between key presses.

@@ -3,9 +3,9 @@
 
 use std::fmt::Write;
 
-use super::chart::escape;
 use crate::chart::{time_ticks, value_ticks, Frame, PLOT_HEIGHT, WIDTH};
 use crate::historical::HistoricalView;
+use crate::markup::escape;
 
 /// The layers, bottom to top: name, values, colour.
 pub fn layers(v: &HistoricalView) -> [(&'static str, &[i64], &'static str); 3] {
