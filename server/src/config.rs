@@ -9,8 +9,10 @@ use clap::{Args, Parser, Subcommand};
 
 mod limits;
 mod redact;
+mod serve;
 
 pub use limits::{Limits, LimitsConfig};
+pub use serve::{normalize_base, ServeConfig, ServeConfigError};
 
 /// Stats2: CMS production monitoring (ReqMgr2 workflows, DBS event counts, history).
 #[derive(Debug, Parser)]
@@ -25,9 +27,22 @@ pub struct Cli {
     /// PdmV callbacks (McM, ReReco, RelVal).
     #[command(flatten)]
     pub callbacks: CallbackConfig,
+    /// How log lines on stderr look: `text` (coloured only on a terminal) or `json` (one
+    /// object a line, for log collectors).
+    #[arg(long, env = "STATS_LOG_FORMAT", global = true, value_enum, default_value = "text")]
+    pub log_format: LogFormat,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// The form of log lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// Lines for people.
+    Text,
+    /// JSON lines for log collectors.
+    Json,
 }
 
 /// The store: CouchDB when `DB_URL` is set, else the embedded SQLite file.
@@ -147,7 +162,7 @@ pub enum Command {
     Update(UpdateArgs),
     /// Run the cmsweb simulator (ReqMgr2, DBS, WMStats) for tests, benchmarks and demos.
     Sim(SimArgs),
-    /// Probe a running server's liveness (`/healthz` on loopback): exit 0 when it answers
+    /// Probe a running server's liveness (`/healthz?live` on loopback): exit 0 when it answers
     /// 2xx, 1 otherwise. A container health check that needs no shell or curl in the image.
     Health(HealthArgs),
     /// The callback outbox (McM, ReReco, RelVal notifications).
@@ -187,8 +202,9 @@ pub struct HealthArgs {
     /// Port the server listens on (the same variable `serve` reads).
     #[arg(long, env = "STATS_PORT", default_value_t = 8001)]
     pub port: u16,
-    /// Path probed on 127.0.0.1 (`/readyz` asks for readiness instead of liveness).
-    #[arg(long, default_value = "/healthz")]
+    /// Path probed on 127.0.0.1: liveness by default (the process serves; a failed update
+    /// run or a store outage does not make a container unhealthy), `/readyz` for readiness.
+    #[arg(long, default_value = "/healthz?live")]
     pub path: String,
     /// Give up (exit 1) after this long.
     #[arg(long, default_value = "5s", value_parser = humantime::parse_duration)]
@@ -264,90 +280,6 @@ pub enum DbAction {
         #[arg(default_value = "-")]
         file: PathBuf,
     },
-}
-
-/// Web server options.
-#[derive(Clone, Args)]
-pub struct ServeConfig {
-    /// Address to listen on.
-    #[arg(long, env = "STATS_HOST", default_value = "127.0.0.1")]
-    pub host: IpAddr,
-    /// Port to listen on.
-    #[arg(long, env = "STATS_PORT", default_value_t = 8001)]
-    pub port: u16,
-    /// Public base path of the dashboard and its assets ("" serves it at /).
-    #[arg(long, env = "STATS_BASE_PATH", default_value = "/stats")]
-    pub base_path: String,
-    /// Directory of the built single-page app (`trunk build --release` output).
-    #[arg(long, env = "STATS_DIST_DIR", default_value = "target/dist")]
-    pub dist_dir: PathBuf,
-    /// Bearer token admitting admin actions (/api/update, the Update button). Unset: only
-    /// the SSO proxy headers can admit, when trusted.
-    #[arg(long, env = "STATS_ADMIN_TOKEN", hide_env_values = true)]
-    pub admin_token: Option<String>,
-    /// Trust the user and group headers set by the site's SSO proxy (which must strip them
-    /// from client requests).
-    #[arg(long, env = "STATS_TRUST_PROXY_AUTH")]
-    pub trust_proxy_auth: bool,
-    /// Header carrying the authenticated user.
-    #[arg(long, env = "STATS_PROXY_USER_HEADER", default_value = "X-Forwarded-User")]
-    pub proxy_user_header: String,
-    /// Header carrying the user's groups (comma or space separated).
-    #[arg(long, env = "STATS_PROXY_GROUPS_HEADER", default_value = "X-Forwarded-Groups")]
-    pub proxy_groups_header: String,
-    /// Group whose members are admins.
-    #[arg(long, env = "STATS_ADMIN_GROUP", default_value = "cms-pdmv-serv")]
-    pub admin_group: String,
-    /// Keep answers of get_json, api/fetch and md this long (0s: never); any change announced
-    /// by this process clears them at once.
-    #[arg(long, env = "STATS_LEGACY_CACHE_TTL", default_value = "2s", value_parser = humantime::parse_duration)]
-    pub legacy_cache_ttl: Duration,
-    /// Run the incremental updater in the server this often (e.g. 10m); unset: never.
-    #[arg(long, env = "STATS_UPDATE_EVERY", value_parser = humantime::parse_duration)]
-    pub update_every: Option<Duration>,
-    /// Scheduled runs notify production McM / ReReco / RelVal.
-    #[arg(long, env = "STATS_TRIGGER_PROD")]
-    pub trigger_prod: bool,
-    /// Scheduled runs notify development McM / ReReco / RelVal.
-    #[arg(long, env = "STATS_TRIGGER_DEV")]
-    pub trigger_dev: bool,
-    /// The header's idle alert counts workflows assigned at least this many days ago that
-    /// have produced no event yet.
-    #[arg(long, env = "STATS_IDLE_ALERT_DAYS", default_value_t = app::alerts::DEFAULT_IDLE_DAYS,
-        value_parser = clap::value_parser!(u32).range(1..=i64::from(app::filter::MAX_IDLE_DAYS)))]
-    pub idle_alert_days: u32,
-    /// What clients may take.
-    #[command(flatten)]
-    pub limits: LimitsConfig,
-}
-
-impl ServeConfig {
-    /// The base path normalised to "" or "/segment" without a trailing '/'.
-    pub fn normalized_base(&self) -> String {
-        normalize_base(&self.base_path)
-    }
-
-    /// How admins are recognised.
-    pub fn admin_auth(&self) -> crate::auth::AdminAuth {
-        crate::auth::AdminAuth {
-            token: self.admin_token.clone().filter(|t| !t.is_empty()),
-            proxy: self.trust_proxy_auth.then(|| crate::auth::ProxyAuth {
-                user_header: self.proxy_user_header.clone(),
-                groups_header: self.proxy_groups_header.clone(),
-                admin_group: self.admin_group.clone(),
-            }),
-        }
-    }
-}
-
-/// "" or "/a/b" (leading '/', no trailing '/').
-pub fn normalize_base(base: &str) -> String {
-    let trimmed = base.trim().trim_matches('/');
-    if trimmed.is_empty() {
-        String::new()
-    } else {
-        format!("/{trimmed}")
-    }
 }
 
 #[cfg(test)]

@@ -14,8 +14,8 @@ use stats2_tests::couch::CouchServer;
 use stats2_tests::{free_port, repo_root};
 
 const CLOCK: i64 = 1_764_000_000;
-const MANIFESTS: [&str; 5] =
-    ["configmap.yaml", "service.yaml", "deployment.yaml", "cronjob.yaml", "secrets.example.yaml"];
+const MANIFESTS: [&str; 6] =
+    ["configmap.yaml", "grid-ca.yaml", "service.yaml", "deployment.yaml", "cronjob.yaml", "secrets.example.yaml"];
 
 fn k8s_dir() -> PathBuf {
     repo_root().join("deploy/k8s")
@@ -50,8 +50,24 @@ fn kubernetes_manifests_validate_offline_and_say_what_operations_need() {
 
     let read = |n: &str| std::fs::read_to_string(k8s_dir().join(n)).unwrap();
     let deployment = read("deployment.yaml");
-    for needle in ["path: /readyz", "path: \"/healthz?live\"", "runAsUser: 1001", "args: [\"serve\""] {
+    for needle in [
+        "\"health\", \"--path\", \"/readyz\"",
+        "\"health\", \"--path\", \"/healthz?live\"",
+        "runAsUser: 1001",
+        // Issue 31 item 1: the port that trusts the proxy's headers is reached by the proxy
+        // beside it only; the pod's one port is the proxy's.
+        "args: [\"serve\", \"--host\", \"127.0.0.1\"]",
+        "--upstream=http://127.0.0.1:8001/",
+        "containerPort: 4180",
+    ] {
         assert!(deployment.contains(needle), "deployment.yaml lacks {needle}");
+    }
+    assert!(!deployment.contains("0.0.0.0\"]"), "stats2 must not listen beyond loopback");
+    assert!(!deployment.contains("containerPort: 8001"), "stats2's own port is not the pod's");
+    // Every manifest kustomize applies is listed: the grid CA's ConfigMap was missing.
+    let kustomization = read("kustomization.yaml");
+    for name in ["configmap.yaml", "grid-ca.yaml", "service.yaml", "deployment.yaml", "cronjob.yaml"] {
+        assert!(kustomization.contains(&format!("- {name}")), "kustomization.yaml lacks {name}");
     }
     let cron = read("cronjob.yaml");
     for needle in ["schedule: \"*/10 * * * *\"", "concurrencyPolicy: Forbid", "args: [\"update\", \"--trigger-prod\"]"]

@@ -24,6 +24,7 @@ use crate::upstream::Upstream;
 pub async fn run(cli: Cli) -> Result<i32> {
     match cli.command {
         Command::Serve(ref serve_cfg) => {
+            serve_cfg.check()?;
             let store = open_store(&cli.store).context("opening the store")?;
             let up = update::upstream(&cli.upstream).context("setting up the cmsweb client")?;
             let deliverer = if serve_cfg.trigger_prod || serve_cfg.trigger_dev {
@@ -34,7 +35,10 @@ pub async fn run(cli: Cli) -> Result<i32> {
             serve(store, up, &cli.upstream, serve_cfg, deliverer).await?;
             Ok(0)
         }
-        Command::Demo(ref serve_cfg) => demo::run(&cli, serve_cfg).await,
+        Command::Demo(ref serve_cfg) => {
+            serve_cfg.check()?;
+            demo::run(&cli, serve_cfg).await
+        }
         Command::Update(ref args) => {
             let store = open_store(&cli.store).context("opening the store")?;
             update::update(&cli, store, args).await
@@ -110,6 +114,7 @@ pub async fn serve(
         crate::schedule::spawn(store.clone(), up.clone(), run_cfg, every, deliverer, stopped)
     });
     let close = state.closer();
+    let follower = state.follow_feed();
     let router = http::router(state, spa, &base);
     let addr = SocketAddr::new(cfg.host, cfg.port);
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding {addr}"))?;
@@ -120,6 +125,7 @@ pub async fn serve(
         close();
     };
     let served = http::listen::serve(listener, router, limits, shutdown).await.context("serving HTTP");
+    let _ = follower.await;
     if let Some(task) = scheduler {
         // A run in progress finishes (and checkpoints) before the process exits.
         let _ = stop.send(true);
