@@ -99,3 +99,57 @@ fn x22_see_without_name_or_with_an_absent_one_exits_1_with_a_message() {
     let out = stats2(dir.path(), &["see", "--name", "_all_docs"]);
     assert_eq!(out.status.code(), Some(1), "X2: reserved ids are never looked up");
 }
+
+/// Issue 31 item 12: log lines carried ANSI colour codes when stderr was no terminal (a
+/// container's log, journald); `STATS_LOG_FORMAT=json` gives one JSON object a line; an error
+/// prints its whole chain of causes.
+#[test]
+fn logs_are_plain_off_a_terminal_and_json_on_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let plain = stats2(dir.path(), &["db", "init"]);
+    assert!(plain.status.success(), "{}", text(&plain.stderr));
+    let stderr = text(&plain.stderr);
+    assert!(!stderr.is_empty() && !stderr.contains('\u{1b}'), "colour codes off a terminal: {stderr:?}");
+    let out = Command::new(env!("CARGO_BIN_EXE_stats2"))
+        .env_remove("DB_URL")
+        .env("STATS_DATA_DIR", dir.path())
+        .env("STATS_LOG_FORMAT", "json")
+        .env("RUST_LOG", "info")
+        .args(["db", "init"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let lines: Vec<String> = text(&out.stderr).lines().map(str::to_owned).collect();
+    assert!(!lines.is_empty());
+    for line in lines {
+        let v: serde_json::Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+        assert!(v.get("level").is_some() && v.get("fields").is_some(), "{line}");
+    }
+}
+
+/// Issue 31 item 1: with proxy headers trusted, a port that other pods reach made anyone who
+/// sets `X-Forwarded-Groups` an admin. `serve` now refuses to trust them off loopback.
+#[test]
+fn trusted_proxy_headers_need_a_loopback_address() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_stats2"))
+        .env_remove("DB_URL")
+        .env("STATS_DATA_DIR", dir.path())
+        .env("STATS_TRUST_PROXY_AUTH", "true")
+        .args(["serve", "--host", "0.0.0.0", "--port", "0", "--dist-dir", "/nonexistent"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > std::time::Duration::from_secs(10) {
+            let _ = child.kill();
+            panic!("serve started, trusting proxy headers on 0.0.0.0");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("STATS_TRUST_PROXY_AUTH needs --host 127.0.0.1"), "{stderr}");
+}

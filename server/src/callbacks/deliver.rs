@@ -97,9 +97,9 @@ impl Deliverer {
         if let Some(body) = &cb.body {
             req = req.json(body);
         }
-        let resp = req.send().await.map_err(|x| x.without_url().to_string())?;
+        let resp = req.send().await.map_err(|x| crate::causes::http(&x))?;
         let status = resp.status();
-        let body = resp.bytes().await.map_err(|x| x.without_url().to_string())?;
+        let body = resp.bytes().await.map_err(|x| crate::causes::http(&x))?;
         // C8: a non-JSON answer is a failure even with a 2xx (a cut-off proxy answer).
         if serde_json::from_slice::<serde_json::Value>(&body).is_err() {
             return Err(format!("HTTP {status} with a non-JSON answer"));

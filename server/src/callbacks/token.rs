@@ -146,7 +146,7 @@ impl Tokens {
             .timeout(Duration::from_secs(90))
             .send()
             .await
-            .map_err(|e| TokenError::Failed(e.without_url().to_string()))?;
+            .map_err(|e| TokenError::Failed(crate::causes::http(&e)))?;
         let status = resp.status();
         let answer: TokenAnswer =
             resp.json().await.map_err(|_| TokenError::Failed(format!("HTTP {status}, no JSON answer")))?;

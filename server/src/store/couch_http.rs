@@ -120,13 +120,9 @@ fn path_only(path: &str) -> &str {
     path.split('?').next().unwrap_or(path)
 }
 
-/// A reqwest error without the URL, which could carry credentials in its user-info part.
+/// A reqwest error's whole chain, without the URL (it could carry credentials).
 fn without_url(e: &reqwest::Error) -> String {
-    let mut text = e.to_string();
-    if let Some(url) = e.url() {
-        text = text.replace(url.as_str(), "<url>");
-    }
-    text
+    crate::causes::http(e)
 }
 
 #[cfg(test)]

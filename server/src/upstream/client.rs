@@ -1,7 +1,7 @@
 //! The cmsweb HTTP client: certificate identity, verified TLS, bounded concurrency,
 //! per-request timeouts, retries with backoff, request counters.
 
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -58,6 +58,8 @@ pub struct UpstreamStats {
 
 #[derive(Default)]
 struct Counters {
+    /// Set when the process stops: no new attempt starts.
+    stopping: AtomicBool,
     requests: AtomicU64,
     errors: AtomicU64,
     in_flight: AtomicUsize,
@@ -136,6 +138,11 @@ impl UpstreamClient {
         }
     }
 
+    /// Refuses every new attempt from now on ([`UpstreamError::Stopping`]); those in flight go on.
+    pub fn stop_new_requests(&self) {
+        self.counters.stopping.store(true, Ordering::Release);
+    }
+
     /// Sends a request and decodes its JSON answer, retrying what may be transient.
     pub async fn json<T: DeserializeOwned>(&self, call: Call<'_>) -> Result<T, UpstreamError> {
         let mut delay = self.cfg.backoff;
@@ -160,6 +167,9 @@ impl UpstreamClient {
             return Attempt::Fail(UpstreamError::Config("client closed".into()));
         };
         let c = &self.counters;
+        if c.stopping.load(Ordering::Acquire) {
+            return Attempt::Fail(UpstreamError::Stopping);
+        }
         c.requests.fetch_add(1, Ordering::Relaxed);
         let now = c.in_flight.fetch_add(1, Ordering::Relaxed) + 1;
         c.peak.fetch_max(now, Ordering::Relaxed);
@@ -187,7 +197,7 @@ impl UpstreamClient {
         if let Some(b) = call.body {
             req = req.json(b);
         }
-        let transport = |e: reqwest::Error| UpstreamError::Transport { endpoint, message: e.without_url().to_string() };
+        let transport = |e: reqwest::Error| UpstreamError::Transport { endpoint, message: crate::causes::http(&e) };
         let resp = match req.send().await {
             Ok(r) => r,
             Err(e) => return Attempt::Retry(transport(e)),
