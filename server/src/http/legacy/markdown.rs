@@ -18,6 +18,9 @@ fn text(v: Option<&Value>) -> String {
     }
 }
 
+/// One row of the table, each cell as its lines (what `table` needs of a document).
+pub type Row = [Vec<String>; 3];
+
 /// The three cells of one document (A9, A10).
 fn cells(doc: &Value) -> [String; 3] {
     let name = text(doc.get("RequestName"));
@@ -34,14 +37,23 @@ fn cells(doc: &Value) -> [String; 3] {
     ]
 }
 
+/// The row of one document: tabulate strips each cell, then each line of a multi-line cell is
+/// its own line.
+pub fn row(doc: &Value) -> Row {
+    cells(doc).map(|c| c.trim().split('\n').map(|l| l.trim().to_owned()).collect())
+}
+
 /// The table of `docs`; empty when there are none (A8).
-pub fn table(docs: &[Value]) -> String {
-    if docs.is_empty() {
+#[cfg(test)]
+fn table(docs: &[Value]) -> String {
+    render(&docs.iter().map(row).collect::<Vec<_>>())
+}
+
+/// The table of rows; empty when there are none (A8).
+pub fn render(rows: &[Row]) -> String {
+    if rows.is_empty() {
         return String::new();
     }
-    // tabulate strips each cell, then each line of a multi-line cell is its own line.
-    let rows: Vec<[Vec<String>; 3]> =
-        docs.iter().map(|d| cells(d).map(|c| c.trim().split('\n').map(|l| l.trim().to_owned()).collect())).collect();
     let widths: Vec<usize> = (0..3)
         .map(|i| {
             let longest = rows.iter().flat_map(|r| r[i].iter()).map(|l| l.chars().count()).max().unwrap_or(0);
@@ -62,7 +74,7 @@ pub fn table(docs: &[Value]) -> String {
         line(HEADERS),
         format!("|{}|", widths.iter().map(|w| format!(":{}", "-".repeat(w + 1))).collect::<Vec<_>>().join("|")),
     ];
-    for row in &rows {
+    for row in rows {
         let height = row.iter().map(Vec::len).max().unwrap_or(1);
         for k in 0..height {
             let get = |i: usize| row[i].get(k).map_or("", String::as_str);

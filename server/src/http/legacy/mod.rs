@@ -8,6 +8,7 @@ mod fetch;
 mod markdown;
 mod pyjson;
 pub mod search;
+mod stream;
 
 use std::sync::Arc;
 
@@ -23,6 +24,7 @@ use serde_json::json;
 pub use pyjson::{dumps_compact, dumps_indented};
 
 use crate::auth::{AdminAuth, Denied};
+use crate::gate::Gate;
 use crate::store::{Db, SharedStore, StoreError};
 use crate::updater::single::{UpdateOutcome, UpdateService};
 
@@ -67,16 +69,18 @@ impl Legacy {
     }
 }
 
-/// The legacy routes, relative to wherever they are mounted.
-pub fn routes(legacy: Arc<Legacy>) -> Router {
+/// The legacy routes, relative to wherever they are mounted; answers of many documents are
+/// built at most as `gate` lets through.
+pub fn routes(legacy: Arc<Legacy>, gate: Arc<Gate>) -> Router {
+    let bulk = Bulk { legacy: legacy.clone(), gate };
     Router::new()
         .route("/get_json/{*name}", get(get_json))
         .route("/api/get_json/{*name}", get(get_json))
         // An empty name is no workflow either (the wildcard needs one character).
         .route("/get_json/", get(no_workflow))
         .route("/api/get_json/", get(no_workflow))
-        .route("/api/fetch", get(api_fetch))
-        .route("/md", get(md))
+        .route("/api/fetch", get(api_fetch).with_state(bulk.clone()))
+        .route("/md", get(md).with_state(bulk))
         .route("/search", get(search::search))
         .route("/api/update", get(update_route).post(update_route))
         .with_state(legacy)
@@ -123,36 +127,78 @@ async fn get_json(State(l): State<Arc<Legacy>>, Path(name): Path<String>) -> Res
     .await
 }
 
-/// A7 with X5: every page of the filter in one answer.
-async fn api_fetch(State(l): State<Arc<Legacy>>, RawQuery(q): RawQuery) -> Response {
+/// What the routes that answer many documents need: the rest of the legacy state and the
+/// bound on how many such answers are built at once.
+#[derive(Clone)]
+pub struct Bulk {
+    legacy: Arc<Legacy>,
+    gate: Arc<Gate>,
+}
+
+fn busy(e: crate::gate::Full) -> Response {
+    (StatusCode::SERVICE_UNAVAILABLE, [(header::RETRY_AFTER, "5")], format!("{e}\n")).into_response()
+}
+
+/// A7 with X5: every page of the filter in one answer. An answer of one page is built in
+/// memory and cached; a longer one is streamed a page at a time (the same bytes), under the
+/// bound on bulk answers, and not cached.
+async fn api_fetch(State(b): State<Bulk>, RawQuery(q): RawQuery) -> Response {
     let filter = match Filter::from_legacy_query(q.as_deref().unwrap_or("")) {
         Ok(f) => f,
         Err(e) => return bad_filter(e),
     };
     // Keyed by the filter, not the raw query: junk parameters do not make new entries.
-    l.cached(format!("fetch?{filter}"), || async {
-        let docs = filtered(&l, &filter, 100).await?;
-        Ok((StatusCode::OK, JSON, dumps_indented(&serde_json::Value::Array(docs))))
-    })
-    .await
+    let key = format!("fetch?{filter}");
+    let generation = b.legacy.index.generation();
+    if let Some((status, ctype, body)) = b.legacy.cache.get(&key, generation) {
+        return (status, [(header::CONTENT_TYPE, ctype)], body).into_response();
+    }
+    let pass = match b.gate.enter().await {
+        Ok(p) => p,
+        Err(e) => return busy(e),
+    };
+    let pages = match pages(&b.legacy, &filter, 100).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let first = match pages.page(0).await {
+        Ok(docs) => docs,
+        Err(e) => return unavailable(e),
+    };
+    if pages.len() <= 1 {
+        let body = dumps_indented(&serde_json::Value::Array(first));
+        b.legacy.cache.put(key, (StatusCode::OK, JSON, body.clone()), generation);
+        return json_response(StatusCode::OK, body);
+    }
+    let body = stream::documents(pages, first, pass);
+    (StatusCode::OK, [(header::CONTENT_TYPE, JSON)], axum::body::Body::from_stream(body)).into_response()
 }
 
-/// A8–A11: at most 5 pages as a Markdown table; nothing found is an empty 200.
-async fn md(State(l): State<Arc<Legacy>>, RawQuery(q): RawQuery) -> Response {
+/// A8–A11: at most 5 pages as a Markdown table; nothing found is an empty 200. Documents are
+/// read a page at a time and kept only as their table rows.
+async fn md(State(b): State<Bulk>, RawQuery(q): RawQuery) -> Response {
     let filter = match Filter::from_legacy_query(q.as_deref().unwrap_or("")) {
         Ok(f) => f,
         Err(e) => return bad_filter(e),
     };
-    l.cached(format!("md?{filter}"), || async {
-        let docs = filtered(&l, &filter, 5).await?;
-        Ok((StatusCode::OK, "text/plain; charset=utf-8", markdown::table(&docs)))
-    })
-    .await
+    let l = b.legacy.clone();
+    b.legacy
+        .cached(format!("md?{filter}"), || async {
+            let _pass = b.gate.enter().await.map_err(busy)?;
+            let pages = pages(&l, &filter, 5).await?;
+            let mut rows = Vec::new();
+            for k in 0..pages.len() {
+                rows.extend(pages.page(k).await.map_err(unavailable)?.iter().map(markdown::row));
+            }
+            Ok((StatusCode::OK, "text/plain; charset=utf-8", markdown::render(&rows)))
+        })
+        .await
 }
 
-/// The documents of the query's filter, at most `pages` pages, or the error answer.
-async fn filtered(l: &Legacy, filter: &Filter, pages: u32) -> Result<Vec<serde_json::Value>, Response> {
-    fetch::documents(&*l.store, filter, pages).await.map_err(unavailable)
+/// The pages of the query's filter, at most `pages` of them, or the error answer.
+async fn pages(l: &Legacy, filter: &Filter, pages: u32) -> Result<fetch::Pages, Response> {
+    let names = fetch::names(&*l.store, filter, pages).await.map_err(unavailable)?;
+    Ok(fetch::Pages::new(l.store.clone(), names, filter))
 }
 
 /// A12 bodies: compact, sorted, ASCII-escaped JSON with a final newline.

@@ -13,6 +13,19 @@ pub fn dumps_indented(v: &Value) -> String {
     out
 }
 
+/// One item of an indented array written piece by piece: what `dumps_indented` of the whole
+/// array writes before the item (`[` or `,`, then a new line), and the item itself.
+pub fn indented_item(out: &mut String, v: &Value, first: bool) {
+    out.push(if first { '[' } else { ',' });
+    newline(out, 1);
+    write_value(out, v, Some(1));
+}
+
+/// The end of an indented array written piece by piece: `[]` when it had no item.
+pub fn indented_end(out: &mut String, empty: bool) {
+    out.push_str(if empty { "[]" } else { "\n]" });
+}
+
 /// Flask's `jsonify` outside debug mode: sorted keys, `,` and `:` without spaces, one line.
 pub fn dumps_compact(v: &Value) -> String {
     let mut out = String::new();
@@ -148,6 +161,20 @@ pub fn float_repr(f: f64) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn an_array_written_item_by_item_is_the_same_bytes() {
+        let items =
+            [serde_json::json!({"b": [1, {"c": null}], "a": "x"}), serde_json::json!([]), serde_json::json!(2.5)];
+        for n in 0..=items.len() {
+            let mut out = String::new();
+            for (i, v) in items[..n].iter().enumerate() {
+                super::indented_item(&mut out, v, i == 0);
+            }
+            super::indented_end(&mut out, n == 0);
+            assert_eq!(out, super::dumps_indented(&serde_json::Value::Array(items[..n].to_vec())));
+        }
+    }
+
     use super::*;
     use serde_json::json;
 
