@@ -13,39 +13,40 @@ use crate::analytics::DurationQuery;
 use crate::filter::Filter;
 use crate::rows::{WorkflowPage, WorkflowRow};
 
+pub mod args;
+mod error;
+
+pub use error::ApiError;
+
 /// Path prefix of every server function, relative to the base path.
 pub const RPC_PREFIX: &str = "/rpc";
 
 /// One page of workflows matching `filter` (A2–A4), as compact rows.
 #[server(prefix = "/rpc", endpoint = "list_workflows", input = Json)]
-pub async fn list_workflows(filter: Filter, page: u32) -> Result<WorkflowPage, ServerFnError> {
-    let backend = expect_context::<ssr::SharedBackend>();
-    ssr::valid(&filter)?;
-    crate::filter::parse_page(&page.to_string())
-        .map_err(|e| ssr::fail(ssr::BackendError::BadRequest(e.to_string())))?;
-    backend.list_workflows(&filter, page).await.map_err(ssr::fail)
+pub async fn list_workflows(filter: Filter, page: u32) -> Result<WorkflowPage, ApiError> {
+    args::filter(&filter)?;
+    args::page(page)?;
+    expect_context::<ssr::SharedBackend>().list_workflows(&filter, page).await
 }
 
 /// One workflow's row, for refreshing a row the live stream says changed.
 #[server(name = GetWorkflowRow, prefix = "/rpc", endpoint = "workflow_row", input = Json)]
-pub async fn workflow_row(name: String) -> Result<Option<WorkflowRow>, ServerFnError> {
-    let backend = expect_context::<ssr::SharedBackend>();
-    backend.row(&name).await.map_err(ssr::fail)
+pub async fn workflow_row(name: String) -> Result<Option<WorkflowRow>, ApiError> {
+    expect_context::<ssr::SharedBackend>().row(&name).await
 }
 
 /// The chart data of one workflow (its whole history, on demand).
 #[server(prefix = "/rpc", endpoint = "workflow_history", input = Json)]
-pub async fn workflow_history(name: String) -> Result<Option<crate::history::HistoryView>, ServerFnError> {
-    let backend = expect_context::<ssr::SharedBackend>();
-    backend.history(&name).await.map_err(ssr::fail)
+pub async fn workflow_history(name: String) -> Result<Option<crate::history::HistoryView>, ApiError> {
+    expect_context::<ssr::SharedBackend>().history(&name).await
 }
 
 /// Summed progress per datatier of the filter's workflows, bucketed to `bucket` seconds.
 #[server(prefix = "/rpc", endpoint = "aggregate", input = Json)]
-pub async fn aggregate(filter: Filter, bucket: i64) -> Result<crate::history::HistoryView, ServerFnError> {
-    let backend = expect_context::<ssr::SharedBackend>();
-    ssr::valid(&filter)?;
-    backend.aggregate(&filter, bucket).await.map_err(ssr::fail)
+pub async fn aggregate(filter: Filter, bucket: i64) -> Result<crate::history::HistoryView, ApiError> {
+    args::filter(&filter)?;
+    args::bucket(bucket)?;
+    expect_context::<ssr::SharedBackend>().aggregate(&filter, bucket).await
 }
 
 /// pMp's historical mode of the aggregate: expected, produced, VALID and INVALID/DELETED
@@ -55,57 +56,53 @@ pub async fn historical(
     filter: Filter,
     bucket: i64,
     growing: bool,
-) -> Result<crate::historical::HistoricalView, ServerFnError> {
-    let backend = expect_context::<ssr::SharedBackend>();
-    ssr::valid(&filter)?;
-    backend.historical(&filter, bucket, growing).await.map_err(ssr::fail)
+) -> Result<crate::historical::HistoricalView, ApiError> {
+    args::filter(&filter)?;
+    args::bucket(bucket)?;
+    expect_context::<ssr::SharedBackend>().historical(&filter, bucket, growing).await
 }
 
 /// The campaign × current-status table of the filter's workflows.
 #[server(prefix = "/rpc", endpoint = "campaigns", input = Json)]
-pub async fn campaigns(filter: Filter) -> Result<crate::analytics::CampaignTable, ServerFnError> {
-    let backend = expect_context::<ssr::SharedBackend>();
-    ssr::valid(&filter)?;
-    backend.campaigns(&filter).await.map_err(ssr::fail)
+pub async fn campaigns(filter: Filter) -> Result<crate::analytics::CampaignTable, ApiError> {
+    args::filter(&filter)?;
+    expect_context::<ssr::SharedBackend>().campaigns(&filter).await
 }
 
 /// The histogram of the time the filter's workflows took between two statuses.
 #[server(prefix = "/rpc", endpoint = "durations", input = Json)]
-pub async fn durations(query: DurationQuery) -> Result<crate::analytics::DurationHistogram, ServerFnError> {
-    let backend = expect_context::<ssr::SharedBackend>();
-    ssr::valid_query(&query)?;
-    backend.durations(&query).await.map_err(ssr::fail)
+pub async fn durations(query: DurationQuery) -> Result<crate::analytics::DurationHistogram, ApiError> {
+    args::durations(&query)?;
+    expect_context::<ssr::SharedBackend>().durations(&query).await
 }
 
 /// The workflows of one bar of a duration histogram.
 #[server(prefix = "/rpc", endpoint = "duration_bin", input = Json)]
-pub async fn duration_bin(query: DurationQuery, bin: u32) -> Result<crate::analytics::BinWorkflows, ServerFnError> {
-    let backend = expect_context::<ssr::SharedBackend>();
-    ssr::valid_query(&query)?;
-    backend.duration_bin(&query, bin).await.map_err(ssr::fail)
+pub async fn duration_bin(query: DurationQuery, bin: u32) -> Result<crate::analytics::BinWorkflows, ApiError> {
+    args::bin(&query, bin)?;
+    expect_context::<ssr::SharedBackend>().duration_bin(&query, bin).await
 }
 
 /// The header's alerts: stalled, idle after assignment, INVALID or DELETED datasets.
 #[server(prefix = "/rpc", endpoint = "alerts", input = Json)]
-pub async fn alerts() -> Result<crate::alerts::Alerts, ServerFnError> {
-    let backend = expect_context::<ssr::SharedBackend>();
-    backend.alerts().await.map_err(ssr::fail)
+pub async fn alerts() -> Result<crate::alerts::Alerts, ApiError> {
+    expect_context::<ssr::SharedBackend>().alerts().await
 }
 
 /// Values starting with `q` (campaigns, PrepIDs, workflows, datasets, processing strings,
 /// datatiers) for the search box; nothing below two characters.
 #[server(prefix = "/rpc", endpoint = "suggest", input = Json)]
-pub async fn suggest(q: String) -> Result<Vec<crate::suggest::Suggestion>, ServerFnError> {
-    let backend = expect_context::<ssr::SharedBackend>();
-    backend.suggest(&q).await.map_err(ssr::fail)
+pub async fn suggest(q: String) -> Result<Vec<crate::suggest::Suggestion>, ApiError> {
+    args::text(&q)?;
+    expect_context::<ssr::SharedBackend>().suggest(&q).await
 }
 
 /// Resolves a search text like the original's `/search` (A14–A15): the filter of the first
 /// view that knows it, else `workflow_name`.
 #[server(prefix = "/rpc", endpoint = "search", input = Json)]
-pub async fn search(q: String) -> Result<Filter, ServerFnError> {
-    let backend = expect_context::<ssr::SharedBackend>();
-    backend.search(&q).await.map_err(ssr::fail)
+pub async fn search(q: String) -> Result<Filter, ApiError> {
+    args::text(&q)?;
+    expect_context::<ssr::SharedBackend>().search(&q).await
 }
 
 /// How an admin update ended.
@@ -126,10 +123,9 @@ pub enum AdminOutcome {
 /// Updates one workflow now (U42) for an admin: a bearer token given here (kept by the page
 /// in session storage) or the SSO proxy's headers.
 #[server(prefix = "/rpc", endpoint = "admin_update", input = Json)]
-pub async fn admin_update(name: String, token: Option<String>) -> Result<AdminOutcome, ServerFnError> {
-    let backend = expect_context::<ssr::SharedBackend>();
+pub async fn admin_update(name: String, token: Option<String>) -> Result<AdminOutcome, ApiError> {
     let caller = use_context::<ssr::Caller>().unwrap_or_default();
-    backend.admin_update(&name, token, &caller).await.map_err(ssr::fail)
+    expect_context::<ssr::SharedBackend>().admin_update(&name, token, &caller).await
 }
 
 /// The server side: what the server functions call.
@@ -140,60 +136,8 @@ pub mod ssr {
     use crate::filter::Filter;
     use crate::rows::WorkflowPage;
 
-    /// Errors a backend reports to the browser.
-    #[derive(Debug, thiserror::Error)]
-    pub enum BackendError {
-        /// The store could not answer; trying again later may work.
-        #[error("the database is unavailable: {0}")]
-        Unavailable(String),
-        /// The request cannot be answered as asked.
-        #[error("{0}")]
-        BadRequest(String),
-    }
-
-    impl BackendError {
-        /// The HTTP status that says so: 503 (try again later) or 400 (do not).
-        pub fn status(&self) -> u16 {
-            match self {
-                BackendError::Unavailable(_) => 503,
-                BackendError::BadRequest(_) => 400,
-            }
-        }
-    }
-
-    /// The status a server function chose for its answer, read back by the HTTP adapter
-    /// (server functions otherwise answer every error with 500, which says "our fault").
-    #[derive(Debug, Clone, Default)]
-    pub struct Verdict(Arc<std::sync::Mutex<Option<u16>>>);
-
-    impl Verdict {
-        /// The status chosen, if any.
-        pub fn status(&self) -> Option<u16> {
-            *self.0.lock().unwrap_or_else(|p| p.into_inner())
-        }
-
-        fn set(&self, status: u16) {
-            *self.0.lock().unwrap_or_else(|p| p.into_inner()) = Some(status);
-        }
-    }
-
-    /// A backend error as a server-function error, its status noted for the adapter.
-    pub fn fail(e: BackendError) -> leptos::prelude::ServerFnError {
-        if let Some(v) = leptos::prelude::use_context::<Verdict>() {
-            v.set(e.status());
-        }
-        leptos::prelude::ServerFnError::new(e.to_string())
-    }
-
-    /// A filter from JSON gets the same checks as one from a query string: 400 otherwise.
-    pub fn valid(filter: &Filter) -> Result<(), leptos::prelude::ServerFnError> {
-        filter.validate().map_err(|e| fail(BackendError::BadRequest(e.to_string())))
-    }
-
-    /// A duration query gets the filter's checks and its own: 400 otherwise.
-    pub fn valid_query(q: &crate::analytics::DurationQuery) -> Result<(), leptos::prelude::ServerFnError> {
-        q.validate().map_err(|e| fail(BackendError::BadRequest(e)))
-    }
+    /// What a backend reports: the server functions' own error.
+    pub use super::ApiError as BackendError;
 
     /// The HTTP headers of the request calling a server function (lower-case names).
     #[derive(Debug, Clone, Default)]

@@ -16,6 +16,7 @@ pub mod historical;
 pub mod history;
 pub mod json;
 pub mod links;
+pub mod markup;
 pub mod model;
 pub mod names;
 pub mod present;

@@ -26,6 +26,10 @@ pub struct WorkflowPage {
     pub page_size: u32,
     /// The most recent update run, when one was recorded.
     pub last_run: Option<RunInfo>,
+    /// When (Unix seconds) the server last held everything the store had, given only while
+    /// its change feed has been failing for over a minute: the page then says "data as of".
+    #[serde(default)]
+    pub data_as_of: Option<i64>,
 }
 
 /// How an update run ended; the lowercase names are what the run records and the server
@@ -166,4 +170,8 @@ pub struct LiveEvent {
     pub changed: Vec<String>,
     /// Unix seconds of the run's start, for `run` events.
     pub run_start: Option<i64>,
+    /// Its number on the server's stream (sent as the event's `id`, not in its JSON), so a
+    /// client that reconnects can say what it saw last; 0 until published.
+    #[serde(skip)]
+    pub seq: u64,
 }

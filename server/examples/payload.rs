@@ -61,6 +61,7 @@ fn measure(label: &str, docs: &[serde_json::Value]) {
             last_update: Some(1),
             page_size: 100,
             last_run: None,
+            data_as_of: None,
         };
         compact = serde_json::to_vec(&page).expect("serialise");
     }

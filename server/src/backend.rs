@@ -16,6 +16,7 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue};
 use serde_json::Value;
 
 use crate::auth::{AdminAuth, Denied};
+use crate::gate::Gate;
 use crate::index::{NotReady, SummaryIndex};
 use crate::store::{Db, SharedStore, StoreError};
 use crate::updater::single::{UpdateOutcome, UpdateService};
@@ -28,31 +29,47 @@ pub struct StoreBackend {
     updates: Arc<UpdateService>,
     /// Days after assignment without events before the idle alert counts a workflow.
     idle_days: u32,
+    /// The bound on expensive queries (aggregates, histograms, tables, suggestions).
+    heavy: Arc<Gate>,
 }
 
 impl StoreBackend {
     /// Shares `store` with the server functions; admin updates go through `auth` to `updates`;
-    /// the idle alert counts workflows assigned `idle_days` ago without events.
+    /// the idle alert counts workflows assigned `idle_days` ago without events; expensive
+    /// queries pass `heavy`.
     pub fn new(
         store: SharedStore,
         index: Arc<SummaryIndex>,
         auth: AdminAuth,
         updates: Arc<UpdateService>,
         idle_days: u32,
+        heavy: Arc<Gate>,
     ) -> Arc<Self> {
-        Arc::new(StoreBackend { store, index, auth, updates, idle_days })
+        Arc::new(StoreBackend { store, index, auth, updates, idle_days, heavy })
     }
 
-    /// An index query that walks every matching workflow: CPU work, off the async executor.
+    /// An index query: CPU work that walks matching workflows, so it runs on the blocking
+    /// pool, never on the async executor (which must stay free for liveness and the feed).
     async fn blocking<T: Send + 'static>(
         &self,
         query: impl FnOnce(&SummaryIndex, i64) -> Result<T, NotReady> + Send + 'static,
     ) -> Result<T, BackendError> {
         let index = self.index.clone();
-        tokio::task::spawn_blocking(move || query(&index, crate::now()))
-            .await
-            .map_err(|e| BackendError::Unavailable(e.to_string()))?
-            .map_err(not_ready)
+        tokio::task::spawn_blocking(move || query(&index, crate::now())).await.map_err(panicked)?.map_err(not_ready)
+    }
+
+    /// An expensive index query: through the gate first (503 when its queue is full), and
+    /// the pass held until the walk ends, even when the caller has gone.
+    async fn heavy<T: Send + 'static>(
+        &self,
+        query: impl FnOnce(&SummaryIndex, i64) -> Result<T, NotReady> + Send + 'static,
+    ) -> Result<T, BackendError> {
+        let pass = self.heavy.enter().await.map_err(|e| BackendError::Unavailable(e.to_string()))?;
+        self.blocking(move |index, now| {
+            let _pass = pass;
+            query(index, now)
+        })
+        .await
     }
 
     /// The row straight from the store (after an admin update, before the feed has shown it).
@@ -70,10 +87,15 @@ fn to_row(doc: Value) -> WorkflowRow {
 }
 
 fn not_ready(e: NotReady) -> BackendError {
-    BackendError::Unavailable(e.to_string())
+    BackendError::NotReady(e.to_string())
 }
 
-/// The last recorded run, for the header.
+/// A query that panicked is our bug, not the store's state: a 500, not a 503.
+fn panicked(e: tokio::task::JoinError) -> BackendError {
+    tracing::error!(error = %e, "an index query panicked");
+    BackendError::Internal("the query failed on the server (a bug); it has been logged".into())
+}
+
 fn unavailable(e: StoreError) -> BackendError {
     tracing::warn!(error = %e, "store query failed");
     BackendError::Unavailable(e.to_string())
@@ -82,7 +104,8 @@ fn unavailable(e: StoreError) -> BackendError {
 #[async_trait]
 impl Backend for StoreBackend {
     async fn list_workflows(&self, filter: &Filter, page: u32) -> Result<WorkflowPage, BackendError> {
-        let found = self.index.page(filter, page, crate::now()).map_err(not_ready)?;
+        let f = filter.clone();
+        let found = self.blocking(move |index, now| index.page(&f, page, now)).await?;
         let settings = crate::updater::settings::read(&*self.store).await.map_err(unavailable)?;
         let last_run = crate::runs::last(&*self.store).await.map_err(unavailable)?.map(|r| r.info());
         Ok(WorkflowPage {
@@ -94,10 +117,12 @@ impl Backend for StoreBackend {
             last_update: Some(settings.last_dbs_update_date).filter(|t| *t > 0),
             page_size: filter.size(),
             last_run,
+            data_as_of: self.index.stale_since(crate::now_ms()),
         })
     }
 
     async fn row(&self, name: &str) -> Result<Option<WorkflowRow>, BackendError> {
+        // One look-up by name, no walk: it stays on the executor.
         match WorkflowName::parse(name) {
             Ok(n) => self.index.row(n.as_str(), crate::now()).map_err(not_ready),
             Err(_) => Ok(None),
@@ -112,17 +137,13 @@ impl Backend for StoreBackend {
     }
 
     async fn aggregate(&self, filter: &Filter, bucket: i64) -> Result<app::history::HistoryView, BackendError> {
-        let (min, max) = app::aggregate::BUCKET_RANGE;
-        if !(min..=max).contains(&bucket) {
-            return Err(BackendError::BadRequest(format!("bucket must be from {min} to {max} seconds, not {bucket}")));
-        }
         let label = if filter.active().next().is_none() && filter.facets.is_empty() {
             "all workflows".to_owned()
         } else {
             filter.to_query()
         };
         let filter = filter.clone();
-        self.blocking(move |index, now| index.aggregate(&label, &filter, bucket, now)).await
+        self.heavy(move |index, now| index.aggregate(&label, &filter, bucket, now)).await
     }
 
     async fn historical(
@@ -131,32 +152,28 @@ impl Backend for StoreBackend {
         bucket: i64,
         growing: bool,
     ) -> Result<app::historical::HistoricalView, BackendError> {
-        let (min, max) = app::aggregate::BUCKET_RANGE;
-        if !(min..=max).contains(&bucket) {
-            return Err(BackendError::BadRequest(format!("bucket must be from {min} to {max} seconds, not {bucket}")));
-        }
         let filter = filter.clone();
-        self.blocking(move |index, now| index.historical(&filter, bucket, growing, now)).await
+        self.heavy(move |index, now| index.historical(&filter, bucket, growing, now)).await
     }
 
     async fn campaigns(&self, filter: &Filter) -> Result<CampaignTable, BackendError> {
         let filter = filter.clone();
-        self.blocking(move |index, now| index.campaigns(&filter, now)).await
+        self.heavy(move |index, now| index.campaigns(&filter, now)).await
     }
 
     async fn durations(&self, q: &DurationQuery) -> Result<DurationHistogram, BackendError> {
         let q = q.clone();
-        self.blocking(move |index, now| index.durations(&q, now)).await
+        self.heavy(move |index, now| index.durations(&q, now)).await
     }
 
     async fn duration_bin(&self, q: &DurationQuery, bin: u32) -> Result<BinWorkflows, BackendError> {
         let q = q.clone();
-        self.blocking(move |index, now| index.duration_bin(&q, bin as usize, now)).await
+        self.heavy(move |index, now| index.duration_bin(&q, bin as usize, now)).await
     }
 
     async fn alerts(&self) -> Result<app::alerts::Alerts, BackendError> {
         let days = self.idle_days;
-        self.blocking(move |index, now| {
+        self.heavy(move |index, now| {
             let count = |f: &Filter| index.count(f, now);
             Ok(app::alerts::Alerts {
                 stalled: count(&app::alerts::stalled_filter())?,
@@ -173,10 +190,8 @@ impl Backend for StoreBackend {
         if q.chars().count() < app::suggest::MIN_CHARS {
             return Ok(Vec::new());
         }
-        if q.len() > app::suggest::MAX_CHARS {
-            return Err(BackendError::BadRequest(format!("q is longer than {} bytes", app::suggest::MAX_CHARS)));
-        }
-        self.index.suggest(q).map_err(not_ready)
+        let q = q.to_owned();
+        self.heavy(move |index, _| index.suggest(&q)).await
     }
 
     async fn search(&self, q: &str) -> Result<Filter, BackendError> {
@@ -184,7 +199,8 @@ impl Backend for StoreBackend {
         if q.is_empty() {
             return Ok(Filter::default());
         }
-        let key = self.index.probe(q).map_err(not_ready)?.unwrap_or(FilterKey::WorkflowName);
+        let text = q.to_owned();
+        let key = self.blocking(move |index, _| index.probe(&text)).await?.unwrap_or(FilterKey::WorkflowName);
         Ok(Filter::default().with(key, q))
     }
 

@@ -4,10 +4,12 @@
 pub mod auth;
 pub mod backend;
 pub mod callbacks;
+pub mod causes;
 pub mod commands;
 pub mod config;
 pub mod demo;
 pub mod encode;
+pub mod gate;
 pub mod http;
 pub mod index;
 pub mod listing;

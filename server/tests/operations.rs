@@ -27,7 +27,11 @@ async fn get(router: &axum::Router, path: &str) -> (u16, String) {
 fn router(store: SharedStore, up: Arc<dyn server::upstream::Upstream>) -> axum::Router {
     let updates = UpdateService::new(store.clone(), up, config());
     let spa = Spa::load(std::path::Path::new("/nonexistent"), "/stats");
-    http::router(AppState::new(store, updates, AdminAuth::default(), "/stats", Duration::ZERO), spa, "/stats")
+    http::router(
+        AppState::new(store, updates, AdminAuth::default(), "/stats", Duration::ZERO).following(),
+        spa,
+        "/stats",
+    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -88,6 +92,11 @@ async fn metrics_and_health_report_real_values() {
     let (status, text) = get(&r, "/metrics").await;
     assert_eq!(status, 200);
     metrics_report(&text);
+    // The store's counts are read once per scrape interval, not on every scrape (the outbox
+    // is a whole database read).
+    server::callbacks::outbox::enqueue(&*store, "other_wf", &[server::callbacks::Env::Prod]).await.unwrap();
+    let (_, again) = get(&r, "/metrics").await;
+    assert!(again.contains("stats2_callbacks_pending 1"), "read again at once:\n{again}");
     health_and_readiness(&r, &store).await;
     assert!(text.contains("stats2_index_workflows 10"), "{text}");
     unreachable_store(up).await;
@@ -152,9 +161,9 @@ async fn health_and_readiness(r: &axum::Router, store: &SharedStore) {
     server::runs::record(&**store, &failed).await.unwrap();
     let (status, body) = get(r, "/healthz").await;
     assert_eq!(status, 503, "{body}");
+    assert!(body.contains("cmsweb down"), "the failed run is reported: {body}");
     let (status, body) = get(r, "/healthz?live").await;
     assert_eq!(status, 200, "{body}");
-    assert!(body.contains("cmsweb down"), "the failed run is still reported: {body}");
 }
 
 /// A store that does not answer: degraded health, not ready, and 503 from the server functions.
@@ -164,6 +173,9 @@ async fn unreachable_store(up: Arc<dyn server::upstream::Upstream>) {
     let (status, body) = get(&broken, "/healthz").await;
     assert_eq!(status, 503, "{body}");
     assert!(body.contains("\"degraded\""));
+    // Liveness asks nothing of the store: a CouchDB outage must not restart every replica.
+    let (status, body) = get(&broken, "/healthz?live").await;
+    assert_eq!(status, 200, "{body}");
     // No feed, no index: not ready, and the index-backed server functions say so.
     let (status, _) = get(&broken, "/readyz").await;
     assert_eq!(status, 503);
@@ -174,4 +186,46 @@ async fn unreachable_store(up: Arc<dyn server::upstream::Upstream>) {
     let resp = broken.clone().oneshot(req).await.unwrap();
     assert_eq!(resp.status().as_u16(), 503);
     assert_eq!(resp.headers()["retry-after"], "5");
+}
+
+/// Issue 31 item 11: expensive queries run at most `heavy_queries` at once with at most
+/// `heavy_queue` waiting; the rest are refused at once with 503 and Retry-After, while the
+/// list (not gated) still answers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn expensive_queries_past_the_queue_are_refused_with_retry_after() {
+    let (store, _dir) = sqlite().await;
+    let docs: Vec<serde_json::Value> = (0..2000)
+        .map(|i| {
+            server::demo::scale::workflow(i, 3, server::demo::scale::Shape { campaigns: 5, max_entries: 6, now: CLOCK })
+        })
+        .collect();
+    for chunk in docs.chunks(500) {
+        store.bulk_put(server::store::Db::Requests, chunk).await.unwrap();
+    }
+    let up = upstream("http://127.0.0.1:9", 0);
+    let updates = UpdateService::new(store.clone(), up, config());
+    let spa = Spa::load(std::path::Path::new("/nonexistent"), "/stats");
+    let limits = server::config::Limits { heavy_queries: 1, heavy_queue: 0, ..server::config::Limits::default() };
+    let state =
+        AppState::new(store, updates, AdminAuth::default(), "/stats", Duration::ZERO).with_limits(limits).following();
+    let r = http::router(state, spa, "/stats");
+    while get(&r, "/readyz").await.0 != 200 {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let call = |name: &str, body: &str| {
+        let req = Request::post(format!("/stats/rpc/{name}"))
+            .header("content-type", "application/json")
+            .body(Body::from(body.to_owned()))
+            .unwrap();
+        r.clone().oneshot(req)
+    };
+    let heavy = (0..8).map(|_| call("historical", r#"{"filter": {}, "bucket": 3600, "growing": false}"#));
+    let answers = futures::future::join_all(heavy).await;
+    let statuses: Vec<u16> = answers.iter().map(|a| a.as_ref().unwrap().status().as_u16()).collect();
+    assert!(statuses.contains(&200) && statuses.contains(&503), "{statuses:?}");
+    for a in answers.iter().map(|a| a.as_ref().unwrap()).filter(|a| a.status() == 503) {
+        assert_eq!(a.headers()["retry-after"], "5");
+    }
+    let list = call("list_workflows", r#"{"filter": {}, "page": 0}"#).await.unwrap();
+    assert_eq!(list.status(), 200);
 }

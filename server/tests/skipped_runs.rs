@@ -34,7 +34,7 @@ async fn skipped_runs_show_in_health_and_metrics_until_one_runs() {
     let updates = UpdateService::new(store.clone(), up.clone(), cfg.clone());
     let spa = Spa::load(std::path::Path::new("/nonexistent"), "/stats");
     let r = http::router(
-        AppState::new(store.clone(), updates, AdminAuth::default(), "/stats", Duration::ZERO),
+        AppState::new(store.clone(), updates, AdminAuth::default(), "/stats", Duration::ZERO).following(),
         spa,
         "/stats",
     );

@@ -41,7 +41,7 @@ impl TestServer {
         let spa: Arc<Spa> = Spa::load(&dist, base);
         anyhow::ensure!(spa.is_built(), "no SPA build in {}: run `trunk build --release` first", dist.display());
         let updates = UpdateService::new(store.clone(), up, cfg);
-        let state = AppState::new(store, updates, auth, base, std::time::Duration::from_secs(2));
+        let state = AppState::new(store, updates, auth, base, std::time::Duration::from_secs(2)).following();
         let events = state.events.clone();
         let index = state.index.clone();
         let close = state.closer();

@@ -94,9 +94,22 @@ async fn a_feed_interrupted_by_a_couchdb_restart_loses_and_repeats_nothing() {
     let mut f = follow(&store).await;
     put_all(&store, &(5..10).map(|i| doc(i, "C", "A")).collect::<Vec<_>>()).await;
     until("the first writes are indexed", 10, || f.index.len() == 10).await;
-    couch.restart(Duration::from_secs(2)).await.unwrap();
+    let lag = |f: &Follower| f.index.feed_lag(server::now_ms());
+    assert!(lag(&f) < 21.0, "a well follower is at most one long poll behind: {}", lag(&f));
+    // While the store is down the follower falls behind by the outage, and the index stays
+    // ready (stale answers beat none); once it is back, the lag falls at once.
+    let watch_outage = async {
+        tokio::time::sleep(Duration::from_millis(2500)).await;
+        (lag(&f), f.index.is_ready(), f.index.stale_since(server::now_ms() + 60_000))
+    };
+    let (restarted, (during, ready, stale)) = tokio::join!(couch.restart(Duration::from_secs(3)), watch_outage);
+    restarted.unwrap();
+    assert!(during >= 2.0, "the feed lag counts the outage: {during} s");
+    assert!(ready, "still ready during the outage");
+    assert!(stale.is_some(), "a minute more of outage and the dashboard says 'data as of'");
     put_all(&store, &(10..20).map(|i| doc(i, "C", "B")).collect::<Vec<_>>()).await;
     until("the writes after the restart are indexed", 60, || f.index.len() == 20).await;
+    until("the lag falls once the store answers", 10, || lag(&f) < 2.0).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     let mut announced: BTreeMap<String, usize> = BTreeMap::new();
     while let Ok(e) = f.live.try_recv() {

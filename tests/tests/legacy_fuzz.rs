@@ -38,7 +38,7 @@ fn world() -> &'static World {
             let updates = UpdateService::new(store.clone(), up, UpdaterConfig::default());
             let spa = Spa::load(&stats2_tests::repo_root().join("target/dist"), "/stats");
             http::router(
-                AppState::new(store, updates, AdminAuth { token: Some("t".into()), proxy: None }, "/stats", std::time::Duration::from_secs(2)),
+                AppState::new(store, updates, AdminAuth { token: Some("t".into()), proxy: None }, "/stats", std::time::Duration::from_secs(2)).following(),
                 spa,
                 "/stats",
             )

@@ -18,6 +18,8 @@ pub fn Header(
     total: Signal<Option<u64>>,
     last_update: Signal<Option<i64>>,
     last_run: Signal<Option<RunInfo>>,
+    /// Set while the server's change feed has been failing: its data is as of then.
+    data_as_of: Signal<Option<i64>>,
 ) -> impl IntoView {
     let md_href = move || format!("{}/md?{}", base_path(), filter.get().map(|f| f.to_query()).unwrap_or_default());
     view! {
@@ -32,6 +34,12 @@ pub fn Header(
             {move || last_run.get().map(|r| view! {
                 <span class=format!("lastrun {}", r.outcome.as_str()) title=format!("took {:.1} s", r.seconds)>
                     {format!("Last run {}: {} changed, {} new history entries, {} failed", r.outcome.as_str(), r.changed, r.recalculated, r.failed)}
+                </span>
+            })}
+            {move || data_as_of.get().map(|t| view! {
+                <span class="stale" role="status" data-testid="data-as-of"
+                    title="The server cannot read the database's changes; what is shown may be out of date">
+                    "Data as of " <When t=t/>
                 </span>
             })}
             <AlertCounts last_update=last_update/>

@@ -41,11 +41,12 @@ pub fn ListPage() -> impl IntoView {
     let live_run = RwSignal::new(None::<i64>);
     let last_update = Signal::derive(move || live_run.get().or_else(|| loaded().and_then(|p| p.last_update)));
     let last_run = Signal::derive(move || loaded().and_then(|p| p.last_run));
+    let data_as_of = Signal::derive(move || loaded().and_then(|p| p.data_as_of));
     let registry = RowRegistry(StoredValue::new(std::collections::HashMap::new()));
     provide_context(registry);
     listen(registry, move || data.refetch(), move |t| live_run.set(Some(t)));
     view! {
-        <Header filter=filter total=total last_update=last_update last_run=last_run/>
+        <Header filter=filter total=total last_update=last_update last_run=last_run data_as_of=data_as_of/>
         <FilterBar filter=filter/>
         <p class="filter-summary">
             {move || filter.get().ok().map(|f| {

@@ -22,6 +22,18 @@ pub struct LimitsConfig {
     /// Live streams (`/events`) open at once; more are answered 503 with Retry-After.
     #[arg(long, env = "STATS_MAX_EVENT_STREAMS", default_value_t = 512)]
     pub max_event_streams: usize,
+    /// Expensive queries (aggregates, histograms, campaign tables, alerts, suggestions)
+    /// running at once; default: one per core.
+    #[arg(long, env = "STATS_MAX_HEAVY_QUERIES", value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_heavy_queries: Option<u32>,
+    /// Expensive queries waiting for one of those slots; more are answered 503 with
+    /// Retry-After.
+    #[arg(long, env = "STATS_HEAVY_QUERY_QUEUE", default_value_t = 32)]
+    pub heavy_query_queue: usize,
+    /// Answers of many documents (`/api/fetch`, `/md`) built at once; four times as many
+    /// wait, and more are answered 503 with Retry-After.
+    #[arg(long, env = "STATS_MAX_BULK_ANSWERS", default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_bulk_answers: u32,
 }
 
 impl LimitsConfig {
@@ -32,6 +44,9 @@ impl LimitsConfig {
             header_timeout: self.header_timeout,
             request_timeout: self.request_timeout,
             max_event_streams: self.max_event_streams,
+            heavy_queries: self.max_heavy_queries.map_or_else(cores, |n| n as usize),
+            heavy_queue: self.heavy_query_queue,
+            bulk_answers: self.max_bulk_answers as usize,
             ..Limits::default()
         }
     }
@@ -50,6 +65,17 @@ pub struct Limits {
     pub max_event_streams: usize,
     /// Time open connections get to finish after the shutdown signal.
     pub drain: Duration,
+    /// Expensive queries running at once.
+    pub heavy_queries: usize,
+    /// Expensive queries waiting; more are refused with 503.
+    pub heavy_queue: usize,
+    /// Answers of many documents built at once.
+    pub bulk_answers: usize,
+}
+
+/// The cores this process may use.
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(2, usize::from)
 }
 
 impl Default for Limits {
@@ -60,6 +86,9 @@ impl Default for Limits {
             request_timeout: Duration::from_secs(60),
             max_event_streams: 512,
             drain: Duration::from_secs(5),
+            heavy_queries: cores(),
+            heavy_queue: 32,
+            bulk_answers: 4,
         }
     }
 }

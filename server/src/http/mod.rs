@@ -35,8 +35,10 @@ pub struct AppState {
     pub events: events::Events,
     /// The summary index behind the server functions.
     pub index: Arc<SummaryIndex>,
-    /// What clients may take (request time, live streams); the listener applies the rest.
+    /// What clients may take (request time, live streams, expensive queries); the listener
+    /// applies the rest.
     pub limits: listen::Limits,
+    idle_days: u32,
     closing: Arc<tokio::sync::watch::Sender<bool>>,
 }
 
@@ -57,6 +59,8 @@ const INDEXED: [&str; 10] = [
 impl AppState {
     /// State over `store`, with admin updates run by `updates` for those `auth` admits; legacy
     /// answers are cached for `cache_ttl` and go stale once the index's feed shows a change.
+    /// The index stays empty (and the server functions answer 503) until
+    /// [`AppState::follow_feed`] is started.
     pub fn new(
         store: crate::store::SharedStore,
         updates: Arc<crate::updater::single::UpdateService>,
@@ -66,38 +70,40 @@ impl AppState {
     ) -> Self {
         let events = events::channel();
         let index = SummaryIndex::new();
-        let (closing, closed) = tokio::sync::watch::channel(false);
-        tokio::spawn(crate::index::follow::run(store.clone(), index.clone(), events.clone(), closed));
+        let (closing, _) = tokio::sync::watch::channel(false);
         let cache = legacy::cache::ResponseCache::new(cache_ttl);
-        let legacy = Arc::new(legacy::Legacy {
-            store: store.clone(),
-            auth: auth.clone(),
-            updates: updates.clone(),
-            base: base.to_owned(),
-            cache,
-            index: index.clone(),
-        });
-        let idle = app::alerts::DEFAULT_IDLE_DAYS;
-        let backend = crate::backend::StoreBackend::new(store, index.clone(), auth, updates, idle);
-        AppState { backend, legacy, events, index, limits: listen::Limits::default(), closing: Arc::new(closing) }
+        let legacy =
+            Arc::new(legacy::Legacy { store, auth, updates, base: base.to_owned(), cache, index: index.clone() });
+        let limits = listen::Limits::default();
+        let idle_days = app::alerts::DEFAULT_IDLE_DAYS;
+        let backend = backend(&legacy, &index, idle_days, &limits);
+        AppState { backend, legacy, events, index, limits, idle_days, closing: Arc::new(closing) }
+    }
+
+    /// Starts following the store's change feed into the index (and the live stream) until
+    /// the server closes. Its own step, so that building the state has no side effects.
+    pub fn follow_feed(&self) -> tokio::task::JoinHandle<()> {
+        let (store, index) = (self.legacy.store.clone(), self.index.clone());
+        tokio::spawn(crate::index::follow::run(store, index, self.events.clone(), self.closing.subscribe()))
+    }
+
+    /// The same state with its feed follower started (and left to run until the server
+    /// closes): for tests and tools that do not wait for the follower at shutdown.
+    pub fn following(self) -> Self {
+        drop(self.follow_feed());
+        self
     }
 
     /// The same state with the idle alert counting after `days` days.
     pub fn with_idle_alert(self, days: u32) -> Self {
-        let l = &self.legacy;
-        let backend = crate::backend::StoreBackend::new(
-            l.store.clone(),
-            self.index.clone(),
-            l.auth.clone(),
-            l.updates.clone(),
-            days,
-        );
-        AppState { backend, ..self }
+        let backend = backend(&self.legacy, &self.index, days, &self.limits);
+        AppState { backend, idle_days: days, ..self }
     }
 
     /// The same state within other limits.
     pub fn with_limits(self, limits: listen::Limits) -> Self {
-        AppState { limits, ..self }
+        let backend = backend(&self.legacy, &self.index, self.idle_days, &limits);
+        AppState { backend, limits, ..self }
     }
 
     /// A closure that ends the feed follower and every live stream (the server is shutting
@@ -110,10 +116,30 @@ impl AppState {
     }
 }
 
+fn backend(
+    legacy: &legacy::Legacy,
+    index: &Arc<SummaryIndex>,
+    idle_days: u32,
+    limits: &listen::Limits,
+) -> SharedBackend {
+    let heavy = crate::gate::Gate::new(limits.heavy_queries, limits.heavy_queue);
+    let l = legacy;
+    crate::backend::StoreBackend::new(
+        l.store.clone(),
+        index.clone(),
+        l.auth.clone(),
+        l.updates.clone(),
+        idle_days,
+        heavy,
+    )
+}
+
 /// Builds the whole router for `base` ("" or "/stats").
 pub fn router(state: AppState, spa: Arc<Spa>, base: &str) -> Router {
     let index = spa.clone();
     let legacy = state.legacy.clone();
+    // One bound on bulk answers for both mounts of the legacy routes.
+    let bulk = crate::gate::Gate::new(state.limits.bulk_answers, state.limits.bulk_answers * 4);
     let ops = ops::routes(legacy.store.clone(), state.index.clone());
     let live = events::Live::new(state.events.clone(), state.closing.subscribe(), state.limits.max_event_streams);
     let live = Router::new().route("/events", get(events::stream)).with_state(live);
@@ -125,7 +151,7 @@ pub fn router(state: AppState, spa: Arc<Spa>, base: &str) -> Router {
     let inner = Router::new()
         .route(&format!("{}/{{*fn_name}}", app::api::RPC_PREFIX), any(server_fn))
         .with_state(state)
-        .merge(legacy::routes(legacy.clone()))
+        .merge(legacy::routes(legacy.clone(), bulk.clone()))
         .merge(spa.router())
         .layer(timeout)
         .merge(live);
@@ -139,7 +165,7 @@ pub fn router(state: AppState, spa: Arc<Spa>, base: &str) -> Router {
             .route(&format!("{base}/"), get(move || async move { index.index_response() }))
             .nest(base, inner)
             // The same legacy routes without the prefix, behind a prefix-stripping proxy.
-            .merge(legacy::routes(legacy).layer(timeout))
+            .merge(legacy::routes(legacy, bulk).layer(timeout))
             .merge(ops)
     };
     app.layer(axum::middleware::from_fn(ops::count_requests)).layer(TraceLayer::new_for_http())
@@ -151,7 +177,10 @@ async fn server_fn(
     req: Request<Body>,
 ) -> axum::response::Response {
     if !state.index.is_ready() && INDEXED.contains(&fn_name.as_str()) {
-        return not_ready();
+        let e = app::api::ApiError::NotReady(crate::index::NotReady.to_string());
+        let body = serde_json::to_string(&e).unwrap_or_default();
+        let json = (header::CONTENT_TYPE, "application/json");
+        return (StatusCode::SERVICE_UNAVAILABLE, [(header::RETRY_AFTER, "5"), json], body).into_response();
     }
     // A browser sends text/plain cross-site without asking (no CORS preflight); JSON it
     // does not. The admin action takes JSON only, as its client sends.
@@ -167,34 +196,33 @@ async fn server_fn(
             .filter_map(|(k, v)| Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned())))
             .collect(),
     };
-    let verdict = app::api::ssr::Verdict::default();
-    let chosen = verdict.clone();
-    let mut resp = leptos_axum::handle_server_fns_with_context(
+    let resp = leptos_axum::handle_server_fns_with_context(
         move || {
             provide_context(backend.clone());
             provide_context(caller.clone());
-            provide_context(verdict.clone());
         },
         req,
     )
     .await
     .into_response();
-    if let Some(status) = chosen.status().and_then(|s| StatusCode::from_u16(s).ok()) {
-        *resp.status_mut() = status;
-    } else if resp.status() == StatusCode::INTERNAL_SERVER_ERROR {
-        return unreadable_arguments_are_400(resp).await;
+    if resp.status() == StatusCode::INTERNAL_SERVER_ERROR {
+        return with_error_status(resp).await;
     }
     resp
 }
 
-/// Arguments that do not deserialize (an unknown status, a wrong type) are the caller's
-/// mistake, which the server-function layer reports as a 500: said as a 400 instead.
-async fn unreadable_arguments_are_400(resp: axum::response::Response) -> axum::response::Response {
+/// Server functions answer every error with 500; the error itself (`ApiError`, in the body)
+/// says what it was: 400 for the caller's mistake, 503 with `Retry-After` for "try again",
+/// 500 only for a bug.
+async fn with_error_status(resp: axum::response::Response) -> axum::response::Response {
     let (mut parts, body) = resp.into_parts();
     // Error bodies are one short message; anything longer is not one of these.
     let bytes = axum::body::to_bytes(body, 64 * 1024).await.unwrap_or_default();
-    if bytes.starts_with(b"Deserialization|") || bytes.starts_with(b"Args|") {
-        parts.status = StatusCode::BAD_REQUEST;
+    if let Ok(e) = serde_json::from_slice::<app::api::ApiError>(&bytes) {
+        parts.status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        if parts.status == StatusCode::SERVICE_UNAVAILABLE {
+            parts.headers.insert(header::RETRY_AFTER, header::HeaderValue::from_static("5"));
+        }
     }
     axum::response::Response::from_parts(parts, Body::from(bytes))
 }

@@ -25,8 +25,15 @@ pub const WAIT: Duration = Duration::from_secs(20);
 /// publishing what changed on `events`.
 pub async fn run(store: SharedStore, index: Arc<SummaryIndex>, events: Events, stop: watch::Receiver<bool>) {
     let runs = tokio::spawn(follow_runs(store.clone(), events.clone(), stop.clone()));
-    let Some(since) = until_stopped(&stop, build(&store, &index)).await else { return runs.abort() };
-    follow(&store, &index, &events, since, stop).await;
+    loop {
+        let Some(since) = until_stopped(&stop, build(&store, &index)).await else { break };
+        if follow(&store, &index, &events, since, stop.clone()).await == Followed::Stopped {
+            break;
+        }
+        // A page that could not be indexed (a bug): start over rather than skip its changes.
+        tracing::error!("indexing a page of the feed failed; rebuilding the summary index");
+        events::publish(&events, EventKind::Resync, Vec::new(), None);
+    }
     runs.abort();
 }
 
@@ -41,12 +48,16 @@ async fn until_stopped<T>(stop: &watch::Receiver<bool>, fut: impl std::future::F
 
 async fn next_page(store: &SharedStore, db: Db, since: &Seq, wait: Duration, docs: bool) -> ChangesPage {
     let mut backoff = Duration::from_millis(500);
+    let mut wait = wait;
     loop {
         let q = FeedQuery { since: since.clone(), limit: PAGE, include_docs: docs, wait };
         match store.changes(db, &q).await {
             Ok(page) => return page,
             Err(e) => report(&e, db, backoff).await,
         }
+        // After a failure the next read answers at once: a long poll with no news would
+        // leave the index counted as behind for another `WAIT` after the store is back.
+        wait = Duration::ZERO;
         backoff = (backoff * 2).min(Duration::from_secs(30));
     }
 }
@@ -57,28 +68,13 @@ async fn report(e: &StoreError, db: Db, backoff: Duration) {
     tokio::time::sleep(backoff).await;
 }
 
-fn apply_page(state: &mut State, page: ChangesPage) -> Vec<String> {
-    let mut names = Vec::with_capacity(page.changes.len());
-    for change in page.changes {
-        if change.id.starts_with(DESIGN_PREFIX) {
-            continue;
-        }
-        match change.doc {
-            Some(doc) if !change.deleted => state.upsert(doc),
-            _ => state.remove(&change.id),
-        }
-        names.push(change.id);
-    }
-    names
-}
-
 /// Builds records of the page's documents on two threads (the parse and the derivations are
-/// most of a build's time), then adds them in feed order. Documents move into the workers and
-/// are dropped as soon as their record exists, so a page's JSON is held once, not twice. Each
-/// worker shares texts within the page only: the state copies each record in and shares its
-/// key texts with the postings then (`State::insert`), and an interner kept for the whole
-/// build would grow a table of every text seen, freed only at the end.
-fn build_page(mut state: State, page: ChangesPage) -> State {
+/// most of a build's time), in feed order; a deletion has no record. Documents move into the
+/// workers and are dropped as soon as their record exists, so a page's JSON is held once, not
+/// twice. Each worker shares texts within the page only: the state copies each record in and
+/// shares its key texts with the postings then (`State::insert`), and an interner kept for the
+/// whole build would grow a table of every text seen, freed only at the end.
+fn build_records(page: ChangesPage) -> Vec<(String, Option<Record>)> {
     let mut first: Vec<_> = page.changes.into_iter().filter(|c| !c.id.starts_with(DESIGN_PREFIX)).collect();
     let second = first.split_off(first.len().div_ceil(2));
     let records: Vec<Vec<(String, Option<Record>)>> = std::thread::scope(|s| {
@@ -100,12 +96,24 @@ fn build_page(mut state: State, page: ChangesPage) -> State {
             .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
             .collect()
     });
-    for (id, record) in records.into_iter().flatten() {
+    records.into_iter().flatten().collect()
+}
+
+/// Adds built records (and deletions) in feed order; the names they touch.
+fn add_records(state: &mut State, records: Vec<(String, Option<Record>)>) -> Vec<String> {
+    let mut names = Vec::with_capacity(records.len());
+    for (id, record) in records {
         match record {
             Some(r) => state.insert(r),
             None => state.remove(&id),
         }
+        names.push(id);
     }
+    names
+}
+
+fn build_page(mut state: State, page: ChangesPage) -> State {
+    add_records(&mut state, build_records(page));
     state
 }
 
@@ -138,6 +146,7 @@ async fn build_once(store: &SharedStore, index: &SummaryIndex) -> Option<Seq> {
             None => {
                 let n = state.len();
                 index.install(state);
+                index.mark_caught_up();
                 return_build_garbage();
                 crate::metrics::gauge("stats2_index_workflows", &[], n as f64);
                 tracing::info!(workflows = n, seconds = started.elapsed().as_secs_f64(), "summary index built");
@@ -160,6 +169,13 @@ fn return_build_garbage() {
     });
 }
 
+/// How following ended.
+#[derive(Debug, PartialEq, Eq)]
+enum Followed {
+    Stopped,
+    PageFailed,
+}
+
 /// Applies every later change as it comes.
 async fn follow(
     store: &SharedStore,
@@ -167,18 +183,30 @@ async fn follow(
     events: &Events,
     mut since: Seq,
     stop: watch::Receiver<bool>,
-) {
+) -> Followed {
     loop {
-        let Some(page) = until_stopped(&stop, next_page(store, Db::Requests, &since, WAIT, true)).await else { return };
+        let Some(page) = until_stopped(&stop, next_page(store, Db::Requests, &since, WAIT, true)).await else {
+            return Followed::Stopped;
+        };
         if page.changes.is_empty() {
             since = page.last_seq;
+            index.mark_caught_up();
             continue;
         }
+        let caught_up = (page.changes.len() as u64) < PAGE;
         index.set_lag(page.changes.len() as u64);
         since = page.last_seq.clone();
+        // Parsing a page of up to 1,000 documents takes a while: it happens before the write
+        // lock, on the blocking pool, so queries never wait for it.
+        let Ok(records) = tokio::task::spawn_blocking(move || build_records(page)).await else {
+            return Followed::PageFailed;
+        };
         let mut names = Vec::new();
-        index.apply(|state| names = apply_page(state, page));
+        index.apply(|state| names = add_records(state, records));
         index.set_lag(0);
+        if caught_up {
+            index.mark_caught_up();
+        }
         crate::metrics::gauge("stats2_index_workflows", &[], index.len() as f64);
         if !names.is_empty() {
             events::publish(events, EventKind::Workflow, names, None);

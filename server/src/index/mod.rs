@@ -28,7 +28,7 @@ mod suggest;
 mod sums;
 mod transitions;
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock, RwLockReadGuard};
 
 use app::filter::{Filter, FilterKey};
@@ -58,19 +58,66 @@ pub struct RowPage {
     pub total: u64,
 }
 
+/// How far behind the feed the index may be before the dashboard says so: a well follower is
+/// at most one long poll (`follow::WAIT`) behind.
+pub const STALE_AFTER_MS: i64 = 60_000;
+
 /// The shared index.
-#[derive(Default)]
 pub struct SummaryIndex {
     state: RwLock<State>,
     ready: AtomicBool,
     generation: AtomicU64,
     lag: AtomicU64,
+    /// When (Unix ms) the index was made: the feed's lag counts from here until it first
+    /// catches up.
+    born: i64,
+    /// When (Unix ms) the follower last read the feed up to the store's current sequence;
+    /// 0 before it first did.
+    caught_up: AtomicI64,
+}
+
+impl Default for SummaryIndex {
+    fn default() -> Self {
+        SummaryIndex {
+            state: RwLock::default(),
+            ready: AtomicBool::new(false),
+            generation: AtomicU64::new(0),
+            lag: AtomicU64::new(0),
+            born: crate::now_ms(),
+            caught_up: AtomicI64::new(0),
+        }
+    }
 }
 
 impl SummaryIndex {
     /// An empty index, not ready until a build is installed.
     pub fn new() -> Arc<Self> {
         Arc::new(SummaryIndex::default())
+    }
+
+    /// Seconds (at `now_ms`) since the follower last read the feed up to the store's current
+    /// sequence. A follower that is well reads at least once per long poll
+    /// (`follow::WAIT`); one whose feed fails falls behind by the length of the outage.
+    pub fn feed_lag(&self, now_ms: i64) -> f64 {
+        let since = self.caught_up_at().unwrap_or(self.born);
+        (now_ms.saturating_sub(since)).max(0) as f64 / 1000.0
+    }
+
+    /// When (Unix ms) the index last held everything the store had, if it ever did.
+    pub fn caught_up_at(&self) -> Option<i64> {
+        Some(self.caught_up.load(Ordering::Acquire)).filter(|t| *t > 0)
+    }
+
+    /// When (Unix seconds) the index last held everything the store had, once that is more
+    /// than [`STALE_AFTER_MS`] ago: the dashboard then says its data is as of that time.
+    pub fn stale_since(&self, now_ms: i64) -> Option<i64> {
+        let since = self.caught_up_at().unwrap_or(self.born);
+        (now_ms - since > STALE_AFTER_MS).then_some(since / 1000)
+    }
+
+    /// Records that the follower has read the feed up to the store's current sequence.
+    fn mark_caught_up(&self) {
+        self.caught_up.store(crate::now_ms(), Ordering::Release);
     }
 
     /// Whether the first build has caught up with the feed.

@@ -1,0 +1,70 @@
+//! The one place a server function's arguments are checked, whatever way they came in (the
+//! page, a script's JSON): a filter gets exactly the checks of a query string, and pages,
+//! buckets, bins and search texts their bounds. Everything past here may trust them.
+
+use super::ApiError;
+use crate::analytics::DurationQuery;
+use crate::filter::Filter;
+
+fn bad(e: impl std::fmt::Display) -> ApiError {
+    ApiError::BadRequest(e.to_string())
+}
+
+/// A filter: the query string's checks.
+pub fn filter(f: &Filter) -> Result<(), ApiError> {
+    f.validate().map_err(bad)
+}
+
+/// A page number: at most the filter's largest page.
+pub fn page(p: u32) -> Result<(), ApiError> {
+    crate::filter::parse_page(&p.to_string()).map(drop).map_err(bad)
+}
+
+/// An aggregate's bucket, in seconds: within [`crate::aggregate::BUCKET_RANGE`].
+pub fn bucket(seconds: i64) -> Result<(), ApiError> {
+    let (min, max) = crate::aggregate::BUCKET_RANGE;
+    if (min..=max).contains(&seconds) {
+        Ok(())
+    } else {
+        Err(bad(format!("bucket must be from {min} to {max} seconds, not {seconds}")))
+    }
+}
+
+/// A duration query: its filter's checks and its own.
+pub fn durations(q: &DurationQuery) -> Result<(), ApiError> {
+    q.validate().map_err(bad)
+}
+
+/// A bar of a duration query's histogram.
+pub fn bin(q: &DurationQuery, bin: u32) -> Result<(), ApiError> {
+    durations(q)?;
+    if bin < q.bins {
+        Ok(())
+    } else {
+        Err(bad(format!("bin must be below the {} bins, not {bin}", q.bins)))
+    }
+}
+
+/// A typed search text: at most [`crate::suggest::MAX_CHARS`] bytes.
+pub fn text(q: &str) -> Result<(), ApiError> {
+    if q.len() <= crate::suggest::MAX_CHARS {
+        Ok(())
+    } else {
+        Err(bad(format!("q is longer than {} bytes", crate::suggest::MAX_CHARS)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bounds_are_said_in_the_message() {
+        assert!(bucket(3600).is_ok());
+        assert!(
+            matches!(bucket(4_611_686_018_427_387_904), Err(ApiError::BadRequest(m)) if m.contains("bucket must be"))
+        );
+        assert!(page(0).is_ok() && page(u32::MAX).is_err());
+        assert!(text("abc").is_ok() && text(&"x".repeat(301)).is_err());
+    }
+}
