@@ -68,13 +68,14 @@ fn main() -> anyhow::Result<()> {
     state.finish_build();
     let total = live() - base;
     println!("{n} workflows: the index holds {} ({:.0} B/workflow)", mb(total), total as f64 / n as f64);
-    part("pre-summed aggregates", n, || std::mem::take(&mut state.sums));
-    part("stalled set", n, || std::mem::take(&mut state.stalls));
-    part("postings (lists and their maps)", n, || std::mem::take(&mut state.postings));
-    part("the id map and the id order", n, || (std::mem::take(&mut state.records), std::mem::take(&mut state.order)));
-    let table = std::mem::take(&mut state.table);
+    let mut parts = state.into_parts();
+    part("pre-summed aggregates", n, || std::mem::take(&mut parts.sums));
+    part("stalled set", n, || std::mem::take(&mut parts.stalls));
+    part("postings (lists and their maps)", n, || std::mem::take(&mut parts.postings));
+    part("the id map and the id order", n, || std::mem::take(&mut parts.ids));
+    let table = std::mem::take(&mut parts.table);
     record_parts(&table, n);
     part("records and the slot table", n, || table);
-    part("the shared texts and their table", n, || state);
+    part("the shared texts and their table", n, || parts);
     Ok(())
 }

@@ -14,7 +14,7 @@ use super::state::State;
 
 /// The aggregate of `filter`'s workflows, bucketed to `bucket` seconds.
 pub fn aggregate(state: &State, label: &str, filter: &Filter, bucket: i64, now: i64) -> HistoryView {
-    if let Some(view) = state.sums.view(label, filter, bucket, now) {
+    if let Some(view) = state.sums().view(label, filter, bucket, now) {
         return view;
     }
     let mut expected = 0i64;

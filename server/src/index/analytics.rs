@@ -8,40 +8,70 @@ use app::analytics::{
     bin_of, edges, histogram, status_order, BinWorkflows, CampaignRow, CampaignTable, Cell, DurationHistogram,
     DurationQuery, LACKING_NAMES,
 };
-use app::filter::{FilterKey, PAGE_SIZE};
-use app::historical::{Category, Contribution, HistoricalView};
+use app::filter::{FilterKey, RequestStatus, PAGE_SIZE};
+use app::historical::{Contribution, HistoricalView};
 
 use super::field::Field;
 use super::query::{matching, matching_slots};
 use super::record::Record;
 use super::state::{Bits, Slot, State};
-use super::transitions::Needle;
+use super::transitions::{Needle, OTHER};
+
+/// A column of the campaign table: a workflow's current status, told by its status byte
+/// (its text read from the record only for a status ReqMgr2 does not list).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Column<'a> {
+    None,
+    Known(u8),
+    Other(&'a str),
+}
+
+impl<'a> Column<'a> {
+    fn of(state: &'a State, slot: Slot, code: Option<u8>) -> Column<'a> {
+        match code {
+            None => Column::None,
+            Some(OTHER) => {
+                let text = state.record(slot).and_then(|r| r.transitions.last_status());
+                text.map_or(Column::None, Column::Other)
+            }
+            Some(code) => Column::Known(code),
+        }
+    }
+
+    fn name(self) -> &'a str {
+        match self {
+            Column::None => "",
+            Column::Known(code) => RequestStatus::ALL.get(usize::from(code)).map_or("", |s| s.as_str()),
+            Column::Other(text) => text,
+        }
+    }
+}
 
 /// The campaign × current status table of `filter`'s workflows. Counts come from the
 /// per-slot tallies (one contiguous array) and the campaign postings, so no record is read
-/// unless the filter itself needs it; statuses are told apart by their shared text's address.
+/// unless the filter itself needs it.
 pub fn campaign_table(state: &State, q: &app::filter::Filter, now: i64) -> CampaignTable {
     let everything = q.required().is_empty() && q.facets.is_empty() && !q.stalled;
-    let tally = |slot: Slot| state.tallies.get(slot as usize).copied().unwrap_or_default();
+    let tally = |slot: Slot| state.tally(slot);
     let mut chosen = Bits::default();
     let mut table = CampaignTable::default();
-    let mut columns: HashMap<usize, Cell> = HashMap::new();
+    let mut columns: HashMap<Column<'_>, Cell> = HashMap::new();
     let mut count = |slot: Slot| {
         let t = tally(slot);
-        columns.entry(t.status).or_default().add(t.expected, t.done);
+        columns.entry(Column::of(state, slot, t.status)).or_default().add(t.expected, t.done);
         table.total.add(t.expected, t.done);
     };
     if everything {
-        state.order.slots().iter().for_each(|s| count(*s));
+        state.slots_in_order().iter().for_each(|s| count(*s));
     } else {
         for slot in matching_slots(state, q, now) {
             chosen.set(slot, true);
             count(slot);
         }
     }
-    let mut rows: BTreeMap<&str, HashMap<usize, Cell>> = BTreeMap::new();
+    let mut rows: BTreeMap<&str, HashMap<Column<'_>, Cell>> = BTreeMap::new();
     let (mut has_campaign, mut with) = (Bits::default(), 0u64);
-    for (campaign, posting) in state.postings.get(&Field::View(FilterKey::Campaign)).into_iter().flatten() {
+    for (campaign, posting) in state.values(Field::View(FilterKey::Campaign)) {
         let mut last = None;
         for &slot in posting.slots() {
             // A workflow listed twice by the view (repeats are adjacent) counts once.
@@ -49,7 +79,8 @@ pub fn campaign_table(state: &State, q: &app::filter::Filter, now: i64) -> Campa
                 continue;
             }
             let t = tally(slot);
-            rows.entry(&**campaign).or_default().entry(t.status).or_default().add(t.expected, t.done);
+            let column = Column::of(state, slot, t.status);
+            rows.entry(&**campaign).or_default().entry(column).or_default().add(t.expected, t.done);
             if !has_campaign.get(slot) {
                 has_campaign.set(slot, true);
                 with += 1;
@@ -57,16 +88,8 @@ pub fn campaign_table(state: &State, q: &app::filter::Filter, now: i64) -> Campa
         }
     }
     table.without_campaign = table.total.requests - with;
-    let names: HashMap<usize, &str> = state
-        .postings
-        .get(&Field::Status)
-        .into_iter()
-        .flat_map(|m| m.keys())
-        .map(|k| (k.as_ptr() as usize, &**k))
-        .collect();
-    let name = |p: usize| names.get(&p).copied().unwrap_or("");
-    let mut statuses: Vec<usize> = columns.keys().copied().collect();
-    statuses.sort_by_key(|s| status_order(name(*s)));
+    let mut statuses: Vec<Column<'_>> = columns.keys().copied().collect();
+    statuses.sort_by_key(|s| status_order(s.name()));
     table.column_totals = statuses.iter().map(|s| columns[s]).collect();
     table.rows = rows
         .into_iter()
@@ -74,7 +97,7 @@ pub fn campaign_table(state: &State, q: &app::filter::Filter, now: i64) -> Campa
             row(campaign, statuses.iter().map(|s| by_status.get(s).copied().unwrap_or_default()).collect())
         })
         .collect();
-    table.statuses = statuses.into_iter().map(|s| name(s).to_owned()).collect();
+    table.statuses = statuses.into_iter().map(|s| s.name().to_owned()).collect();
     table
 }
 
@@ -105,7 +128,7 @@ fn durations_of<'a>(
     let needles = (Needle::new(q.from.as_str()), Needle::new(q.to.as_str()));
     let wanted = needles.0.bit() | needles.1.bit();
     matching_slots(state, &q.filter, now).map(move |slot| {
-        let has = state.tallies.get(slot as usize).is_some_and(|t| t.statuses & wanted == wanted);
+        let has = state.tally(slot).statuses & wanted == wanted;
         (slot, has.then(|| state.record(slot).and_then(|r| duration(r, needles))).flatten())
     })
 }
@@ -150,26 +173,13 @@ pub fn bin_workflows(state: &State, q: &DurationQuery, bin: usize, now: i64) -> 
     out
 }
 
-/// A record's part in the historical aggregate (its largest dataset, when it was created,
-/// what it expects), as `app::historical::historical_of` takes it from a whole document.
-pub fn contribution(r: &Record) -> Option<Contribution<super::points::Iter<'_>>> {
-    let biggest = r.datasets.iter().reduce(|a, b| if b.events > a.events { b } else { a })?;
-    let created = r.transitions.first().map(|t| t.1).or(biggest.points.iter().next().map(|p| p.0))?;
-    Some(Contribution {
-        created,
-        expected: r.expected,
-        points: biggest.points.iter(),
-        category: Category::of(&biggest.status),
-        since: biggest.since,
-    })
-}
-
 /// The historical (stacked) aggregate of `filter`'s workflows: pre-summed for every workflow
 /// and each campaign, else from the matching records.
 pub fn historical(state: &State, filter: &app::filter::Filter, bucket: i64, growing: bool, now: i64) -> HistoricalView {
-    if let Some(v) = state.sums.historical(filter, bucket, growing) {
+    if let Some(v) = state.sums().historical(filter, bucket, growing) {
         return v;
     }
-    let parts: Vec<Contribution<_>> = matching(state, filter, now).filter_map(|r| contribution(r)).collect();
+    let parts: Vec<Contribution<_>> =
+        matching(state, filter, now).filter_map(|r| super::hist_sums::contribution(r)).collect();
     app::historical::historical(parts.iter().cloned(), bucket, growing)
 }

@@ -7,10 +7,10 @@
 use std::collections::BTreeMap;
 
 use app::aggregate::Buckets;
-use app::historical::HistoricalView;
+use app::historical::{Category, Contribution, HistoricalView};
 
+use super::btree::{bump, compact, hour_of};
 use super::record::Record;
-use super::sums::{bump, hour_of};
 
 /// One scope's sums.
 #[derive(Default)]
@@ -26,14 +26,14 @@ pub struct HistSums {
 impl HistSums {
     /// Fills the nodes of every map (after the initial build).
     pub fn compact(&mut self) {
-        super::sums::compact(&mut self.deltas);
-        super::sums::compact(&mut self.lows);
-        super::sums::compact(&mut self.highs);
+        compact(&mut self.deltas);
+        compact(&mut self.lows);
+        compact(&mut self.highs);
     }
 
     /// Adds (`sign` 1) or takes away (-1) a record's contribution.
     pub fn apply(&mut self, r: &Record, sign: i64) {
-        let Some(c) = super::analytics::contribution(r) else { return };
+        let Some(c) = contribution(r) else { return };
         self.workflows = self.workflows.saturating_add_signed(sign);
         let deltas = &mut self.deltas;
         let mut add = |t: i64, slot: usize, v: i64| {
@@ -76,4 +76,18 @@ impl HistSums {
     pub fn is_empty(&self) -> bool {
         self.workflows == 0 && self.deltas.is_empty() && self.lows.is_empty()
     }
+}
+
+/// A record's part in the historical aggregate (its largest dataset, when it was created,
+/// what it expects), as `app::historical::historical_of` takes it from a whole document.
+pub fn contribution(r: &Record) -> Option<Contribution<super::points::Iter<'_>>> {
+    let biggest = r.datasets.iter().reduce(|a, b| if b.events > a.events { b } else { a })?;
+    let created = r.transitions.first().map(|t| t.1).or(biggest.points.iter().next().map(|p| p.0))?;
+    Some(Contribution {
+        created,
+        expected: r.expected,
+        points: biggest.points.iter(),
+        category: Category::of(&biggest.status),
+        since: biggest.since,
+    })
 }

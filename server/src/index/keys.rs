@@ -178,12 +178,10 @@ mod tests {
         s.insert(Record::from_doc(doc("a"), &mut Interner::default()));
         s.insert(Record::from_doc(doc("b"), &mut Interner::default()));
         s.finish_build();
-        let statuses = ["a", "b"].map(|n| s.tallies[s.slot_of(n).unwrap() as usize].status);
-        assert!(statuses[0] != 0 && statuses[0] == statuses[1], "the campaign table tells statuses apart by text");
+        let statuses = ["a", "b"].map(|n| s.tally(s.slot_of(n).unwrap()).status);
+        assert!(statuses[0].is_some() && statuses[0] == statuses[1], "the campaign table tells statuses apart");
         let postings = |k| {
-            s.postings[&Field::View(k)]
-                .iter()
-                .map(|(v, p)| (v.as_ptr(), p.slots().iter().map(|slot| s.record(*slot).unwrap())))
+            s.values(Field::View(k)).map(|(v, p)| (v.as_ptr(), p.slots().iter().map(|slot| s.record(*slot).unwrap())))
         };
         for (text, mut records) in postings(FilterKey::Campaign) {
             assert!(

@@ -12,6 +12,7 @@
 
 mod aggregate;
 mod analytics;
+mod btree;
 mod field;
 pub mod follow;
 mod hist_sums;
@@ -27,6 +28,7 @@ mod state;
 mod suggest;
 mod sums;
 mod transitions;
+mod varint;
 
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock, RwLockReadGuard};
@@ -38,7 +40,7 @@ use app::rows::WorkflowRow;
 pub use field::Field;
 pub use intern::Sym;
 pub use record::Record;
-pub use state::{Slot, State};
+pub use state::{Parts, Slot, State};
 
 /// The index is still being built.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -83,7 +85,7 @@ impl Default for SummaryIndex {
             ready: AtomicBool::new(false),
             generation: AtomicU64::new(0),
             lag: AtomicU64::new(0),
-            born: crate::now_ms(),
+            born: crate::clock::now_ms(),
             caught_up: AtomicI64::new(0),
         }
     }
@@ -117,7 +119,7 @@ impl SummaryIndex {
 
     /// Records that the follower has read the feed up to the store's current sequence.
     fn mark_caught_up(&self) {
-        self.caught_up.store(crate::now_ms(), Ordering::Release);
+        self.caught_up.store(crate::clock::now_ms(), Ordering::Release);
     }
 
     /// Whether the first build has caught up with the feed.
@@ -160,7 +162,7 @@ impl SummaryIndex {
         if !self.is_ready() {
             return Err(NotReady);
         }
-        if self.read().stalls.is_due(now) {
+        if self.read().stalls_due(now) {
             self.state.write().unwrap_or_else(|p| p.into_inner()).advance_stalls(now);
         }
         Ok(self.read())

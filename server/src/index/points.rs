@@ -3,35 +3,11 @@
 //! events, so a point takes 4–6 bytes instead of 16; they are most of what the index holds,
 //! and they are only read a few at a time (a page's forecasts) or in one pass (aggregates).
 
+use super::varint::{put, take};
+
 /// Packed `(time, value)` points in time order.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Points(Box<[u8]>);
-
-pub(super) fn put(out: &mut Vec<u8>, x: i64) {
-    let mut z = ((x << 1) ^ (x >> 63)) as u64;
-    while z >= 0x80 {
-        out.push((z as u8) | 0x80);
-        z >>= 7;
-    }
-    out.push(z as u8);
-}
-
-pub(super) fn take(bytes: &[u8], at: &mut usize) -> Option<i64> {
-    let mut z = 0u64;
-    let mut shift = 0;
-    loop {
-        let b = *bytes.get(*at)?;
-        *at += 1;
-        z |= u64::from(b & 0x7f) << shift;
-        if b < 0x80 {
-            return Some((z >> 1) as i64 ^ -((z & 1) as i64));
-        }
-        shift += 7;
-        if shift > 63 {
-            return None;
-        }
-    }
-}
 
 impl Points {
     /// Packs `points` (kept in their order).

@@ -34,36 +34,49 @@ enum Source<'a> {
 /// One constraint of a filter: a field and its alternatives (OR), each value exact or a
 /// wildcard pattern. Legacy parameters have one alternative; `status`, `pwg` and `tier` as
 /// many as the URL repeats them.
-type Constraint<'a> = (Field, Vec<&'a str>);
+#[derive(Debug, Clone)]
+pub struct Constraint<'a> {
+    /// The field.
+    pub field: Field,
+    /// Its alternatives.
+    pub values: Vec<&'a str>,
+}
+
+impl<'a> Constraint<'a> {
+    fn new(field: Field, values: Vec<&'a str>) -> Self {
+        Constraint { field, values }
+    }
+
+    /// The one exact value, when there is exactly one.
+    fn exact(&self) -> Option<&'a str> {
+        match self.values.as_slice() {
+            [v] if !is_pattern(v) => Some(v),
+            _ => None,
+        }
+    }
+}
 
 /// Every constraint on a field of the index: the legacy parameters that count (A3 or
 /// `match=all`) and the analytics filters (the priority range is checked on the record).
 pub fn constraints(filter: &Filter) -> Vec<Constraint<'_>> {
-    let mut out: Vec<Constraint<'_>> = filter.required().into_iter().map(|(k, v)| (Field::View(k), vec![v])).collect();
+    let mut out: Vec<Constraint<'_>> =
+        filter.required().into_iter().map(|(k, v)| Constraint::new(Field::View(k), vec![v])).collect();
     let f = &filter.facets;
     if !f.status.is_empty() {
-        out.push((Field::Status, f.status.iter().map(|s| s.as_str()).collect()));
+        out.push(Constraint::new(Field::Status, f.status.iter().map(|s| s.as_str()).collect()));
     }
     for (field, values) in [(Field::Pwg, &f.pwg), (Field::Tier, &f.tier)] {
         if !values.is_empty() {
-            out.push((field, values.iter().map(String::as_str).collect()));
+            out.push(Constraint::new(field, values.iter().map(String::as_str).collect()));
         }
     }
     if !f.dataset_status.is_empty() {
-        out.push((Field::DatasetStatus, f.dataset_status.iter().map(|s| s.as_str()).collect()));
+        out.push(Constraint::new(Field::DatasetStatus, f.dataset_status.iter().map(|s| s.as_str()).collect()));
     }
     if f.idle_days.is_some() {
-        out.push((Field::Idle, vec![super::field::IDLE]));
+        out.push(Constraint::new(Field::Idle, vec![super::field::IDLE]));
     }
     out
-}
-
-/// The one exact value of a constraint, when it has exactly one.
-fn exact<'a>(c: &Constraint<'a>) -> Option<&'a str> {
-    match c.1.as_slice() {
-        [v] if !is_pattern(v) => Some(v),
-        _ => None,
-    }
 }
 
 /// The smallest list holding every match, and the constraint it comes from (which then
@@ -76,8 +89,8 @@ fn source<'a>(state: &'a State, filter: &Filter, cs: &[Constraint<'a>]) -> (Sour
         }
     };
     for (i, c) in cs.iter().enumerate() {
-        let Some(value) = exact(c) else { continue };
-        match c.0 {
+        let Some(value) = c.exact() else { continue };
+        match c.field {
             Field::View(FilterKey::WorkflowName) => consider(Source::One(value), 1, Some(i)),
             field => match state.posting(field, value) {
                 Some(p) => consider(Source::Slots(p.slots()), p.slots().len(), Some(i)),
@@ -86,17 +99,17 @@ fn source<'a>(state: &'a State, filter: &Filter, cs: &[Constraint<'a>]) -> (Sour
         }
     }
     if filter.stalled {
-        consider(Source::Stalled, state.stalls.stalled.len(), None);
+        consider(Source::Stalled, state.stalled().len(), None);
     }
     (best.0, best.2)
 }
 
 fn candidates<'a>(state: &'a State, src: Source<'a>) -> Box<dyn Iterator<Item = Slot> + 'a> {
     match src {
-        Source::All => Box::new(state.order.slots().iter().copied()),
+        Source::All => Box::new(state.slots_in_order().iter().copied()),
         Source::One(name) => Box::new(state.slot_of(name).into_iter()),
         Source::Slots(slots) => Box::new(slots.iter().copied()),
-        Source::Stalled => Box::new(state.stalls.stalled.iter().filter_map(|n| state.slot_of(n))),
+        Source::Stalled => Box::new(state.stalled().iter().filter_map(|n| state.slot_of(n))),
         Source::Nothing => Box::new(std::iter::empty()),
     }
 }
@@ -116,8 +129,9 @@ enum Need<'a> {
 }
 
 impl<'a> Need<'a> {
-    fn resolve(state: &'a State, (field, values): Constraint<'a>) -> Need<'a> {
-        let one = exact(&(field, values.clone()));
+    fn resolve(state: &'a State, c: Constraint<'a>) -> Need<'a> {
+        let (field, one) = (c.field, c.exact());
+        let values = c.values;
         match (field, one) {
             (Field::View(FilterKey::WorkflowName), Some(name)) => Need::Name(name),
             (Field::View(FilterKey::WorkflowName), None) => Need::Names(values),
@@ -217,7 +231,7 @@ fn stalled_only(filter: &Filter) -> bool {
 /// is kept as such (the alerts ask for it on every page).
 pub fn count(state: &State, filter: &Filter, now: i64) -> u64 {
     if stalled_only(filter) {
-        return state.stalls.stalled.len() as u64;
+        return state.stalled().len() as u64;
     }
     matching_slots(state, filter, now).count() as u64
 }
@@ -251,7 +265,7 @@ fn records(state: &State, slots: impl Iterator<Item = Slot>) -> Vec<Arc<Record>>
 fn combined_page(state: &State, filter: &Filter, start: usize, size: usize, now: i64) -> Page {
     // Stalled only: the stalled set is the answer, counted and paged without a walk.
     if stalled_only(filter) {
-        let set = &state.stalls.stalled;
+        let set = state.stalled();
         let records = set.iter().skip(start).take(size).filter_map(|n| state.get(n)).cloned().collect();
         return Page { records, matching: set.len() as u64, has_next: set.len() > start.saturating_add(size) };
     }
@@ -270,7 +284,7 @@ fn combined_page(state: &State, filter: &Filter, start: usize, size: usize, now:
 fn view_page(state: &State, filter: &Filter, start: usize, size: usize) -> Page {
     let window = |it: &mut dyn Iterator<Item = Slot>| records(state, it.skip(start).take(size));
     let (records, matching, rows) = match filter.primary() {
-        None => (window(&mut state.order.slots().iter().copied()), state.len(), state.len()),
+        None => (window(&mut state.slots_in_order().iter().copied()), state.len(), state.len()),
         // A3: a direct read, the page ignored.
         Some((FilterKey::WorkflowName, name)) => {
             let r: Vec<_> = state.get(name).cloned().into_iter().collect();

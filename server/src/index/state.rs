@@ -2,26 +2,27 @@
 //! filter key and value (what the views would answer), and the stalled set. Changes come
 //! from the store's feed, one document at a time; nothing here reads the store.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 use serde_json::Value;
 
 use super::field::Field;
 
+use super::btree::compact;
 use super::intern::{Interner, Sym};
 use super::record::Record;
 use super::relocate::Kind;
 use super::stalls::Stalls;
-use super::sums::{compact, Sums};
+use super::sums::Sums;
 
 pub use super::posting::{Bits, Posting, Slot};
 
 /// What the campaign table needs of a workflow, kept by slot.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Tally {
-    /// Address of the shared text of the current status (0: none).
-    pub status: usize,
+    /// The current status's byte (`transitions::OTHER` for one ReqMgr2 does not list), if any.
+    pub status: Option<u8>,
     /// TotalEvents.
     pub expected: i64,
     /// The largest dataset's latest events.
@@ -31,12 +32,15 @@ pub struct Tally {
 }
 
 impl Tally {
-    /// `r`'s tally; its status is told by the address of the status posting's text.
-    fn of(r: &Record, postings: &HashMap<Field, BTreeMap<Sym, Posting>>) -> Tally {
-        let text = r.transitions.last_status().and_then(|s| postings.get(&Field::Status)?.get_key_value(s));
-        let status = text.map_or(0, |(k, _)| k.as_ptr() as usize);
+    /// `r`'s tally.
+    fn of(r: &Record) -> Tally {
         let done = r.datasets.iter().map(|d| d.events).max().unwrap_or(0);
-        Tally { status, expected: r.total_events, done, statuses: r.transitions.status_bits() }
+        Tally {
+            status: r.transitions.last_code(),
+            expected: r.total_events,
+            done,
+            statuses: r.transitions.status_bits(),
+        }
     }
 }
 
@@ -44,23 +48,23 @@ impl Tally {
 #[derive(Default)]
 pub struct State {
     /// Every workflow's slot, by id.
-    pub records: HashMap<Sym, Slot>,
+    records: HashMap<Sym, Slot>,
     /// Every workflow in id order, the order every listing pages in (a deep page is an
     /// index into it, not a walk).
-    pub order: Posting,
+    order: Posting,
     /// The records by slot; a deleted workflow's slot is reused.
-    pub table: Vec<Option<Arc<Record>>>,
+    table: Vec<Option<Arc<Record>>>,
     free: Vec<Slot>,
     /// Per field and value, the workflows holding it. Values are kept sorted, so wildcard
     /// patterns and suggestions scan only the values sharing their literal prefix.
-    pub postings: HashMap<Field, BTreeMap<Sym, Posting>>,
+    postings: HashMap<Field, BTreeMap<Sym, Posting>>,
     /// Stalled workflows.
-    pub stalls: Stalls,
+    stalls: Stalls,
     /// Pre-summed aggregates of every workflow and of each campaign.
-    pub sums: Sums,
+    sums: Sums,
     /// Per slot, what the campaign table counts, in one contiguous array: reading it for
     /// every workflow costs a fraction of reading every record.
-    pub tallies: Vec<Tally>,
+    tallies: Vec<Tally>,
     interner: Interner,
     /// Postings are unsorted until [`State::finish_build`].
     building: bool,
@@ -157,7 +161,7 @@ impl State {
         if self.tallies.len() <= slot as usize {
             self.tallies.resize(slot as usize + 1, Tally::default());
         }
-        self.tallies[slot as usize] = Tally::of(&record, &self.postings);
+        self.tallies[slot as usize] = Tally::of(&record);
     }
 
     /// The index's own copy of a record built elsewhere (`relocate.rs`): key texts shared with
@@ -269,6 +273,65 @@ impl State {
     pub fn texts(&self) -> usize {
         self.interner.len()
     }
+
+    /// Every workflow's slot in id order, the order every listing pages in.
+    pub fn slots_in_order(&self) -> &[Slot] {
+        self.order.slots()
+    }
+
+    /// The pre-summed aggregates of every workflow and of each campaign.
+    pub fn sums(&self) -> &Sums {
+        &self.sums
+    }
+
+    /// The stalled workflows (as of the last [`State::advance_stalls`]).
+    pub fn stalled(&self) -> &BTreeSet<Sym> {
+        &self.stalls.stalled
+    }
+
+    /// Whether the stalled set should be brought up to `now` before a query.
+    pub fn stalls_due(&self, now: i64) -> bool {
+        self.stalls.is_due(now)
+    }
+
+    /// What the campaign table counts of the workflow in `slot`.
+    pub fn tally(&self, slot: Slot) -> Tally {
+        self.tallies.get(slot as usize).copied().unwrap_or_default()
+    }
+
+    /// Every value of `field`, in order, with its posting.
+    pub fn values(&self, field: Field) -> impl Iterator<Item = (&Sym, &Posting)> + '_ {
+        self.postings.get(&field).into_iter().flatten()
+    }
+
+    /// Takes the state apart: for measuring what each part holds (`examples/index_memory.rs`),
+    /// never for changing one, which would break what the others say about it.
+    pub fn into_parts(self) -> Parts {
+        Parts {
+            ids: (self.records, self.order),
+            table: self.table,
+            postings: self.postings,
+            stalls: self.stalls,
+            sums: self.sums,
+            rest: (self.tallies, self.interner),
+        }
+    }
+}
+
+/// The parts of a state, each to be dropped on its own by whoever measures them.
+pub struct Parts {
+    /// The id map and the id order.
+    pub ids: (HashMap<Sym, Slot>, Posting),
+    /// The records by slot.
+    pub table: Vec<Option<Arc<Record>>>,
+    /// The postings.
+    pub postings: HashMap<Field, BTreeMap<Sym, Posting>>,
+    /// The stalled set.
+    pub stalls: Stalls,
+    /// The pre-summed aggregates.
+    pub sums: Sums,
+    /// The tallies and the shared texts' table.
+    pub rest: (Vec<Tally>, Interner),
 }
 
 #[cfg(test)]

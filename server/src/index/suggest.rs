@@ -21,7 +21,7 @@ fn field(kind: SuggestKind) -> Option<Field> {
 
 /// Workflow names starting with `prefix`, in id order.
 fn names<'a>(state: &'a State, prefix: &'a str) -> impl Iterator<Item = &'a str> + 'a {
-    let slots = state.order.slots();
+    let slots = state.slots_in_order();
     let name = move |i: usize| state.record(slots[i]).map_or("", |r| &*r.name);
     let start = slots.partition_point(|s| state.record(*s).is_some_and(|r| &*r.name < prefix));
     (start..slots.len()).map(name).take_while(move |n| n.starts_with(prefix))

@@ -4,7 +4,6 @@
 //! and the expected total, so these aggregates cost a pass over hours, not over workflows.
 //! Other filters are summed from the matching records' points (`aggregate.rs`).
 
-use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, HashMap};
 
 use app::aggregate::{empty, Buckets};
@@ -12,11 +11,11 @@ use app::filter::{Filter, FilterKey};
 use app::format::datatier;
 use app::history::HistoryView;
 
+use super::btree::{bump, compact, hour_of};
 use super::intern::Sym;
 use super::record::Record;
 
-/// Seconds of the granule the sums are kept at.
-pub const HOUR: i64 = 3600;
+use super::btree::HOUR;
 
 #[derive(Default)]
 struct Tier {
@@ -35,43 +34,6 @@ pub struct Scope {
     lasts: BTreeMap<i64, u64>,
     /// The historical mode's sums of the same workflows.
     hist: super::hist_sums::HistSums,
-}
-
-/// The end of the hour `t` falls in (`t` itself on the hour): every bucket of a whole number
-/// of hours that holds `t` holds this end too.
-pub(super) fn hour_of(t: i64) -> i64 {
-    t.div_euclid(HOUR).saturating_add(i64::from(t.rem_euclid(HOUR) != 0)).saturating_mul(HOUR)
-}
-
-/// Rebuilds a B-tree from its sorted entries, which fills its nodes: built by inserts in feed
-/// order, the nodes of the index's maps were about two-thirds full (tens of megabytes at
-/// 200,000 workflows). Later inserts split nodes as usual. `append` to a non-empty map pushes
-/// the merged entries in bulk, where `collect` would first gather them in a vector as large
-/// as the map, which the allocator then keeps.
-pub(super) fn compact<K: Ord, V>(map: &mut BTreeMap<K, V>) {
-    let Some((k, v)) = map.pop_first() else { return };
-    let mut full = BTreeMap::from([(k, v)]);
-    full.append(map);
-    *map = full;
-}
-
-/// Counts `key` once more (`sign` 1) or once less (-1) in a multiset.
-pub(super) fn bump(map: &mut BTreeMap<i64, u64>, key: i64, sign: i64) {
-    match map.entry(key) {
-        Entry::Occupied(mut e) => {
-            let n = e.get().saturating_add_signed(sign);
-            if n == 0 {
-                e.remove();
-            } else {
-                *e.get_mut() = n;
-            }
-        }
-        Entry::Vacant(e) => {
-            if sign > 0 {
-                e.insert(sign.unsigned_abs());
-            }
-        }
-    }
 }
 
 impl Scope {

@@ -9,10 +9,10 @@
 
 use app::filter::RequestStatus;
 
-use super::points::{put, take};
+use super::varint::{put, take};
 
 /// The status byte of a text that is no known status: its text follows the times.
-const OTHER: u8 = u8::MAX;
+pub const OTHER: u8 = u8::MAX;
 
 /// Packed `(status, time)` entries in their stored order.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -104,6 +104,11 @@ impl Transitions {
     /// one of its statuses without reading them (a record read is a cache miss).
     pub fn status_bits(&self) -> u32 {
         self.codes().0.iter().fold(0, |bits, c| bits | bit_of(*c))
+    }
+
+    /// The current status's byte (its place in `RequestStatus::ALL`, or [`OTHER`]), if any.
+    pub fn last_code(&self) -> Option<u8> {
+        self.codes().0.last().copied()
     }
 
     /// The current status (the last entry's) without decoding any time.
