@@ -85,7 +85,12 @@ async fn the_failed_list_is_read_in_batches_and_a_missing_key_is_gone() {
     let names: Vec<String> = snapshot(&store).await.keys().take(5).cloned().collect();
     let mut failed = names.clone();
     failed.push("pdmvserv_never_existed_000000_0000".into());
-    server::updater::settings::write(&*store, &[("failed_workflows", json!(failed))]).await.unwrap();
+    server::updater::settings::write(
+        &*store,
+        &server::updater::settings::Update { failed_workflows: Some(failed.clone()), ..Default::default() },
+    )
+    .await
+    .unwrap();
     let before = requests(&s);
     let summary = run(&store, &up).await.unwrap();
     let after = requests(&s);

@@ -109,9 +109,12 @@ async fn u35_deleted_workflows_are_removed_and_leave_the_failed_list() {
         }
     }
     assert!(!deleted.is_empty(), "the scenario deletes now and then");
-    server::updater::settings::write(&*store, &[("failed_workflows", serde_json::json!([deleted[0].clone()]))])
-        .await
-        .unwrap();
+    server::updater::settings::write(
+        &*store,
+        &server::updater::settings::Update { failed_workflows: Some(vec![deleted[0].clone()]), ..Default::default() },
+    )
+    .await
+    .unwrap();
     let summary = run(&store, &up).await.unwrap();
     assert_eq!(summary.deleted, deleted.len(), "{summary}");
     for name in &deleted {

@@ -139,3 +139,19 @@ pub async fn build(
 
 #[cfg(test)]
 mod tests;
+
+/// A built document, or `None` when ReqMgr2 no longer has the workflow.
+pub(super) type Built = Result<Option<Map<String, Value>>, UpdateError>;
+
+/// The document to write for a fetched ReqMgr2 document (U1–U17); `None` when ReqMgr2 no
+/// longer has it (its deletion arrives with the next changes).
+pub(super) async fn build_fetched(ctx: &super::RunContext, name: &str, doc: super::documents::Fetched) -> Built {
+    match doc {
+        Ok(Some(request)) => Ok(Some(build(&*ctx.up, &ctx.caches, name, &request).await?)),
+        Ok(None) => {
+            tracing::info!(workflow = name, "not in ReqMgr2 any more");
+            Ok(None)
+        }
+        Err(e) => Err(e.into()),
+    }
+}

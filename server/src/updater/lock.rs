@@ -15,7 +15,7 @@ use tokio::task::JoinHandle;
 
 // Heartbeats are in milliseconds: with a short stale time, whole seconds made a fresh lock
 // look stale up to a second early.
-use crate::now_ms;
+use crate::clock::now_ms;
 use crate::store::{Db, SharedStore, StoreError};
 
 /// Document id of the lock.
@@ -110,11 +110,11 @@ impl RunLock {
         let current = store.get(Db::Stats2, LOCK_ID).await?;
         if let Some((other, beat, started)) = current.as_ref().and_then(holder_of) {
             if now - beat < stale_ms {
-                return Ok(Some(LockError::Busy { holder: other.to_owned(), started: crate::now() - started }));
+                return Ok(Some(LockError::Busy { holder: other.to_owned(), started: crate::clock::now() - started }));
             }
             tracing::warn!(holder = other, silent_ms = now - beat, "taking over a stale run lock");
         }
-        let mut doc = json!({"_id": LOCK_ID, "holder": holder, "heartbeat_ms": now, "started": crate::now()});
+        let mut doc = json!({"_id": LOCK_ID, "holder": holder, "heartbeat_ms": now, "started": crate::clock::now()});
         if let Some(rev) = current.as_ref().and_then(|d| d.get("_rev")) {
             doc["_rev"] = rev.clone();
         }

@@ -56,7 +56,7 @@ pub async fn write(store: &dyn Store, name: &str, new: &Map<String, Value>) -> R
     let mut existed = false;
     let written = store::update(store, Db::Requests, name, |cur| {
         existed = cur.is_some();
-        merge(new, cur.as_ref(), crate::now())
+        merge(new, cur.as_ref(), crate::clock::now())
     })
     .await?;
     Ok(match (written, existed) {
@@ -87,7 +87,7 @@ pub async fn write_batch(
                 continue;
             }
         };
-        let now = crate::now();
+        let now = crate::clock::now();
         let mut pending = Vec::new();
         for (i, ((name, new), old)) in chunk.iter().zip(&stored).enumerate() {
             match merge(new, old.as_ref(), now) {

@@ -63,7 +63,7 @@ async fn recalculate_chunk(ctx: &RunContext, names: &[String]) -> RecalcOutcome 
     let wanted: Vec<String> =
         workflows.iter().flat_map(distinct_datasets).collect::<HashSet<_>>().into_iter().collect();
     let info = dbs_records(ctx, &wanted).await;
-    let now = crate::now();
+    let now = crate::clock::now();
     let mut to_write = Vec::new();
     for mut wf in workflows {
         let datasets = distinct_datasets(&wf);

@@ -1,5 +1,5 @@
 //! One incremental run (U33–U41) and the single-workflow update (U42), under the run lock.
-//! The stored sequence advances page by page of the feed (`phase`), each time with what the
+//! The stored sequence advances page by page of the feed (`feed`), each time with what the
 //! rest of the run owes those pages' workflows, and at the end with the failed list; a crash
 //! or a stop at any point replays at most one page: writes happen only on real changes and
 //! history entries only when different, so the replay converges to the same documents.
@@ -10,18 +10,15 @@ use std::future::Future;
 use std::time::{Duration, Instant};
 
 use futures::{stream, StreamExt};
-use serde_json::{json, Map, Value};
+use serde_json::Value;
 
-use super::documents::{self, DocReads};
+use super::documents::DocReads;
+use super::feed;
 use super::lock::RunLock;
 use super::metadata::{self, MetaOutcome};
-use super::phase;
 use super::recalc::{self, RecalcOutcome};
 use super::{settings, RunContext, UpdateError};
 use crate::store::{Db, View, DESIGN_PREFIX};
-
-/// A built document, or `None` when ReqMgr2 no longer has the workflow.
-pub(super) type Built = Result<Option<Map<String, Value>>, UpdateError>;
 
 /// What a run did (the summary line).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -105,7 +102,7 @@ async fn release(lock: RunLock) {
 
 /// What the changes since the last run did: metadata written (U36) and deletions (U35).
 struct Collected {
-    meta: phase::Metadata,
+    meta: feed::Metadata,
     /// Deleted in ReqMgr2 this run, plus deletions that failed before.
     deleted: BTreeSet<String>,
     /// Documents actually removed.
@@ -133,8 +130,8 @@ async fn prefetch(ctx: &RunContext, heard: tokio::sync::mpsc::UnboundedReceiver<
         .await;
 }
 
-async fn run_steps(ctx: &RunContext, lock: &RunLock, early: phase::Early) -> Result<RunSummary, UpdateError> {
-    let t0 = crate::now();
+async fn run_steps(ctx: &RunContext, lock: &RunLock, early: feed::Early) -> Result<RunSummary, UpdateError> {
+    let t0 = crate::clock::now();
     let started = Instant::now();
     let requests_before = ctx.up.stats().requests;
     let stored = settings::read(&*ctx.store).await?;
@@ -184,10 +181,10 @@ async fn collect_changes(
     ctx: &RunContext,
     lock: &RunLock,
     stored: &settings::Settings,
-    early: phase::Early,
+    early: feed::Early,
 ) -> Result<Collected, UpdateError> {
     // `early` is dropped with this step: the prefetch ends once it has heard every page.
-    let meta = phase::run(ctx, lock, stored, &early).await?;
+    let meta = feed::run(ctx, lock, stored, &early).await?;
     let mut deleted = meta.deleted.clone();
     deleted.extend(stored.failed_deletions.iter().filter(|n| !meta.in_feed.contains(*n)).cloned());
     let (removed, failed_deletions) = delete_all(ctx, &deleted).await;
@@ -269,18 +266,15 @@ async fn checkpoint(
     next_failed.extend(failed.into_iter().filter(|n| !stored.failed_workflows.contains(n)));
     // The checkpoint belongs to the lock's holder; a heartbeat may not have noticed yet.
     lock.check().await?;
-    settings::write(
-        &*ctx.store,
-        &[
-            ("failed_workflows", json!(next_failed)),
-            ("failed_deletions", json!(c.failed_deletions)),
-            ("last_reqmgr_sequence", c.meta.last_seq.clone()),
-            ("last_dbs_update_date", json!(t0)),
-            // Recalculated now, or on the failed list.
-            ("pending_recalculation", json!([])),
-        ],
-    )
-    .await?;
+    let update = settings::Update {
+        failed_workflows: Some(next_failed.clone()),
+        failed_deletions: Some(c.failed_deletions.clone()),
+        last_reqmgr_sequence: Some(c.meta.last_seq.clone()),
+        last_dbs_update_date: Some(t0),
+        // Recalculated now, or on the failed list.
+        pending_recalculation: Some(Vec::new()),
+    };
+    settings::write(&*ctx.store, &update).await?;
     Ok(next_failed.len() + c.failed_deletions.len())
 }
 
@@ -325,19 +319,6 @@ async fn delete_one(ctx: &RunContext, name: &str) -> Result<bool, crate::store::
         }
     }
     Err(StoreError::Conflict)
-}
-
-/// The document to write for a fetched ReqMgr2 document (U1–U17); `None` when ReqMgr2 no
-/// longer has it (its deletion arrives with the next changes).
-pub(super) async fn build_fetched(ctx: &RunContext, name: &str, doc: documents::Fetched) -> Built {
-    match doc {
-        Ok(Some(request)) => Ok(Some(super::build::build(&*ctx.up, &ctx.caches, name, &request).await?)),
-        Ok(None) => {
-            tracing::info!(workflow = name, "not in ReqMgr2 any more");
-            Ok(None)
-        }
-        Err(e) => Err(e.into()),
-    }
 }
 
 /// Workflows with any of `datasets` among their outputs (U37, U38), from the

@@ -45,13 +45,37 @@ pub async fn read(store: &dyn Store) -> Result<Settings, StoreError> {
     })
 }
 
-/// Writes the keys given (others untouched), creating the document when needed (S15).
-pub async fn write(store: &dyn Store, keys: &[(&str, Value)]) -> Result<(), StoreError> {
+/// The keys a write changes; those left `None` keep their stored value.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct Update {
+    /// See [`Settings::last_reqmgr_sequence`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_reqmgr_sequence: Option<Value>,
+    /// See [`Settings::last_dbs_update_date`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_dbs_update_date: Option<i64>,
+    /// See [`Settings::failed_workflows`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failed_workflows: Option<Vec<String>>,
+    /// See [`Settings::failed_deletions`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failed_deletions: Option<Vec<String>>,
+    /// See [`Settings::pending_recalculation`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pending_recalculation: Option<Vec<String>>,
+}
+
+/// Writes the keys `update` sets (others untouched, whoever wrote them), creating the
+/// document when needed (S15); nothing when nothing changes.
+pub async fn write(store: &dyn Store, update: &Update) -> Result<(), StoreError> {
+    let Value::Object(keys) = serde_json::to_value(update).map_err(|e| StoreError::Protocol(e.to_string()))? else {
+        return Ok(());
+    };
     store::update(store, Db::Settings, SETTINGS_ID, |current| {
         let mut doc = current.unwrap_or_else(|| json!({ "_id": SETTINGS_ID }));
         let before = doc.clone();
-        for (k, v) in keys {
-            doc[*k] = v.clone();
+        for (k, v) in &keys {
+            doc[k.as_str()] = v.clone();
         }
         (doc != before).then_some(doc)
     })

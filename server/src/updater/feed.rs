@@ -1,4 +1,4 @@
-//! The metadata step of a run (U33–U36, U18–U20), page by page of ReqMgr2's feed: each page's
+//! The feed step of a run: metadata (U33–U36, U18–U20), page by page of ReqMgr2's feed: each page's
 //! documents (inline with the feed) are built and written before the next page is asked for,
 //! so a run holds one page of documents at a time whatever the backlog (a first run over
 //! every request since 2019, or a run after days away).
@@ -22,7 +22,7 @@ use super::settings::{self, merged, Settings};
 use super::{RunContext, UpdateError};
 use crate::store::DESIGN_PREFIX;
 
-/// What the metadata phase did.
+/// What the feed step did.
 #[derive(Debug, Default)]
 pub struct Metadata {
     /// Documents created, updated, left as they were.
@@ -108,16 +108,14 @@ async fn checkpoint_page(ctx: &RunContext, lock: &RunLock, stored: &Settings, m:
     let handled: BTreeSet<&String> = m.handled.iter().filter(|n| !m.deleted.contains(*n)).collect();
     let pending = merged(&stored.pending_recalculation, handled);
     let deletions = merged(&stored.failed_deletions, &m.deleted);
-    settings::write(
-        &*ctx.store,
-        &[
-            ("last_reqmgr_sequence", m.last_seq.clone()),
-            ("failed_workflows", serde_json::json!(merged(&stored.failed_workflows, &m.failed))),
-            ("failed_deletions", serde_json::json!(deletions)),
-            ("pending_recalculation", serde_json::json!(pending)),
-        ],
-    )
-    .await?;
+    let update = settings::Update {
+        last_reqmgr_sequence: Some(m.last_seq.clone()),
+        failed_workflows: Some(merged(&stored.failed_workflows, &m.failed)),
+        failed_deletions: Some(deletions),
+        pending_recalculation: Some(pending),
+        ..settings::Update::default()
+    };
+    settings::write(&*ctx.store, &update).await?;
     Ok(())
 }
 
@@ -195,9 +193,9 @@ async fn handle(
     let _ = early.send(inline.values().flat_map(output_names).collect());
     let announced: HashSet<String> = inline.keys().cloned().collect();
     let docs = documents::fetch(&*ctx.up, &names, inline, &mut m.reads, ctx.cfg.concurrency).await;
-    let built: Vec<(String, super::run::Built)> = stream::iter(docs)
+    let built: Vec<(String, super::build::Built)> = stream::iter(docs)
         .map(|(name, doc)| async move {
-            let r = super::run::build_fetched(ctx, &name, doc).await;
+            let r = super::build::build_fetched(ctx, &name, doc).await;
             ctx.progress.inc(1);
             (name, r)
         })
