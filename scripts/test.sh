@@ -13,6 +13,11 @@ if [ "${free_mb:-0}" -lt 6144 ]; then
   echo "[test] only ${free_mb} MB free here; a fresh run needs about 4 GB (target/)" >&2
 fi
 scripts/ensure-tools.sh test
+# What reviewers check, first: formatting, and clippy with every warning an error (the
+# browser crate for its own target).
+cargo fmt --all --check
+cargo clippy --workspace --exclude frontend --all-targets --locked -- -D warnings
+cargo clippy -p frontend --target wasm32-unknown-unknown --locked -- -D warnings
 trunk build --release
 # The container image (a static release build; installs podman and runc): the image test runs it.
 # Not fatal here: where podman cannot run at all the image test skips saying so; anywhere

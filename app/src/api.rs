@@ -1,8 +1,10 @@
 //! Server functions: thin adapters to a [`ssr::Backend`] trait object taken from the Leptos
 //! context. Their URLs live under `<base>/rpc/`, which cannot collide with the legacy `/api/`
 //! routes (docs/api.md).
-// `#[server]` generates an argument struct per function whose fields cannot carry docs.
-#![allow(missing_docs)]
+#![expect(
+    missing_docs,
+    reason = "`#[server]` generates an argument struct per function whose fields cannot carry docs"
+)]
 
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;

@@ -1,8 +1,6 @@
 //! Stats2 code shared by the browser (feature `csr`) and the server (feature `ssr`):
 //! documents, filters, derived values, server functions and the Leptos UI.
 
-// The #[server] macro generates an argument struct whose fields cannot carry docs.
-#[allow(missing_docs)]
 pub mod aggregate;
 pub mod alerts;
 pub mod analytics;

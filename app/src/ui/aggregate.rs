@@ -54,7 +54,9 @@ pub fn AggregatePage() -> impl IntoView {
             <Controls bucket=bucket historical_mode=historical_mode growing=growing set=set/>
         </header>
         {move || historical_mode.get().then(|| view! { <HistoricalPart filter=filter bucket=bucket growing=growing/> })}
-        {move || (!historical_mode.get()).then(|| view! { <TiersPart filter=filter bucket=bucket zoom=zoom on_zoom=on_zoom/> })}
+        {move || (!historical_mode.get()).then(|| view! {
+            <TiersPart filter=filter bucket=bucket zoom=zoom on_zoom=on_zoom/>
+        })}
     }
 }
 
@@ -68,7 +70,8 @@ fn Controls(
 ) -> impl IntoView {
     view! {
         <label>"Bucket "
-            <select class="bucket" prop:value=move || bucket.get() on:change=move |ev| set.run(("bucket", Some(event_target_value(&ev))))>
+            <select class="bucket" prop:value=move || bucket.get()
+                on:change=move |ev| set.run(("bucket", Some(event_target_value(&ev))))>
                 {BUCKETS.iter().map(|(n, _)| view! { <option value=*n>{*n}</option> }).collect_view()}
             </select>
         </label>
@@ -151,7 +154,10 @@ fn Stacked(view: HistoricalView) -> impl IntoView {
         <section class="chart stacked">
             <div class="plot" inner_html=super::stacked::svg(&view)></div>
             <ul class="legend">
-                <li><span class="swatch-box" style=format!("background: {}", super::stacked::EXPECTED_FILL)></span>{format!("expected: {}", last(&view.expected))}</li>
+                <li>
+                    <span class="swatch-box" style=format!("background: {}", super::stacked::EXPECTED_FILL)></span>
+                    {format!("expected: {}", last(&view.expected))}
+                </li>
                 {items}
             </ul>
             <p class="note">{format!("{} workflows, each counted with its largest output dataset.", thousands(view.workflows as i64))}</p>

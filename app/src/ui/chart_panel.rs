@@ -162,7 +162,9 @@ fn Tools(
             <button type="button" class="scale" on:click=move |_| log.update(|l| *l = !*l)>
                 {move || if log.get() { "Linear scale" } else { "Log scale" }}
             </button>
-            {move || zoom.get().map(|_| view! { <button type="button" class="unzoom" on:click=move |_| on_zoom.run(None)>"Whole history"</button> })}
+            {move || zoom.get().map(|_| view! {
+                <button type="button" class="unzoom" on:click=move |_| on_zoom.run(None)>"Whole history"</button>
+            })}
             <a class="button csv" href=csv_href download=format!("{name}.csv")>"Export CSV"</a>
             <button type="button" class="svg" on:click=move |_| svg.set(Some(data_url("image/svg+xml", &stamped())))>"Export SVG"</button>
             <button type="button" class="png" on:click=export_png>"Export PNG"</button>

@@ -28,7 +28,9 @@ pub fn DatasetLine(dataset: DatasetRow) -> impl IntoView {
             <span class="tier">{dataset.datatier.clone()}</span>
             <span class="perc" title=format!("completed (on {what})")>{format!("{perc:.2}%")}</span>
             <span class="count">{format!("{what}: {}", thousands(count))}</span>
-            {(dataset.size > 0).then(|| view! { <span class="size" title=format!("{} bytes", dataset.size)>{nice_size(dataset.size)}</span> })}
+            {(dataset.size > 0).then(|| view! {
+                <span class="size" title=format!("{} bytes", dataset.size)>{nice_size(dataset.size)}</span>
+            })}
             <span class=format!("type {class}")>{status.clone()}</span>
             {dataset.forecast.filter(|f| !f.complete).map(|f| {
                 let outlook = f.outlook(Some(perc));
@@ -40,7 +42,9 @@ pub fn DatasetLine(dataset: DatasetRow) -> impl IntoView {
                 view! { <span class=cls title=format!("{} per hour recently", thousands(f.rate_per_hour.round() as i64))>{text}</span> }
             })}
             <a class="ext" href=das(&dataset.name) rel="noopener" target="_blank">"DAS"</a>
-            {(dataset.datatier == "DQMIO").then(|| view! { <a class="ext" href=harvesting(&dataset.name) rel="noopener" target="_blank">"Harvesting"</a> })}
+            {(dataset.datatier == "DQMIO").then(|| view! {
+                <a class="ext" href=harvesting(&dataset.name) rel="noopener" target="_blank">"Harvesting"</a>
+            })}
             <a class="dsname" href=filter_href(FilterKey::OutputDataset, &dataset.name)>{dataset.name.clone()}</a>
         </div>
     }

@@ -115,7 +115,11 @@ pub fn FilterBar(
                 <span>"Per page"</span>
                 <select name="page_size" prop:value=size on:change=move |ev| size.set(event_target_value(&ev))>
                     <option value="">"100"</option>
-                    {PAGE_SIZES.iter().filter(|s| **s != 100).map(|s| view! { <option value=s.to_string()>{s.to_string()}</option> }).collect_view()}
+                    {PAGE_SIZES
+                        .iter()
+                        .filter(|s| **s != 100)
+                        .map(|s| view! { <option value=s.to_string()>{s.to_string()}</option> })
+                        .collect_view()}
                 </select>
             </label>
             {facets.view()}
@@ -205,7 +209,8 @@ impl FacetFields {
             view! {
                 <label>
                     <span>{label}</span>
-                    <input type="text" name=name placeholder=hint prop:value=sig on:input=move |ev| sig.set(event_target_value(&ev))/>
+                    <input type="text" name=name placeholder=hint prop:value=sig
+                        on:input=move |ev| sig.set(event_target_value(&ev))/>
                 </label>
             }
         };
@@ -213,7 +218,8 @@ impl FacetFields {
             view! {
                 <label class="priority">
                     <span>{label}</span>
-                    <input type="number" name=name step="1" prop:value=sig on:input=move |ev| sig.set(event_target_value(&ev))/>
+                    <input type="number" name=name step="1" prop:value=sig
+                        on:input=move |ev| sig.set(event_target_value(&ev))/>
                 </label>
             }
         };

@@ -29,7 +29,11 @@ pub fn Header(
                 {move || total.get().map(|t| format!("{} workflows", thousands(t as i64)))}
             </span>
             <span class="updated">
-                "Last update: " {move || match last_update.get() { Some(t) => view! { <When t=t/> }.into_any(), None => "never".into_any() }}
+                "Last update: "
+                {move || match last_update.get() {
+                    Some(t) => view! { <When t=t/> }.into_any(),
+                    None => "never".into_any(),
+                }}
             </span>
             {move || last_run.get().map(|r| view! {
                 <span class=format!("lastrun {}", r.outcome.as_str()) title=format!("took {:.1} s", r.seconds)>

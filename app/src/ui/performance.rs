@@ -79,8 +79,15 @@ fn SpanForm(q: DurationQuery) -> impl IntoView {
     };
     let select = |name: &'static str, sig: RwSignal<RequestStatus>| {
         view! {
-            <select name=name on:change=move |ev| { if let Some(s) = RequestStatus::parse(&event_target_value(&ev)) { sig.set(s) } }>
-                {RequestStatus::ALL.into_iter().map(|s| view! { <option value=s.as_str() selected=move || sig.get() == s>{s.as_str()}</option> }).collect_view()}
+            <select name=name on:change=move |ev| {
+                if let Some(s) = RequestStatus::parse(&event_target_value(&ev)) {
+                    sig.set(s)
+                }
+            }>
+                {RequestStatus::ALL
+                    .into_iter()
+                    .map(|s| view! { <option value=s.as_str() selected=move || sig.get() == s>{s.as_str()}</option> })
+                    .collect_view()}
             </select>
         }
     };
@@ -89,8 +96,13 @@ fn SpanForm(q: DurationQuery) -> impl IntoView {
             <label><span>"From"</span>{select("from", from)}</label>
             <label><span>"To"</span>{select("to", to)}</label>
             <label class="priority"><span>"Bins"</span>
-                <input type="number" name="bins" min="1" max="100" prop:value=bins on:input=move |ev| bins.set(event_target_value(&ev))/></label>
-            <label class="check"><input type="checkbox" name="log" prop:checked=log on:change=move |ev| log.set(event_target_checked(&ev))/><span>"Log scale"</span></label>
+                <input type="number" name="bins" min="1" max="100" prop:value=bins
+                    on:input=move |ev| bins.set(event_target_value(&ev))/>
+            </label>
+            <label class="check">
+                <input type="checkbox" name="log" prop:checked=log on:change=move |ev| log.set(event_target_checked(&ev))/>
+                <span>"Log scale"</span>
+            </label>
             <button type="submit">"Measure"</button>
         </form>
     }
@@ -211,8 +223,13 @@ fn BinList(q: DurationQuery, chosen: RwSignal<Option<usize>>) -> impl IntoView {
             {move || listed.get().map(|r| match r {
                 Ok(Some(w)) => view! {
                     <section class="bin-list">
-                        <h2>{format!("{} workflows in this bar{}", thousands(w.count as i64), if w.count > w.names.len() as u64 { format!(" (first {})", w.names.len()) } else { String::new() })}</h2>
-                        <ul>{w.names.into_iter().map(|n| view! { <li><a href=format!("{base}/workflow/{n}")>{n.clone()}</a></li> }).collect_view()}</ul>
+                        <h2>{bar_heading(&w)}</h2>
+                        <ul>
+                            {w.names
+                                .into_iter()
+                                .map(|n| view! { <li><a href=format!("{base}/workflow/{n}")>{n.clone()}</a></li> })
+                                .collect_view()}
+                        </ul>
                     </section>
                 }.into_any(),
                 Ok(None) => ().into_any(),
@@ -234,4 +251,10 @@ fn Lacking(h: DurationHistogram) -> impl IntoView {
             </section>
         }
     })
+}
+
+/// "N workflows in this bar", and how many of them are listed when not all.
+fn bar_heading(w: &crate::analytics::BinWorkflows) -> String {
+    let listed = if w.count > w.names.len() as u64 { format!(" (first {})", w.names.len()) } else { String::new() };
+    format!("{} workflows in this bar{listed}", thousands(w.count as i64))
 }

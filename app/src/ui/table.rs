@@ -46,8 +46,35 @@ fn external(links: Vec<Link>) -> impl IntoView {
 fn named_links(names: Vec<String>, key: FilterKey, links_of: impl Fn(&str) -> Vec<Link>) -> impl IntoView {
     names
         .into_iter()
-        .map(|n| view! { <span class="named"><a href=filter_href(key, &n)>{n.clone()}</a> " (" {external(links_of(&n))} ")"</span> " " })
+        .map(|n| {
+            view! {
+                <span class="named"><a href=filter_href(key, &n)>{n.clone()}</a> " (" {external(links_of(&n))} ")"</span>
+                " "
+            }
+        })
         .collect_view()
+}
+
+/// A row's campaigns and requests with their services' links, and the workflow's own links.
+fn related_links(r: &WorkflowRow) -> impl IntoView {
+    let request_key = if r.request_param == "prepid" { FilterKey::PrepId } else { FilterKey::Request };
+    let json_href = format!("{}/get_json/{}", base_path(), r.name);
+    let chart_href = format!("{}/workflow/{}", base_path(), r.name);
+    let service = r.service;
+    view! {
+        <div class="campaigns">
+            "Campaigns: "
+            {named_links(r.campaigns.clone(), FilterKey::Campaign, move |c| links::campaign_links(c, service))}
+        </div>
+        <div class="requests">
+            "Requests: "
+            {named_links(r.requests.clone(), request_key, move |q| links::request_links(q, service))}
+        </div>
+        <div class="links">
+            {external(links::workflow_links(r.request_name.as_deref().unwrap_or(&r.name), r.prepid.as_deref()))}
+            <a href=json_href>"View JSON"</a> " " <a class="chart-link" href=chart_href>"Chart"</a>
+        </div>
+    }
 }
 
 #[component]
@@ -63,30 +90,30 @@ fn WorkflowRowView(row: RwSignal<WorkflowRow>) -> impl IntoView {
         } else {
             format!("Total events: {}", thousands(r.total_events))
         };
-        let request_key = if r.request_param == "prepid" { FilterKey::PrepId } else { FilterKey::Request };
-        let json_href = format!("{}/get_json/{}", base_path(), r.name);
-        let chart_href = format!("{}/workflow/{}", base_path(), r.name);
-        let service = r.service;
         view! {
             <tr class="workflow" data-name=r.name.clone()>
                 <td class="meta">
                     <a class="name" href=filter_href(FilterKey::WorkflowName, &r.name)>{r.name.clone()}</a>
                     {r.problem.clone().map(|p| view! { <div class="error">{p}</div> })}
-                    {r.prepid.clone().map(|p| view! { <div>"PrepID: " <a class="prepid" href=filter_href(FilterKey::PrepId, &p)>{p.clone()}</a></div> })}
-                    {r.request_type.clone().map(|t| view! { <div>"Type: " <a class="type" href=filter_href(FilterKey::Type, &t)>{t.clone()}</a></div> })}
+                    {r.prepid.clone().map(|p| view! {
+                        <div>"PrepID: " <a class="prepid" href=filter_href(FilterKey::PrepId, &p)>{p.clone()}</a></div>
+                    })}
+                    {r.request_type.clone().map(|t| view! {
+                        <div>"Type: " <a class="type" href=filter_href(FilterKey::Type, &t)>{t.clone()}</a></div>
+                    })}
                     <div>{expected}</div>
                     {r.priority.map(|p| view! { <div>"Priority: " {thousands(p)}</div> })}
                     {r.last_update.map(|t| view! { <div>"Last update: " <When t=t/></div> })}
                     {r.first_status.clone().map(|s| view! { <div>"First status: " <b>{s.status}</b> " was set " <When t=s.time/></div> })}
                     {r.last_status.clone().map(|s| view! { <div>"Last status: " <b>{s.status}</b> " was set " <When t=s.time/></div> })}
-                    {r.processing_string.clone().map(|p| view! { <div>"Processing string: " <a href=filter_href(FilterKey::ProcessingString, &p)>{p.clone()}</a></div> })}
+                    {r.processing_string.clone().map(|p| view! {
+                        <div>"Processing string: " <a href=filter_href(FilterKey::ProcessingString, &p)>{p.clone()}</a></div>
+                    })}
                     {r.input_dataset.clone().map(|d| view! {
                         <div>"Input dataset: " <a href=filter_href(FilterKey::InputDataset, &d)>{d.clone()}</a>
                         " " <a class="ext" href=das(&d) rel="noopener" target="_blank">"DAS"</a></div>
                     })}
-                    <div class="campaigns">"Campaigns: " {named_links(r.campaigns.clone(), FilterKey::Campaign, move |c| links::campaign_links(c, service))}</div>
-                    <div class="requests">"Requests: " {named_links(r.requests.clone(), request_key, move |q| links::request_links(q, service))}</div>
-                    <div class="links">{external(links::workflow_links(r.request_name.as_deref().unwrap_or(&r.name), r.prepid.as_deref()))} <a href=json_href>"View JSON"</a> " " <a class="chart-link" href=chart_href>"Chart"</a></div>
+                    {related_links(&r)}
                     <UpdateButton row=row state=update/>
                 </td>
                 <td class="datasets">

@@ -40,7 +40,9 @@ pub fn WorkflowPage() -> impl IntoView {
         </header>
         <Suspense fallback=|| view! { <p class="loading" role="status">"Loading the history…"</p> }>
             {move || data.get().map(|r| match r {
-                Ok(Some(v)) => view! { <Chart view=v zoom=zoom on_zoom=on_zoom label=name.get_untracked()/> }.into_any(),
+                Ok(Some(v)) => {
+                    view! { <Chart view=v zoom=zoom on_zoom=on_zoom label=name.get_untracked()/> }.into_any()
+                }
                 Ok(None) => view! { <p class="empty">"No workflow of that name in Stats2."</p> }.into_any(),
                 Err(e) => view! { <p class="error" role="alert">"Could not load the history: " {e}</p> }.into_any(),
             })}
