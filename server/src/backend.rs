@@ -55,7 +55,10 @@ impl StoreBackend {
         query: impl FnOnce(&SummaryIndex, i64) -> Result<T, NotReady> + Send + 'static,
     ) -> Result<T, BackendError> {
         let index = self.index.clone();
-        tokio::task::spawn_blocking(move || query(&index, crate::now())).await.map_err(panicked)?.map_err(not_ready)
+        tokio::task::spawn_blocking(move || query(&index, crate::clock::now()))
+            .await
+            .map_err(panicked)?
+            .map_err(not_ready)
     }
 
     /// An expensive index query: through the gate first (503 when its queue is full), and
@@ -81,7 +84,7 @@ impl StoreBackend {
 fn to_row(doc: Value) -> WorkflowRow {
     let id = doc.get("_id").and_then(Value::as_str).unwrap_or_default().to_owned();
     match Workflow::from_value(doc) {
-        Ok(wf) => workflow_row(&wf, crate::now()),
+        Ok(wf) => workflow_row(&wf, crate::clock::now()),
         Err(e) => unreadable_row(&id, e.to_string()),
     }
 }
@@ -117,14 +120,14 @@ impl Backend for StoreBackend {
             last_update: Some(settings.last_dbs_update_date).filter(|t| *t > 0),
             page_size: filter.size(),
             last_run,
-            data_as_of: self.index.stale_since(crate::now_ms()),
+            data_as_of: self.index.stale_since(crate::clock::now_ms()),
         })
     }
 
     async fn row(&self, name: &str) -> Result<Option<WorkflowRow>, BackendError> {
         // One look-up by name, no walk: it stays on the executor.
         match WorkflowName::parse(name) {
-            Ok(n) => self.index.row(n.as_str(), crate::now()).map_err(not_ready),
+            Ok(n) => self.index.row(n.as_str(), crate::clock::now()).map_err(not_ready),
             Err(_) => Ok(None),
         }
     }
@@ -133,7 +136,7 @@ impl Backend for StoreBackend {
         let Ok(n) = WorkflowName::parse(name) else { return Ok(None) };
         let Some(doc) = self.store.get(Db::Requests, n.as_str()).await.map_err(unavailable)? else { return Ok(None) };
         let wf = Workflow::from_value(doc).map_err(|e| BackendError::BadRequest(e.to_string()))?;
-        Ok(Some(app::history::history_view(&wf, crate::now())))
+        Ok(Some(app::history::history_view(&wf, crate::clock::now())))
     }
 
     async fn aggregate(&self, filter: &Filter, bucket: i64) -> Result<app::history::HistoryView, BackendError> {

@@ -42,7 +42,7 @@ pub fn channel() -> Events {
     Events {
         sender: broadcast::channel(RECENT).0,
         recent: Arc::new(Mutex::new(VecDeque::with_capacity(RECENT))),
-        epoch: crate::now_ms(),
+        epoch: crate::clock::now_ms(),
     }
 }
 

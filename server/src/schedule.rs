@@ -41,11 +41,11 @@ pub async fn run_once(
 /// Runs the updater once and records the run (unless it was skipped for the lock), so every
 /// replica shows it, whichever process ran it: a scheduled run or a cron `stats2 update`.
 pub async fn run_recorded(ctx: &RunContext) -> (RunRecord, Result<RunSummary, UpdateError>) {
-    let start = crate::now();
-    let start_ms = crate::now_ms();
+    let start = crate::clock::now();
+    let start_ms = crate::clock::now_ms();
     let result = updater_run::run(ctx).await;
     // Right after the run, before any bookkeeping: the span is what held the lock.
-    let end_ms = crate::now_ms();
+    let end_ms = crate::clock::now_ms();
     let mut rec = outcome_record(start, &result);
     rec.start_ms = Some(start_ms);
     rec.end_ms = Some(end_ms);
@@ -86,7 +86,7 @@ pub fn skipped() -> Option<(u64, i64)> {
 }
 
 fn outcome_record(start: i64, result: &Result<RunSummary, UpdateError>) -> RunRecord {
-    let seconds = (crate::now() - start).max(0) as f64;
+    let seconds = (crate::clock::now() - start).max(0) as f64;
     match result {
         Ok(s) => {
             crate::metrics::count("stats2_workflows_changed_total", &[], (s.created + s.updated) as f64);

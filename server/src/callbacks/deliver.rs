@@ -54,7 +54,7 @@ impl Deliverer {
         store: &SharedStore,
         all: bool,
     ) -> Result<Delivery, crate::store::StoreError> {
-        let now = crate::now();
+        let now = crate::clock::now();
         let entries = outbox::pending(&**store).await?;
         let (due, later): (Vec<Entry>, Vec<Entry>) = entries.into_iter().partition(|e| all || e.next_attempt <= now);
         let results: Vec<bool> = stream::iter(due)

@@ -97,7 +97,7 @@ pub async fn enqueue(store: &dyn Store, workflow: &str, envs: &[Env]) -> Result<
             kind: "callback".into(),
             workflow: workflow.to_owned(),
             env: *env,
-            created: crate::now(),
+            created: crate::clock::now(),
             attempts: 0,
             next_attempt: 0,
             changes: 1,
@@ -139,7 +139,7 @@ pub async fn failed(store: &dyn Store, e: &Entry, error: &str) -> Result<(), Sto
     store::update(store, Db::Stats2, &e.id, move |cur| {
         let mut doc = Stored::read(cur?)?;
         doc.attempts = attempts;
-        doc.next_attempt = crate::now() + wait;
+        doc.next_attempt = crate::clock::now() + wait;
         doc.last_error = Some(error.clone());
         doc.value()
     })

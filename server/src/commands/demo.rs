@@ -20,10 +20,10 @@ pub async fn run(cli: &Cli, serve_cfg: &ServeConfig) -> Result<i32> {
     let path = cli.store.data_dir.join("demo.sqlite");
     let store: SharedStore = Arc::new(SqliteStore::open(&path).context("opening the demo store")?);
     store.init().await.context("initialising the demo store")?;
-    let seeded = crate::demo::seed_once(&*store, crate::now()).await.context("seeding the demo store")?;
+    let seeded = crate::demo::seed_once(&*store, crate::clock::now()).await.context("seeding the demo store")?;
     tracing::info!(seeded, path = %path.display(), "demo store ready");
 
-    let sim = Sim::new(SimConfig { scale: SIM_SCALE, ..SimConfig::default() }, crate::now());
+    let sim = Sim::new(SimConfig { scale: SIM_SCALE, ..SimConfig::default() }, crate::clock::now());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.context("binding the simulator")?;
     let sim_url = format!("http://{}", listener.local_addr()?);
     super::sim::start(sim.clone(), listener, Duration::ZERO).await;

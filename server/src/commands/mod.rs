@@ -15,55 +15,64 @@ use std::sync::Arc;
 
 use crate::config::{Cli, Command, ServeConfig, UpdateArgs, UpstreamConfig};
 use crate::http::{self, AppState, Spa};
-use crate::open_store;
 use crate::store::{Db, SharedStore};
 use crate::updater::single::UpdateService;
 use crate::upstream::Upstream;
 
+/// Opens the configured store: CouchDB when `DB_URL` is set, else the embedded SQLite file.
+pub fn open_store(cfg: &crate::config::StoreConfig) -> Result<SharedStore> {
+    let store: SharedStore = match cfg.db_url.as_deref().filter(|u| !u.is_empty()) {
+        Some(url) => std::sync::Arc::new(crate::store::couch::CouchStore::new(url, cfg.db_auth_header.clone())?),
+        None => std::sync::Arc::new(crate::store::sqlite::SqliteStore::open(&cfg.data_dir.join(crate::SQLITE_FILE))?),
+    };
+    Ok(store)
+}
+
 /// Runs the parsed command line.
 pub async fn run(cli: Cli) -> Result<i32> {
-    match cli.command {
-        Command::Serve(ref serve_cfg) => {
-            serve_cfg.check()?;
-            let store = open_store(&cli.store).context("opening the store")?;
+    // The commands with a store of their own, or none.
+    match &cli.command {
+        Command::Demo(cfg) => {
+            cfg.check()?;
+            return demo::run(&cli, cfg).await;
+        }
+        Command::Sim(args) => return sim::run(args).await,
+        Command::Health(args) => return Ok(health::probe(args).await),
+        Command::Serve(cfg) => cfg.check()?,
+        _ => {}
+    }
+    let store = open_store(&cli.store).context("opening the store")?;
+    with_store(&cli, store).await
+}
+
+/// The commands that work on the configured store.
+async fn with_store(cli: &Cli, store: SharedStore) -> Result<i32> {
+    match &cli.command {
+        Command::Serve(cfg) => {
             let up = update::upstream(&cli.upstream).context("setting up the cmsweb client")?;
-            let deliverer = if serve_cfg.trigger_prod || serve_cfg.trigger_dev {
-                Some(callbacks::deliverer(&cli).context("--trigger-prod/--trigger-dev need the callback credentials")?)
+            let deliverer = if cfg.trigger_prod || cfg.trigger_dev {
+                Some(callbacks::deliverer(cli).context("--trigger-prod/--trigger-dev need the callback credentials")?)
             } else {
                 None
             };
-            serve(store, up, &cli.upstream, serve_cfg, deliverer).await?;
+            serve(store, up, &cli.upstream, cfg, deliverer).await?;
             Ok(0)
         }
-        Command::Demo(ref serve_cfg) => {
-            serve_cfg.check()?;
-            demo::run(&cli, serve_cfg).await
-        }
-        Command::Update(ref args) => {
-            let store = open_store(&cli.store).context("opening the store")?;
-            update::update(&cli, store, args).await
-        }
-        Command::Sim(ref args) => sim::run(args).await,
-        Command::Health(ref args) => Ok(health::probe(args).await),
-        Command::Callbacks { action } => {
-            let store = open_store(&cli.store).context("opening the store")?;
-            callbacks::run(&cli, store, action).await
-        }
-        Command::See { ref name } => see(&cli, name.as_deref()).await,
-        Command::Db { ref action } => {
-            let store = open_store(&cli.store).context("opening the store")?;
-            db::run(&cli, &store, action).await
-        }
+        Command::Update(args) => update::update(cli, store, args).await,
+        Command::Callbacks { action } => callbacks::run(cli, store, *action).await,
+        Command::See { name } => see(&store, name.as_deref()).await,
+        Command::Db { action } => db::run(cli, &store, action).await,
+        // Handled by `run` before a store is opened.
+        Command::Demo(_) | Command::Sim(_) | Command::Health(_) => Ok(0),
     }
 }
 
 /// `stats2 see`: only the document on stdout (4-space JSON), exit 1 when absent (X22).
-async fn see(cli: &Cli, name: Option<&str>) -> Result<i32> {
+async fn see(store: &SharedStore, name: Option<&str>) -> Result<i32> {
     let Some(name) = name.filter(|n| !n.is_empty()) else {
         eprintln!("error: `stats2 see` needs --name NAME");
         return Ok(1);
     };
-    let store = open_store(&cli.store).context("opening the store")?;
     match store.get(Db::Requests, name).await.with_context(|| format!("reading {name}"))? {
         Some(doc) => {
             println!("{}", to_pretty4(&doc)?);

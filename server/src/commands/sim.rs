@@ -35,7 +35,7 @@ pub async fn run(args: &SimArgs) -> Result<i32> {
         batched_reads: !args.refuse_batched_reads,
         ..SimConfig::default()
     };
-    let sim = Sim::new(cfg, crate::now());
+    let sim = Sim::new(cfg, crate::clock::now());
     for _ in 0..args.warmup_steps {
         sim.step(3600, false);
     }

@@ -55,7 +55,7 @@ async fn readyz(State(ops): State<Ops>) -> Response {
     if !ops.index.is_ready() {
         return super::not_ready();
     }
-    let lag = ops.index.feed_lag(crate::now_ms());
+    let lag = ops.index.feed_lag(crate::clock::now_ms());
     Json(json!({"status": "ready", "workflows": ops.index.len(), "feed_lag_seconds": lag})).into_response()
 }
 
@@ -85,7 +85,7 @@ async fn healthz(State(Ops { store, index, .. }): State<Ops>, RawQuery(query): R
 
 /// The follower's state: seconds behind, and since when the index holds the store as it was.
 fn feed(index: &SummaryIndex) -> serde_json::Value {
-    let now = crate::now_ms();
+    let now = crate::clock::now_ms();
     json!({
         "ready": index.is_ready(),
         "lag_seconds": index.feed_lag(now),
@@ -101,7 +101,7 @@ async fn metrics(State(ops): State<Ops>) -> Response {
     crate::metrics::gauge("stats2_index_ready", &[], f64::from(u8::from(index.is_ready())));
     crate::metrics::gauge("stats2_index_workflows", &[], index.len() as f64);
     crate::metrics::gauge("stats2_index_texts", &[], index.texts() as f64);
-    crate::metrics::gauge("stats2_feed_lag", &[], index.feed_lag(crate::now_ms()));
+    crate::metrics::gauge("stats2_feed_lag", &[], index.feed_lag(crate::clock::now_ms()));
     crate::metrics::gauge("stats2_feed_pending_changes", &[], index.lag() as f64);
     let counted = counted(&ops).await;
     if let Some(pending) = counted.callbacks_pending {

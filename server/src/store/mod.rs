@@ -6,8 +6,6 @@
 //! in `app::model`, so nothing another service wrote into a document is ever lost by us.
 
 pub mod couch;
-mod couch_feed;
-mod couch_http;
 pub mod design;
 pub mod feed;
 pub mod ndjson;

@@ -38,7 +38,7 @@ pub fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
     let added = tx
         .execute(
             "INSERT OR IGNORE INTO changes (db, id, deleted, at) SELECT db, id, 0, ?1 FROM docs ORDER BY db, id",
-            params![crate::now()],
+            params![crate::clock::now()],
         )
         .map_err(db_err)?;
     tx.pragma_update(None, "user_version", VERSION).map_err(db_err)?;
@@ -104,7 +104,7 @@ pub async fn changes(pool: &Pool, db: Db, q: &FeedQuery) -> Result<ChangesPage, 
 
 /// Drops tombstones older than `max_age`.
 pub async fn prune(pool: &Pool, max_age: Duration) -> Result<u64, StoreError> {
-    let cutoff = crate::now() - i64::try_from(max_age.as_secs()).unwrap_or(i64::MAX);
+    let cutoff = crate::clock::now() - i64::try_from(max_age.as_secs()).unwrap_or(i64::MAX);
     pool.write(move |c| {
         let n = c.execute("DELETE FROM changes WHERE deleted = 1 AND at < ?1", params![cutoff]).map_err(db_err)?;
         Ok(n as u64)

@@ -87,7 +87,7 @@ pub fn delete_one(tx: &Transaction<'_>, db: Db, id: &str, rev: &str) -> Result<(
 fn record_change(tx: &Transaction<'_>, db: Db, id: &str, deleted: bool) -> Result<(), StoreError> {
     tx.prepare_cached("INSERT OR REPLACE INTO changes (db, id, deleted, at) VALUES (?1, ?2, ?3, ?4)")
         .map_err(db_err)?
-        .execute(params![db.name(), id, deleted, crate::now()])
+        .execute(params![db.name(), id, deleted, crate::clock::now()])
         .map_err(db_err)?;
     Ok(())
 }

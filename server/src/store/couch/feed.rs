@@ -5,8 +5,8 @@
 use reqwest::Method;
 use serde_json::Value;
 
-use super::couch_http::{enc, CouchHttp};
-use super::{Change, ChangesPage, Db, FeedQuery, Seq, StoreError};
+use super::http::{enc, CouchHttp};
+use crate::store::{Change, ChangesPage, Db, FeedQuery, Seq, StoreError};
 
 /// How much longer than the asked wait the client waits for a long poll's answer.
 const GRACE: std::time::Duration = std::time::Duration::from_secs(2);

@@ -6,7 +6,7 @@ use std::time::Duration;
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
-use super::{StoreError, DESIGN_PREFIX};
+use crate::store::{StoreError, DESIGN_PREFIX};
 
 pub use crate::encode::component as enc;
 

@@ -5,9 +5,12 @@ use async_trait::async_trait;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-use super::couch_http::{doc_path, enc, Answer, CouchHttp};
+mod feed;
+mod http;
+
 use super::design::install;
 use super::{is_document_id, ChangesPage, Db, FeedQuery, Paging, Report, Row, Store, StoreError, View, DESIGN_PREFIX};
+use http::{doc_path, enc, Answer, CouchHttp};
 
 /// A CouchDB server holding the `requests`, `settings` and `stats2` databases.
 #[derive(Clone)]
@@ -291,6 +294,6 @@ impl Store for CouchStore {
     }
 
     async fn changes(&self, db: Db, query: &FeedQuery) -> Result<ChangesPage, StoreError> {
-        super::couch_feed::changes(&self.http, db, query).await
+        feed::changes(&self.http, db, query).await
     }
 }
