@@ -1,8 +1,9 @@
 //! Issue 31 item 3: `/api/fetch` without a filter answers up to 10,000 documents, and was built
 //! whole in memory (91 MB of JSON at 20,000 workflows; one request took RSS from 190 to 680 MB).
-//! It is now streamed a page of 100 documents at a time with the same bytes. This test counts
-//! the bytes the process holds (a counting allocator) while eight such answers are read at
-//! once, and checks the answer against the documents.
+//! It is now streamed a page of 100 documents at a time with the same bytes, and identical
+//! requests at the same time share one writer. This test counts the bytes the process holds
+//! (a counting allocator) while eight such answers are read at once, checks that they shared
+//! one computation, and checks the answer against the documents.
 #![allow(clippy::unwrap_used)]
 
 mod support;
@@ -88,9 +89,15 @@ async fn eight_unfiltered_fetches_stream_without_holding_their_answers() {
         assert!(*status == 200 && *n == len, "status {status}, {n} bytes of {len}");
     }
     let grew = peak.load(Ordering::Relaxed).saturating_sub(base);
+    // Eight identical requests at once: one writer, seven readers joining it.
+    let shared = server::metrics::render()
+        .lines()
+        .find_map(|l| l.strip_prefix("stats2_legacy_bulk_answers_total{shared=\"yes\"} "))
+        .and_then(|v| v.parse::<f64>().ok());
+    assert_eq!(shared, Some(7.0), "identical requests share one computation");
     // Streaming holds a page of documents per answer being written (at most
     // STATS_MAX_BULK_ANSWERS at once); eight answers built whole held their parsed documents
     // and their text, over thirty times one answer's length.
     println!("peak growth {grew} bytes for 8 answers of {len} bytes each");
-    assert!(grew < 4 * len, "held {grew} bytes at the peak while streaming 8 answers of {len} bytes");
+    assert!(grew < 2 * len, "held {grew} bytes at the peak while streaming 8 answers of {len} bytes");
 }

@@ -5,6 +5,7 @@
 
 pub mod cache;
 mod fetch;
+mod flight;
 mod markdown;
 mod pyjson;
 pub mod search;
@@ -72,7 +73,7 @@ impl Legacy {
 /// The legacy routes, relative to wherever they are mounted; answers of many documents are
 /// built at most as `gate` lets through.
 pub fn routes(legacy: Arc<Legacy>, gate: Arc<Gate>) -> Router {
-    let bulk = Bulk { legacy: legacy.clone(), gate };
+    let bulk = Bulk { legacy: legacy.clone(), gate, flights: Arc::default() };
     Router::new()
         .route("/get_json/{*name}", get(get_json))
         .route("/api/get_json/{*name}", get(get_json))
@@ -86,7 +87,7 @@ pub fn routes(legacy: Arc<Legacy>, gate: Arc<Gate>) -> Router {
         .with_state(legacy)
 }
 
-const JSON: &str = "application/json";
+pub(super) const JSON: &str = "application/json";
 
 fn json_response(status: StatusCode, body: String) -> Response {
     (status, [(header::CONTENT_TYPE, JSON)], body).into_response()
@@ -133,15 +134,16 @@ async fn get_json(State(l): State<Arc<Legacy>>, Path(name): Path<String>) -> Res
 pub struct Bulk {
     legacy: Arc<Legacy>,
     gate: Arc<Gate>,
+    flights: Arc<flight::Flights>,
 }
 
 fn busy(e: crate::gate::Full) -> Response {
     (StatusCode::SERVICE_UNAVAILABLE, [(header::RETRY_AFTER, "5")], format!("{e}\n")).into_response()
 }
 
-/// A7 with X5: every page of the filter in one answer. An answer of one page is built in
-/// memory and cached; a longer one is streamed a page at a time (the same bytes), under the
-/// bound on bulk answers, and not cached.
+/// A7 with X5: every page of the filter in one answer, written a page at a time (the same
+/// bytes) under the bound on bulk answers; identical requests at the same time share one
+/// writer. An answer of one page is cached, as before.
 async fn api_fetch(State(b): State<Bulk>, RawQuery(q): RawQuery) -> Response {
     let filter = match Filter::from_legacy_query(q.as_deref().unwrap_or("")) {
         Ok(f) => f,
@@ -153,25 +155,22 @@ async fn api_fetch(State(b): State<Bulk>, RawQuery(q): RawQuery) -> Response {
     if let Some((status, ctype, body)) = b.legacy.cache.get(&key, generation) {
         return (status, [(header::CONTENT_TYPE, ctype)], body).into_response();
     }
-    let pass = match b.gate.enter().await {
-        Ok(p) => p,
-        Err(e) => return busy(e),
+    let flight = format!("{key}@{generation}");
+    let (reader, shared) = match b.flights.join(&flight) {
+        Some(reader) => (reader, "yes"),
+        None => {
+            let (writer, reader) = b.flights.start(flight);
+            let (l, gate) = (b.legacy.clone(), b.gate.clone());
+            tokio::spawn(stream::write(l, gate, filter, 100, key, writer));
+            (reader, "no")
+        }
     };
-    let pages = match pages(&b.legacy, &filter, 100).await {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
-    let first = match pages.page(0).await {
-        Ok(docs) => docs,
-        Err(e) => return unavailable(e),
-    };
-    if pages.len() <= 1 {
-        let body = dumps_indented(&serde_json::Value::Array(first));
-        b.legacy.cache.put(key, (StatusCode::OK, JSON, body.clone()), generation);
-        return json_response(StatusCode::OK, body);
+    crate::metrics::count("stats2_legacy_bulk_answers_total", &[("shared", shared)], 1.0);
+    if let Err(e) = reader.started().await {
+        return (StatusCode::SERVICE_UNAVAILABLE, [(header::RETRY_AFTER, "5")], format!("{e}\n")).into_response();
     }
-    let body = stream::documents(pages, first, pass);
-    (StatusCode::OK, [(header::CONTENT_TYPE, JSON)], axum::body::Body::from_stream(body)).into_response()
+    let body = axum::body::Body::from_stream(reader.stream());
+    (StatusCode::OK, [(header::CONTENT_TYPE, JSON)], body).into_response()
 }
 
 /// A8–A11: at most 5 pages as a Markdown table; nothing found is an empty 200. Documents are
