@@ -40,41 +40,35 @@ impl Text<'_> {
     }
 }
 
-impl Record {
+/// A record's keys: what the views would emit for it (S9–S12) and the analytics keys, read
+/// from its fields. A view over the record rather than methods of it, so that the record
+/// itself knows nothing of postings and fields.
+#[derive(Clone, Copy)]
+pub struct Keys<'a>(&'a Record);
+
+impl<'a> Keys<'a> {
+    /// The keys of `r`.
+    pub fn of(r: &'a Record) -> Self {
+        Keys(r)
+    }
+
     /// Calls `f` with every key until it returns true (then returns true): the view keys in
     /// the views' order, repeats kept as the views emit them (S10, S11), then the analytics
     /// keys (current status, PWG, each distinct datatier and dataset status, idle) once each.
-    pub fn any_key(&self, mut f: impl FnMut(Field, Text<'_>) -> bool) -> bool {
-        self.any_view_key(&mut |k, s| f(Field::View(k), Text::Shared(s))) || self.any_derived_key(&mut f)
+    pub fn any(self, mut f: impl FnMut(Field, Text<'_>) -> bool) -> bool {
+        self.0.any_view_key(&mut |k, s| f(Field::View(k), Text::Shared(s))) || self.any_derived(&mut f)
     }
 
-    /// The view keys, from the stored list or else from the fields they equal.
-    pub fn any_view_key(&self, f: &mut dyn FnMut(FilterKey, &Sym) -> bool) -> bool {
-        if let Some(stored) = self.rare.as_ref().and_then(|r| r.view_keys.as_ref()) {
-            return stored.iter().any(|(k, s)| f(*k, s));
-        }
-        let one = |k: FilterKey, s: &Option<Sym>, f: &mut dyn FnMut(FilterKey, &Sym) -> bool| {
-            s.as_ref().is_some_and(|s| f(k, s))
-        };
-        one(FilterKey::PrepId, &self.prepid, f)
-            || self.datasets.iter().any(|d| f(FilterKey::OutputDataset, &d.name))
-            || one(FilterKey::InputDataset, &self.input_dataset, f)
-            || self.campaigns.iter().any(|c| f(FilterKey::Campaign, c))
-            || one(FilterKey::Type, &self.request_type, f)
-            || one(FilterKey::ProcessingString, &self.processing_string, f)
-            || (!self.requests_are_prepid && self.requests.iter().any(|r| f(FilterKey::Request, r)))
-    }
-
-    fn any_derived_key(&self, f: &mut impl FnMut(Field, Text<'_>) -> bool) -> bool {
-        if self.transitions.last_status().is_some_and(|s| f(Field::Status, Text::Part(s))) {
+    fn any_derived(self, f: &mut impl FnMut(Field, Text<'_>) -> bool) -> bool {
+        if self.0.transitions.last_status().is_some_and(|s| f(Field::Status, Text::Part(s))) {
             return true;
         }
-        if self.prepid.as_deref().and_then(pwg_of).is_some_and(|p| f(Field::Pwg, Text::Part(p))) {
+        if self.0.prepid.as_deref().and_then(pwg_of).is_some_and(|p| f(Field::Pwg, Text::Part(p))) {
             return true;
         }
-        let sets = self.datasets.iter().enumerate();
+        let sets = self.0.datasets.iter().enumerate();
         for (i, d) in sets {
-            let earlier = &self.datasets[..i];
+            let earlier = &self.0.datasets[..i];
             let tier = datatier(&d.name);
             if !earlier.iter().any(|e| datatier(&e.name) == tier) && f(Field::Tier, Text::Part(tier)) {
                 return true;
@@ -83,37 +77,23 @@ impl Record {
                 return true;
             }
         }
-        self.idle_since().is_some() && f(Field::Idle, Text::Part(IDLE))
+        self.0.idle_since().is_some() && f(Field::Idle, Text::Part(IDLE))
     }
 
     /// Whether the record holds `text` for `key`: what a filter asks of a workflow that a
     /// posting's bits cannot answer.
-    pub fn has_key(&self, key: Field, text: &Sym) -> bool {
-        self.any_key(|k, v| k == key && v.as_str() == &**text)
+    pub fn has(self, key: Field, text: &Sym) -> bool {
+        self.any(|k, v| k == key && v.as_str() == &**text)
     }
 
     /// The campaigns as the campaign view keys them (the pre-summed scopes).
-    pub fn campaign_keys(&self, f: &mut dyn FnMut(&Sym)) {
-        self.any_view_key(&mut |k, s| {
+    pub fn campaigns(self, f: &mut dyn FnMut(&Sym)) {
+        self.0.any_view_key(&mut |k, s| {
             if k == FilterKey::Campaign {
                 f(s);
             }
             false
         });
-    }
-
-    /// Keeps `emitted` (the view keys of the stored document) only if the fields do not say
-    /// exactly the same, in the same order.
-    pub(super) fn keep_view_keys(&mut self, emitted: Vec<(FilterKey, Sym)>) {
-        let mut at = 0;
-        let same = !self.any_view_key(&mut |k, s| {
-            let differs = emitted.get(at).is_none_or(|(ek, es)| *ek != k || **es != **s);
-            at += 1;
-            differs
-        }) && at == emitted.len();
-        if !same {
-            self.rare.get_or_insert_with(Box::default).view_keys = Some(emitted.into_boxed_slice());
-        }
     }
 }
 
@@ -162,7 +142,7 @@ mod tests {
         };
         let r = Record::from_doc(doc("a"), &mut Interner::default());
         let mut derived = Vec::new();
-        r.any_key(|k, v| {
+        Keys::of(&r).any(|k, v| {
             if !matches!(k, Field::View(_)) {
                 derived.push((k, v.as_str().to_owned()));
             }
@@ -190,6 +170,6 @@ mod tests {
             );
         }
         assert_eq!(s.posting(Field::Pwg, "HIG").map(|p| p.distinct()), Some(2));
-        assert!(s.get("a").unwrap().has_key(Field::Tier, &Sym::from("AODSIM")));
+        assert!(Keys::of(s.get("a").unwrap()).has(Field::Tier, &Sym::from("AODSIM")));
     }
 }

@@ -9,6 +9,7 @@ use app::filter::{glob_matches, is_pattern, literal_prefix, Filter, FilterKey};
 
 use super::field::Field;
 use super::intern::Sym;
+use super::keys::Keys;
 use super::record::Record;
 use super::state::{Bits, Posting, Slot, State};
 
@@ -182,7 +183,7 @@ impl<'a> Need<'a> {
         match self {
             Need::Name(n) => &*r.name == *n,
             Need::Names(patterns) => patterns.iter().any(|p| glob_matches(p, &r.name)),
-            Need::Key(k, text) => r.has_key(*k, text),
+            Need::Key(k, text) => Keys::of(r).has(*k, text),
             Need::Bits(_) | Need::Set(_) => true,
             Need::Unknown => false,
         }

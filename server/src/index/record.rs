@@ -295,3 +295,37 @@ impl Record {
         self.numbers.get(Number::StalledSince)
     }
 }
+
+/// The view keys a record answers to (S9–S12): kept beside its fields only when they differ.
+impl Record {
+    /// The view keys, from the stored list or else from the fields they equal.
+    pub fn any_view_key(&self, f: &mut dyn FnMut(FilterKey, &Sym) -> bool) -> bool {
+        if let Some(stored) = self.rare.as_ref().and_then(|r| r.view_keys.as_ref()) {
+            return stored.iter().any(|(k, s)| f(*k, s));
+        }
+        let one = |k: FilterKey, s: &Option<Sym>, f: &mut dyn FnMut(FilterKey, &Sym) -> bool| {
+            s.as_ref().is_some_and(|s| f(k, s))
+        };
+        one(FilterKey::PrepId, &self.prepid, f)
+            || self.datasets.iter().any(|d| f(FilterKey::OutputDataset, &d.name))
+            || one(FilterKey::InputDataset, &self.input_dataset, f)
+            || self.campaigns.iter().any(|c| f(FilterKey::Campaign, c))
+            || one(FilterKey::Type, &self.request_type, f)
+            || one(FilterKey::ProcessingString, &self.processing_string, f)
+            || (!self.requests_are_prepid && self.requests.iter().any(|r| f(FilterKey::Request, r)))
+    }
+
+    /// Keeps `emitted` (the view keys of the stored document) only if the fields do not say
+    /// exactly the same, in the same order.
+    pub(super) fn keep_view_keys(&mut self, emitted: Vec<(FilterKey, Sym)>) {
+        let mut at = 0;
+        let same = !self.any_view_key(&mut |k, s| {
+            let differs = emitted.get(at).is_none_or(|(ek, es)| *ek != k || **es != **s);
+            at += 1;
+            differs
+        }) && at == emitted.len();
+        if !same {
+            self.rare.get_or_insert_with(Box::default).view_keys = Some(emitted.into_boxed_slice());
+        }
+    }
+}

@@ -21,55 +21,47 @@ pub enum Kind {
     Own,
 }
 
-impl Record {
-    /// A deep copy allocated by the calling thread, each text replaced by `text`'s answer.
-    pub fn relocated(&self, text: &mut dyn FnMut(Kind, &Sym) -> Sym) -> Record {
-        let derived = self.rare.as_ref().is_none_or(|r| r.view_keys.is_none());
-        let mut key = |k: FilterKey, s: &Sym| text(if derived { Kind::Key(Field::View(k)) } else { Kind::Own }, s);
-        let prepid = self.prepid.as_ref().map(|s| key(FilterKey::PrepId, s));
-        let requests = match (&prepid, self.requests_are_prepid) {
-            // The fallback repeats the PrepID: the same text.
-            (Some(p), true) if self.requests.iter().all(|r| *r == *p) => {
-                self.requests.iter().map(|_| p.clone()).collect()
-            }
-            _ => self.requests.iter().map(|s| key(FilterKey::Request, s)).collect(),
-        };
-        Record {
-            prepid,
-            requests,
-            datasets: self.datasets.iter().map(|d| d.relocated(key(FilterKey::OutputDataset, &d.name))).collect(),
-            input_dataset: self.input_dataset.as_ref().map(|s| key(FilterKey::InputDataset, s)),
-            campaigns: self.campaigns.iter().map(|s| key(FilterKey::Campaign, s)).collect(),
-            request_type: self.request_type.as_ref().map(|s| key(FilterKey::Type, s)),
-            processing_string: self.processing_string.as_ref().map(|s| key(FilterKey::ProcessingString, s)),
-            name: text(Kind::Own, &self.name),
-            transitions: self.transitions.clone(),
-            rare: self.rare.as_ref().map(|r| Box::new(r.relocated(text))),
-            total_events: self.total_events,
-            expected: self.expected,
-            numbers: self.numbers,
-            requests_are_prepid: self.requests_are_prepid,
-            service: self.service,
-            shows_lumis: self.shows_lumis,
-        }
+/// A deep copy of `r` allocated by the calling thread, each text replaced by `text`'s answer.
+pub fn copy(r: &Record, text: &mut dyn FnMut(Kind, &Sym) -> Sym) -> Record {
+    let derived = r.rare.as_ref().is_none_or(|r| r.view_keys.is_none());
+    let mut key = |k: FilterKey, s: &Sym| text(if derived { Kind::Key(Field::View(k)) } else { Kind::Own }, s);
+    let prepid = r.prepid.as_ref().map(|s| key(FilterKey::PrepId, s));
+    let requests = match (&prepid, r.requests_are_prepid) {
+        // The fallback repeats the PrepID: the same text.
+        (Some(p), true) if r.requests.iter().all(|r| *r == *p) => r.requests.iter().map(|_| p.clone()).collect(),
+        _ => r.requests.iter().map(|s| key(FilterKey::Request, s)).collect(),
+    };
+    Record {
+        prepid,
+        requests,
+        datasets: r.datasets.iter().map(|d| copy_dataset(d, key(FilterKey::OutputDataset, &d.name))).collect(),
+        input_dataset: r.input_dataset.as_ref().map(|s| key(FilterKey::InputDataset, s)),
+        campaigns: r.campaigns.iter().map(|s| key(FilterKey::Campaign, s)).collect(),
+        request_type: r.request_type.as_ref().map(|s| key(FilterKey::Type, s)),
+        processing_string: r.processing_string.as_ref().map(|s| key(FilterKey::ProcessingString, s)),
+        name: text(Kind::Own, &r.name),
+        transitions: r.transitions.clone(),
+        rare: r.rare.as_ref().map(|rare| Box::new(copy_rare(rare, text))),
+        total_events: r.total_events,
+        expected: r.expected,
+        numbers: r.numbers,
+        requests_are_prepid: r.requests_are_prepid,
+        service: r.service,
+        shows_lumis: r.shows_lumis,
     }
 }
 
-impl DatasetSummary {
-    fn relocated(&self, name: Sym) -> DatasetSummary {
-        DatasetSummary { name, status: self.status.clone(), points: self.points.clone(), ..*self }
-    }
+fn copy_dataset(d: &DatasetSummary, name: Sym) -> DatasetSummary {
+    DatasetSummary { name, status: d.status.clone(), points: d.points.clone(), ..*d }
 }
 
-impl Rare {
-    fn relocated(&self, text: &mut dyn FnMut(Kind, &Sym) -> Sym) -> Rare {
-        Rare {
-            request_name: self.request_name.as_ref().map(|s| text(Kind::Own, s)),
-            view_keys: self
-                .view_keys
-                .as_ref()
-                .map(|keys| keys.iter().map(|(k, s)| (*k, text(Kind::Key(Field::View(*k)), s))).collect()),
-            problem: self.problem.clone(),
-        }
+fn copy_rare(rare: &Rare, text: &mut dyn FnMut(Kind, &Sym) -> Sym) -> Rare {
+    Rare {
+        request_name: rare.request_name.as_ref().map(|s| text(Kind::Own, s)),
+        view_keys: rare
+            .view_keys
+            .as_ref()
+            .map(|keys| keys.iter().map(|(k, s)| (*k, text(Kind::Key(Field::View(*k)), s))).collect()),
+        problem: rare.problem.clone(),
     }
 }

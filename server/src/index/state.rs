@@ -11,6 +11,7 @@ use super::field::Field;
 
 use super::btree::compact;
 use super::intern::{Interner, Sym};
+use super::keys::Keys;
 use super::record::Record;
 use super::relocate::Kind;
 use super::stalls::Stalls;
@@ -143,7 +144,7 @@ impl State {
         };
         let (postings, interner, table, building) =
             (&mut self.postings, &mut self.interner, &self.table, self.building);
-        record.any_key(|key, value| {
+        Keys::of(&record).any(|key, value| {
             let by_value = postings.entry(key).or_default();
             let p = match by_value.get_mut(value.as_str()) {
                 Some(p) => p,
@@ -169,7 +170,7 @@ impl State {
     fn relocate(&self, built: &Record) -> Record {
         let postings = &self.postings;
         let posted = |field: Field, s: &Sym| postings.get(&field)?.get_key_value(&**s).map(|(k, _)| k.clone());
-        built.relocated(&mut |kind, s| match kind {
+        super::relocate::copy(built, &mut |kind, s| match kind {
             Kind::Key(field) => posted(field, s).unwrap_or_else(|| Sym::from(&**s)),
             Kind::Own => Sym::from(&**s),
         })
@@ -193,7 +194,7 @@ impl State {
     fn detach(&mut self, slot: Slot) {
         let Some(old) = self.record(slot).cloned() else { return };
         let (postings, table, building) = (&mut self.postings, &self.table, self.building);
-        old.any_key(|key, value| {
+        Keys::of(&old).any(|key, value| {
             let Some(by_value) = postings.get_mut(&key) else { return false };
             if let Some(p) = by_value.get_mut(value.as_str()) {
                 p.remove(slot, table, !building);

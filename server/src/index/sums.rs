@@ -13,6 +13,7 @@ use app::history::HistoryView;
 
 use super::btree::{bump, compact, hour_of};
 use super::intern::Sym;
+use super::keys::Keys;
 use super::record::Record;
 
 use super::btree::HOUR;
@@ -117,7 +118,7 @@ impl Sums {
     /// Adds (`sign` 1) or takes away (`sign` -1) a record's contribution.
     pub fn apply(&mut self, r: &Record, sign: i64) {
         self.all.apply(r, sign);
-        r.campaign_keys(&mut |value| {
+        Keys::of(r).campaigns(&mut |value| {
             let scope = self.campaigns.entry(value.clone()).or_default();
             scope.apply(r, sign);
             if scope.tiers.is_empty()
