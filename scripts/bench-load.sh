@@ -16,7 +16,7 @@ cargo build --release --locked -q -p server --bin stats2 --example gen_workflows
   || { cat "$work/build.log"; exit 1; }
 bin=$PWD/target/release/stats2
 server=
-trap '[ -n "$server" ] && kill "$server" 2>/dev/null; jobs -p | xargs -r kill 2>/dev/null; rm -rf "$work"' EXIT
+trap '[ -n "$server" ] && kill "$server" 2>/dev/null; jobs -p | xargs -r kill 2>/dev/null || true; rm -rf "$work"' EXIT
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr)"
 target/release/examples/gen_workflows "$n" 1 > "$work/wf.ndjson"
 STATS_DATA_DIR=$work/data "$bin" db init >/dev/null 2>&1
