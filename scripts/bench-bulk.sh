@@ -11,19 +11,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-20000}
 PORT=${PORT:-8973}
-work=$(mktemp -d)
-cargo build --release --locked -q -p server --bin stats2 --example gen_workflows 2>"$work/build.log" \
-  || { cat "$work/build.log"; exit 1; }
-bin=$PWD/target/release/stats2
-server=
-trap '[ -n "$server" ] && kill "$server" 2>/dev/null; rm -rf "$work"' EXIT
-echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr)"
-target/release/examples/gen_workflows "$n" 1 > "$work/wf.ndjson"
-STATS_DATA_DIR=$work/data "$bin" db init >/dev/null 2>&1
-STATS_DATA_DIR=$work/data "$bin" db import "$work/wf.ndjson" 2>/dev/null
-STATS_DATA_DIR=$work/data RUST_LOG=warn "$bin" serve --port "$PORT" --dist-dir /nonexistent >/dev/null 2>&1 &
-server=$!
-until curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null; do sleep 0.05; done
+. scripts/lib/generated-store.sh
+serve_generated "$n"
 sleep 3
 rss() { awk '/VmRSS/ {printf "%.0f", $2/1024}' "/proc/$server/status"; }
 burst() { # $1: path, $2: label

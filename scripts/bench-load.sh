@@ -11,20 +11,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-20000}
 PORT=${PORT:-8974} DURATION=${DURATION:-30}
-work=$(mktemp -d)
-cargo build --release --locked -q -p server --bin stats2 --example gen_workflows 2>"$work/build.log" \
-  || { cat "$work/build.log"; exit 1; }
-bin=$PWD/target/release/stats2
-server=
-trap '[ -n "$server" ] && kill "$server" 2>/dev/null; jobs -p | xargs -r kill 2>/dev/null || true; rm -rf "$work"' EXIT
-echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr)"
-target/release/examples/gen_workflows "$n" 1 > "$work/wf.ndjson"
-STATS_DATA_DIR=$work/data "$bin" db init >/dev/null 2>&1
-STATS_DATA_DIR=$work/data "$bin" db import "$work/wf.ndjson" 2>/dev/null
-rm -f "$work/wf.ndjson"
-STATS_DATA_DIR=$work/data RUST_LOG=warn "$bin" serve --port "$PORT" --dist-dir /nonexistent >/dev/null 2>&1 &
-server=$!
-until curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null; do sleep 0.1; done
+. scripts/lib/generated-store.sh
+serve_generated "$n"
 rpc() { curl -s -o /dev/null -w '%{http_code} %{time_total}\n' -X POST -H 'content-type: application/json' -d "$2" "http://127.0.0.1:$PORT/stats/rpc/$1"; }
 heavy=('historical {"filter":{},"bucket":3600,"growing":true}' 'campaigns {"filter":{"status":["running-open","completed"]}}'
   'durations {"query":{"filter":{},"from":"assigned","to":"completed","bins":50,"scale":"log"}}' 'aggregate {"filter":{"tier":["*SIM"]},"bucket":3600}')
