@@ -18,6 +18,7 @@ pub mod markup;
 pub mod model;
 pub mod names;
 pub mod present;
+pub mod priority;
 pub mod rows;
 pub mod status;
 pub mod suggest;

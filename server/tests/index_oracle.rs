@@ -49,7 +49,11 @@ fn facets_hold(doc: &Value, f: &Facets) -> bool {
             && row.datasets.iter().all(|d| d.events == 0)
             && assigned.is_some_and(|t| t <= NOW - i64::from(days) * 86_400)
     });
-    status_ok && pwg_ok && tier_ok && ds_ok && idle_ok && f.priority_holds(doc["RequestPriority"].as_i64())
+    let priority = doc["RequestPriority"].as_i64();
+    let block_ok = f.priority_block.is_empty() || f.priority_block.contains(&app::priority::block_of(priority));
+    let since = doc["RequestTransition"].as_array().and_then(|t| t.last()).and_then(|t| t["UpdateTime"].as_i64());
+    let days_ok = f.status_days.is_none_or(|d| since.is_some_and(|t| t <= NOW - i64::from(d) * 86_400));
+    status_ok && pwg_ok && tier_ok && ds_ok && idle_ok && f.priority_holds(priority) && block_ok && days_ok
 }
 
 fn stalled(doc: &Value) -> bool {
@@ -105,7 +109,10 @@ fn filter(docs: &[Value], picks: &[(usize, usize)], match_all: bool, stalled: bo
 /// Analytics additions: statuses (indices into `RequestStatus::ALL`), a priority range, PWG
 /// and tier picks (documents), and how picked values become patterns (0: exact, 1: a
 /// prefix and `*`, 2: `*` and a suffix).
-type Extra = (Vec<usize>, Option<(i64, i64)>, Vec<usize>, Vec<usize>, u8, (Vec<usize>, Option<u32>));
+/// Then the alerts' filters (dataset statuses, idle days) and pMp's (priority blocks, days in
+/// the current status).
+type Extra =
+    (Vec<usize>, Option<(i64, i64)>, Vec<usize>, Vec<usize>, u8, (Vec<usize>, Option<u32>), (Vec<u8>, Option<u32>));
 
 fn pattern(value: &str, mode: u8) -> String {
     let cut = value.char_indices().nth(value.chars().count() / 2).map_or(value.len(), |(i, _)| i);
@@ -116,7 +123,8 @@ fn pattern(value: &str, mode: u8) -> String {
     }
 }
 
-fn with_extra(mut f: Filter, docs: &[Value], (statuses, priority, pwgs, tiers, mode, alerts): Extra) -> Filter {
+fn with_extra(mut f: Filter, docs: &[Value], extra: Extra) -> Filter {
+    let (statuses, priority, pwgs, tiers, mode, alerts, pmp) = extra;
     for key in FilterKey::ALL {
         if let Some(v) = f.get(key).map(|v| pattern(v, mode)) {
             f.set(key, Some(v));
@@ -148,6 +156,12 @@ fn with_extra(mut f: Filter, docs: &[Value], (statuses, priority, pwgs, tiers, m
         }
     }
     facets.idle_days = alerts.1;
+    for b in pmp.0 {
+        if !facets.priority_block.contains(&b) {
+            facets.priority_block.push(b);
+        }
+    }
+    facets.status_days = pmp.1;
     f
 }
 
@@ -232,7 +246,8 @@ fn extras() -> impl Strategy<Value = Vec<(Pick, Extra)>> {
     let indices = |n| proptest::collection::vec(0usize..400, 0..n);
     let priority = proptest::option::of((59_000i64..121_000, 59_000i64..121_000));
     let alerts = (proptest::collection::vec(0usize..4, 0..2), proptest::option::of(1u32..400));
-    let extra = (proptest::collection::vec(0usize..19, 0..3), priority, indices(3), indices(3), 0u8..3, alerts);
+    let pmp = (proptest::collection::vec(0u8..8, 0..3), proptest::option::of(1u32..400));
+    let extra = (proptest::collection::vec(0usize..19, 0..3), priority, indices(3), indices(3), 0u8..3, alerts, pmp);
     proptest::collection::vec((pick, extra), 0..4)
 }
 
@@ -308,6 +323,14 @@ fn generated_stores_have_stalled_matches_and_combinations() {
     assert!(some(count("priority_min=80000&priority_max=100000")));
     assert!(some(count("dataset_status=INVALID&dataset_status=VALID")));
     assert!(some(count("idle_days=1")), "some assigned workflows have produced nothing");
+    let blocks: Vec<u64> = (0..8).map(|b| count(&format!("priority_block={b}"))).collect();
+    assert!(blocks.iter().filter(|n| some(**n)).count() >= 3, "workflows in several blocks: {blocks:?}");
+    assert_eq!(blocks.iter().sum::<u64>(), count(""), "every workflow is in exactly one block");
+    let (week, year) = (count("status_days=7"), count("status_days=365"));
+    assert!(some(week) && week >= year, "in their status a week: {week}, a year: {year}");
+    for q in ["priority_block=1&priority_block=2&status_days=3", "status_days=20&status=running-open&tier=*SIM"] {
+        check(&index, &stored, &Filter { page_size: Some(20), ..Filter::from_query(q).unwrap() });
+    }
     for q in ["dataset_status=PRODUCTION&idle_days=3", "idle_days=30&status=assigned&status=acquired"] {
         check(&index, &stored, &Filter { page_size: Some(20), ..Filter::from_query(q).unwrap() });
     }

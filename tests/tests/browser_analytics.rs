@@ -134,6 +134,13 @@ async fn filters_from_the_url_and_the_bar(b: &Browser, origin: &str) {
     let query = b.client.current_url().await.unwrap().query().unwrap_or_default().to_owned();
     assert_eq!(query, "status=assigned&status=running-open&priority_min=60000&tier=MINIAODSIM");
 
+    // pMp's priority blocks (3: 85,000 to 89,999, 4: 80,000 to 84,999), each row saying its
+    // block and how long it has been in its status.
+    b.client.goto(&at(origin, "/?priority_block=3&priority_block=4")).await.unwrap();
+    wait_rows(b, &expect(|w| (80_000..90_000).contains(&w.priority))).await;
+    assert!(text(b, "tr.workflow a.block").await.starts_with("block "));
+    assert!(text(b, "tr.workflow [data-testid=status-age]").await.contains(" for "));
+
     // Wildcards, and a typo said in the page rather than an empty list.
     b.client.goto(&at(origin, "/?prepid=HIG-*&output_dataset=*/AODSIM&match=all")).await.unwrap();
     wait_rows(b, &expect(|w| w.pwg == "HIG" && w.tier == "AODSIM")).await;

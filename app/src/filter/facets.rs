@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::request_status::RequestStatus;
 use super::{FilterError, MAX_VALUE_LEN};
+use crate::priority::{block_of, LAST_BLOCK};
 use crate::status::DatasetStatus;
 
 /// Most values one repeated parameter may carry: enough for every status, small enough that
@@ -42,6 +43,14 @@ pub struct Facets {
     /// output dataset has any event yet (WMStats' "assigned but nothing produced").
     #[serde(skip_serializing_if = "Option::is_none")]
     pub idle_days: Option<u32>,
+    /// `priority_block`: pMp's priority block (0 to 7, [`crate::priority::block_of`]) is
+    /// one of these.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub priority_block: Vec<u8>,
+    /// `status_days`: in its current status (since the last RequestTransition) for at least
+    /// this many days.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status_days: Option<u32>,
 }
 
 /// Longest `idle_days` accepted: ten years is older than any request.
@@ -64,8 +73,17 @@ impl Facets {
     }
 
     /// The query parameter names.
-    pub const PARAMS: [&'static str; 7] =
-        ["status", "priority_min", "priority_max", "pwg", "tier", "dataset_status", "idle_days"];
+    pub const PARAMS: [&'static str; 9] = [
+        "status",
+        "priority_min",
+        "priority_max",
+        "pwg",
+        "tier",
+        "dataset_status",
+        "idle_days",
+        "priority_block",
+        "status_days",
+    ];
 
     /// Reads one decoded query parameter named in [`Facets::PARAMS`].
     pub(super) fn take(&mut self, name: &str, value: &str) -> Result<(), FilterError> {
@@ -86,6 +104,14 @@ impl Facets {
             "idle_days" if !value.is_empty() => match value.parse::<u32>() {
                 Ok(d) if (1..=MAX_IDLE_DAYS).contains(&d) => self.idle_days = Some(d),
                 _ => return Err(FilterError::InvalidIdleDays(shorten(value))),
+            },
+            "status_days" if !value.is_empty() => match value.parse::<u32>() {
+                Ok(d) if (1..=MAX_IDLE_DAYS).contains(&d) => self.status_days = Some(d),
+                _ => return Err(FilterError::InvalidStatusDays(shorten(value))),
+            },
+            "priority_block" if !value.is_empty() => match value.parse::<u8>() {
+                Ok(b) if b <= LAST_BLOCK => push_once(&mut self.priority_block, b, name)?,
+                _ => return Err(FilterError::InvalidPriorityBlock(shorten(value))),
             },
             "priority_min" if !value.is_empty() => self.priority_min = Some(priority(name, value)?),
             "priority_max" if !value.is_empty() => self.priority_max = Some(priority(name, value)?),
@@ -108,6 +134,12 @@ impl Facets {
         }
         if let Some(d) = self.idle_days.filter(|d| !(1..=MAX_IDLE_DAYS).contains(d)) {
             return Err(FilterError::InvalidIdleDays(d.to_string()));
+        }
+        if let Some(d) = self.status_days.filter(|d| !(1..=MAX_IDLE_DAYS).contains(d)) {
+            return Err(FilterError::InvalidStatusDays(d.to_string()));
+        }
+        if let Some(b) = self.priority_block.iter().find(|b| **b > LAST_BLOCK) {
+            return Err(FilterError::InvalidPriorityBlock(b.to_string()));
         }
         let counts = [
             ("status", self.status.len()),
@@ -154,6 +186,23 @@ impl Facets {
         if let Some(d) = self.idle_days {
             out.append_pair("idle_days", &d.to_string());
         }
+        for b in &self.priority_block {
+            out.append_pair("priority_block", &b.to_string());
+        }
+        if let Some(d) = self.status_days {
+            out.append_pair("status_days", &d.to_string());
+        }
+    }
+
+    /// Whether the filters read from a workflow's record hold: the priority range and blocks,
+    /// and the time in the current status (`status_since`, the last RequestTransition's time)
+    /// as of `now`.
+    pub fn record_holds(&self, priority: Option<i64>, status_since: Option<i64>, now: i64) -> bool {
+        let block_ok = self.priority_block.is_empty() || self.priority_block.contains(&block_of(priority));
+        let days_ok = self
+            .status_days
+            .is_none_or(|d| status_since.is_some_and(|t| t <= now.saturating_sub(i64::from(d) * 86_400)));
+        self.priority_holds(priority) && block_ok && days_ok
     }
 
     /// Whether a workflow's RequestPriority is within the range (one without a priority is
@@ -190,6 +239,13 @@ impl Facets {
         }
         if let Some(d) = self.idle_days {
             out.push(format!("assigned over {d} days ago without events"));
+        }
+        if !self.priority_block.is_empty() {
+            let blocks: Vec<String> = self.priority_block.iter().map(u8::to_string).collect();
+            out.push(format!("priority block {}", blocks.join(" or ")));
+        }
+        if let Some(d) = self.status_days {
+            out.push(format!("in its status for at least {d} days"));
         }
         out
     }

@@ -84,7 +84,9 @@ fn any_facets() -> impl Strategy<Value = Facets> {
     let bound = || proptest::option::of(-5i64..5);
     let dataset = proptest::sample::select(vec!["VALID", "INVALID", "DELETED", "NONE"]);
     let alerts = (proptest::collection::btree_set(dataset, 0..3), proptest::option::of(1u32..=MAX_IDLE_DAYS));
-    (statuses, bound(), bound(), texts(), texts(), alerts).prop_map(|(status, lo, hi, pwg, tier, (ds, idle_days))| {
+    let pmp = (proptest::collection::btree_set(0u8..8, 0..3), proptest::option::of(1u32..=MAX_IDLE_DAYS));
+    let all = (statuses, bound(), bound(), texts(), texts(), alerts, pmp);
+    all.prop_map(|(status, lo, hi, pwg, tier, (ds, idle_days), (blocks, status_days))| {
         let (priority_min, priority_max) = match (lo, hi) {
             (Some(a), Some(b)) => (Some(a.min(b)), Some(a.max(b))),
             other => other,
@@ -98,6 +100,8 @@ fn any_facets() -> impl Strategy<Value = Facets> {
             tier: list(tier),
             dataset_status: ds.into_iter().map(crate::status::DatasetStatus::parse).collect(),
             idle_days,
+            priority_block: blocks.into_iter().collect(),
+            status_days,
         }
     })
 }
@@ -178,4 +182,26 @@ fn server_function_json_keeps_its_field_names_and_omits_unset_analytics() {
     let old: Filter = serde_json::from_str(r#"{"campaign":"C","page":0}"#).unwrap();
     assert!(old.facets.is_empty(), "JSON of the first release still reads");
     assert!(serde_json::from_str::<Filter>(r#"{"status":["runing"]}"#).is_err());
+}
+
+#[test]
+fn priority_blocks_and_days_in_status_read_back_and_refuse_what_is_out_of_range() {
+    let f = Filter::from_query("priority_block=1&priority_block=0&priority_block=1&status_days=14").unwrap();
+    assert_eq!((f.facets.priority_block.clone(), f.facets.status_days), (vec![1, 0], Some(14)));
+    assert_eq!(Filter::from_query(&f.to_query()).unwrap(), f);
+    assert_eq!(f.to_query(), "priority_block=1&priority_block=0&status_days=14");
+    for bad in ["priority_block=8", "priority_block=-1", "priority_block=x"] {
+        assert!(matches!(Filter::from_query(bad), Err(FilterError::InvalidPriorityBlock(_))), "{bad}");
+    }
+    for bad in ["status_days=0", "status_days=3651", "status_days=1.5"] {
+        assert!(matches!(Filter::from_query(bad), Err(FilterError::InvalidStatusDays(_))), "{bad}");
+    }
+    let json: Filter = serde_json::from_str(r#"{"priority_block": [9]}"#).unwrap();
+    assert!(json.validate().is_err(), "JSON gets the query string's checks");
+    assert!(Filter::from_legacy_query("priority_block=9").is_ok(), "the legacy routes ignore it");
+    let now = 100 * 86_400;
+    assert!(f.facets.record_holds(Some(120_000), Some(now - 14 * 86_400), now));
+    assert!(!f.facets.record_holds(Some(120_000), Some(now - 13 * 86_400), now), "not yet 14 days");
+    assert!(!f.facets.record_holds(Some(95_000), Some(0), now), "block 2");
+    assert!(!f.facets.record_holds(Some(120_000), None, now), "no status, no time in it");
 }

@@ -4,12 +4,13 @@
 use leptos::prelude::*;
 
 use super::admin::{UpdateButton, UpdateState};
-use super::base::{base_path, filter_href};
+use super::base::{base_path, filter_href, view_href};
 use super::dataset::DatasetLine;
-use super::time::When;
-use crate::filter::FilterKey;
-use crate::format::thousands;
+use super::time::{now, When};
+use crate::filter::{Filter, FilterKey};
+use crate::format::{ago, thousands};
 use crate::links::{self, das, Link};
+use crate::priority::block_of;
 use crate::rows::{WorkflowPage, WorkflowRow};
 
 /// Table of one page of workflows, or an explicit empty state.
@@ -53,6 +54,16 @@ fn named_links(names: Vec<String>, key: FilterKey, links_of: impl Fn(&str) -> Ve
             }
         })
         .collect_view()
+}
+
+/// "Priority: 90,000 (block 2)", the block a link to its workflows (pMp's priority blocks).
+fn priority(p: i64) -> impl IntoView {
+    let block = block_of(Some(p));
+    let mut f = Filter::default();
+    f.facets.priority_block = vec![block];
+    view! {
+        <div>"Priority: " {thousands(p)} " (" <a class="block" href=view_href(&f)>{format!("block {block}")}</a> ")"</div>
+    }
 }
 
 /// A row's campaigns and requests with their services' links, and the workflow's own links.
@@ -102,10 +113,13 @@ fn WorkflowRowView(row: RwSignal<WorkflowRow>) -> impl IntoView {
                         <div>"Type: " <a class="type" href=filter_href(FilterKey::Type, &t)>{t.clone()}</a></div>
                     })}
                     <div>{expected}</div>
-                    {r.priority.map(|p| view! { <div>"Priority: " {thousands(p)}</div> })}
+                    {r.priority.map(priority)}
                     {r.last_update.map(|t| view! { <div>"Last update: " <When t=t/></div> })}
                     {r.first_status.clone().map(|s| view! { <div>"First status: " <b>{s.status}</b> " was set " <When t=s.time/></div> })}
                     {r.last_status.clone().map(|s| view! { <div>"Last status: " <b>{s.status}</b> " was set " <When t=s.time/></div> })}
+                    {r.last_status.clone().map(|s| view! {
+                        <div class="status-age" data-testid="status-age">{format!("{} for {}", s.status, ago(now(), s.time))}</div>
+                    })}
                     {r.processing_string.clone().map(|p| view! {
                         <div>"Processing string: " <a href=filter_href(FilterKey::ProcessingString, &p)>{p.clone()}</a></div>
                     })}

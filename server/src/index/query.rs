@@ -202,7 +202,11 @@ pub fn matching_slots<'a>(state: &'a State, filter: &'a Filter, now: i64) -> imp
     }
     let need: Vec<Need<'a>> = cs.into_iter().map(|c| Need::resolve(state, c)).collect();
     let facets = &filter.facets;
-    let ranged = facets.priority_min.is_some() || facets.priority_max.is_some();
+    // The priority range and blocks and the time in the current status are read on the record.
+    let ranged = facets.priority_min.is_some()
+        || facets.priority_max.is_some()
+        || !facets.priority_block.is_empty()
+        || facets.status_days.is_some();
     // Assigned before this, still without events, when `idle_days` asks.
     let idle_before = facets.idle_days.map(|d| now.saturating_sub(i64::from(d) * 86_400));
     let read = filter.stalled || ranged || idle_before.is_some() || need.iter().any(Need::reads);
@@ -216,7 +220,7 @@ pub fn matching_slots<'a>(state: &'a State, filter: &'a Filter, now: i64) -> imp
         !read
             || state.record(slot).is_some_and(|r| {
                 need.iter().all(|n| n.holds(r))
-                    && facets.priority_holds(r.priority())
+                    && facets.record_holds(r.priority(), r.transitions.last().map(|(_, t)| t), now)
                     && (!filter.stalled || r.is_stalled(now))
                     && idle_before.is_none_or(|b| r.idle_since().is_some_and(|t| t <= b))
             })
