@@ -1,18 +1,43 @@
 //! The alerts in the header, as WMStats shows its operators: how many workflows are stalled,
-//! how many were assigned long ago without producing anything, and how many have a dataset
-//! that went INVALID or DELETED. Each count is the size of a filter, so it links to its list.
+//! how many were assigned long ago without producing anything, how many have a dataset that
+//! went INVALID or DELETED, and per status how many are stuck in it. Each count is the size of
+//! a filter, so it links to its list.
 
 use serde::{Deserialize, Serialize};
 
-use crate::filter::Filter;
+use crate::filter::{Filter, RequestStatus};
 use crate::status::DatasetStatus;
+
+/// The statuses a workflow can stay in too long, and after how many days it counts as stuck
+/// there, unless the server is told otherwise (`--stuck-after STATUS=DAYS`).
+pub const DEFAULT_STUCK_AFTER: [(RequestStatus, u32); 8] = [
+    (RequestStatus::AssignmentApproved, 7),
+    (RequestStatus::Assigned, 7),
+    (RequestStatus::Acquired, 3),
+    (RequestStatus::RunningOpen, 14),
+    (RequestStatus::RunningClosed, 14),
+    (RequestStatus::Completed, 7),
+    (RequestStatus::ClosedOut, 30),
+    (RequestStatus::ForceComplete, 3),
+];
+
+/// Workflows stuck in one status: in it for at least `days` days.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stuck {
+    /// The status.
+    pub status: RequestStatus,
+    /// The threshold.
+    pub days: u32,
+    /// Workflows in `status` for at least `days` days.
+    pub count: u64,
+}
 
 /// Days after assignment without any event before a workflow counts as idle, unless the
 /// server is told otherwise (`STATS_IDLE_ALERT_DAYS`).
 pub const DEFAULT_IDLE_DAYS: u32 = 7;
 
 /// The three counts.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Alerts {
     /// Workflows with a stalled dataset.
     pub stalled: u64,
@@ -22,6 +47,10 @@ pub struct Alerts {
     pub idle_days: u32,
     /// Workflows with an INVALID or DELETED dataset.
     pub broken: u64,
+    /// Per status of [`DEFAULT_STUCK_AFTER`] (thresholds as configured), the workflows stuck
+    /// in it.
+    #[serde(default)]
+    pub stuck: Vec<Stuck>,
 }
 
 /// The list behind the stalled count.
@@ -33,6 +62,15 @@ pub fn stalled_filter() -> Filter {
 pub fn idle_filter(days: u32) -> Filter {
     let mut f = Filter::default();
     f.facets.idle_days = Some(days);
+    f
+}
+
+/// The list behind a stuck count: in `status` for at least `days` days ("stuck" is the same
+/// as `status_days`).
+pub fn stuck_filter(status: RequestStatus, days: u32) -> Filter {
+    let mut f = Filter::default();
+    f.facets.status = vec![status];
+    f.facets.status_days = Some(days);
     f
 }
 
@@ -52,6 +90,7 @@ mod tests {
         assert_eq!(stalled_filter().to_query(), "stalled=1");
         assert_eq!(idle_filter(7).to_query(), "idle_days=7");
         assert_eq!(broken_filter().to_query(), "dataset_status=INVALID&dataset_status=DELETED");
+        assert_eq!(stuck_filter(RequestStatus::RunningOpen, 14).to_query(), "status=running-open&status_days=14");
         for f in [stalled_filter(), idle_filter(3), broken_filter()] {
             assert_eq!(Filter::from_query(&f.to_query()).unwrap(), f);
         }

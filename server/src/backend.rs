@@ -21,31 +21,48 @@ use crate::index::{NotReady, SummaryIndex};
 use crate::store::{Db, SharedStore, StoreError};
 use crate::updater::single::{UpdateOutcome, UpdateService};
 
+/// When the header's alerts count a workflow.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlertThresholds {
+    /// Days after assignment without events before the idle alert counts a workflow.
+    pub idle_days: u32,
+    /// Per status, the days in it after which a workflow is stuck there.
+    pub stuck_after: Vec<(app::filter::RequestStatus, u32)>,
+}
+
+impl Default for AlertThresholds {
+    fn default() -> Self {
+        AlertThresholds {
+            idle_days: app::alerts::DEFAULT_IDLE_DAYS,
+            stuck_after: app::alerts::DEFAULT_STUCK_AFTER.to_vec(),
+        }
+    }
+}
+
 /// The dashboard's backend.
 pub struct StoreBackend {
     store: SharedStore,
     index: Arc<SummaryIndex>,
     auth: AdminAuth,
     updates: Arc<UpdateService>,
-    /// Days after assignment without events before the idle alert counts a workflow.
-    idle_days: u32,
+    /// The header's alert thresholds.
+    alerts: AlertThresholds,
     /// The bound on expensive queries (aggregates, histograms, tables, suggestions).
     heavy: Arc<Gate>,
 }
 
 impl StoreBackend {
     /// Shares `store` with the server functions; admin updates go through `auth` to `updates`;
-    /// the idle alert counts workflows assigned `idle_days` ago without events; expensive
-    /// queries pass `heavy`.
+    /// the alerts count with `alerts`' thresholds; expensive queries pass `heavy`.
     pub fn new(
         store: SharedStore,
         index: Arc<SummaryIndex>,
         auth: AdminAuth,
         updates: Arc<UpdateService>,
-        idle_days: u32,
+        alerts: AlertThresholds,
         heavy: Arc<Gate>,
     ) -> Arc<Self> {
-        Arc::new(StoreBackend { store, index, auth, updates, idle_days, heavy })
+        Arc::new(StoreBackend { store, index, auth, updates, alerts, heavy })
     }
 
     /// An index query: CPU work that walks matching workflows, so it runs on the blocking
@@ -175,14 +192,20 @@ impl Backend for StoreBackend {
     }
 
     async fn alerts(&self) -> Result<app::alerts::Alerts, BackendError> {
-        let days = self.idle_days;
+        let t = self.alerts.clone();
         self.heavy(move |index, now| {
             let count = |f: &Filter| index.count(f, now);
+            let mut stuck = Vec::with_capacity(t.stuck_after.len());
+            for &(status, days) in &t.stuck_after {
+                let count = count(&app::alerts::stuck_filter(status, days))?;
+                stuck.push(app::alerts::Stuck { status, days, count });
+            }
             Ok(app::alerts::Alerts {
                 stalled: count(&app::alerts::stalled_filter())?,
-                idle: count(&app::alerts::idle_filter(days))?,
-                idle_days: days,
+                idle: count(&app::alerts::idle_filter(t.idle_days))?,
+                idle_days: t.idle_days,
                 broken: count(&app::alerts::broken_filter())?,
+                stuck,
             })
         })
         .await

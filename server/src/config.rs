@@ -12,7 +12,7 @@ mod redact;
 mod serve;
 
 pub use limits::{Limits, LimitsConfig};
-pub use serve::{normalize_base, ServeConfig, ServeConfigError};
+pub use serve::{normalize_base, stuck_thresholds, ServeConfig, ServeConfigError};
 
 /// Stats2: CMS production monitoring (ReqMgr2 workflows, DBS event counts, history).
 #[derive(Debug, Parser)]
@@ -292,6 +292,21 @@ mod tests {
         assert_eq!(normalize_base("stats"), "/stats");
         assert_eq!(normalize_base("/"), "");
         assert_eq!(normalize_base(""), "");
+    }
+
+    #[test]
+    fn stuck_thresholds_take_the_defaults_and_the_overrides() {
+        let cli =
+            Cli::try_parse_from(["stats2", "serve", "--stuck-after", "running-open=20,assigned=2"]).expect("parses");
+        let Command::Serve(cfg) = cli.command else { panic!("serve") };
+        let t = stuck_thresholds(&cfg.stuck_after);
+        assert_eq!(t.len(), 8);
+        assert!(t.contains(&(app::filter::RequestStatus::RunningOpen, 20)));
+        assert!(t.contains(&(app::filter::RequestStatus::Assigned, 2)));
+        assert!(t.contains(&(app::filter::RequestStatus::ClosedOut, 30)), "the others keep their default");
+        for bad in ["new=3", "running-open=0", "running-open", "assigned=x"] {
+            assert!(Cli::try_parse_from(["stats2", "serve", "--stuck-after", bad]).is_err(), "{bad}");
+        }
     }
 
     #[test]

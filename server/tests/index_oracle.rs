@@ -331,6 +331,10 @@ fn generated_stores_have_stalled_matches_and_combinations() {
     for q in ["priority_block=1&priority_block=2&status_days=3", "status_days=20&status=running-open&tier=*SIM"] {
         check(&index, &stored, &Filter { page_size: Some(20), ..Filter::from_query(q).unwrap() });
     }
+    // The stuck alerts' lists, at their default thresholds.
+    for (status, days) in app::alerts::DEFAULT_STUCK_AFTER {
+        check(&index, &stored, &Filter { page_size: Some(20), ..app::alerts::stuck_filter(status, days) });
+    }
     for q in ["dataset_status=PRODUCTION&idle_days=3", "idle_days=30&status=assigned&status=acquired"] {
         check(&index, &stored, &Filter { page_size: Some(20), ..Filter::from_query(q).unwrap() });
     }

@@ -239,6 +239,9 @@ async fn header_alerts_count_and_link_and_closed_workflows_are_not_stalled() {
     assert!(text(&b, "[data-testid=alert-stalled]").await.starts_with('1'));
     assert!(text(&b, "[data-testid=alert-idle]").await.starts_with("1 idle > 7 d"));
     assert!(text(&b, "[data-testid=alert-broken]").await.starts_with('1'));
+    // Stuck: in `assigned` for 30 days (7 is its threshold); 10 days in running-open is not.
+    let stuck = text(&b, "[data-testid=alert-stuck][data-status=assigned]").await;
+    assert!(stuck.starts_with("1 assigned > 7 d"), "{stuck}");
     let closed = "tr.workflow[data-name=wf_closed_261101_000000_0004] .badge.closed";
     assert_eq!(text(&b, closed).await, "closed at 50 %");
     b.screenshot("analytics-alerts").await.unwrap();
@@ -246,6 +249,7 @@ async fn header_alerts_count_and_link_and_closed_workflows_are_not_stalled() {
         ("alert-idle", "wf_idle_261101_000000_0001"),
         ("alert-stalled", "wf_stuck_261101_000000_0003"),
         ("alert-broken", "wf_broken_261101_000000_0005"),
+        ("alert-stuck", "wf_idle_261101_000000_0001"),
     ] {
         click(&b, &format!("[data-testid={alert}]")).await;
         wait_rows(&b, &[name.to_owned()]).await;

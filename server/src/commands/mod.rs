@@ -114,7 +114,10 @@ pub async fn serve(
     let limits = cfg.limits.limits();
     let state = AppState::new(store.clone(), updates, auth, &base, cfg.legacy_cache_ttl)
         .with_limits(limits)
-        .with_idle_alert(cfg.idle_alert_days);
+        .with_alerts(crate::backend::AlertThresholds {
+            idle_days: cfg.idle_alert_days,
+            stuck_after: crate::config::stuck_thresholds(&cfg.stuck_after),
+        });
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let scheduler = cfg.update_every.map(|every| {
         let triggers = UpdateArgs { name: None, trigger_prod: cfg.trigger_prod, trigger_dev: cfg.trigger_dev };

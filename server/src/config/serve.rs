@@ -60,9 +60,36 @@ pub struct ServeConfig {
     #[arg(long, env = "STATS_IDLE_ALERT_DAYS", default_value_t = app::alerts::DEFAULT_IDLE_DAYS,
         value_parser = clap::value_parser!(u32).range(1..=i64::from(app::filter::MAX_IDLE_DAYS)))]
     pub idle_alert_days: u32,
+    /// A workflow in STATUS for at least DAYS counts as stuck there (the header's alerts);
+    /// repeatable, overrides one status's default each (`STATS_STUCK_AFTER=S=D,S=D`).
+    #[arg(long, env = "STATS_STUCK_AFTER", value_delimiter = ',', value_parser = parse_stuck_after)]
+    pub stuck_after: Vec<(app::filter::RequestStatus, u32)>,
     /// What clients may take.
     #[command(flatten)]
     pub limits: LimitsConfig,
+}
+
+/// `STATUS=DAYS` for `--stuck-after`: one of the statuses the stuck alerts count, and 1 to
+/// 3650 days.
+fn parse_stuck_after(text: &str) -> Result<(app::filter::RequestStatus, u32), String> {
+    let (status, days) = text.split_once('=').ok_or_else(|| format!("{text:?} is not STATUS=DAYS"))?;
+    let status = app::alerts::DEFAULT_STUCK_AFTER
+        .iter()
+        .map(|(s, _)| *s)
+        .find(|s| s.as_str() == status.trim())
+        .ok_or_else(|| format!("{status:?} is not a status the stuck alerts count"))?;
+    match days.trim().parse::<u32>() {
+        Ok(d) if (1..=app::filter::MAX_IDLE_DAYS).contains(&d) => Ok((status, d)),
+        _ => Err(format!("{days:?} is not a number of days from 1 to 3650")),
+    }
+}
+
+/// The stuck alerts' thresholds: the defaults, each overridden by `overrides` when given.
+pub fn stuck_thresholds(overrides: &[(app::filter::RequestStatus, u32)]) -> Vec<(app::filter::RequestStatus, u32)> {
+    app::alerts::DEFAULT_STUCK_AFTER
+        .iter()
+        .map(|(s, d)| (*s, overrides.iter().rev().find(|(o, _)| o == s).map_or(*d, |(_, d)| *d)))
+        .collect()
 }
 
 /// `serve`'s settings that cannot work together.

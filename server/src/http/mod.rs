@@ -38,7 +38,7 @@ pub struct AppState {
     /// What clients may take (request time, live streams, expensive queries); the listener
     /// applies the rest.
     pub limits: listen::Limits,
-    idle_days: u32,
+    alerts: crate::backend::AlertThresholds,
     closing: Arc<tokio::sync::watch::Sender<bool>>,
 }
 
@@ -75,9 +75,9 @@ impl AppState {
         let legacy =
             Arc::new(legacy::Legacy { store, auth, updates, base: base.to_owned(), cache, index: index.clone() });
         let limits = listen::Limits::default();
-        let idle_days = app::alerts::DEFAULT_IDLE_DAYS;
-        let backend = backend(&legacy, &index, idle_days, &limits);
-        AppState { backend, legacy, events, index, limits, idle_days, closing: Arc::new(closing) }
+        let alerts = crate::backend::AlertThresholds::default();
+        let backend = backend(&legacy, &index, &alerts, &limits);
+        AppState { backend, legacy, events, index, limits, alerts, closing: Arc::new(closing) }
     }
 
     /// Starts following the store's change feed into the index (and the live stream) until
@@ -96,13 +96,19 @@ impl AppState {
 
     /// The same state with the idle alert counting after `days` days.
     pub fn with_idle_alert(self, days: u32) -> Self {
-        let backend = backend(&self.legacy, &self.index, days, &self.limits);
-        AppState { backend, idle_days: days, ..self }
+        let alerts = crate::backend::AlertThresholds { idle_days: days, ..self.alerts.clone() };
+        self.with_alerts(alerts)
+    }
+
+    /// The same state with the alerts counted with `alerts`' thresholds.
+    pub fn with_alerts(self, alerts: crate::backend::AlertThresholds) -> Self {
+        let backend = backend(&self.legacy, &self.index, &alerts, &self.limits);
+        AppState { backend, alerts, ..self }
     }
 
     /// The same state within other limits.
     pub fn with_limits(self, limits: listen::Limits) -> Self {
-        let backend = backend(&self.legacy, &self.index, self.idle_days, &limits);
+        let backend = backend(&self.legacy, &self.index, &self.alerts, &limits);
         AppState { backend, limits, ..self }
     }
 
@@ -119,19 +125,12 @@ impl AppState {
 fn backend(
     legacy: &legacy::Legacy,
     index: &Arc<SummaryIndex>,
-    idle_days: u32,
+    alerts: &crate::backend::AlertThresholds,
     limits: &listen::Limits,
 ) -> SharedBackend {
     let heavy = crate::gate::Gate::new(limits.heavy_queries, limits.heavy_queue);
-    let l = legacy;
-    crate::backend::StoreBackend::new(
-        l.store.clone(),
-        index.clone(),
-        l.auth.clone(),
-        l.updates.clone(),
-        idle_days,
-        heavy,
-    )
+    let (l, a) = (legacy, alerts.clone());
+    crate::backend::StoreBackend::new(l.store.clone(), index.clone(), l.auth.clone(), l.updates.clone(), a, heavy)
 }
 
 /// Builds the whole router for `base` ("" or "/stats").
