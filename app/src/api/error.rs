@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 /// Why a server function did not answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
-#[serde(tag = "error", content = "message", rename_all = "snake_case")]
+#[serde(from = "Wire", into = "Wire")]
 pub enum ApiError {
     /// The request cannot be answered as asked: do not retry it unchanged (400).
     #[error("{0}")]
@@ -25,6 +25,46 @@ pub enum ApiError {
     /// A bug on the server: asking again will not help (500).
     #[error("{0}")]
     Internal(String),
+}
+
+/// The wire form: a kind and a message. (A plain struct and a unit enum: serde's code for an
+/// adjacently tagged enum cost the browser bundle about a kilobyte more.)
+#[derive(Serialize, Deserialize)]
+struct Wire {
+    error: Kind,
+    message: String,
+}
+
+#[derive(Clone, Copy, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum Kind {
+    BadRequest,
+    NotReady,
+    Unavailable,
+    Internal,
+}
+
+impl From<Wire> for ApiError {
+    fn from(w: Wire) -> Self {
+        match w.error {
+            Kind::BadRequest => ApiError::BadRequest(w.message),
+            Kind::NotReady => ApiError::NotReady(w.message),
+            Kind::Unavailable => ApiError::Unavailable(w.message),
+            Kind::Internal => ApiError::Internal(w.message),
+        }
+    }
+}
+
+impl From<ApiError> for Wire {
+    fn from(e: ApiError) -> Self {
+        let (error, message) = match e {
+            ApiError::BadRequest(m) => (Kind::BadRequest, m),
+            ApiError::NotReady(m) => (Kind::NotReady, m),
+            ApiError::Unavailable(m) => (Kind::Unavailable, m),
+            ApiError::Internal(m) => (Kind::Internal, m),
+        };
+        Wire { error, message }
+    }
 }
 
 impl ApiError {

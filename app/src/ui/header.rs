@@ -56,17 +56,6 @@ pub fn Header(
     }
 }
 
-/// A status's stuck count: a badge linking to the workflows in it for at least its days.
-fn stuck(s: &alerts::Stuck) -> impl IntoView {
-    let href = view_href(&alerts::stuck_filter(s.status, s.days));
-    let title = format!("In {} for at least {} days", s.status.as_str(), s.days);
-    view! {
-        <a class="alert stuck" href=href data-testid="alert-stuck" data-status=s.status.as_str() title=title>
-            <span class="n">{thousands(s.count as i64)}</span>{format!(" {} > {} d", s.status.as_str(), s.days)}
-        </a>
-    }
-}
-
 /// The alert counts, each a link to its list; fetched again when a run is announced.
 #[component]
 fn AlertCounts(last_update: Signal<Option<i64>>) -> impl IntoView {
@@ -91,7 +80,11 @@ fn AlertCounts(last_update: Signal<Option<i64>>) -> impl IntoView {
                         "Assigned that long ago, and not a single event yet")}
                     {link(a.broken, alerts::broken_filter(), "INVALID/DELETED".into(), "alert-broken",
                         "A dataset went INVALID or DELETED")}
-                    {a.stuck.iter().filter(|s| s.count > 0).map(stuck).collect_view()}
+                    {a.stuck.iter().filter(|s| s.count > 0).map(|s| {
+                        let what = format!("{} > {} d", s.status.as_str(), s.days);
+                        link(s.count, alerts::stuck_filter(s.status, s.days), what, "alert-stuck",
+                            "In this status at least that long")
+                    }).collect_view()}
                 </nav>
             })}
         </Suspense>

@@ -116,9 +116,11 @@ fn WorkflowRowView(row: RwSignal<WorkflowRow>) -> impl IntoView {
                     {r.priority.map(priority)}
                     {r.last_update.map(|t| view! { <div>"Last update: " <When t=t/></div> })}
                     {r.first_status.clone().map(|s| view! { <div>"First status: " <b>{s.status}</b> " was set " <When t=s.time/></div> })}
-                    {r.last_status.clone().map(|s| view! { <div>"Last status: " <b>{s.status}</b> " was set " <When t=s.time/></div> })}
                     {r.last_status.clone().map(|s| view! {
-                        <div class="status-age" data-testid="status-age">{format!("{} for {}", s.status, ago(now(), s.time))}</div>
+                        <div>
+                            "Last status: " <b>{s.status.clone()}</b> " was set " <When t=s.time/>
+                            <span class="status-age" data-testid="status-age">{format!("{} for {}", s.status, ago(now(), s.time))}</span>
+                        </div>
                     })}
                     {r.processing_string.clone().map(|p| view! {
                         <div>"Processing string: " <a href=filter_href(FilterKey::ProcessingString, &p)>{p.clone()}</a></div>
