@@ -198,11 +198,21 @@ impl Facets {
     /// and the time in the current status (`status_since`, the last RequestTransition's time)
     /// as of `now`.
     pub fn record_holds(&self, priority: Option<i64>, status_since: Option<i64>, now: i64) -> bool {
-        let block_ok = self.priority_block.is_empty() || self.priority_block.contains(&block_of(priority));
+        self.priority_holds(priority) && self.pmp_holds(block_of(priority), status_since, now)
+    }
+
+    /// Whether pMp's filters hold: the priority `block` and the days since `status_since`.
+    pub fn pmp_holds(&self, block: u8, status_since: Option<i64>, now: i64) -> bool {
+        let block_ok = self.priority_block.is_empty() || self.priority_block.contains(&block);
         let days_ok = self
             .status_days
             .is_none_or(|d| status_since.is_some_and(|t| t <= now.saturating_sub(i64::from(d) * 86_400)));
-        self.priority_holds(priority) && block_ok && days_ok
+        block_ok && days_ok
+    }
+
+    /// Whether any of pMp's filters is set.
+    pub fn has_pmp(&self) -> bool {
+        !self.priority_block.is_empty() || self.status_days.is_some()
     }
 
     /// Whether a workflow's RequestPriority is within the range (one without a priority is

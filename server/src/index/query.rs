@@ -202,11 +202,9 @@ pub fn matching_slots<'a>(state: &'a State, filter: &'a Filter, now: i64) -> imp
     }
     let need: Vec<Need<'a>> = cs.into_iter().map(|c| Need::resolve(state, c)).collect();
     let facets = &filter.facets;
-    // The priority range and blocks and the time in the current status are read on the record.
-    let ranged = facets.priority_min.is_some()
-        || facets.priority_max.is_some()
-        || !facets.priority_block.is_empty()
-        || facets.status_days.is_some();
+    let ranged = facets.priority_min.is_some() || facets.priority_max.is_some();
+    // Priority blocks and the time in the current status are in the slot's tally: no record read.
+    let pmp = facets.has_pmp();
     // Assigned before this, still without events, when `idle_days` asks.
     let idle_before = facets.idle_days.map(|d| now.saturating_sub(i64::from(d) * 86_400));
     let read = filter.stalled || ranged || idle_before.is_some() || need.iter().any(Need::reads);
@@ -217,10 +215,13 @@ pub fn matching_slots<'a>(state: &'a State, filter: &'a Filter, now: i64) -> imp
         if repeat || need.iter().any(|n| n.by_slot(slot) == Some(false)) {
             return false;
         }
+        if pmp && !facets.pmp_holds(state.tally(slot).block, state.tally(slot).status_since(), now) {
+            return false;
+        }
         !read
             || state.record(slot).is_some_and(|r| {
                 need.iter().all(|n| n.holds(r))
-                    && facets.record_holds(r.priority(), r.transitions.last().map(|(_, t)| t), now)
+                    && facets.priority_holds(r.priority())
                     && (!filter.stalled || r.is_stalled(now))
                     && idle_before.is_none_or(|b| r.idle_since().is_some_and(|t| t <= b))
             })
