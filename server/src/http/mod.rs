@@ -94,12 +94,6 @@ impl AppState {
         self
     }
 
-    /// The same state with the idle alert counting after `days` days.
-    pub fn with_idle_alert(self, days: u32) -> Self {
-        let alerts = crate::backend::AlertThresholds { idle_days: days, ..self.alerts.clone() };
-        self.with_alerts(alerts)
-    }
-
     /// The same state with the alerts counted with `alerts`' thresholds.
     pub fn with_alerts(self, alerts: crate::backend::AlertThresholds) -> Self {
         let backend = backend(&self.legacy, &self.index, &alerts, &self.limits);

@@ -215,8 +215,11 @@ pub fn matching_slots<'a>(state: &'a State, filter: &'a Filter, now: i64) -> imp
         if repeat || need.iter().any(|n| n.by_slot(slot) == Some(false)) {
             return false;
         }
-        if pmp && !facets.pmp_holds(state.tally(slot).block, state.tally(slot).status_since(), now) {
-            return false;
+        if pmp {
+            let t = state.tally(slot);
+            if !facets.pmp_holds(t.block, t.status_since(), now) {
+                return false;
+            }
         }
         !read
             || state.record(slot).is_some_and(|r| {
