@@ -4,7 +4,8 @@
 # `stats2 db import` into a fresh embedded store, start `stats2 serve` on it, and report
 # the import time, the index build time (start to /readyz 200), the server's RSS with the
 # index loaded, and the median/p90 of each index-backed server function, each answer checked
-# against a brute-force pass over the same NDJSON. Everything lives in a temporary folder
+# against a brute-force pass over the same NDJSON; then the Present view in every shape, the
+# list's sorts and the stuck alerts (`bench_present`). Everything lives in a temporary folder
 # that is removed at the end (a 200,000-workflow store is about 1 GB).
 #
 # Usage: scripts/bench-scale.sh [SIZES...]    e.g. scripts/bench-scale.sh 2000 200000 1000000
@@ -15,7 +16,7 @@ sizes=("$@")
 PORT=${PORT:-8971}
 ROUNDS=${ROUNDS:-21}
 work=$(mktemp -d)
-cargo build --release --locked -q -p server --bin stats2 --example gen_workflows --example bench_scale \
+cargo build --release --locked -q -p server --bin stats2 --example gen_workflows --example bench_scale --example bench_present \
   2>"$work/build.log" || { cat "$work/build.log"; exit 1; }
 bin=$PWD/target/release/stats2
 ex=$PWD/target/release/examples
@@ -41,6 +42,9 @@ for n in "${sizes[@]}"; do
   echo "import $(awk "BEGIN {printf \"%.1f\", $t1 - $t0}") s; index built (start to ready) $(awk "BEGIN {printf \"%.2f\", $t3 - $t2}") s; server RSS after build $rss MB"
   echo
   "$ex/bench_scale" "http://127.0.0.1:$PORT" "$file" "$ROUNDS"
+  echo
+  # The Present view in every shape, the sorts and the stuck alerts (fewer rounds: 392 shapes).
+  "$ex/bench_present" "http://127.0.0.1:$PORT" "$file" "${PRESENT_ROUNDS:-7}"
   echo
   echo "server RSS after the queries $(awk '/VmRSS/ {printf "%.0f", $2/1024}' /proc/$server/status) MB (peak $(awk '/VmHWM/ {printf "%.0f", $2/1024}' /proc/$server/status) MB)"
   kill "$server"; wait "$server" 2>/dev/null || true; server=

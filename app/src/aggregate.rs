@@ -106,13 +106,16 @@ pub fn empty(label: &str, expected: i64) -> HistoryView {
         series: Vec::new(),
         transitions: Vec::new(),
         aggregate: true,
+        lumi_left_out: 0,
     }
 }
 
-/// Summed progress of `workflows` per datatier (events, or lumisections for lumi-mode ones),
-/// sampled at the end of every `bucket` seconds: each dataset counts with its last value at
-/// or before the bucket's end.
+/// Summed events of `workflows` per datatier, sampled at the end of every `bucket` seconds:
+/// each dataset counts with its last value at or before the bucket's end. Workflows counted
+/// in lumisections are left out (and counted as such): lumisections are no events.
 pub fn aggregate_view(label: &str, workflows: &[Workflow], bucket: i64, now: i64) -> HistoryView {
+    let lumi_left_out = workflows.iter().filter(|wf| wf.lumi_mode()).count() as u64;
+    let workflows = workflows.iter().filter(|wf| !wf.lumi_mode());
     let mut expected = 0;
     let mut per_dataset: Vec<(String, Vec<(i64, i64)>)> = Vec::new();
     let mut tier_expected = BTreeMap::new();
@@ -131,7 +134,7 @@ pub fn aggregate_view(label: &str, workflows: &[Workflow], bucket: i64, now: i64
         );
     }
     let refs = per_dataset.iter().map(|(t, p)| (t.as_str(), p.iter().copied()));
-    aggregate_series(label, refs, &tier_expected, expected, bucket, now)
+    HistoryView { lumi_left_out, ..aggregate_series(label, refs, &tier_expected, expected, bucket, now) }
 }
 
 /// Adds a workflow's expected total to each of its datatiers, once per tier however many of

@@ -71,6 +71,8 @@ pub fn stuck_filter(status: RequestStatus, days: u32) -> Filter {
     let mut f = Filter::default();
     f.facets.status = vec![status];
     f.facets.status_days = Some(days);
+    // Longest stuck first: the ones to look at.
+    f.sort = Some(crate::filter::Sort::StatusAge);
     f
 }
 
@@ -90,7 +92,10 @@ mod tests {
         assert_eq!(stalled_filter().to_query(), "stalled=1");
         assert_eq!(idle_filter(7).to_query(), "idle_days=7");
         assert_eq!(broken_filter().to_query(), "dataset_status=INVALID&dataset_status=DELETED");
-        assert_eq!(stuck_filter(RequestStatus::RunningOpen, 14).to_query(), "status=running-open&status_days=14");
+        assert_eq!(
+            stuck_filter(RequestStatus::RunningOpen, 14).to_query(),
+            "status=running-open&status_days=14&sort=status_age"
+        );
         for f in [stalled_filter(), idle_filter(3), broken_filter()] {
             assert_eq!(Filter::from_query(&f.to_query()).unwrap(), f);
         }

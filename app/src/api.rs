@@ -64,11 +64,30 @@ pub async fn historical(
     expect_context::<ssr::SharedBackend>().historical(&filter, bucket, growing).await
 }
 
-/// The campaign × current-status table of the filter's workflows.
+/// The campaign × current-status table of the filter's workflows; `rows: "priority_block"`
+/// makes its rows pMp's priority blocks instead of campaigns.
 #[server(prefix = "/rpc", endpoint = "campaigns", input = Json)]
-pub async fn campaigns(filter: Filter) -> Result<crate::analytics::CampaignTable, ApiError> {
+pub async fn campaigns(
+    filter: Filter,
+    rows: Option<crate::bars::Dimension>,
+) -> Result<crate::analytics::CampaignTable, ApiError> {
     args::filter(&filter)?;
-    expect_context::<ssr::SharedBackend>().campaigns(&filter).await
+    let by_block = args::table_rows(rows)?;
+    expect_context::<ssr::SharedBackend>().campaigns(&filter, by_block).await
+}
+
+/// pMp's Present view: one bar per value of `group` among the filter's workflows, split
+/// into parts by `stack`, heights in `measure` (workflows when absent).
+#[server(prefix = "/rpc", endpoint = "present", input = Json)]
+pub async fn present(
+    filter: Filter,
+    group: crate::bars::Dimension,
+    stack: Option<crate::bars::Dimension>,
+    measure: Option<crate::bars::Measure>,
+) -> Result<crate::bars::PresentView, ApiError> {
+    args::filter(&filter)?;
+    let shape = args::present(group, stack, measure.unwrap_or_default())?;
+    expect_context::<ssr::SharedBackend>().present(&filter, shape).await
 }
 
 /// The histogram of the time the filter's workflows took between two statuses.
@@ -166,8 +185,18 @@ pub mod ssr {
             bucket: i64,
             growing: bool,
         ) -> Result<crate::historical::HistoricalView, BackendError>;
-        /// The campaign × status table of a filter.
-        async fn campaigns(&self, filter: &Filter) -> Result<crate::analytics::CampaignTable, BackendError>;
+        /// The campaign (or priority block) × status table of a filter.
+        async fn campaigns(
+            &self,
+            filter: &Filter,
+            by_block: bool,
+        ) -> Result<crate::analytics::CampaignTable, BackendError>;
+        /// The Present view of a filter (group, stack, measure).
+        async fn present(
+            &self,
+            filter: &Filter,
+            shape: crate::bars::Shape,
+        ) -> Result<crate::bars::PresentView, BackendError>;
         /// The status-duration histogram of a query.
         async fn durations(
             &self,

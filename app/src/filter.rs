@@ -13,10 +13,12 @@ use serde::{Deserialize, Serialize};
 mod error;
 mod facets;
 mod request_status;
+mod sort;
 
 pub use error::FilterError;
 pub use facets::{glob_matches, is_pattern, literal_prefix, pwg_of, Facets, MAX_IDLE_DAYS, MAX_VALUES};
 pub use request_status::{text_can_progress, RequestStatus};
+pub use sort::Sort;
 
 /// Rows per page (S7).
 pub const PAGE_SIZE: u32 = 100;
@@ -121,6 +123,9 @@ pub struct Filter {
     /// The analytics filters (status, priority range, PWG, datatier), ANDed with the rest.
     #[serde(flatten)]
     pub facets: Facets,
+    /// `sort`: an order other than the default (A4's date order, else id order).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sort: Option<Sort>,
 }
 
 impl Filter {
@@ -157,6 +162,7 @@ impl Filter {
         (self.match_all && self.active().count() > 1)
             || self.stalled
             || !self.facets.is_empty()
+            || self.sort.is_some()
             || self.required().iter().any(|(_, v)| is_pattern(v))
     }
 
@@ -181,9 +187,10 @@ impl Filter {
     }
 
     /// Whether the listing is sorted by the names' date and time (A4): any of prepid,
-    /// output_dataset, input_dataset or request is present, even when another key won.
+    /// output_dataset, input_dataset or request is present, even when another key won, and
+    /// no other order is asked for.
     pub fn sorts_by_date(&self) -> bool {
-        self.active().any(|(k, _)| k.sorts_by_date())
+        self.sort.is_none() && self.active().any(|(k, _)| k.sorts_by_date())
     }
 
     /// Parses a URL query string (with or without the leading '?'). Unknown parameters are
@@ -232,6 +239,10 @@ impl Filter {
                 }
                 continue;
             }
+            if analytics && name == "sort" {
+                filter.sort = sort::parse_param(&decode(raw_value).unwrap_or_default())?;
+                continue;
+            }
             if analytics && Facets::PARAMS.contains(&name.as_str()) {
                 let value = decode(raw_value).ok_or_else(|| FilterError::NotUtf8(name.clone()))?;
                 filter.facets.take(&name, &value)?;
@@ -278,6 +289,9 @@ impl Filter {
             out.append_pair(key.param(), value);
         }
         self.facets.write(&mut out);
+        if let Some(sort) = self.sort {
+            out.append_pair("sort", sort.as_str());
+        }
         if self.match_all {
             out.append_pair("match", "all");
         }

@@ -26,6 +26,9 @@ pub struct HistoricalView {
     pub invalid: Vec<i64>,
     /// Workflows counted.
     pub workflows: u64,
+    /// Workflows left out because they count lumisections (U22), never added to events.
+    #[serde(default)]
+    pub lumi_left_out: u64,
 }
 
 /// Where a dataset's events go once its latest status holds.
@@ -72,6 +75,9 @@ pub struct Contribution<P> {
     pub category: Category,
     /// Since when.
     pub since: i64,
+    /// When it was force-completed: from then on it counts its expected events as produced
+    /// (pMp does), whatever its dataset said after.
+    pub force_completed: Option<i64>,
 }
 
 impl<P: Iterator<Item = (i64, i64)>> Contribution<P> {
@@ -82,8 +88,12 @@ impl<P: Iterator<Item = (i64, i64)>> Contribution<P> {
     pub fn changes(self, mut change: impl FnMut(i64, Category, i64)) -> (i64, i64) {
         let (mut value, mut moved) = (0, false);
         let (mut lo, mut hi) = (self.created, self.created);
+        let pin = self.force_completed.filter(|_| self.expected > 0);
         for (t, v) in self.points {
             (lo, hi) = (lo.min(t), hi.max(t));
+            if pin.is_some_and(|f| t >= f) {
+                continue;
+            }
             if self.category != Category::Produced && !moved && t >= self.since {
                 change(self.since, Category::Produced, -value);
                 change(self.since, self.category, value);
@@ -91,6 +101,15 @@ impl<P: Iterator<Item = (i64, i64)>> Contribution<P> {
             }
             change(t, if moved { self.category } else { Category::Produced }, v - value);
             value = v;
+        }
+        if let Some(f) = pin {
+            (lo, hi) = (lo.min(f), hi.max(f));
+            change(f, if moved { self.category } else { Category::Produced }, self.expected - value);
+            // The final status began after the force-complete: its move, of the pinned value.
+            if !moved && self.category != Category::Produced && self.since != i64::MAX {
+                change(self.since, Category::Produced, -self.expected);
+                change(self.since, self.category, self.expected);
+            }
         }
         (lo, hi)
     }
@@ -148,36 +167,88 @@ pub fn running(ends: Vec<i64>, sums: &[[i64; 4]], workflows: u64) -> HistoricalV
             })
             .collect()
     };
-    HistoricalView { expected: column(0), produced: column(1), valid: column(2), invalid: column(3), ends, workflows }
+    HistoricalView {
+        expected: column(0),
+        produced: column(1),
+        valid: column(2),
+        invalid: column(3),
+        ends,
+        workflows,
+        lumi_left_out: 0,
+    }
 }
 
-/// A workflow's part with its points collected: created, expected, points, category, since.
-type Part = (i64, i64, Vec<(i64, i64)>, Category, i64);
+/// The buckets ending within `window` (from, to), at least the one nearest its start: what
+/// a zoomed chart shows. The whole view without a window.
+pub fn window(v: &HistoricalView, window: Option<(i64, i64)>) -> HistoricalView {
+    let Some((from, to)) = window else { return v.clone() };
+    let mut keep: Vec<usize> = (0..v.ends.len()).filter(|i| (from..=to).contains(&v.ends[*i])).collect();
+    if keep.is_empty() {
+        keep.extend(v.ends.iter().position(|e| *e >= from).or(v.ends.len().checked_sub(1)));
+    }
+    let pick = |values: &[i64]| keep.iter().filter_map(|i| values.get(*i).copied()).collect();
+    HistoricalView {
+        ends: pick(&v.ends),
+        expected: pick(&v.expected),
+        produced: pick(&v.produced),
+        valid: pick(&v.valid),
+        invalid: pick(&v.invalid),
+        ..v.clone()
+    }
+}
+
+/// The bucket whose end is nearest to `t`.
+pub fn nearest_bucket(v: &HistoricalView, t: i64) -> Option<usize> {
+    (0..v.ends.len()).min_by_key(|i| v.ends[*i].abs_diff(t))
+}
+
+/// The chart's numbers as CSV: one line per bucket end (events).
+pub fn csv(v: &HistoricalView) -> String {
+    let mut out = String::from("time_utc,unix_time,expected,produced_not_valid,valid,invalid_or_deleted\n");
+    for (i, t) in v.ends.iter().enumerate() {
+        let at = |values: &[i64]| values.get(i).copied().unwrap_or(0);
+        out.push_str(&format!(
+            "{},{t},{},{},{},{}\n",
+            crate::format::utc_datetime(*t),
+            at(&v.expected),
+            at(&v.produced),
+            at(&v.valid),
+            at(&v.invalid)
+        ));
+    }
+    out
+}
+
+/// A workflow's part with its points collected: created, expected, points, category, since,
+/// force-completed.
+type Part = (i64, i64, Vec<(i64, i64)>, Category, i64, Option<i64>);
 
 /// The historical view of whole workflows (the index gives the same from its records).
 pub fn historical_of(workflows: &[Workflow], bucket: i64, growing: bool) -> HistoricalView {
+    let lumi_left_out = workflows.iter().filter(|wf| wf.lumi_mode()).count() as u64;
     let parts: Vec<Part> = workflows
         .iter()
+        .filter(|wf| !wf.lumi_mode())
         .filter_map(|wf| {
             let row = crate::present::workflow_row(wf, 0);
-            let lumi = wf.lumi_mode();
-            let expected = if lumi { row.total_input_lumis.unwrap_or(-1) } else { row.total_events };
+            let expected = row.total_events;
             let biggest = row.datasets.iter().reduce(|a, b| if b.events > a.events { b } else { a })?;
-            let points = wf.dataset_points(&biggest.name, lumi);
+            let points = wf.dataset_points(&biggest.name, false);
             let first = wf.request_transition.iter().flatten().next().map(|t| t.update_time);
             let created = first.or(points.first().map(|p| p.0))?;
             let since = status_since(&wf.history_sorted(), &biggest.name).unwrap_or(i64::MAX);
-            Some((created, expected, points, Category::of(&biggest.status), since))
+            Some((created, expected, points, Category::of(&biggest.status), since, row.force_completed))
         })
         .collect();
-    let contributions = parts.iter().map(|(created, expected, points, category, since)| Contribution {
+    let contributions = parts.iter().map(|(created, expected, points, category, since, fc)| Contribution {
         created: *created,
         expected: *expected,
         points: points.iter().copied(),
         category: *category,
         since: *since,
+        force_completed: *fc,
     });
-    historical(contributions, bucket, growing)
+    HistoricalView { lumi_left_out, ..historical(contributions, bucket, growing) }
 }
 
 #[cfg(test)]

@@ -42,6 +42,14 @@ pub struct HistoryView {
     /// An aggregate over many workflows: one series per datatier, coloured by position.
     #[serde(default)]
     pub aggregate: bool,
+    /// In an aggregate of events, the workflows left out because they count lumisections
+    /// (U22): never added to events; the chart says how many.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub lumi_left_out: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// The chart data of a workflow, forecasts computed at `now`.
@@ -73,7 +81,7 @@ pub fn history_view(wf: &Workflow, now: i64) -> HistoryView {
         .flatten()
         .map(|t| StatusAt { status: t.status.clone(), time: t.update_time })
         .collect();
-    HistoryView { name: wf.id.clone(), lumi_mode, expected, series, transitions, aggregate: false }
+    HistoryView { name: wf.id.clone(), lumi_mode, expected, series, transitions, aggregate: false, lumi_left_out: 0 }
 }
 
 /// The plotted series as CSV: `dataset,time_utc,unix_time,value` (value = events or lumis).

@@ -5,6 +5,8 @@ pub mod aggregate;
 pub mod alerts;
 pub mod analytics;
 pub mod api;
+pub mod bar_chart;
+pub mod bars;
 pub mod chart;
 pub mod field;
 pub mod filter;

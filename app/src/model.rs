@@ -204,6 +204,12 @@ impl Workflow {
         last.is_none_or(|t| crate::filter::text_can_progress(&t.status))
     }
 
+    /// When it was force-completed: the time of its first `force-complete` transition.
+    pub fn force_completed(&self) -> Option<i64> {
+        let fc = crate::filter::RequestStatus::ForceComplete.as_str();
+        self.request_transition.iter().flatten().find(|t| t.status == fc).map(|t| t.update_time)
+    }
+
     /// Lumi mode (U22): ReReco or Resubmission with a truthy LumiList and truthy TotalInputLumis.
     pub fn lumi_mode(&self) -> bool {
         let kind = self.request_type.get().map(|t| t.to_lowercase()).unwrap_or_default();

@@ -115,6 +115,10 @@ pub struct WorkflowRow {
     pub first_status: Option<StatusAt>,
     /// Last transition (D4).
     pub last_status: Option<StatusAt>,
+    /// When it was force-completed (its first `force-complete` transition): it is done, its
+    /// completion shows as 100 % with an "FC" badge beside what it produced.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub force_completed: Option<i64>,
     /// Processing string when non-empty.
     pub processing_string: Option<String>,
     /// Input dataset when non-empty.

@@ -176,9 +176,14 @@ impl Backend for StoreBackend {
         self.heavy(move |index, now| index.historical(&filter, bucket, growing, now)).await
     }
 
-    async fn campaigns(&self, filter: &Filter) -> Result<CampaignTable, BackendError> {
+    async fn campaigns(&self, filter: &Filter, by_block: bool) -> Result<CampaignTable, BackendError> {
         let filter = filter.clone();
-        self.heavy(move |index, now| index.campaigns(&filter, now)).await
+        self.heavy(move |index, now| index.campaigns(&filter, by_block, now)).await
+    }
+
+    async fn present(&self, filter: &Filter, shape: app::bars::Shape) -> Result<app::bars::PresentView, BackendError> {
+        let filter = filter.clone();
+        self.heavy(move |index, now| index.present(&filter, shape, now)).await
     }
 
     async fn durations(&self, q: &DurationQuery) -> Result<DurationHistogram, BackendError> {

@@ -43,7 +43,7 @@ fn matches(doc: &Value, f: &Filter) -> bool {
 fn campaign_table_equals_a_full_scan() {
     let (index, docs) = store(300, 11);
     for f in [Filter::default(), Filter::from_query("status=new&status=assigned&status=running-open").unwrap()] {
-        let table = index.campaigns(&f, NOW).unwrap();
+        let table = index.campaigns(&f, false, NOW).unwrap();
         let mut want: BTreeMap<(String, String), Cell> = BTreeMap::new();
         let mut total = Cell::default();
         for doc in docs.iter().filter(|d| matches(d, &f)) {
@@ -66,6 +66,36 @@ fn campaign_table_equals_a_full_scan() {
         assert!(table.rows.len() >= 3 && table.statuses.len() >= 3, "a table worth comparing");
         let order: Vec<usize> = table.statuses.iter().map(|s| RequestStatus::parse(s).unwrap() as usize).collect();
         assert!(order.windows(2).all(|w| w[0] < w[1]), "columns in lifecycle order: {:?}", table.statuses);
+    }
+}
+
+/// With priority-block rows every workflow is in the row of its block (pMp's floors), cell by
+/// cell as a full scan counts them.
+#[test]
+fn priority_block_table_equals_a_full_scan() {
+    let (index, docs) = store(300, 13);
+    for f in [Filter::default(), Filter::from_query("status=new&status=assigned&status=running-open").unwrap()] {
+        let table = index.campaigns(&f, true, NOW).unwrap();
+        let mut want: BTreeMap<(String, String), Cell> = BTreeMap::new();
+        for doc in docs.iter().filter(|d| matches(d, &f)) {
+            let block = app::priority::block_of(doc["RequestPriority"].as_i64()).to_string();
+            want.entry((block, status(doc))).or_default().add(doc["TotalEvents"].as_i64().unwrap(), done(doc));
+        }
+        let mut got: BTreeMap<(String, String), Cell> = BTreeMap::new();
+        for row in &table.rows {
+            for (s, c) in table.statuses.iter().zip(&row.cells) {
+                if c.requests > 0 {
+                    got.insert((row.campaign.clone(), s.clone()), *c);
+                }
+            }
+        }
+        assert_eq!(got, want, "cells of {f:?}");
+        assert_eq!(table.without_campaign, 0, "every workflow has a block");
+        assert!(
+            table.rows.len() >= 3,
+            "several blocks: {:?}",
+            table.rows.iter().map(|r| &r.campaign).collect::<Vec<_>>()
+        );
     }
 }
 

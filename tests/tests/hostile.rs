@@ -26,18 +26,11 @@ async fn rpc(server: &TestServer, name: &str, body: Value) -> (StatusCode, Strin
     (r.status(), r.text().await.unwrap())
 }
 
-/// Item 1: an absurd bucket was an allocation without end; item 13: the JSON way in skipped
-/// the query string's checks. Both are the client's fault: 400, saying what is wrong.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn server_functions_refuse_bad_input_with_400() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(store(dir.path()).await, "/stats").await.unwrap();
-    let (status, body) =
-        rpc(&server, "aggregate", json!({"filter": {}, "bucket": 4_611_686_018_427_387_904_i64})).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
-    assert!(body.contains("bucket must be"), "{body}");
+/// Server-function calls that must be refused with 400: the function, its JSON, and a word
+/// the message must contain.
+fn bad_inputs() -> Vec<(&'static str, serde_json::Value, &'static str)> {
     let long = "x".repeat(app::filter::MAX_VALUE_LEN + 1);
-    for (name, body, says) in [
+    vec![
         ("list_workflows", json!({"filter": {"page_size": 7}, "page": 0}), "page_size"),
         ("list_workflows", json!({"filter": {"page": 2_000_000}, "page": 0}), "page"),
         ("list_workflows", json!({"filter": {}, "page": 2_000_000}), "page"),
@@ -66,7 +59,26 @@ async fn server_functions_refuse_bad_input_with_400() {
             json!({"query": {"filter": {}, "from": "new", "to": "new", "bins": 5, "scale": "linear"}, "bin": 0}),
             "different",
         ),
-    ] {
+        ("list_workflows", json!({"filter": {"sort": "size"}, "page": 0}), "size"),
+        ("present", json!({"filter": {}, "group": "campaing"}), "campaing"),
+        ("present", json!({"filter": {}, "group": "tier", "stack": "tier"}), "stack must differ"),
+        ("present", json!({"filter": {}, "group": "tier", "measure": "lumis"}), "lumis"),
+        ("present", json!({"filter": {"priority_block": [9]}, "group": "tier"}), "priority_block"),
+        ("campaigns", json!({"filter": {}, "rows": "tier"}), "rows must be"),
+    ]
+}
+
+/// Item 1: an absurd bucket was an allocation without end; item 13: the JSON way in skipped
+/// the query string's checks. Both are the client's fault: 400, saying what is wrong.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_functions_refuse_bad_input_with_400() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(store(dir.path()).await, "/stats").await.unwrap();
+    let (status, body) =
+        rpc(&server, "aggregate", json!({"filter": {}, "bucket": 4_611_686_018_427_387_904_i64})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body.contains("bucket must be"), "{body}");
+    for (name, body, says) in bad_inputs() {
         let (status, text) = rpc(&server, name, body.clone()).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{name} {body}: {text}");
         assert!(text.contains(says), "{name} {body}: {text}");
@@ -82,6 +94,9 @@ async fn server_functions_refuse_bad_input_with_400() {
     assert_eq!(legacy.status(), StatusCode::OK);
     let (status, text) = rpc(&server, "aggregate", json!({"filter": {}, "bucket": 86_400})).await;
     assert_eq!(status, StatusCode::OK, "{text}");
+    let (status, text) = rpc(&server, "present", json!({"filter": {"sort": "priority"}, "group": "status"})).await;
+    assert_eq!(status, StatusCode::OK, "{text}");
+    assert!(text.contains("\"bars\"") && text.contains("\"matching\""), "{text}");
 }
 
 fn gauge(metrics: &str, name: &str) -> f64 {

@@ -45,6 +45,28 @@ pub fn bin(q: &DurationQuery, bin: u32) -> Result<(), ApiError> {
     }
 }
 
+/// A Present view's shape: stacking a dimension on itself says nothing, so it is refused.
+pub fn present(
+    group: crate::bars::Dimension,
+    stack: Option<crate::bars::Dimension>,
+    measure: crate::bars::Measure,
+) -> Result<crate::bars::Shape, ApiError> {
+    if stack == Some(group) {
+        return Err(bad(format!("stack must differ from group ({})", group.as_str())));
+    }
+    Ok((group, stack, measure))
+}
+
+/// The campaign table's rows: campaigns (the default) or priority blocks; whether blocks.
+pub fn table_rows(rows: Option<crate::bars::Dimension>) -> Result<bool, ApiError> {
+    use crate::bars::Dimension;
+    match rows {
+        None | Some(Dimension::Campaign) => Ok(false),
+        Some(Dimension::PriorityBlock) => Ok(true),
+        Some(other) => Err(bad(format!("rows must be campaign or priority_block, not {}", other.as_str()))),
+    }
+}
+
 /// A typed search text: at most [`crate::suggest::MAX_CHARS`] bytes.
 pub fn text(q: &str) -> Result<(), ApiError> {
     if q.len() <= crate::suggest::MAX_CHARS {

@@ -36,6 +36,7 @@ fn busy() -> HistoryView {
             .collect(),
         transitions,
         aggregate: false,
+        lumi_left_out: 0,
     }
 }
 

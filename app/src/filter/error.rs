@@ -45,6 +45,9 @@ pub enum FilterError {
     /// `priority_block` is not one of pMp's blocks 0 to 7.
     #[error("priority_block must be a block from 0 to 7, not {0:?}")]
     InvalidPriorityBlock(String),
+    /// `sort` names no order the list knows.
+    #[error("sort must be status_age, priority or completion, not {0:?}")]
+    UnknownSort(String),
     /// `status_days` is not a whole number of days from 1 to 3650.
     #[error("status_days must be a whole number of days from 1 to 3650, not {0:?}")]
     InvalidStatusDays(String),

@@ -61,21 +61,25 @@ fn any_filter() -> impl Strategy<Value = Filter> {
     let v = || proptest::option::of(".{0,40}");
     let sizes = proptest::option::of(proptest::sample::select(PAGE_SIZES.to_vec()));
     let legacy = (v(), v(), v(), v(), v(), v(), v(), v(), 0..=MAX_PAGE, sizes, any::<bool>(), any::<bool>());
-    (legacy, any_facets()).prop_map(|((a, b, c, d, e, f, g, h, page, page_size, match_all, stalled), facets)| Filter {
-        workflow_name: a,
-        prepid: b,
-        output_dataset: c,
-        input_dataset: d,
-        campaign: e,
-        request_type: f,
-        processing_string: g,
-        request: h,
-        page,
-        page_size,
-        match_all,
-        stalled,
-        facets,
-    })
+    let sort = proptest::option::of(proptest::sample::select(Sort::ALL.to_vec()));
+    (legacy, any_facets(), sort).prop_map(
+        |((a, b, c, d, e, f, g, h, page, page_size, match_all, stalled), facets, sort)| Filter {
+            workflow_name: a,
+            prepid: b,
+            output_dataset: c,
+            input_dataset: d,
+            campaign: e,
+            request_type: f,
+            processing_string: g,
+            request: h,
+            page,
+            page_size,
+            match_all,
+            stalled,
+            facets,
+            sort,
+        },
+    )
 }
 
 fn any_facets() -> impl Strategy<Value = Facets> {
@@ -204,4 +208,20 @@ fn priority_blocks_and_days_in_status_read_back_and_refuse_what_is_out_of_range(
     assert!(!f.facets.record_holds(Some(120_000), Some(now - 13 * 86_400), now), "not yet 14 days");
     assert!(!f.facets.record_holds(Some(95_000), Some(0), now), "block 2");
     assert!(!f.facets.record_holds(Some(120_000), None, now), "no status, no time in it");
+}
+
+#[test]
+fn sort_is_an_analytics_parameter_with_known_values() {
+    let f = Filter::from_query("campaign=C&sort=status_age").unwrap();
+    assert_eq!(f.sort, Some(Sort::StatusAge));
+    assert!(f.is_combined(), "a sorted list pages over distinct workflows");
+    assert_eq!(Filter::from_query(&f.to_query()).unwrap(), f);
+    assert!(!Filter::from_query("prepid=P&sort=priority").unwrap().sorts_by_date(), "the asked order wins over A4");
+    assert!(matches!(Filter::from_query("sort=size"), Err(FilterError::UnknownSort(v)) if v == "size"));
+    assert_eq!(Filter::from_query("sort=").unwrap().sort, None, "an empty form field is no order");
+    assert_eq!(Filter::from_legacy_query("campaign=C&sort=nonsense").unwrap().sort, None, "legacy routes ignore it");
+    let json: Filter = serde_json::from_str(r#"{"sort": "completion"}"#).unwrap();
+    assert_eq!(json.sort, Some(Sort::Completion));
+    assert!(serde_json::from_str::<Filter>(r#"{"sort": "size"}"#).is_err());
+    assert!(!serde_json::to_string(&Filter::default()).unwrap().contains("sort"), "absent when unset");
 }

@@ -1,17 +1,19 @@
-//! The campaign table (`<base>/campaigns?<filter>`): requests per campaign and current
-//! status, with expected and produced events, row and column totals; every count opens the
-//! list of its workflows.
+//! The campaign table (`<base>/campaigns?<filter>[&rows=priority_block]`): requests per
+//! campaign (or pMp priority block) and current status, with expected and produced events,
+//! row and column totals; every count opens the list of its workflows.
 
 use std::fmt::Write;
 
 use leptos::prelude::*;
-use leptos_router::hooks::use_location;
+use leptos_router::hooks::{use_location, use_navigate};
 
 use super::base::view_href;
 use super::filter_bar::FilterBar;
 use super::views::ViewsHeader;
 use crate::analytics::{cell_filter, short_count, CampaignTable, Cell};
 use crate::api::campaigns;
+use crate::bars::Dimension;
+use crate::chart::{param, with_param};
 use crate::filter::Filter;
 use crate::format::thousands;
 use crate::markup::escape;
@@ -21,18 +23,34 @@ use crate::markup::escape;
 pub fn CampaignsPage() -> impl IntoView {
     let location = use_location();
     let filter = Memo::new(move |_| Filter::from_query(&location.search.get()).map_err(|e| e.to_string()));
+    let by_block = Memo::new(move |_| param(&location.search.get(), "rows").as_deref() == Some("priority_block"));
     let data = LocalResource::new(move || {
-        let f = filter.get();
-        async move { campaigns(f?).await.map_err(|e| e.to_string()) }
+        let (f, b) = (filter.get(), by_block.get());
+        async move { campaigns(f?, b.then_some(Dimension::PriorityBlock)).await.map_err(|e| e.to_string()) }
     });
     super::live::on_every_run(move || data.refetch());
+    let navigate = use_navigate();
+    let set_rows = move |ev: leptos::ev::Event| {
+        let rows = Some(event_target_value(&ev)).filter(|v| v == "priority_block");
+        navigate(
+            &format!("/campaigns?{}", with_param(&location.search.get_untracked(), "rows", rows.as_deref())),
+            Default::default(),
+        );
+    };
+    let extra = Signal::derive(move || if by_block.get() { "rows=priority_block".to_owned() } else { String::new() });
     view! {
         <ViewsHeader filter=filter title="Campaigns by status"/>
-        <FilterBar filter=filter target="/campaigns"/>
+        <FilterBar filter=filter target="/campaigns" extra=extra/>
+        <label class="rows">"Rows "
+            <select class="rows" prop:value=move || if by_block.get() { "priority_block" } else { "campaign" } on:change=set_rows>
+                <option value="campaign">"campaigns"</option>
+                <option value="priority_block">"priority blocks"</option>
+            </select>
+        </label>
         <Suspense fallback=|| view! { <p class="loading" role="status">"Counting workflows…"</p> }>
             {move || data.get().map(|r| match r {
                 Ok(t) if t.total.requests == 0 => view! { <p class="empty">"No workflow matches this filter."</p> }.into_any(),
-                Ok(t) => table_view(t, filter.get_untracked().unwrap_or_default()).into_any(),
+                Ok(t) => table_view(t, filter.get_untracked().unwrap_or_default(), by_block.get_untracked()).into_any(),
                 Err(e) => view! { <p class="error" role="alert">"Could not count the workflows: " {e}</p> }.into_any(),
             })}
         </Suspense>
@@ -67,8 +85,9 @@ fn label(status: &str) -> &str {
 
 /// The table as HTML (a string weighs far less in the bundle than a typed view per cell; the
 /// router still follows its links without a reload).
-fn table(t: &CampaignTable, base: &Filter) -> String {
-    let mut out = String::from(r#"<table class="campaigns"><thead><tr><th scope="col">Campaign</th>"#);
+fn table(t: &CampaignTable, base: &Filter, by_block: bool) -> String {
+    let head = if by_block { "Priority block" } else { "Campaign" };
+    let mut out = format!(r#"<table class="campaigns"><thead><tr><th scope="col">{head}</th>"#);
     for s in &t.statuses {
         let _ = write!(out, r#"<th scope="col">{}</th>"#, escape(label(s)));
     }
@@ -76,13 +95,15 @@ fn table(t: &CampaignTable, base: &Filter) -> String {
     for row in &t.rows {
         let c = row.campaign.as_str();
         let _ = write!(out, r#"<tr><th scope="row">{}</th>"#, escape(c));
+        let row_filter =
+            if by_block { Dimension::PriorityBlock.narrow(base, c) } else { cell_filter(base, Some(c), None) };
         for (s, cell) in t.statuses.iter().zip(&row.cells) {
             out.push_str("<td>");
-            count(&mut out, *cell, cell_filter(base, Some(c), Some(s)), c, s);
+            count(&mut out, *cell, row_filter.as_ref().and_then(|f| cell_filter(f, None, Some(s))), c, s);
             out.push_str("</td>");
         }
         out.push_str(r#"<td class="total">"#);
-        count(&mut out, row.total, cell_filter(base, Some(c), None), c, "");
+        count(&mut out, row.total, row_filter, c, "");
         out.push_str("</td></tr>");
     }
     out.push_str(r#"</tbody><tfoot><tr><th scope="row">All (each workflow once)</th>"#);
@@ -97,7 +118,7 @@ fn table(t: &CampaignTable, base: &Filter) -> String {
     out
 }
 
-fn table_view(t: CampaignTable, base: Filter) -> impl IntoView {
+fn table_view(t: CampaignTable, base: Filter, by_block: bool) -> impl IntoView {
     let note = (t.without_campaign > 0).then(|| {
         format!(
             " {} matching workflows have no campaign: in the totals, in no row.",
@@ -105,7 +126,7 @@ fn table_view(t: CampaignTable, base: Filter) -> impl IntoView {
         )
     });
     view! {
-        <div class="table-wrap" inner_html=table(&t, &base)></div>
+        <div class="table-wrap" inner_html=table(&t, &base, by_block)></div>
         <p class="note">"Each cell: requests, then produced / expected events." {note}</p>
     }
 }

@@ -61,7 +61,36 @@ pub fn workflow(i: usize, seed: u64, shape: Shape) -> Value {
     doc.insert("RequestPriority".into(), json!(60_000 + 1000 * rng.below(60) as i64));
     doc.insert("LastUpdate".into(), json!(shape.now - rng.below(86_400) as i64));
     history(&mut doc, &outputs, total, created, shape, &mut rng);
+    // Drawn from a generator of their own, so every other field stays what it was.
+    let mut rare = Rng::new(seed.wrapping_mul(7_919).wrapping_add(i as u64 + 3));
+    if rare.below(6) == 0 {
+        force_complete(&mut doc);
+    }
+    if matches!(kind, "ReReco" | "Resubmission") && rare.below(3) == 0 {
+        lumi_mode(&mut doc, total / 100);
+    }
     Value::Object(doc)
+}
+
+/// Adds a force-complete transition right after running-closed, when it got that far.
+fn force_complete(doc: &mut Map<String, Value>) {
+    let Some(Value::Array(transitions)) = doc.get_mut("RequestTransition") else { return };
+    let closed = app::filter::RequestStatus::RunningClosed.as_str();
+    let Some(at) = transitions.iter().position(|t| t["Status"] == closed) else { return };
+    let time = transitions[at]["UpdateTime"].as_i64().unwrap_or(0) + 600;
+    transitions.insert(at + 1, json!({"Status": "force-complete", "UpdateTime": time}));
+}
+
+/// Makes a reprocessing workflow count lumisections (U22): a LumiList, its expected
+/// lumisections, and a lumisection count beside the events of every history record.
+fn lumi_mode(doc: &mut Map<String, Value>, lumis: i64) {
+    doc.insert("LumiList".into(), json!({"1": [[1, 100]]}));
+    doc.insert("TotalInputLumis".into(), json!(lumis.max(1)));
+    let Some(Value::Array(entries)) = doc.get_mut("EventNumberHistory") else { return };
+    for record in entries.iter_mut().filter_map(|e| e["Datasets"].as_object_mut()).flat_map(|d| d.values_mut()) {
+        let events = record["Events"].as_i64().unwrap_or(0);
+        record["Lumis"] = json!(events / 100);
+    }
 }
 
 /// Transitions and the event history: progress up to complete, stalled ones stop early.

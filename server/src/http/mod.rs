@@ -43,7 +43,7 @@ pub struct AppState {
 }
 
 /// Server functions answered from the summary index: 503 until it is built.
-const INDEXED: [&str; 10] = [
+const INDEXED: [&str; 11] = [
     "historical",
     "list_workflows",
     "workflow_row",
@@ -52,6 +52,7 @@ const INDEXED: [&str; 10] = [
     "campaigns",
     "durations",
     "duration_bin",
+    "present",
     "suggest",
     "alerts",
 ];

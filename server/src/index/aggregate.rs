@@ -20,7 +20,13 @@ pub fn aggregate(state: &State, label: &str, filter: &Filter, bucket: i64, now: 
     let mut expected = 0i64;
     let mut series: Vec<(&str, &Points)> = Vec::new();
     let mut tier_expected = std::collections::BTreeMap::new();
+    let mut lumi_left_out = 0;
     for r in matching(state, filter, now) {
+        // Lumisections are no events: left out, and said.
+        if r.lumi_mode {
+            lumi_left_out += 1;
+            continue;
+        }
         if r.expected > 0 {
             expected = expected.saturating_add(r.expected);
             let tiers = r.datasets.iter().filter(|d| !d.points.is_empty()).map(|d| datatier(&d.name));
@@ -33,5 +39,7 @@ pub fn aggregate(state: &State, label: &str, filter: &Filter, bucket: i64, now: 
             }
         }
     }
-    aggregate_series(label, series.iter().map(|(t, p)| (*t, p.iter())), &tier_expected, expected, bucket, now)
+    let view =
+        aggregate_series(label, series.iter().map(|(t, p)| (*t, p.iter())), &tier_expected, expected, bucket, now);
+    HistoryView { lumi_left_out, ..view }
 }

@@ -47,17 +47,19 @@ impl<'a> Column<'a> {
     }
 }
 
-/// The campaign × current status table of `filter`'s workflows. Counts come from the
-/// per-slot tallies (one contiguous array) and the campaign postings, so no record is read
-/// unless the filter itself needs it.
-pub fn campaign_table(state: &State, q: &app::filter::Filter, now: i64) -> CampaignTable {
+/// Cells by row and column.
+type Rows<'a> = BTreeMap<&'a str, HashMap<Column<'a>, Cell>>;
+
+/// The campaign (or priority block, `by_block`) × current status table of `filter`'s
+/// workflows. Counts come from the per-slot tallies (one contiguous array) and the campaign
+/// postings, so no record is read unless the filter itself needs it.
+pub fn campaign_table(state: &State, q: &app::filter::Filter, by_block: bool, now: i64) -> CampaignTable {
     let everything = q.required().is_empty() && q.facets.is_empty() && !q.stalled;
-    let tally = |slot: Slot| state.tally(slot);
     let mut chosen = Bits::default();
     let mut table = CampaignTable::default();
     let mut columns: HashMap<Column<'_>, Cell> = HashMap::new();
     let mut count = |slot: Slot| {
-        let t = tally(slot);
+        let t = state.tally(slot);
         columns.entry(Column::of(state, slot, t.status)).or_default().add(t.expected, t.done);
         table.total.add(t.expected, t.done);
     };
@@ -69,16 +71,24 @@ pub fn campaign_table(state: &State, q: &app::filter::Filter, now: i64) -> Campa
             count(slot);
         }
     }
-    let mut rows: BTreeMap<&str, HashMap<Column<'_>, Cell>> = BTreeMap::new();
+    let wanted = |slot: Slot| everything || chosen.get(slot);
+    let (rows, with) = if by_block { block_rows(state, &wanted) } else { campaign_rows(state, &wanted) };
+    let without = table.total.requests - with;
+    finish(table, columns, rows, without)
+}
+
+/// One row per campaign, and how many workflows have one.
+fn campaign_rows<'a>(state: &'a State, wanted: &dyn Fn(Slot) -> bool) -> (Rows<'a>, u64) {
+    let mut rows: Rows<'a> = BTreeMap::new();
     let (mut has_campaign, mut with) = (Bits::default(), 0u64);
     for (campaign, posting) in state.values(Field::View(FilterKey::Campaign)) {
         let mut last = None;
         for &slot in posting.slots() {
             // A workflow listed twice by the view (repeats are adjacent) counts once.
-            if last.replace(slot) == Some(slot) || !(everything || chosen.get(slot)) {
+            if last.replace(slot) == Some(slot) || !wanted(slot) {
                 continue;
             }
-            let t = tally(slot);
+            let t = state.tally(slot);
             let column = Column::of(state, slot, t.status);
             rows.entry(&**campaign).or_default().entry(column).or_default().add(t.expected, t.done);
             if !has_campaign.get(slot) {
@@ -87,7 +97,33 @@ pub fn campaign_table(state: &State, q: &app::filter::Filter, now: i64) -> Campa
             }
         }
     }
-    table.without_campaign = table.total.requests - with;
+    (rows, with)
+}
+
+/// One row per pMp priority block: every workflow is in exactly one.
+fn block_rows<'a>(state: &'a State, wanted: &dyn Fn(Slot) -> bool) -> (Rows<'a>, u64) {
+    let mut rows: Rows<'a> = BTreeMap::new();
+    let mut with = 0;
+    for &slot in state.slots_in_order().iter().filter(|s| wanted(**s)) {
+        let t = state.tally(slot);
+        let block = BLOCKS[usize::from(t.block.min(7))];
+        rows.entry(block).or_default().entry(Column::of(state, slot, t.status)).or_default().add(t.expected, t.done);
+        with += 1;
+    }
+    (rows, with)
+}
+
+/// Row names of the priority-block table.
+const BLOCKS: [&str; 8] = ["0", "1", "2", "3", "4", "5", "6", "7"];
+
+/// The table from its cells: columns in lifecycle order, rows in key order.
+fn finish<'a>(
+    mut table: CampaignTable,
+    columns: HashMap<Column<'a>, Cell>,
+    rows: Rows<'a>,
+    without: u64,
+) -> CampaignTable {
+    table.without_campaign = without;
     let mut statuses: Vec<Column<'_>> = columns.keys().copied().collect();
     statuses.sort_by_key(|s| status_order(s.name()));
     table.column_totals = statuses.iter().map(|s| columns[s]).collect();
@@ -179,7 +215,9 @@ pub fn historical(state: &State, filter: &app::filter::Filter, bucket: i64, grow
     if let Some(v) = state.sums().historical(filter, bucket, growing) {
         return v;
     }
-    let parts: Vec<Contribution<_>> =
-        matching(state, filter, now).filter_map(|r| super::hist_sums::contribution(r)).collect();
-    app::historical::historical(parts.iter().cloned(), bucket, growing)
+    // Lumisections are no events: those workflows are left out, and counted.
+    let (lumi, events): (Vec<_>, Vec<_>) = matching(state, filter, now).partition(|r| r.lumi_mode);
+    let parts: Vec<Contribution<_>> = events.into_iter().filter_map(|r| super::hist_sums::contribution(r)).collect();
+    let view = app::historical::historical(parts.iter().cloned(), bucket, growing);
+    HistoricalView { lumi_left_out: lumi.len() as u64, ..view }
 }

@@ -16,6 +16,8 @@ use super::record::Record;
 #[derive(Default)]
 pub struct HistSums {
     workflows: u64,
+    /// Workflows counted in lumisections, left out.
+    lumi: u64,
     expected: i64,
     /// Per hour: expected events created, produced, VALID, INVALID changes.
     deltas: BTreeMap<i64, [i64; 4]>,
@@ -33,6 +35,10 @@ impl HistSums {
 
     /// Adds (`sign` 1) or takes away (-1) a record's contribution.
     pub fn apply(&mut self, r: &Record, sign: i64) {
+        if r.lumi_mode {
+            self.lumi = self.lumi.saturating_add_signed(sign);
+            return;
+        }
         let Some(c) = contribution(r) else { return };
         self.workflows = self.workflows.saturating_add_signed(sign);
         let deltas = &mut self.deltas;
@@ -55,7 +61,7 @@ impl HistSums {
     /// The view with buckets of `bucket` seconds (a whole number of hours).
     pub fn view(&self, bucket: i64, growing: bool) -> HistoricalView {
         let (Some((&lo, _)), Some((&hi, _))) = (self.lows.first_key_value(), self.highs.last_key_value()) else {
-            return HistoricalView::default();
+            return HistoricalView { lumi_left_out: self.lumi, ..HistoricalView::default() };
         };
         let buckets = Buckets::new(lo, hi, bucket);
         let mut sums = vec![[0i64; 4]; buckets.ends.len()];
@@ -69,18 +75,22 @@ impl HistSums {
                 s[0] = self.expected;
             }
         }
-        app::historical::running(buckets.ends, &sums, self.workflows)
+        HistoricalView { lumi_left_out: self.lumi, ..app::historical::running(buckets.ends, &sums, self.workflows) }
     }
 
     /// Whether nothing is counted.
     pub fn is_empty(&self) -> bool {
-        self.workflows == 0 && self.deltas.is_empty() && self.lows.is_empty()
+        self.workflows == 0 && self.lumi == 0 && self.deltas.is_empty() && self.lows.is_empty()
     }
 }
 
 /// A record's part in the historical aggregate (its largest dataset, when it was created,
-/// what it expects), as `app::historical::historical_of` takes it from a whole document.
+/// what it expects), as `app::historical::historical_of` takes it from a whole document;
+/// none for a workflow counted in lumisections.
 pub fn contribution(r: &Record) -> Option<Contribution<super::points::Iter<'_>>> {
+    if r.lumi_mode {
+        return None;
+    }
     let biggest = r.datasets.iter().reduce(|a, b| if b.events > a.events { b } else { a })?;
     let created = r.transitions.first().map(|t| t.1).or(biggest.points.iter().next().map(|p| p.0))?;
     Some(Contribution {
@@ -89,5 +99,6 @@ pub fn contribution(r: &Record) -> Option<Contribution<super::points::Iter<'_>>>
         points: biggest.points.iter(),
         category: Category::of(&biggest.status),
         since: biggest.since,
+        force_completed: r.force_completed(),
     })
 }

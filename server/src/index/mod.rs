@@ -12,6 +12,7 @@
 
 mod aggregate;
 mod analytics;
+mod bars;
 mod btree;
 mod field;
 pub mod follow;
@@ -27,6 +28,7 @@ mod stalls;
 mod state;
 mod suggest;
 mod sums;
+mod tally;
 mod transitions;
 mod varint;
 
@@ -213,9 +215,24 @@ impl SummaryIndex {
         Ok(aggregate::aggregate(&state, label, filter, bucket, now))
     }
 
-    /// The campaign × status table of `filter`'s workflows.
-    pub fn campaigns(&self, filter: &Filter, now: i64) -> Result<app::analytics::CampaignTable, NotReady> {
-        Ok(analytics::campaign_table(&*self.at(now)?, filter, now))
+    /// The campaign (or priority block, `by_block`) × status table of `filter`'s workflows.
+    pub fn campaigns(
+        &self,
+        filter: &Filter,
+        by_block: bool,
+        now: i64,
+    ) -> Result<app::analytics::CampaignTable, NotReady> {
+        Ok(analytics::campaign_table(&*self.at(now)?, filter, by_block, now))
+    }
+
+    /// The Present view of `filter`'s workflows.
+    pub fn present(
+        &self,
+        filter: &Filter,
+        shape: (app::bars::Dimension, Option<app::bars::Dimension>, app::bars::Measure),
+        now: i64,
+    ) -> Result<app::bars::PresentView, NotReady> {
+        Ok(bars::present(&*self.at(now)?, filter, shape, now))
     }
 
     /// The status-duration histogram of a query.

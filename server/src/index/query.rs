@@ -5,13 +5,13 @@
 
 use std::sync::Arc;
 
-use app::filter::{glob_matches, is_pattern, literal_prefix, Filter, FilterKey};
+use app::filter::{glob_matches, is_pattern, literal_prefix, Filter, FilterKey, Sort};
 
 use super::field::Field;
 use super::intern::Sym;
 use super::keys::Keys;
 use super::record::Record;
-use super::state::{Bits, Posting, Slot, State};
+use super::state::{Bits, Posting, Slot, State, Tally};
 
 /// One page and the counts around it.
 pub struct Page {
@@ -272,6 +272,9 @@ fn records(state: &State, slots: impl Iterator<Item = Slot>) -> Vec<Arc<Record>>
 }
 
 fn combined_page(state: &State, filter: &Filter, start: usize, size: usize, now: i64) -> Page {
+    if let Some(sort) = filter.sort {
+        return sorted_page(state, filter, sort, start, size, now);
+    }
     // Stalled only: the stalled set is the answer, counted and paged without a walk.
     if stalled_only(filter) {
         let set = state.stalled();
@@ -288,6 +291,37 @@ fn combined_page(state: &State, filter: &Filter, start: usize, size: usize, now:
     }
     let records = records(state, slots.into_iter());
     Page { records, matching: matching as u64, has_next: matching > start.saturating_add(size) }
+}
+
+/// Where a workflow goes in `sort`'s order: smaller first; those without the value last.
+fn rank(sort: Sort, t: &Tally) -> i64 {
+    match sort {
+        Sort::StatusAge => t.status_since().unwrap_or(i64::MAX),
+        Sort::Priority if t.priority == i64::MIN => i64::MAX,
+        Sort::Priority => t.priority.saturating_neg(),
+        Sort::Completion => t.completion().unwrap_or(i64::MAX),
+    }
+}
+
+/// A page in `sort`'s order, ties in id order: every match ranked from its tally (no record
+/// read), then only the rows up to the page's end put in order.
+fn sorted_page(state: &State, filter: &Filter, sort: Sort, start: usize, size: usize, now: i64) -> Page {
+    let mut ranked: Vec<(i64, u32, Slot)> = matching_slots(state, filter, now)
+        .enumerate()
+        .map(|(i, s)| (rank(sort, &state.tally(s)), i as u32, s))
+        .collect();
+    let matching = ranked.len();
+    let end = start.saturating_add(size).min(matching);
+    if start >= end {
+        return Page { records: Vec::new(), matching: matching as u64, has_next: false };
+    }
+    if end < matching {
+        ranked.select_nth_unstable(end);
+        ranked.truncate(end);
+    }
+    ranked.sort_unstable();
+    let records = records(state, ranked[start..end].iter().map(|(_, _, s)| *s));
+    Page { records, matching: matching as u64, has_next: matching > end }
 }
 
 fn view_page(state: &State, filter: &Filter, start: usize, size: usize) -> Page {

@@ -71,6 +71,9 @@ pub struct Record {
     pub service: Service,
     /// Lumisections are shown instead of events.
     pub shows_lumis: bool,
+    /// Progress is counted in lumisections (U22): `expected` and the points are lumisections,
+    /// never added to events.
+    pub lumi_mode: bool,
 }
 
 /// What few workflows have, boxed apart from the record.
@@ -149,6 +152,7 @@ impl Record {
         let expected = if lumi_mode { row.total_input_lumis.unwrap_or(-1) } else { row.total_events };
         let points = row.datasets.iter().map(|d| wf.dataset_points(&d.name, lumi_mode)).collect();
         let mut record = Self::from_row(&row, points, expected, i);
+        record.lumi_mode = lumi_mode;
         record.transitions =
             Transitions::pack(wf.request_transition.iter().flatten().map(|t| (t.status.as_str(), t.update_time)));
         let history = wf.history_sorted();
@@ -198,6 +202,7 @@ impl Record {
             service: row.service,
             total_events: row.total_events,
             shows_lumis: row.shows_lumis,
+            lumi_mode: false,
             expected,
             numbers,
             transitions: Transitions::default(),
@@ -228,6 +233,7 @@ impl Record {
             last_update: self.numbers.get(Number::LastUpdate),
             first_status: self.transitions.first().map(status_at),
             last_status: self.transitions.last().map(status_at),
+            force_completed: self.force_completed(),
             processing_string: text(&self.processing_string),
             input_dataset: text(&self.input_dataset),
             datasets: self.datasets.iter().map(|d| self.dataset_row(d, now)).collect(),
@@ -249,6 +255,11 @@ impl Record {
                 forecast(&d.points.to_vec(), self.expected, now, Settings::default()).settled(self.can_progress())
             }),
         }
+    }
+
+    /// When it was force-completed, if it was.
+    pub fn force_completed(&self) -> Option<i64> {
+        self.transitions.find(*super::transitions::FORCE_COMPLETE, 0).map(|(_, t)| t)
     }
 
     /// Whether the workflow's current status still produces events.

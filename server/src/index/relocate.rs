@@ -48,6 +48,7 @@ pub fn copy(r: &Record, text: &mut dyn FnMut(Kind, &Sym) -> Sym) -> Record {
         requests_are_prepid: r.requests_are_prepid,
         service: r.service,
         shows_lumis: r.shows_lumis,
+        lumi_mode: r.lumi_mode,
     }
 }
 

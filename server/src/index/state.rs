@@ -19,49 +19,7 @@ use super::sums::Sums;
 
 pub use super::posting::{Bits, Posting, Slot};
 
-/// What the campaign table needs of a workflow, kept by slot.
-#[derive(Debug, Clone, Copy)]
-pub struct Tally {
-    /// The current status's byte (`transitions::OTHER` for one ReqMgr2 does not list), if any.
-    pub status: Option<u8>,
-    /// TotalEvents.
-    pub expected: i64,
-    /// The largest dataset's latest events.
-    pub done: i64,
-    /// The statuses of its RequestTransition ([`super::transitions::Transitions::status_bits`]).
-    pub statuses: u32,
-    /// pMp's priority block of its RequestPriority.
-    pub block: u8,
-    /// When its current status was set (the last RequestTransition's time); `i64::MIN` without
-    /// one. Kept here so `status_days` and the stuck alerts never read a record.
-    pub since: i64,
-}
-
-impl Default for Tally {
-    fn default() -> Self {
-        Tally { status: None, expected: 0, done: 0, statuses: 0, block: app::priority::LAST_BLOCK, since: i64::MIN }
-    }
-}
-
-impl Tally {
-    /// When the current status was set, if there is one.
-    pub fn status_since(&self) -> Option<i64> {
-        Some(self.since).filter(|t| *t != i64::MIN)
-    }
-
-    /// `r`'s tally.
-    fn of(r: &Record) -> Tally {
-        let done = r.datasets.iter().map(|d| d.events).max().unwrap_or(0);
-        Tally {
-            block: app::priority::block_of(r.priority()),
-            since: r.transitions.last().map_or(i64::MIN, |(_, t)| t),
-            status: r.transitions.last_code(),
-            expected: r.total_events,
-            done,
-            statuses: r.transitions.status_bits(),
-        }
-    }
-}
+pub use super::tally::Tally;
 
 /// Everything the index holds.
 #[derive(Default)]
@@ -316,6 +274,11 @@ impl State {
     /// What the campaign table counts of the workflow in `slot`.
     pub fn tally(&self, slot: Slot) -> Tally {
         self.tallies.get(slot as usize).copied().unwrap_or_default()
+    }
+
+    /// One past the highest slot in use: what a per-slot array needs.
+    pub fn slot_bound(&self) -> usize {
+        self.table.len()
     }
 
     /// Every value of `field`, in order, with its posting.

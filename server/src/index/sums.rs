@@ -31,6 +31,8 @@ pub struct Scope {
     /// Per datatier, the expected totals of the workflows with a dataset of it.
     tier_expected: BTreeMap<String, i64>,
     expected: i64,
+    /// Workflows counted in lumisections, left out.
+    lumi: u64,
     firsts: BTreeMap<i64, u64>,
     lasts: BTreeMap<i64, u64>,
     /// The historical mode's sums of the same workflows.
@@ -49,6 +51,10 @@ impl Scope {
 
     fn apply(&mut self, r: &Record, sign: i64) {
         self.hist.apply(r, sign);
+        if r.lumi_mode {
+            self.lumi = self.lumi.saturating_add_signed(sign);
+            return;
+        }
         if r.expected > 0 {
             self.expected += sign * r.expected;
             let tiers = r.datasets.iter().filter(|d| !d.points.is_empty()).map(|d| datatier(&d.name));
@@ -82,7 +88,7 @@ impl Scope {
     fn view(&self, label: &str, bucket: i64, now: i64) -> HistoryView {
         let (Some((&t_min, _)), Some((&t_max, _))) = (self.firsts.first_key_value(), self.lasts.last_key_value())
         else {
-            return empty(label, self.expected);
+            return HistoryView { lumi_left_out: self.lumi, ..empty(label, self.expected) };
         };
         let buckets = Buckets::new(t_min, t_max, bucket);
         let tiers = self
@@ -98,7 +104,7 @@ impl Scope {
                 (name.as_str(), deltas)
             })
             .collect();
-        buckets.view(label, tiers, &self.tier_expected, self.expected, now)
+        HistoryView { lumi_left_out: self.lumi, ..buckets.view(label, tiers, &self.tier_expected, self.expected, now) }
     }
 }
 
@@ -123,6 +129,7 @@ impl Sums {
             scope.apply(r, sign);
             if scope.tiers.is_empty()
                 && scope.expected == 0
+                && scope.lumi == 0
                 && scope.firsts.is_empty()
                 && scope.tier_expected.is_empty()
                 && scope.hist.is_empty()

@@ -51,6 +51,10 @@ fn bit_of(code: u8) -> u32 {
 /// The idle check's status, looked for in every idle candidate.
 pub static ASSIGNED: std::sync::LazyLock<Needle<'static>> = std::sync::LazyLock::new(|| Needle::new("assigned"));
 
+/// The status that makes a workflow done whatever it produced.
+pub static FORCE_COMPLETE: std::sync::LazyLock<Needle<'static>> =
+    std::sync::LazyLock::new(|| Needle::new(RequestStatus::ForceComplete.as_str()));
+
 impl Transitions {
     /// Packs `entries` (kept in their order).
     pub fn pack<'a>(entries: impl IntoIterator<Item = (&'a str, i64)>) -> Transitions {
