@@ -14,8 +14,10 @@ use stats2_tests::server::TestServer;
 /// What a first visit may download, compressed (brotli), in bytes. 300,000 until the second
 /// hardening round and the first pMp filters (typed server-function errors, the live stream's
 /// resync, "data as of", priority blocks, days in status, stuck alerts) took the app to
-/// 300,563 B; BENCHMARKS.md keeps the figures.
-const BUDGET: usize = 305 * 1000;
+/// 300,563 B; 305,000 until pMp's Present view (a new page and its controls), the historical
+/// chart's hover, zoom and downloads, the list's sorts and the filter bar's pMp inputs took it
+/// to 324,403 B after their markup was written as strings; BENCHMARKS.md keeps the figures.
+const BUDGET: usize = 330 * 1000;
 
 fn dist() -> std::path::PathBuf {
     stats2_tests::repo_root().join("target/dist")

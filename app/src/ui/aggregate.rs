@@ -8,11 +8,10 @@ use leptos_router::hooks::{use_location, use_navigate};
 
 use super::base::base_path;
 use super::chart_panel::Chart;
+use super::stacked_panel::StackedChart;
 use crate::api::aggregate;
 use crate::chart::{param, with_param, with_zoom, zoom_of};
 use crate::filter::Filter;
-use crate::format::thousands;
-use crate::historical::HistoricalView;
 
 const BUCKETS: [(&str, i64); 4] = [("1h", 3600), ("6h", 6 * 3600), ("1d", 86_400), ("1w", 7 * 86_400)];
 
@@ -53,7 +52,9 @@ pub fn AggregatePage() -> impl IntoView {
             {super::views::view_links(filter)}
             <Controls bucket=bucket historical_mode=historical_mode growing=growing set=set/>
         </header>
-        {move || historical_mode.get().then(|| view! { <HistoricalPart filter=filter bucket=bucket growing=growing/> })}
+        {move || historical_mode.get().then(|| view! {
+            <HistoricalPart filter=filter bucket=bucket growing=growing zoom=zoom on_zoom=on_zoom/>
+        })}
         {move || (!historical_mode.get()).then(|| view! {
             <TiersPart filter=filter bucket=bucket zoom=zoom on_zoom=on_zoom/>
         })}
@@ -109,7 +110,14 @@ fn TiersPart(
                 Ok(v) => {
                     let label = filter.get_untracked().map(|f| f.to_query()).unwrap_or_default();
                     let label = if label.is_empty() { "all workflows".to_owned() } else { label };
-                    view! { <Chart view=v zoom=zoom on_zoom=on_zoom label=label/> }.into_any()
+                    let lumis = (v.lumi_left_out > 0).then(|| format!(
+                        "{} workflows counted in lumisections are left out: lumisections are not events.",
+                        crate::format::thousands(v.lumi_left_out as i64)
+                    ));
+                    view! {
+                        <Chart view=v zoom=zoom on_zoom=on_zoom label=label/>
+                        {lumis.map(|t| view! { <p class="note lumis">{t}</p> })}
+                    }.into_any()
                 }
                 Err(e) => view! { <p class="error" role="alert">"Could not add up the histories: " {e}</p> }.into_any(),
             })}
@@ -123,6 +131,8 @@ fn HistoricalPart(
     filter: Memo<Result<Filter, String>>,
     bucket: Memo<&'static str>,
     growing: Memo<bool>,
+    zoom: Memo<Option<(i64, i64)>>,
+    on_zoom: Callback<Option<(i64, i64)>>,
 ) -> impl IntoView {
     let stacked = LocalResource::new(move || {
         let (f, secs, g) = (filter.get(), seconds_of(bucket.get()), growing.get());
@@ -133,34 +143,13 @@ fn HistoricalPart(
         <Suspense fallback=|| view! { <p class="loading" role="status">"Stacking the histories…"</p> }>
             {move || stacked.get().map(|r| match r {
                 Ok(v) if v.ends.is_empty() => view! { <p class="empty">"No history for this filter."</p> }.into_any(),
-                Ok(v) => view! { <Stacked view=v/> }.into_any(),
+                Ok(v) => {
+                    let label = filter.get_untracked().map(|f| f.to_query()).unwrap_or_default();
+                    let label = if label.is_empty() { "all workflows".to_owned() } else { label };
+                    view! { <StackedChart view=v zoom=zoom on_zoom=on_zoom label=label/> }.into_any()
+                }
                 Err(e) => view! { <p class="error" role="alert">"Could not add up the histories: " {e}</p> }.into_any(),
             })}
         </Suspense>
-    }
-}
-
-/// The stacked chart and its legend with the last bucket's values.
-#[component]
-fn Stacked(view: HistoricalView) -> impl IntoView {
-    let last = |values: &[i64]| thousands(values.last().copied().unwrap_or(0));
-    let items = super::stacked::layers(&view)
-        .into_iter()
-        .map(|(name, values, colour)| {
-            view! { <li><span class="swatch-box" style=format!("background: {colour}")></span>{format!("{name}: {}", last(values))}</li> }
-        })
-        .collect_view();
-    view! {
-        <section class="chart stacked">
-            <div class="plot" inner_html=super::stacked::svg(&view)></div>
-            <ul class="legend">
-                <li>
-                    <span class="swatch-box" style=format!("background: {}", super::stacked::EXPECTED_FILL)></span>
-                    {format!("expected: {}", last(&view.expected))}
-                </li>
-                {items}
-            </ul>
-            <p class="note">{format!("{} workflows, each counted with its largest output dataset.", thousands(view.workflows as i64))}</p>
-        </section>
     }
 }

@@ -35,12 +35,13 @@ fn stamp(v: &HistoryView, label: &str) -> String {
     format!("Stats2 · {label} · exported {now} UTC · {last}")
 }
 
-fn data_url(mime: &str, text: &str) -> String {
+/// `text` as a data URL (what the download links carry).
+pub(super) fn data_url(mime: &str, text: &str) -> String {
     format!("data:{mime};charset=utf-8,{}", String::from(js_sys::encode_uri_component(text)))
 }
 
 /// Renders SVG markup into a PNG data URL (twice the size, for sharp text), then `done`.
-fn to_png(markup: String, width: f64, height: f64, done: impl Fn(String) + 'static) -> Option<()> {
+pub(super) fn to_png(markup: String, width: f64, height: f64, done: impl Fn(String) + 'static) -> Option<()> {
     let document = web_sys::window()?.document()?;
     let img: web_sys::HtmlImageElement = document.create_element("img").ok()?.dyn_into().ok()?;
     let canvas: web_sys::HtmlCanvasElement = document.create_element("canvas").ok()?.dyn_into().ok()?;

@@ -10,13 +10,15 @@ use crate::format::{nice_size, thousands};
 use crate::links::{das, harvesting};
 use crate::rows::DatasetRow;
 
-/// A dataset line with its progress bar.
+/// A dataset line with its progress bar; `done` (force-completed) shows it complete, with
+/// what it produced beside.
 #[component]
-pub fn DatasetLine(dataset: DatasetRow) -> impl IntoView {
+pub fn DatasetLine(dataset: DatasetRow, #[prop(optional)] done: bool) -> impl IntoView {
     let (perc, what, count) = match (dataset.lumi_completed_perc, dataset.lumis) {
         (Some(p), Some(l)) => (p, "lumisections", l),
         _ => (dataset.completed_perc.unwrap_or(0.0), "events", dataset.events),
     };
+    let perc = if done { 100.0 } else { perc };
     let status = dataset.status.as_str().to_owned();
     let class = dataset.status.css_class();
     view! {
@@ -27,6 +29,7 @@ pub fn DatasetLine(dataset: DatasetRow) -> impl IntoView {
             </span>
             <span class="tier">{dataset.datatier.clone()}</span>
             <span class="perc" title=format!("completed (on {what})")>{format!("{perc:.2}%")}</span>
+            {done.then(|| view! { <span class="fc" title="force-completed: done whatever it produced">"FC"</span> })}
             <span class="count">{format!("{what}: {}", thousands(count))}</span>
             {(dataset.size > 0).then(|| view! {
                 <span class="size" title=format!("{} bytes", dataset.size)>{nice_size(dataset.size)}</span>

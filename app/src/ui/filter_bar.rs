@@ -98,13 +98,17 @@ pub fn FilterBar(
         let main = main.clone();
         move |ev: leptos::ev::SubmitEvent| {
             ev.prevent_default();
-            let f = Filter { facets: facets.read(), ..main.read() };
+            // The order is the list's, not a filter: it stays what the URL had.
+            let sort = filter.get_untracked().ok().and_then(|f| f.sort);
+            let f = Filter { facets: facets.read(), sort, ..main.read() };
             navigate(&destination(&f, target, extra), Default::default());
         }
     };
     let MainFields { fields, size, stalled } = main;
+    let open = RwSignal::new(false);
     view! {
-        <form class="filters" on:submit=apply aria-label="Filters">
+        {fold_button(open)}
+        <form id="filters" class="filters" class:open=move || open.get() on:submit=apply aria-label="Filters">
             {fields.into_iter().map(|(k, sig)| view! {
                 <label>
                     <span>{label(k)}</span>
@@ -133,6 +137,16 @@ pub fn FilterBar(
     }
 }
 
+/// On a phone the form folds behind this button (style/main.css), so the list comes first.
+fn fold_button(open: RwSignal<bool>) -> impl IntoView {
+    view! {
+        <button type="button" class="filters-toggle" aria-controls="filters" aria-expanded=move || open.get().to_string()
+            on:click=move |_| open.update(|o| *o = !*o)>
+            {move || if open.get() { "Hide filters" } else { "Filters" }}
+        </button>
+    }
+}
+
 /// The analytics filters' inputs.
 #[derive(Clone, Copy)]
 struct FacetFields {
@@ -141,6 +155,10 @@ struct FacetFields {
     priority_max: RwSignal<String>,
     pwg: RwSignal<String>,
     tier: RwSignal<String>,
+    /// pMp's priority blocks, "0, 1".
+    blocks: RwSignal<String>,
+    /// Days in the current status at least.
+    status_days: RwSignal<String>,
     /// What the bar has no input for (the alerts' filters): kept as the URL had them.
     kept: RwSignal<Facets>,
 }
@@ -165,6 +183,8 @@ impl FacetFields {
             priority_max: text(),
             pwg: text(),
             tier: text(),
+            blocks: text(),
+            status_days: text(),
             kept: RwSignal::new(Facets::default()),
         }
     }
@@ -176,6 +196,9 @@ impl FacetFields {
         self.priority_max.set(number(f.priority_max));
         self.pwg.set(f.pwg.join(", "));
         self.tier.set(f.tier.join(", "));
+        let blocks: Vec<String> = f.priority_block.iter().map(u8::to_string).collect();
+        self.blocks.set(blocks.join(", "));
+        self.status_days.set(f.status_days.map(|d| d.to_string()).unwrap_or_default());
         self.kept.set(Facets { dataset_status: f.dataset_status.clone(), idle_days: f.idle_days, ..Facets::default() });
     }
 
@@ -191,6 +214,13 @@ impl FacetFields {
             priority_max: number(self.priority_max),
             pwg: split(&self.pwg.get_untracked()),
             tier: split(&self.tier.get_untracked()),
+            // Blocks beyond 0–7 are left out: the input says which exist.
+            priority_block: split(&self.blocks.get_untracked())
+                .iter()
+                .filter_map(|b| b.parse().ok())
+                .filter(|b| *b <= 7)
+                .collect(),
+            status_days: self.status_days.get_untracked().trim().parse().ok().filter(|d| (1..=3650).contains(d)),
             ..self.kept.get_untracked()
         }
     }
@@ -239,6 +269,8 @@ impl FacetFields {
             {number("to", "priority_max", self.priority_max)}
             {text("PWG", "pwg", self.pwg, "e.g. HIG, SUS")}
             {text("Datatier", "tier", self.tier, "e.g. MINIAODSIM")}
+            {text("Priority block", "priority_block", self.blocks, "0 to 7, e.g. 0, 1")}
+            {number("In status ≥ days", "status_days", self.status_days)}
         }
     }
 }

@@ -60,8 +60,9 @@ pub fn ListPage() -> impl IntoView {
                 Ok(page) => {
                     let f = filter.get_untracked().unwrap_or_default();
                     let has_next = page.has_next;
+                    let sorting = f.clone();
                     view! {
-                        <WorkflowTable page=page/>
+                        <WorkflowTable page=page filter=sorting/>
                         <Pager filter=f has_next=has_next/>
                     }.into_any()
                 }

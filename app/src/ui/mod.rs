@@ -2,6 +2,7 @@
 
 mod admin;
 mod aggregate;
+mod bars;
 mod base;
 mod campaigns;
 mod chart;
@@ -15,6 +16,7 @@ mod pager;
 mod performance;
 mod search;
 mod stacked;
+mod stacked_panel;
 mod table;
 mod time;
 mod views;
@@ -39,6 +41,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("aggregate") view=aggregate::AggregatePage/>
                     <Route path=path!("campaigns") view=campaigns::CampaignsPage/>
                     <Route path=path!("performance") view=performance::PerformancePage/>
+                    <Route path=path!("present") view=bars::PresentPage/>
                     <Route path=path!(":page") view=list::ListPage/>
                 </Routes>
             </main>

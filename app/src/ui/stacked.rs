@@ -19,7 +19,8 @@ pub fn layers(v: &HistoricalView) -> [(&'static str, &[i64], &'static str); 3] {
 /// Colour of the expected area.
 pub const EXPECTED_FILL: &str = "#d1d5db";
 
-fn frame(v: &HistoricalView) -> Frame {
+/// Where `v` is drawn.
+pub fn frame(v: &HistoricalView) -> Frame {
     let top =
         (0..v.ends.len()).map(|i| (v.valid[i] + v.produced[i] + v.invalid[i]).max(v.expected[i])).max().unwrap_or(1);
     let (t0, t1) = (v.ends.first().copied().unwrap_or(0), v.ends.last().copied().unwrap_or(1));
@@ -49,11 +50,14 @@ fn area(f: &Frame, ends: &[i64], lower: &[i64], upper: &[i64]) -> String {
     d
 }
 
-/// The stacked chart.
-pub fn svg(v: &HistoricalView) -> String {
+/// The stacked chart; `selection` is a zoom being dragged (x from, x to), `stamp` a line
+/// written under the plot (downloads).
+pub fn svg(v: &HistoricalView, selection: Option<(f64, f64)>, stamp: Option<&str>) -> String {
     let f = frame(v);
     let mut out = format!(
-        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {h:.1}" width="{WIDTH}" height="{h:.1}" role="img" aria-label="Historical aggregate" font-family="sans-serif" font-size="11"><rect width="{WIDTH}" height="{h:.1}" fill="#fff"/>"##,
+        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {h:.1}" width="{WIDTH}" height="{h:.1}" role="img" aria-label="Historical aggregate, events" font-family="sans-serif" font-size="11" data-window="{}-{}"><rect width="{WIDTH}" height="{h:.1}" fill="#fff"/>"##,
+        f.t0,
+        f.t1,
         h = f.height
     );
     for (t, label) in time_ticks(f.t0, f.t1) {
@@ -94,11 +98,31 @@ pub fn svg(v: &HistoricalView) -> String {
     }
     let _ = write!(
         out,
-        r##"<path d="M{l:.1} {t:.1}V{b:.1}H{r:.1}" fill="none" stroke="#475569"/></svg>"##,
+        r##"<path d="M{l:.1} {t:.1}V{b:.1}H{r:.1}" fill="none" stroke="#475569"/><text x="14" y="{m:.1}" transform="rotate(-90 14 {m:.1})" text-anchor="middle">events</text>"##,
         l = f.left,
         t = f.top,
         b = f.bottom,
-        r = f.right
+        r = f.right,
+        m = (f.top + f.bottom) / 2.0
     );
+    overlay(&mut out, &f, selection, stamp);
+    out.push_str("</svg>");
     out
+}
+
+/// The zoom being dragged and the download's stamp, over the drawing.
+fn overlay(out: &mut String, f: &Frame, selection: Option<(f64, f64)>, stamp: Option<&str>) {
+    if let Some((a, b)) = selection {
+        let _ = write!(
+            out,
+            r##"<rect class="selection" x="{:.1}" y="{:.1}" width="{:.1}" height="{:.1}" fill="#0072B2" fill-opacity="0.12"/>"##,
+            a.min(b).max(f.left),
+            f.top,
+            (a - b).abs(),
+            f.bottom - f.top
+        );
+    }
+    if let Some(s) = stamp {
+        let _ = write!(out, r##"<text x="8" y="{:.1}" fill="#475569">{}</text>"##, f.height - 6.0, escape(s));
+    }
 }

@@ -7,15 +7,41 @@ use super::admin::{UpdateButton, UpdateState};
 use super::base::{base_path, filter_href, view_href};
 use super::dataset::DatasetLine;
 use super::time::{now, When};
-use crate::filter::{Filter, FilterKey};
+use crate::filter::{Filter, FilterKey, Sort};
 use crate::format::{ago, thousands};
 use crate::links::{self, das, Link};
 use crate::priority::block_of;
 use crate::rows::{WorkflowPage, WorkflowRow};
 
+/// The orders the header offers, with their labels: the default first.
+const ORDERS: [(Option<Sort>, &str); 4] = [
+    (None, "date"),
+    (Some(Sort::StatusAge), "time in status"),
+    (Some(Sort::Priority), "priority"),
+    (Some(Sort::Completion), "completion"),
+];
+
+/// The sort links of a column header as markup, the current order marked (`aria-current`).
+fn sort_links(filter: &Filter, orders: &[(Option<Sort>, &'static str)]) -> String {
+    let mut out = String::from(" · sort by");
+    for &(sort, label) in orders {
+        let current = filter.sort == sort;
+        let href = crate::markup::escape(&view_href(&Filter { sort, ..filter.clone() }.with_page(0)));
+        let (class, aria) = if current { ("sort sorted", r#" aria-current="true""#) } else { ("sort", "") };
+        out.push_str(&format!(r#" <a class="{class}" href="{href}"{aria}>{label}</a>"#));
+    }
+    out
+}
+
+/// `aria-sort` of a column: set on the column whose values the list is sorted by.
+fn aria_sort(filter: &Filter, column: &[Sort]) -> Option<&'static str> {
+    let sort = filter.sort.filter(|s| column.contains(s))?;
+    Some(if sort == Sort::Completion { "ascending" } else { "descending" })
+}
+
 /// Table of one page of workflows, or an explicit empty state.
 #[component]
-pub fn WorkflowTable(page: WorkflowPage) -> impl IntoView {
+pub fn WorkflowTable(page: WorkflowPage, filter: Filter) -> impl IntoView {
     if page.rows.is_empty() {
         return view! { <p class="empty">"No workflows match this filter."</p> }.into_any();
     }
@@ -28,7 +54,14 @@ pub fn WorkflowTable(page: WorkflowPage) -> impl IntoView {
                 first + count as u64 - 1, page.page, thousands(page.total_workflows as i64))}
         </p>
         <table class="workflows">
-            <thead><tr><th scope="col">"Workflow"</th><th scope="col">"Datasets"</th></tr></thead>
+            <thead><tr>
+                <th scope="col" aria-sort=aria_sort(&filter, &[Sort::StatusAge, Sort::Priority])>
+                    "Workflow" <span class="sorts" inner_html=sort_links(&filter, &ORDERS[..3])></span>
+                </th>
+                <th scope="col" aria-sort=aria_sort(&filter, &[Sort::Completion])>
+                    "Datasets" <span class="sorts" inner_html=sort_links(&filter, &ORDERS[3..])></span>
+                </th>
+            </tr></thead>
             <tbody>
                 {page.rows.into_iter().map(|row| view! { <WorkflowRowView row=RwSignal::new(row)/> }).collect_view()}
             </tbody>
@@ -96,6 +129,7 @@ fn WorkflowRowView(row: RwSignal<WorkflowRow>) -> impl IntoView {
     }
     move || {
         let r = row.get();
+        let done = r.force_completed.is_some();
         let expected = if r.shows_lumis {
             format!("Total lumisections: {}", r.total_input_lumis.map_or_else(|| "-".into(), thousands))
         } else {
@@ -119,8 +153,11 @@ fn WorkflowRowView(row: RwSignal<WorkflowRow>) -> impl IntoView {
                     {r.last_status.clone().map(|s| view! {
                         <div>
                             "Last status: " <b>{s.status.clone()}</b> " was set " <When t=s.time/>
-                            <span class="status-age" data-testid="status-age">{format!("{} for {}", s.status, ago(now(), s.time))}</span>
+                            " · " <span class="status-age" data-testid="status-age">{format!("{} for {}", s.status, ago(now(), s.time))}</span>
                         </div>
+                    })}
+                    {r.force_completed.map(|t| view! {
+                        <div>"Force-completed " <When t=t/> " " <span class="fc" data-testid="fc" title="force-completed: done, counted as 100 %">"FC"</span></div>
                     })}
                     {r.processing_string.clone().map(|p| view! {
                         <div>"Processing string: " <a href=filter_href(FilterKey::ProcessingString, &p)>{p.clone()}</a></div>
@@ -133,7 +170,7 @@ fn WorkflowRowView(row: RwSignal<WorkflowRow>) -> impl IntoView {
                     <UpdateButton row=row state=update/>
                 </td>
                 <td class="datasets">
-                    {r.datasets.into_iter().map(|d| view! { <DatasetLine dataset=d/> }).collect_view()}
+                    {r.datasets.into_iter().map(|d| view! { <DatasetLine dataset=d done=done/> }).collect_view()}
                 </td>
             </tr>
         }

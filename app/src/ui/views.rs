@@ -6,13 +6,14 @@ use leptos::prelude::*;
 use super::base::{base_path, view_href};
 use crate::filter::Filter;
 
-/// Links to every view of `filter` (list, campaigns, performance, aggregate).
+/// Links to every view of `filter` (list, Present, campaigns, performance, aggregate).
 pub fn view_links(filter: Memo<Result<Filter, String>>) -> impl IntoView {
     let query = move || filter.get().map(|f| f.with_page(0).to_query()).unwrap_or_default();
     let href = move |view: &'static str| move || format!("{}/{view}?{}", base_path(), query());
     view! {
         <nav class="views" aria-label="Views">
             <a class="button" href=move || view_href(&filter.get().unwrap_or_default().with_page(0))>"List"</a>
+            <a class="button present" href=href("present")>"Present"</a>
             <a class="button campaigns" href=href("campaigns")>"Campaigns"</a>
             <a class="button performance" href=href("performance")>"Performance"</a>
             <a class="button aggregate" href=href("aggregate")>"Aggregate chart"</a>
