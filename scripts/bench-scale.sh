@@ -5,7 +5,8 @@
 # the import time, the index build time (start to /readyz 200), the server's RSS with the
 # index loaded, and the median/p90 of each index-backed server function, each answer checked
 # against a brute-force pass over the same NDJSON; then the Present view in every shape, the
-# list's sorts and the stuck alerts (`bench_present`). Everything lives in a temporary folder
+# list's sorts and the stuck alerts (`bench_present`), and the whole list as CSV (first byte,
+# total time, RSS growth). Everything lives in a temporary folder
 # that is removed at the end (a 200,000-workflow store is about 1 GB).
 #
 # Usage: scripts/bench-scale.sh [SIZES...]    e.g. scripts/bench-scale.sh 2000 200000 1000000
@@ -45,6 +46,17 @@ for n in "${sizes[@]}"; do
   echo
   # The Present view in every shape, the sorts and the stuck alerts (fewer rounds: 392 shapes).
   "$ex/bench_present" "http://127.0.0.1:$PORT" "$file" "${PRESENT_ROUNDS:-7}"
+  echo
+  # The whole list as CSV: time to the first byte and to the last, and how far the server's
+  # RSS rose meanwhile (sampled every 50 ms).
+  rss() { awk '/VmRSS/ {print $2}' /proc/$server/status; }
+  before=$(rss); echo "$before" > "$work/rss"
+  ( while [ -f "$work/rss" ]; do r=$(rss); [ "$r" -gt "$(cat "$work/rss" 2>/dev/null || echo 0)" ] && echo "$r" > "$work/rss"; sleep 0.05; done ) 2>/dev/null &
+  sampler=$!
+  read -r first total bytes < <(curl -s -o "$work/all.csv" -w '%{time_starttransfer} %{time_total} %{size_download}\n' "http://127.0.0.1:$PORT/stats/csv/workflows")
+  peak=$(cat "$work/rss"); rm -f "$work/rss"; wait "$sampler" 2>/dev/null || true
+  echo "CSV of every workflow: $(( $(wc -l < "$work/all.csv") - 1 )) lines, $(( bytes / 1048576 )) MB; first byte $(awk "BEGIN {printf \"%.0f\", $first * 1000}") ms, whole $(awk "BEGIN {printf \"%.1f\", $total}") s; server RSS $(( before / 1024 )) MB before, at most $(( peak / 1024 )) MB during (+$(( (peak - before) / 1024 )) MB)"
+  rm -f "$work/all.csv"
   echo
   echo "server RSS after the queries $(awk '/VmRSS/ {printf "%.0f", $2/1024}' /proc/$server/status) MB (peak $(awk '/VmHWM/ {printf "%.0f", $2/1024}' /proc/$server/status) MB)"
   kill "$server"; wait "$server" 2>/dev/null || true; server=

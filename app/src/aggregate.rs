@@ -15,6 +15,19 @@ use crate::model::{DatasetStatus, Workflow};
 /// function, and clamped here so no input can overflow the bucket arithmetic.
 pub const BUCKET_RANGE: (i64, i64) = (60, 366 * 86_400);
 
+/// The buckets the aggregate view offers, by the name its URL uses (`bucket=1d`).
+pub const BUCKET_NAMES: [(&str, i64); 4] = [("1h", 3600), ("6h", 6 * 3600), ("1d", 86_400), ("1w", 7 * 86_400)];
+
+/// The name of the URL's bucket (a day when it names none of [`BUCKET_NAMES`]).
+pub fn bucket_name(wanted: Option<&str>) -> &'static str {
+    BUCKET_NAMES.iter().find(|(n, _)| Some(*n) == wanted).map_or("1d", |(n, _)| n)
+}
+
+/// The seconds of a bucket name of [`BUCKET_NAMES`] (a day for any other).
+pub fn bucket_seconds(name: &str) -> i64 {
+    BUCKET_NAMES.iter().find(|(n, _)| *n == name).map_or(86_400, |(_, s)| *s)
+}
+
 /// Most buckets in one chart; a finer bucket is widened to a multiple of itself.
 pub const MAX_BUCKETS: i64 = 5000;
 

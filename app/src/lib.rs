@@ -8,6 +8,7 @@ pub mod api;
 pub mod bar_chart;
 pub mod bars;
 pub mod chart;
+pub mod csv;
 pub mod field;
 pub mod filter;
 pub mod forecast;

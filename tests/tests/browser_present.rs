@@ -1,8 +1,9 @@
 //! pMp's daily views in headless Chromium: the Present view opened from a dashboard URL, a
 //! click on a bar and on a part landing on the list of exactly those workflows; the list's
 //! sorts with the sorted column marked; a force-completed workflow's badge; a lumisection
-//! workflow left out of events and said so; the historical chart zoomed by dragging and its
-//! CSV; and the filter bar folded behind one button on a phone. Screenshots of each.
+//! workflow shown in lumisections and left out of events, said so; the historical chart
+//! zoomed by dragging and its CSV; and the filter bar folded behind one button on a phone.
+//! Screenshots of each.
 #![allow(clippy::unwrap_used)]
 
 use std::sync::Arc;
@@ -177,6 +178,13 @@ async fn sorts_and_force_complete(b: &Browser, origin: &str) {
     let rows = b.rows().await;
     let last_two: Vec<&String> = rows.iter().rev().take(2).collect();
     assert!(last_two.contains(&&docs_name(0)) && last_two.contains(&&docs_name(15)), "{rows:?}");
+    // The lumi-mode workflow (i = 7) says lumisections, never events.
+    b.client.goto(&format!("{origin}/?workflow_name={}", docs_name(7))).await.unwrap();
+    count_once(b, 1).await;
+    let row = text(b, "tr.workflow td.meta").await;
+    assert!(row.contains("Total lumisections: 400") && !row.contains("Total events"), "{row}");
+    let line = text(b, "tr.workflow .dataset .count").await;
+    assert!(line.starts_with("lumisections: "), "{line}");
 }
 
 fn docs_name(i: usize) -> String {

@@ -13,15 +13,10 @@ use crate::api::aggregate;
 use crate::chart::{param, with_param, with_zoom, zoom_of};
 use crate::filter::Filter;
 
-const BUCKETS: [(&str, i64); 4] = [("1h", 3600), ("6h", 6 * 3600), ("1d", 86_400), ("1w", 7 * 86_400)];
+use crate::aggregate::{bucket_name, bucket_seconds as seconds_of, BUCKET_NAMES as BUCKETS};
 
 fn bucket_of(search: &str) -> &'static str {
-    let wanted = param(search, "bucket");
-    BUCKETS.iter().find(|(n, _)| Some(*n) == wanted.as_deref()).map_or("1d", |(n, _)| n)
-}
-
-fn seconds_of(bucket: &str) -> i64 {
-    BUCKETS.iter().find(|(n, _)| *n == bucket).map_or(86_400, |(_, s)| *s)
+    bucket_name(param(search, "bucket").as_deref())
 }
 
 /// The page.
@@ -51,6 +46,7 @@ pub fn AggregatePage() -> impl IntoView {
             <h1><a href=format!("{}/", base_path())>"Stats2"</a></h1>
             {super::views::view_links(filter)}
             <Controls bucket=bucket historical_mode=historical_mode growing=growing set=set/>
+            <super::views::CsvLink view=Signal::derive(move || if historical_mode.get() { "historical" } else { "aggregate" }) label="CSV"/>
         </header>
         {move || historical_mode.get().then(|| view! {
             <HistoricalPart filter=filter bucket=bucket growing=growing zoom=zoom on_zoom=on_zoom/>

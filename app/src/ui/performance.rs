@@ -44,6 +44,7 @@ pub fn PerformancePage() -> impl IntoView {
     view! {
         <ViewsHeader filter=filter title="Time between two statuses"/>
         <FilterBar filter=filter target="/performance" extra=extra/>
+        <super::views::CsvLink view="durations" label="CSV of every measured workflow"/>
         {move || query.get().ok().map(|q| view! { <SpanForm q=q/> })}
         <Suspense fallback=|| view! { <p class="loading" role="status">"Measuring…"</p> }>
             {move || data.get().map(|r| match (r, query.get_untracked()) {
@@ -207,6 +208,7 @@ fn Histogram(h: DurationHistogram, log: bool, chosen: RwSignal<Option<usize>>) -
 /// The workflows of the chosen bar.
 #[component]
 fn BinList(q: DurationQuery, chosen: RwSignal<Option<usize>>) -> impl IntoView {
+    let csv = format!("{}/csv/durations?{}", super::base::base_path(), crate::analytics::duration_query_string(&q));
     let listed = LocalResource::new(move || {
         let q = q.clone();
         let bin = chosen.get();
@@ -224,6 +226,7 @@ fn BinList(q: DurationQuery, chosen: RwSignal<Option<usize>>) -> impl IntoView {
                 Ok(Some(w)) => view! {
                     <section class="bin-list">
                         <h2>{bar_heading(&w)}</h2>
+                        <a class="button csv-bin" href=format!("{csv}&bin={}", chosen.get_untracked().unwrap_or(0)) download="">"CSV of all of them"</a>
                         <ul>
                             {w.names
                                 .into_iter()

@@ -21,6 +21,19 @@ pub fn view_links(filter: Memo<Result<Filter, String>>) -> impl IntoView {
     }
 }
 
+/// The download of what `view` shows, as CSV (`<base>/csv/<view>?<the page's query>`): the
+/// server writes it, all of it, not only what the page holds.
+#[component]
+pub fn CsvLink(#[prop(into)] view: Signal<&'static str>, #[prop(into)] label: &'static str) -> impl IntoView {
+    let search = leptos_router::hooks::use_location().search;
+    let href = move || {
+        let query = search.get();
+        let query = query.trim_start_matches('?');
+        format!("{}/csv/{}?{query}", base_path(), view.get())
+    };
+    view! { <a class="button csv-all" href=href download="" rel="external">{label}</a> }
+}
+
 /// The header of an analytics view.
 #[component]
 pub fn ViewsHeader(filter: Memo<Result<Filter, String>>, title: &'static str) -> impl IntoView {

@@ -2,6 +2,7 @@
 //! fallback under `<base>/`, and `/` redirecting to the base path.
 
 pub mod assets;
+mod csv;
 pub mod events;
 pub mod legacy;
 pub mod listen;
@@ -146,6 +147,7 @@ pub fn router(state: AppState, spa: Arc<Spa>, base: &str) -> Router {
         .route(&format!("{}/{{*fn_name}}", app::api::RPC_PREFIX), any(server_fn))
         .with_state(state)
         .merge(legacy::routes(legacy.clone(), bulk.clone()))
+        .merge(csv::routes(legacy.index.clone(), bulk.clone()))
         .merge(spa.router())
         .layer(timeout)
         .merge(live);

@@ -3,6 +3,7 @@
 //! keys and latest counts are in the record), never a document.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use app::analytics::{
     bin_of, edges, histogram, status_order, BinWorkflows, CampaignRow, CampaignTable, Cell, DurationHistogram,
@@ -147,11 +148,16 @@ fn row(campaign: &str, cells: Vec<Cell>) -> CampaignRow {
     CampaignRow { campaign: campaign.to_owned(), cells, total }
 }
 
-/// Seconds from the record's first `from` transition to its first `to` transition after it.
-fn duration(r: &Record, (from, to): (Needle<'_>, Needle<'_>)) -> Option<i64> {
+/// The times of the record's first `from` transition and of its first `to` transition after it.
+fn span(r: &Record, (from, to): (Needle<'_>, Needle<'_>)) -> Option<(i64, i64)> {
     let (at, start) = r.transitions.find(from, 0)?;
     let (_, end) = r.transitions.find(to, at)?;
-    Some((end - start).max(0))
+    Some((start, end))
+}
+
+/// Seconds from the record's first `from` transition to its first `to` transition after it.
+fn duration(r: &Record, needles: (Needle<'_>, Needle<'_>)) -> Option<i64> {
+    span(r, needles).map(|(start, end)| (end - start).max(0))
 }
 
 /// Each of `q`'s workflows with its duration, if it has one. A workflow whose transitions lack
@@ -207,6 +213,19 @@ pub fn bin_workflows(state: &State, q: &DurationQuery, bin: usize, now: i64) -> 
         }
     }
     out
+}
+
+/// Every measured workflow of `q`'s histogram (of bar `bin` only, when given), in id order,
+/// with the times of its two transitions: what the histogram's download lists, all of them.
+pub fn spans(state: &State, q: &DurationQuery, bin: Option<usize>, now: i64) -> Vec<(Arc<Record>, i64, i64)> {
+    let needles = (Needle::new(q.from.as_str()), Needle::new(q.to.as_str()));
+    let all: Vec<(Arc<Record>, i64, i64)> =
+        matching(state, &q.filter, now).filter_map(|r| span(r, needles).map(|(a, b)| (r.clone(), a, b))).collect();
+    let Some(bin) = bin else { return all };
+    let d = |(_, a, b): &(Arc<Record>, i64, i64)| (b - a).max(0);
+    let (Some(min), Some(max)) = (all.iter().map(d).min(), all.iter().map(d).max()) else { return all };
+    let edges = edges(min, max, q.bins, q.scale);
+    all.into_iter().filter(|s| bin_of(&edges, d(s)) == bin).collect()
 }
 
 /// The historical (stacked) aggregate of `filter`'s workflows: pre-summed for every workflow

@@ -95,51 +95,97 @@ fn value(t: &Tally, measure: Measure) -> Option<i64> {
     })
 }
 
-/// The sums as they build up.
-#[derive(Default)]
+/// The sums as they build up, in arrays indexed by value (dense: a hash per workflow and
+/// part cost more than the rest of the pass); the parts of a very wide group × stack in a map.
 struct Sums {
-    /// Per group value present: its total.
-    bars: HashMap<u32, i64>,
-    parts: HashMap<(u32, u32), i64>,
+    bars: Vec<i64>,
+    has_bar: Vec<bool>,
+    /// Stack values per group value, when stacked.
+    width: usize,
+    parts: Parts,
     view: PresentView,
 }
 
+/// Most cells of the dense group × stack array (32 MB of sums).
+const DENSE_CELLS: usize = 4 << 20;
+
+enum Parts {
+    Dense(Vec<i64>, Vec<bool>),
+    Sparse(HashMap<(u32, u32), i64>),
+}
+
 impl Sums {
+    fn new(groups: usize, stacks: Option<usize>) -> Sums {
+        let width = stacks.unwrap_or(0);
+        let cells = groups.saturating_mul(width);
+        let parts = if cells <= DENSE_CELLS {
+            Parts::Dense(vec![0; cells], vec![false; cells])
+        } else {
+            Parts::Sparse(HashMap::new())
+        };
+        Sums { bars: vec![0; groups], has_bar: vec![false; groups], width, parts, view: PresentView::default() }
+    }
+
     fn add(&mut self, group: &[u32], stack: Option<&[u32]>, v: Option<i64>) {
         self.view.matching += 1;
         self.view.lumi_left_out += u64::from(v.is_none());
         let v = v.unwrap_or(0);
         if group.is_empty() {
             self.view.without_group += 1;
+            return;
         }
         let several = group.len() > 1 || stack.is_some_and(|s| s.len() > 1);
-        self.view.in_several += u64::from(several && !group.is_empty());
+        self.view.in_several += u64::from(several);
         for &g in group {
-            let bar = self.bars.entry(g).or_default();
-            *bar = bar.saturating_add(v);
+            let g = g as usize;
+            self.bars[g] = self.bars[g].saturating_add(v);
+            self.has_bar[g] = true;
             for &s in stack.unwrap_or_default() {
-                let part = self.parts.entry((g, s)).or_default();
-                *part = part.saturating_add(v);
+                match &mut self.parts {
+                    Parts::Dense(sums, seen) => {
+                        let at = g * self.width + s as usize;
+                        sums[at] = sums[at].saturating_add(v);
+                        seen[at] = true;
+                    }
+                    Parts::Sparse(map) => {
+                        let part = map.entry((g as u32, s)).or_default();
+                        *part = part.saturating_add(v);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Every part of bar `g` that a workflow has, as (stack value, sum).
+    fn parts_of(&self, g: usize) -> Vec<(u32, i64)> {
+        match &self.parts {
+            Parts::Dense(sums, seen) => (0..self.width)
+                .filter(|s| seen[g * self.width + s])
+                .map(|s| (s as u32, sums[g * self.width + s]))
+                .collect(),
+            Parts::Sparse(map) => {
+                map.iter().filter(|((bg, _), _)| *bg as usize == g).map(|((_, s), v)| (*s, *v)).collect()
             }
         }
     }
 
     fn finish(self, group: (Dimension, &Values<'_>), stack: Option<(Dimension, &Values<'_>)>) -> PresentView {
-        let mut parts: HashMap<u32, Vec<Part>> = HashMap::new();
-        if let Some((dim, values)) = stack {
-            for ((g, s), value) in self.parts {
-                parts.entry(g).or_default().push(Part { key: values.names[s as usize].to_owned(), value });
-            }
-            parts.values_mut().for_each(|p| p.sort_by(|a, b| key_order(dim, &a.key).cmp(&key_order(dim, &b.key))));
-        }
         let (dim, values) = group;
-        let mut bars: Vec<Bar> = self
-            .bars
-            .into_iter()
-            .map(|(g, total)| Bar {
-                key: values.names[g as usize].to_owned(),
-                total,
-                parts: parts.remove(&g).unwrap_or_default(),
+        let mut bars: Vec<Bar> = (0..self.bars.len())
+            .filter(|g| self.has_bar[*g])
+            .map(|g| {
+                let mut parts: Vec<Part> = match stack {
+                    Some((_, sv)) => self
+                        .parts_of(g)
+                        .into_iter()
+                        .map(|(s, value)| Part { key: sv.names[s as usize].to_owned(), value })
+                        .collect(),
+                    None => Vec::new(),
+                };
+                if let Some((sd, _)) = stack {
+                    parts.sort_by(|a, b| key_order(sd, &a.key).cmp(&key_order(sd, &b.key)));
+                }
+                Bar { key: values.names[g].to_owned(), total: self.bars[g], parts }
             })
             .collect();
         bars.sort_by(|a, b| key_order(dim, &a.key).cmp(&key_order(dim, &b.key)));
@@ -149,6 +195,7 @@ impl Sums {
 }
 
 /// The Present view of `filter`'s workflows: bars by `group`, parts by `stack`, in `measure`.
+/// The workflows are visited in slot order, so the per-slot arrays are read front to back.
 pub fn present(
     state: &State,
     filter: &Filter,
@@ -156,17 +203,17 @@ pub fn present(
     now: i64,
 ) -> PresentView {
     let everything = filter.required().is_empty() && filter.facets.is_empty() && !filter.stalled;
-    let slots: Vec<Slot> =
-        if everything { state.slots_in_order().to_vec() } else { matching_slots(state, filter, now).collect() };
-    let chosen = (!everything).then(|| {
-        let mut bits = Bits::default();
-        slots.iter().for_each(|s| bits.set(*s, true));
-        bits
-    });
-    let g = Values::new(state, group, chosen.as_ref());
-    let s = stack.map(|d| Values::new(state, d, chosen.as_ref()));
-    let mut sums = Sums::default();
-    for slot in slots {
+    let mut chosen = Bits::default();
+    if everything {
+        state.slots_in_order().iter().for_each(|s| chosen.set(*s, true));
+    } else {
+        matching_slots(state, filter, now).for_each(|s| chosen.set(s, true));
+    }
+    let wanted = (!everything).then_some(&chosen);
+    let g = Values::new(state, group, wanted);
+    let s = stack.map(|d| Values::new(state, d, wanted));
+    let mut sums = Sums::new(g.names.len(), s.as_ref().map(|s| s.names.len()));
+    for slot in chosen.ones() {
         let t = state.tally(slot);
         sums.add(g.of(slot, &t), s.as_ref().map(|s| s.of(slot, &t)), value(&t, measure));
     }

@@ -198,6 +198,12 @@ impl SummaryIndex {
         Ok(RowPage { rows, matching: p.matching, has_next: p.has_next, total })
     }
 
+    /// Every row of `filter`'s list, in its order (a download of the whole list): the records
+    /// are shared, so this holds a pointer per row, not the rows.
+    pub fn every_row(&self, filter: &Filter, now: i64) -> Result<Vec<Arc<Record>>, NotReady> {
+        Ok(query::every_row(&*self.at(now)?, filter, now))
+    }
+
     /// The row of one workflow.
     pub fn row(&self, name: &str, now: i64) -> Result<Option<WorkflowRow>, NotReady> {
         let record = self.at(now)?.get(name).cloned();
@@ -252,6 +258,16 @@ impl SummaryIndex {
         now: i64,
     ) -> Result<app::analytics::BinWorkflows, NotReady> {
         Ok(analytics::bin_workflows(&*self.at(now)?, q, bin, now))
+    }
+
+    /// Every measured workflow of a duration query (of one bar), with its two transition times.
+    pub fn duration_spans(
+        &self,
+        q: &app::analytics::DurationQuery,
+        bin: Option<usize>,
+        now: i64,
+    ) -> Result<Vec<(Arc<Record>, i64, i64)>, NotReady> {
+        Ok(analytics::spans(&*self.at(now)?, q, bin, now))
     }
 
     /// The historical (stacked) aggregate of `filter`.

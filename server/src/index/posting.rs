@@ -37,6 +37,21 @@ impl Bits {
     pub fn get(&self, slot: Slot) -> bool {
         self.0.get(slot as usize / 64).is_some_and(|w| w >> (slot % 64) & 1 == 1)
     }
+
+    /// The set slots in ascending order: a pass over per-slot arrays in this order reads them
+    /// front to back instead of jumping about (id order is not slot order).
+    pub fn ones(&self) -> impl Iterator<Item = Slot> + '_ {
+        self.0.iter().enumerate().flat_map(|(i, &word)| {
+            let mut w = word;
+            std::iter::from_fn(move || {
+                (w != 0).then(|| {
+                    let bit = w.trailing_zeros();
+                    w &= w - 1;
+                    i as Slot * 64 + bit
+                })
+            })
+        })
+    }
 }
 
 /// Workflows one view key lists, in id order, a workflow repeated as often as the view emits
@@ -206,6 +221,17 @@ mod tests {
     use super::*;
     use crate::index::intern::Interner;
     use serde_json::json;
+
+    #[test]
+    fn ones_are_the_set_slots_in_ascending_order() {
+        let mut bits = Bits::default();
+        for s in [200, 3, 64, 63, 0, 127, 3] {
+            bits.set(s, true);
+        }
+        bits.set(127, false);
+        assert_eq!(bits.ones().collect::<Vec<_>>(), [0, 3, 63, 64, 200]);
+        assert_eq!(Bits::default().ones().count(), 0);
+    }
 
     fn table(names: &[&str]) -> Vec<Option<Arc<Record>>> {
         let record = |n: &&str| Some(Arc::new(Record::from_doc(json!({"_id": n}), &mut Interner::default())));

@@ -256,15 +256,31 @@ pub fn matching<'a>(state: &'a State, filter: &'a Filter, now: i64) -> impl Iter
 pub fn page(state: &State, filter: &Filter, page: u32, now: i64) -> Page {
     let size = filter.size() as usize;
     let start = (page as usize).saturating_mul(size);
-    let mut out = if filter.is_combined() {
-        combined_page(state, filter, start, size, now)
-    } else {
-        view_page(state, filter, start, size)
-    };
+    let mut out = window(state, filter, start, size, now);
     if filter.sorts_by_date() {
         out.records.sort_by_cached_key(|r| crate::listing::date_time_key_of(r.sort_name()));
     }
     out
+}
+
+/// Every row of every page of the filter, in the order the pages show them (A4 sorts each
+/// page on its own, as the list always did): what a download of the whole list holds.
+pub fn every_row(state: &State, filter: &Filter, now: i64) -> Vec<Arc<Record>> {
+    let mut all = window(state, filter, 0, usize::MAX, now).records;
+    if filter.sorts_by_date() {
+        for page in all.chunks_mut(filter.size() as usize) {
+            page.sort_by_cached_key(|r| crate::listing::date_time_key_of(r.sort_name()));
+        }
+    }
+    all
+}
+
+fn window(state: &State, filter: &Filter, start: usize, size: usize, now: i64) -> Page {
+    if filter.is_combined() {
+        combined_page(state, filter, start, size, now)
+    } else {
+        view_page(state, filter, start, size)
+    }
 }
 
 fn records(state: &State, slots: impl Iterator<Item = Slot>) -> Vec<Arc<Record>> {
@@ -282,7 +298,7 @@ fn combined_page(state: &State, filter: &Filter, start: usize, size: usize, now:
         return Page { records, matching: set.len() as u64, has_next: set.len() > start.saturating_add(size) };
     }
     let mut matching = 0usize;
-    let mut slots = Vec::with_capacity(size);
+    let mut slots = Vec::with_capacity(size.min(4096));
     for slot in matching_slots(state, filter, now) {
         if matching >= start && slots.len() < size {
             slots.push(slot);
