@@ -126,6 +126,24 @@ pub async fn search(q: String) -> Result<Filter, ApiError> {
     expect_context::<ssr::SharedBackend>().search(&q).await
 }
 
+/// A short link: its code, and its path on the server (`<base>/s/<code>`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShortLink {
+    /// At least 8 characters of `[A-Za-z0-9]`.
+    pub code: String,
+    /// `<base>/s/<code>`, to put after the server's origin.
+    pub url: String,
+}
+
+/// The short link of `path` (a path with query under the base path, at most 8 KB): the same
+/// path always gets the same code.
+#[server(prefix = "/rpc", endpoint = "shorten", input = Json)]
+pub async fn shorten(path: String) -> Result<ShortLink, ApiError> {
+    args::short_path(&path)?;
+    let caller = use_context::<ssr::Caller>().unwrap_or_default();
+    expect_context::<ssr::SharedBackend>().shorten(&path, &caller).await
+}
+
 /// How an admin update ended.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum AdminOutcome {
@@ -165,6 +183,8 @@ pub mod ssr {
     pub struct Caller {
         /// Header name and value pairs.
         pub headers: Vec<(String, String)>,
+        /// The peer's address, when served over TCP.
+        pub peer: Option<String>,
     }
 
     /// What the server functions need from the server; implemented over the store.
@@ -214,6 +234,8 @@ pub mod ssr {
         async fn suggest(&self, q: &str) -> Result<Vec<crate::suggest::Suggestion>, BackendError>;
         /// A14–A15's resolution of a search text.
         async fn search(&self, q: &str) -> Result<Filter, BackendError>;
+        /// The short link of a path.
+        async fn shorten(&self, path: &str, caller: &Caller) -> Result<super::ShortLink, BackendError>;
         /// One admin update.
         async fn admin_update(
             &self,

@@ -49,6 +49,8 @@ pub struct StoreBackend {
     alerts: AlertThresholds,
     /// The bound on expensive queries (aggregates, histograms, tables, suggestions).
     heavy: Arc<Gate>,
+    /// The short links.
+    links: Arc<crate::links::Links>,
 }
 
 impl StoreBackend {
@@ -60,9 +62,20 @@ impl StoreBackend {
         auth: AdminAuth,
         updates: Arc<UpdateService>,
         alerts: AlertThresholds,
-        heavy: Arc<Gate>,
+        (heavy, links): (Arc<Gate>, Arc<crate::links::Links>),
     ) -> Arc<Self> {
-        Arc::new(StoreBackend { store, index, auth, updates, alerts, heavy })
+        Arc::new(StoreBackend { store, index, auth, updates, alerts, heavy, links })
+    }
+
+    /// Who a rate limit counts: the SSO user behind the trusted proxy, else the peer address.
+    fn client_of(&self, caller: &Caller) -> String {
+        let header = |name: &str| caller.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v);
+        let user = self.auth.proxy.as_ref().and_then(|p| header(&p.user_header)).filter(|u| !u.is_empty());
+        match (user, &caller.peer) {
+            (Some(u), _) => format!("user {u}"),
+            (None, Some(peer)) => format!("peer {peer}"),
+            (None, None) => "unknown".to_owned(),
+        }
     }
 
     /// An index query: CPU work that walks matching workflows, so it runs on the blocking
@@ -233,6 +246,16 @@ impl Backend for StoreBackend {
         let text = q.to_owned();
         let key = self.blocking(move |index, _| index.probe(&text)).await?.unwrap_or(FilterKey::WorkflowName);
         Ok(Filter::default().with(key, q))
+    }
+
+    async fn shorten(&self, path: &str, caller: &Caller) -> Result<app::api::ShortLink, BackendError> {
+        use crate::links::LinkError;
+        match self.links.shorten(path, &self.client_of(caller), crate::clock::now()).await {
+            Ok(code) => Ok(app::api::ShortLink { url: self.links.url_of(&code), code }),
+            Err(LinkError::Refused(m)) => Err(BackendError::BadRequest(m)),
+            Err(e @ LinkError::TooMany) => Err(BackendError::TooMany(e.to_string())),
+            Err(LinkError::Store(e)) => Err(unavailable(e)),
+        }
     }
 
     async fn admin_update(

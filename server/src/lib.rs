@@ -16,6 +16,7 @@ pub mod encode;
 pub mod gate;
 pub mod http;
 pub mod index;
+pub mod links;
 pub mod listing;
 pub mod live;
 pub mod metrics;

@@ -151,6 +151,17 @@ async fn present_from_the_dashboard(b: &Browser, origin: &str) {
         "{title}"
     );
     b.screenshot("present-stacked").await.unwrap();
+    // Its short link opens the same view.
+    let shown = b.client.current_url().await.unwrap();
+    b.client.find(Locator::Css("button.short-link")).await.unwrap().click().await.unwrap();
+    let short = wait_until("the short link", async || {
+        let input = b.client.find(Locator::Css("input.short-link-url")).await.ok()?;
+        input.prop("value").await.ok()?.filter(|v| v.contains("/stats/s/"))
+    })
+    .await;
+    b.client.goto(&short).await.unwrap();
+    wait_until("the view again", async || b.client.find(Locator::Css(part)).await.ok()).await;
+    assert_eq!(b.client.current_url().await.unwrap(), shown, "the short link opens the same view");
     click_svg(b, part).await;
     assert_eq!(count_once(b, alpha6.len()).await, alpha6.len().to_string());
 }

@@ -67,6 +67,15 @@ pub fn table_rows(rows: Option<crate::bars::Dimension>) -> Result<bool, ApiError
     }
 }
 
+/// A path to shorten: at most 8 KB (the server checks that it is one of its own).
+pub fn short_path(path: &str) -> Result<(), ApiError> {
+    if path.len() <= 8 * 1024 {
+        Ok(())
+    } else {
+        Err(bad("path is longer than 8192 bytes"))
+    }
+}
+
 /// A typed search text: at most [`crate::suggest::MAX_CHARS`] bytes.
 pub fn text(q: &str) -> Result<(), ApiError> {
     if q.len() <= crate::suggest::MAX_CHARS {

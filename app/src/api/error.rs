@@ -1,6 +1,6 @@
 //! The one error every server function answers with, on the wire as
-//! `{"error": "bad_request" | "not_ready" | "unavailable" | "internal", "message": "..."}`
-//! and with the HTTP status that says whether to retry (400, 503, 503, 500). The page shows its
+//! `{"error": "bad_request" | "not_ready" | "unavailable" | "too_many" | "internal", "message": "..."}`
+//! and with the HTTP status that says whether to retry (400, 503, 503, 429, 500). The page shows its
 //! message; a script can tell "fix your request" from "try again" by the status alone.
 
 use leptos::server_fn::codec::JsonEncoding;
@@ -25,6 +25,9 @@ pub enum ApiError {
     /// A bug on the server: asking again will not help (500).
     #[error("{0}")]
     Internal(String),
+    /// The caller asked too often: retry in a minute (429 with `Retry-After`).
+    #[error("{0}")]
+    TooMany(String),
 }
 
 /// The wire form: a kind and a message. (A plain struct and a unit enum: serde's code for an
@@ -42,6 +45,7 @@ enum Kind {
     NotReady,
     Unavailable,
     Internal,
+    TooMany,
 }
 
 impl From<Wire> for ApiError {
@@ -51,6 +55,7 @@ impl From<Wire> for ApiError {
             Kind::NotReady => ApiError::NotReady(w.message),
             Kind::Unavailable => ApiError::Unavailable(w.message),
             Kind::Internal => ApiError::Internal(w.message),
+            Kind::TooMany => ApiError::TooMany(w.message),
         }
     }
 }
@@ -62,6 +67,7 @@ impl From<ApiError> for Wire {
             ApiError::NotReady(m) => (Kind::NotReady, m),
             ApiError::Unavailable(m) => (Kind::Unavailable, m),
             ApiError::Internal(m) => (Kind::Internal, m),
+            ApiError::TooMany(m) => (Kind::TooMany, m),
         };
         Wire { error, message }
     }
@@ -74,6 +80,7 @@ impl ApiError {
             ApiError::BadRequest(_) => 400,
             ApiError::NotReady(_) | ApiError::Unavailable(_) => 503,
             ApiError::Internal(_) => 500,
+            ApiError::TooMany(_) => 429,
         }
     }
 }

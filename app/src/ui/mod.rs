@@ -15,6 +15,7 @@ pub(crate) mod live;
 mod pager;
 mod performance;
 mod search;
+mod share;
 mod stacked;
 mod stacked_panel;
 mod table;

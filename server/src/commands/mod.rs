@@ -127,6 +127,7 @@ pub async fn serve(
     });
     let close = state.closer();
     let follower = state.follow_feed();
+    drop(state.sweep_links());
     let router = http::router(state, spa, &base);
     let addr = SocketAddr::new(cfg.host, cfg.port);
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding {addr}"))?;

@@ -46,7 +46,7 @@ pub async fn serve(
         };
         let stream = tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => stream,
+                Ok(pair) => pair,
                 Err(e) => {
                     // Out of file descriptors, say: wait rather than spin.
                     tracing::warn!(error = %e, "accepting a connection failed");
@@ -56,7 +56,9 @@ pub async fn serve(
             },
             () = &mut shutdown => break,
         };
-        tokio::spawn(connection(stream, router.clone(), builder.clone(), closing.clone(), limits.header_timeout, slot));
+        let (stream, peer) = stream;
+        let served = (router.clone(), Peer(peer));
+        tokio::spawn(connection(stream, served, builder.clone(), closing.clone(), limits.header_timeout, slot));
     }
     drop(listener);
     let _ = closing_tx.send(true);
@@ -67,18 +69,23 @@ pub async fn serve(
     Ok(())
 }
 
+/// The address a request came from (the rate limit of short links counts it when no SSO
+/// user is known).
+#[derive(Debug, Clone, Copy)]
+pub struct Peer(pub std::net::SocketAddr);
+
 /// Serves one connection until it ends, the server closes (it finishes its request in
 /// flight), or it has had no request in flight for `quiet`; then frees its `slot`.
 async fn connection(
     stream: tokio::net::TcpStream,
-    router: Router,
+    (router, peer): (Router, Peer),
     builder: Builder<TokioExecutor>,
     mut closing: watch::Receiver<bool>,
     quiet: Duration,
     slot: tokio::sync::OwnedSemaphorePermit,
 ) {
     let idle = InFlight::new();
-    let service = TowerToHyperService::new(counted(router, idle.clone()));
+    let service = TowerToHyperService::new(counted(router, idle.clone(), peer));
     let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
     tokio::pin!(conn);
     // The guard `wait_for` returns must not live across the awaits below.
@@ -104,13 +111,15 @@ async fn connection(
 fn counted(
     router: Router,
     idle: InFlight,
+    peer: Peer,
 ) -> impl tower::Service<
     axum::http::Request<hyper::body::Incoming>,
     Response = axum::response::Response,
     Error = Infallible,
     Future = impl Send,
 > + Clone {
-    tower::service_fn(move |req: axum::http::Request<hyper::body::Incoming>| {
+    tower::service_fn(move |mut req: axum::http::Request<hyper::body::Incoming>| {
+        req.extensions_mut().insert(peer);
         let busy = idle.start();
         let router = router.clone();
         async move {

@@ -7,6 +7,7 @@ pub mod events;
 pub mod legacy;
 pub mod listen;
 pub mod ops;
+mod short;
 mod spa;
 
 use std::sync::Arc;
@@ -36,6 +37,8 @@ pub struct AppState {
     pub events: events::Events,
     /// The summary index behind the server functions.
     pub index: Arc<SummaryIndex>,
+    /// The short links.
+    pub links: Arc<crate::links::Links>,
     /// What clients may take (request time, live streams, expensive queries); the listener
     /// applies the rest.
     pub limits: listen::Limits,
@@ -78,8 +81,9 @@ impl AppState {
             Arc::new(legacy::Legacy { store, auth, updates, base: base.to_owned(), cache, index: index.clone() });
         let limits = listen::Limits::default();
         let alerts = crate::backend::AlertThresholds::default();
-        let backend = backend(&legacy, &index, &alerts, &limits);
-        AppState { backend, legacy, events, index, limits, alerts, closing: Arc::new(closing) }
+        let links = Arc::new(crate::links::Links::new(legacy.store.clone(), base));
+        let backend = backend((&legacy, &links), &index, &alerts, &limits);
+        AppState { backend, legacy, links, events, index, limits, alerts, closing: Arc::new(closing) }
     }
 
     /// Starts following the store's change feed into the index (and the live stream) until
@@ -98,14 +102,34 @@ impl AppState {
 
     /// The same state with the alerts counted with `alerts`' thresholds.
     pub fn with_alerts(self, alerts: crate::backend::AlertThresholds) -> Self {
-        let backend = backend(&self.legacy, &self.index, &alerts, &self.limits);
+        let backend = backend((&self.legacy, &self.links), &self.index, &alerts, &self.limits);
         AppState { backend, alerts, ..self }
     }
 
     /// The same state within other limits.
     pub fn with_limits(self, limits: listen::Limits) -> Self {
-        let backend = backend(&self.legacy, &self.index, &self.alerts, &limits);
+        let backend = backend((&self.legacy, &self.links), &self.index, &self.alerts, &limits);
         AppState { backend, limits, ..self }
+    }
+
+    /// Sweeps the short links (expired, beyond the most kept) every six hours until the
+    /// server closes. Every replica may: a link deleted twice is deleted once.
+    pub fn sweep_links(&self) -> tokio::task::JoinHandle<()> {
+        let (links, mut closing) = (self.links.clone(), self.closing.subscribe());
+        tokio::spawn(async move {
+            loop {
+                match links.sweep(crate::clock::now()).await {
+                    Ok(n) if n > 0 => tracing::info!(deleted = n, "short links swept"),
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "sweeping the short links failed"),
+                }
+                let wait = tokio::time::sleep(std::time::Duration::from_secs(6 * 3600));
+                tokio::select! {
+                    () = wait => {}
+                    _ = closing.wait_for(|c| *c) => return,
+                }
+            }
+        })
     }
 
     /// A closure that ends the feed follower and every live stream (the server is shutting
@@ -119,14 +143,15 @@ impl AppState {
 }
 
 fn backend(
-    legacy: &legacy::Legacy,
+    (legacy, links): (&legacy::Legacy, &Arc<crate::links::Links>),
     index: &Arc<SummaryIndex>,
     alerts: &crate::backend::AlertThresholds,
     limits: &listen::Limits,
 ) -> SharedBackend {
     let heavy = crate::gate::Gate::new(limits.heavy_queries, limits.heavy_queue);
     let (l, a) = (legacy, alerts.clone());
-    crate::backend::StoreBackend::new(l.store.clone(), index.clone(), l.auth.clone(), l.updates.clone(), a, heavy)
+    let bounds = (heavy, links.clone());
+    crate::backend::StoreBackend::new(l.store.clone(), index.clone(), l.auth.clone(), l.updates.clone(), a, bounds)
 }
 
 /// Builds the whole router for `base` ("" or "/stats").
@@ -136,6 +161,7 @@ pub fn router(state: AppState, spa: Arc<Spa>, base: &str) -> Router {
     // One bound on bulk answers for both mounts of the legacy routes.
     let bulk = crate::gate::Gate::new(state.limits.bulk_answers, state.limits.bulk_answers * 4);
     let ops = ops::routes(legacy.store.clone(), state.index.clone());
+    let links = state.links.clone();
     let live = events::Live::new(state.events.clone(), state.closing.subscribe(), state.limits.max_event_streams);
     let live = Router::new().route("/events", get(events::stream)).with_state(live);
     // Every answer but the live stream's has to be done within the request timeout.
@@ -148,6 +174,7 @@ pub fn router(state: AppState, spa: Arc<Spa>, base: &str) -> Router {
         .with_state(state)
         .merge(legacy::routes(legacy.clone(), bulk.clone()))
         .merge(csv::routes(legacy.index.clone(), bulk.clone()))
+        .merge(short::routes(links))
         .merge(spa.router())
         .layer(timeout)
         .merge(live);
@@ -185,7 +212,9 @@ async fn server_fn(
     }
     let backend = state.backend.clone();
     // The caller's headers, for the admin check of SSO proxy deployments.
+    let peer = req.extensions().get::<listen::Peer>().map(|p| p.0.ip().to_string());
     let caller = app::api::ssr::Caller {
+        peer,
         headers: req
             .headers()
             .iter()
@@ -218,6 +247,9 @@ async fn with_error_status(resp: axum::response::Response) -> axum::response::Re
         parts.status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         if parts.status == StatusCode::SERVICE_UNAVAILABLE {
             parts.headers.insert(header::RETRY_AFTER, header::HeaderValue::from_static("5"));
+        }
+        if parts.status == StatusCode::TOO_MANY_REQUESTS {
+            parts.headers.insert(header::RETRY_AFTER, header::HeaderValue::from_static("60"));
         }
     }
     axum::response::Response::from_parts(parts, Body::from(bytes))
