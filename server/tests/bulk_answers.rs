@@ -8,8 +8,6 @@
 
 mod support;
 
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Body;
@@ -71,24 +69,12 @@ async fn eight_unfiltered_fetches_stream_without_holding_their_answers() {
     drop(text);
 
     let base = ALLOC.allocated();
-    let peak = Arc::new(AtomicUsize::new(base));
-    let done = Arc::new(AtomicBool::new(false));
-    let sampler = {
-        let (peak, done) = (peak.clone(), done.clone());
-        std::thread::spawn(move || {
-            while !done.load(Ordering::Relaxed) {
-                peak.fetch_max(ALLOC.allocated(), Ordering::Relaxed);
-                std::thread::sleep(Duration::from_micros(200));
-            }
-        })
-    };
+    let peak = Peak::start(|| ALLOC.allocated());
     let answers = futures::future::join_all((0..8).map(|_| read(&r, "/stats/api/fetch", false))).await;
-    done.store(true, Ordering::Relaxed);
-    sampler.join().unwrap();
     for (status, n, _) in &answers {
         assert!(*status == 200 && *n == len, "status {status}, {n} bytes of {len}");
     }
-    let grew = peak.load(Ordering::Relaxed).saturating_sub(base);
+    let grew = peak.stop().saturating_sub(base);
     // Eight identical requests at once: one writer, seven readers joining it.
     let shared = server::metrics::render()
         .lines()

@@ -5,8 +5,6 @@
 
 mod support;
 
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Body;
@@ -44,17 +42,7 @@ async fn the_whole_list_streams_without_holding_its_answer() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let base = ALLOC.allocated();
-    let peak = Arc::new(AtomicUsize::new(base));
-    let done = Arc::new(AtomicBool::new(false));
-    let sampler = {
-        let (peak, done) = (peak.clone(), done.clone());
-        std::thread::spawn(move || {
-            while !done.load(Ordering::Relaxed) {
-                peak.fetch_max(ALLOC.allocated(), Ordering::Relaxed);
-                std::thread::sleep(Duration::from_micros(200));
-            }
-        })
-    };
+    let peak = Peak::start(|| ALLOC.allocated());
     let resp = r.clone().oneshot(Request::get("/stats/csv/workflows").body(Body::empty()).unwrap()).await.unwrap();
     assert_eq!(resp.status(), 200);
     let mut body = resp.into_body();
@@ -68,9 +56,7 @@ async fn the_whole_list_streams_without_holding_its_answer() {
             tokio::time::sleep(Duration::from_millis(1)).await;
         }
     }
-    done.store(true, Ordering::Relaxed);
-    sampler.join().unwrap();
-    let grew = peak.load(Ordering::Relaxed).saturating_sub(base);
+    let grew = peak.stop().saturating_sub(base);
     println!("{lines} lines, {len} bytes in {pieces} pieces; peak growth {grew} bytes");
     assert_eq!(lines, outputs + 1, "a header and one line per output dataset of every workflow");
     assert!(pieces > 10, "written a piece at a time");

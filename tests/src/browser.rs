@@ -94,3 +94,16 @@ impl Drop for Browser {
         let _ = self.driver.wait();
     }
 }
+
+/// Polls `probe` every 100 ms until it gives a value, for at most 20 s (then panics saying
+/// `what`): the page answers asynchronously.
+pub async fn wait_until<T>(what: &str, mut probe: impl AsyncFnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Some(v) = probe().await {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

@@ -4,12 +4,11 @@
 #![allow(clippy::unwrap_used)]
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use fantoccini::Locator;
 use serde_json::{json, Value};
 use server::store::{sqlite::SqliteStore, Db, SharedStore};
-use stats2_tests::browser::Browser;
+use stats2_tests::browser::{wait_until, Browser};
 use stats2_tests::server::TestServer;
 
 const LIFE: [&str; 7] =
@@ -60,17 +59,6 @@ fn expect(pred: impl Fn(&Wf) -> bool) -> Vec<String> {
     let mut names: Vec<String> = (0..N).map(wf).filter(|w| pred(w)).map(|w| w.name).collect();
     names.sort();
     names
-}
-
-async fn wait_until<T>(what: &str, mut probe: impl AsyncFnMut() -> Option<T>) -> T {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        if let Some(v) = probe().await {
-            return v;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
 }
 
 async fn wait_rows(b: &Browser, want: &[String]) {

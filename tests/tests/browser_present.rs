@@ -7,12 +7,11 @@
 #![allow(clippy::unwrap_used)]
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use fantoccini::Locator;
 use serde_json::{json, Value};
 use server::store::{sqlite::SqliteStore, Db, SharedStore};
-use stats2_tests::browser::Browser;
+use stats2_tests::browser::{wait_until, Browser};
 use stats2_tests::server::TestServer;
 
 const DAY: i64 = 86_400;
@@ -52,17 +51,6 @@ fn doc(i: usize) -> Value {
         d["TotalInputLumis"] = json!(400);
     }
     d
-}
-
-async fn wait_until<T>(what: &str, mut probe: impl AsyncFnMut() -> Option<T>) -> T {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        if let Some(v) = probe().await {
-            return v;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
 }
 
 async fn text(b: &Browser, css: &str) -> String {

@@ -140,6 +140,13 @@ pub fn svg(v: &HistoryView, f: &Frame, labels: &[Label], selection: Option<(f64,
     out.push_str(r#"<g clip-path="url(#plot-area)">"#);
     lines(&mut out, v, f);
     out.push_str("</g>");
+    overlay(&mut out, f, selection, stamp);
+    out.push_str("</svg>");
+    out
+}
+
+/// The zoom being dragged (x from, x to) and a download's stamp, over a drawing in `f`.
+pub fn overlay(out: &mut String, f: &Frame, selection: Option<(f64, f64)>, stamp: Option<&str>) {
     if let Some((a, b)) = selection {
         let _ = write!(
             out,
@@ -153,6 +160,4 @@ pub fn svg(v: &HistoryView, f: &Frame, labels: &[Label], selection: Option<(f64,
     if let Some(s) = stamp {
         let _ = write!(out, r#"<text x="8" y="{:.1}" fill="{MUTED}">{}</text>"#, f.height - 6.0, escape(s));
     }
-    out.push_str("</svg>");
-    out
 }

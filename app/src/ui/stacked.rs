@@ -105,24 +105,7 @@ pub fn svg(v: &HistoricalView, selection: Option<(f64, f64)>, stamp: Option<&str
         r = f.right,
         m = (f.top + f.bottom) / 2.0
     );
-    overlay(&mut out, &f, selection, stamp);
+    super::chart::overlay(&mut out, &f, selection, stamp);
     out.push_str("</svg>");
     out
-}
-
-/// The zoom being dragged and the download's stamp, over the drawing.
-fn overlay(out: &mut String, f: &Frame, selection: Option<(f64, f64)>, stamp: Option<&str>) {
-    if let Some((a, b)) = selection {
-        let _ = write!(
-            out,
-            r##"<rect class="selection" x="{:.1}" y="{:.1}" width="{:.1}" height="{:.1}" fill="#0072B2" fill-opacity="0.12"/>"##,
-            a.min(b).max(f.left),
-            f.top,
-            (a - b).abs(),
-            f.bottom - f.top
-        );
-    }
-    if let Some(s) = stamp {
-        let _ = write!(out, r##"<text x="8" y="{:.1}" fill="#475569">{}</text>"##, f.height - 6.0, escape(s));
-    }
 }

@@ -72,3 +72,34 @@ pub fn creds(url: &str, secret: &str) -> server::callbacks::token::Credentials {
 pub fn deliverer(url: &str) -> Arc<server::callbacks::Deliverer> {
     server::callbacks::Deliverer::new(creds(url, server::sim::pdmv::CLIENT_SECRET), url, url, 4).unwrap()
 }
+
+/// The highest of `read()` (bytes a counting allocator holds) seen every 200 µs from
+/// [`Peak::start`] until [`Peak::stop`], on a thread of its own.
+pub struct Peak {
+    peak: Arc<std::sync::atomic::AtomicUsize>,
+    done: Arc<std::sync::atomic::AtomicBool>,
+    thread: std::thread::JoinHandle<()>,
+}
+
+impl Peak {
+    pub fn start(read: fn() -> usize) -> Peak {
+        use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+        let peak = Arc::new(AtomicUsize::new(read()));
+        let done = Arc::new(AtomicBool::new(false));
+        let (p, d) = (peak.clone(), done.clone());
+        let thread = std::thread::spawn(move || {
+            while !d.load(Ordering::Relaxed) {
+                p.fetch_max(read(), Ordering::Relaxed);
+                std::thread::sleep(Duration::from_micros(200));
+            }
+        });
+        Peak { peak, done, thread }
+    }
+
+    /// The highest value seen.
+    pub fn stop(self) -> usize {
+        self.done.store(true, std::sync::atomic::Ordering::Relaxed);
+        self.thread.join().unwrap();
+        self.peak.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
