@@ -6,7 +6,7 @@
 #
 # Usage: scripts/ensure-tools.sh demo   # what `trunk build` and the server need
 #        scripts/ensure-tools.sh test   # the above, plus pouchdb-server, Chromium, chromedriver,
-#                                       # kubernetes-validate (podman and runc: scripts/image.sh)
+#                                       # poppler-utils, kubernetes-validate (podman and runc: scripts/image.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-test}
@@ -78,6 +78,13 @@ if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; the
   export DEBIAN_FRONTEND=noninteractive
   as_root apt-get update -qq
   as_root apt-get install -y -qq chromium chromium-driver >/dev/null
+fi
+# pdftotext reads the chart PDFs back in the tests (text must stay text).
+if ! command -v pdftotext >/dev/null; then
+  log "installing poppler-utils (apt, for pdftotext)"
+  export DEBIAN_FRONTEND=noninteractive
+  as_root apt-get update -qq
+  as_root apt-get install -y -qq poppler-utils >/dev/null
 fi
 # The Kubernetes manifests are validated offline: the wheel carries the schemas.
 KUBERNETES_VALIDATE_VERSION=1.37.0

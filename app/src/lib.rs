@@ -9,6 +9,7 @@ pub mod bar_chart;
 pub mod bars;
 pub mod chart;
 pub mod csv;
+pub mod draw;
 pub mod field;
 pub mod filter;
 pub mod forecast;

@@ -20,6 +20,7 @@ pub mod links;
 pub mod listing;
 pub mod live;
 pub mod metrics;
+pub mod pdf;
 pub mod runs;
 pub mod schedule;
 pub mod sim;

@@ -139,6 +139,18 @@ async fn present_from_the_dashboard(b: &Browser, origin: &str) {
         "{title}"
     );
     b.screenshot("present-stacked").await.unwrap();
+    // Its downloads are what the view shows: a CSV line per part, a PDF of the chart.
+    for (css, starts) in [("a.csv-all", "campaign,priority_block,expected"), ("a.pdf", "%PDF-")] {
+        let href = b.client.find(Locator::Css(css)).await.unwrap().attr("href").await.unwrap().unwrap();
+        let got = reqwest::get(format!("{}{href}", origin.trim_end_matches("/stats"))).await.unwrap();
+        assert_eq!(got.status(), 200, "{href}");
+        let body = got.bytes().await.unwrap();
+        assert!(
+            body.starts_with(starts.as_bytes()),
+            "{href}: {}",
+            String::from_utf8_lossy(&body[..60.min(body.len())])
+        );
+    }
     // Its short link opens the same view.
     let shown = b.client.current_url().await.unwrap();
     b.client.find(Locator::Css("button.short-link")).await.unwrap().click().await.unwrap();

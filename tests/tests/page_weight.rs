@@ -16,8 +16,10 @@ use stats2_tests::server::TestServer;
 /// resync, "data as of", priority blocks, days in status, stuck alerts) took the app to
 /// 300,563 B; 305,000 until pMp's Present view (a new page and its controls), the historical
 /// chart's hover, zoom and downloads, the list's sorts and the filter bar's pMp inputs took it
-/// to 324,403 B after their markup was written as strings; BENCHMARKS.md keeps the figures.
-const BUDGET: usize = 330 * 1000;
+/// to 324,403 B after their markup was written as strings; 330,000 until every view got its
+/// downloads (CSV, PDF, SVG and PNG of the histogram) and "Copy short link"; BENCHMARKS.md
+/// keeps the figures.
+const BUDGET: usize = 335 * 1000;
 
 fn dist() -> std::path::PathBuf {
     stats2_tests::repo_root().join("target/dist")

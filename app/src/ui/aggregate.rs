@@ -46,7 +46,7 @@ pub fn AggregatePage() -> impl IntoView {
             <h1><a href=format!("{}/", base_path())>"Stats2"</a></h1>
             {super::views::view_links(filter)}
             <Controls bucket=bucket historical_mode=historical_mode growing=growing set=set/>
-            <super::views::CsvLink view=Signal::derive(move || if historical_mode.get() { "historical" } else { "aggregate" }) label="CSV"/>
+            <super::views::DownloadLink format="csv" view=Signal::derive(move || if historical_mode.get() { "historical" } else { "aggregate" }) label="CSV"/>
         </header>
         {move || historical_mode.get().then(|| view! {
             <HistoricalPart filter=filter bucket=bucket growing=growing zoom=zoom on_zoom=on_zoom/>

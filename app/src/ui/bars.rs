@@ -39,7 +39,8 @@ pub fn PresentPage() -> impl IntoView {
     view! {
         <ViewsHeader filter=filter title="Present"/>
         <FilterBar filter=filter target="/present" extra=extra/>
-        <super::views::CsvLink view="present" label="CSV"/>
+        <super::views::DownloadLink format="csv" view="present" label="CSV"/>
+        <super::views::DownloadLink format="pdf" view="present" label="PDF"/>
         <div class="present-controls" role="group" aria-label="Bars" inner_html=move || controls(params.get())
             on:change=move |ev| { if let Some(change) = changed(&ev) { set.run(change) } }></div>
         <Suspense fallback=|| view! { <p class="loading" role="status">"Counting workflows…"</p> }>

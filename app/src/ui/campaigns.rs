@@ -41,7 +41,7 @@ pub fn CampaignsPage() -> impl IntoView {
     view! {
         <ViewsHeader filter=filter title="Campaigns by status"/>
         <FilterBar filter=filter target="/campaigns" extra=extra/>
-        <super::views::CsvLink view="campaigns" label="CSV"/>
+        <super::views::DownloadLink format="csv" view="campaigns" label="CSV"/>
         <label class="rows">"Rows "
             <select class="rows" prop:value=move || if by_block.get() { "priority_block" } else { "campaign" } on:change=set_rows>
                 <option value="campaign">"campaigns"</option>

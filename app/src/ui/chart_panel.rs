@@ -9,8 +9,8 @@ use std::fmt::Write;
 use leptos::prelude::*;
 
 use super::base::filter_href;
-use super::chart::svg as svg_markup;
 use crate::chart::{colour, dash, label_rows, nearest, short_name, Frame, Label, WIDTH};
+use crate::draw::history::svg as svg_markup;
 use crate::filter::FilterKey;
 use crate::forecast::{Forecast, Outlook};
 use crate::format::{thousands, utc_datetime};
@@ -158,6 +158,11 @@ fn Tools(
     let csv_href =
         move || v.with_value(|v| data_url("text/csv", &format!("# {}\n{}", label.with_value(|l| stamp(v, l)), csv(v))));
     let name = v.with_value(|v| v.name.clone());
+    let search = leptos_router::hooks::use_location().search;
+    let pdf = move || match v.with_value(|v| v.aggregate) {
+        true => super::views::download_href("pdf", "aggregate", &search.get()),
+        false => format!("{}/pdf/workflow/{}", super::base::base_path(), v.with_value(|v| v.name.clone())),
+    };
     view! {
         <div class="chart-tools">
             <button type="button" class="scale" on:click=move |_| log.update(|l| *l = !*l)>
@@ -169,6 +174,7 @@ fn Tools(
             <a class="button csv" href=csv_href download=format!("{name}.csv")>"Export CSV"</a>
             <button type="button" class="svg" on:click=move |_| svg.set(Some(data_url("image/svg+xml", &stamped())))>"Export SVG"</button>
             <button type="button" class="png" on:click=export_png>"Export PNG"</button>
+            <a class="button pdf" href=pdf download="" rel="external">"PDF"</a>
             {move || svg.get().map(|href| view! { <a class="button svg-link" href=href download=format!("{name}.svg")>"Download SVG"</a> })}
             {move || png.get().map(|href| view! { <a class="button png-link" href=href download="chart.png">"Download PNG"</a> })}
         </div>

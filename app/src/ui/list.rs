@@ -55,7 +55,7 @@ pub fn ListPage() -> impl IntoView {
                 legacy.chain(f.facets.describe()).collect::<Vec<_>>().join(joiner)
             })}
         </p>
-        <p class="downloads"><super::views::CsvLink view="workflows" label="CSV of every matching workflow"/></p>
+        <p class="downloads"><super::views::DownloadLink format="csv" view="workflows" label="CSV of every matching workflow"/></p>
         <Suspense fallback=|| view! { <p class="loading" role="status">"Loading workflows…"</p> }>
             {move || data.get().map(|result| match result {
                 Ok(page) => {

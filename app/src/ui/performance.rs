@@ -3,24 +3,16 @@
 //! the 90th percentile marked; a bar's workflows are listed on a click, and the workflows
 //! lacking either transition are counted and named below.
 
-use std::fmt::Write;
-
 use js_sys::wasm_bindgen::JsCast;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_location, use_navigate};
 
 use super::filter_bar::FilterBar;
 use super::views::ViewsHeader;
-use crate::analytics::{
-    duration_query, duration_query_string, human_duration, DurationHistogram, DurationQuery, Scale,
-};
+use crate::analytics::{duration_query, duration_query_string, DurationHistogram, DurationQuery, Scale};
 use crate::api::{duration_bin, durations};
 use crate::filter::RequestStatus;
 use crate::format::thousands;
-
-const W: f64 = 900.0;
-const H: f64 = 320.0;
-const PAD: (f64, f64, f64, f64) = (50.0, 20.0, 30.0, 60.0); // left, top, right, bottom
 
 /// The page.
 #[component]
@@ -44,7 +36,8 @@ pub fn PerformancePage() -> impl IntoView {
     view! {
         <ViewsHeader filter=filter title="Time between two statuses"/>
         <FilterBar filter=filter target="/performance" extra=extra/>
-        <super::views::CsvLink view="durations" label="CSV of every measured workflow"/>
+        <super::views::DownloadLink format="csv" view="durations" label="CSV of every measured workflow"/>
+        <super::views::DownloadLink format="pdf" view="durations" label="PDF"/>
         {move || query.get().ok().map(|q| view! { <SpanForm q=q/> })}
         <Suspense fallback=|| view! { <p class="loading" role="status">"Measuring…"</p> }>
             {move || data.get().map(|r| match (r, query.get_untracked()) {
@@ -109,80 +102,6 @@ fn SpanForm(q: DurationQuery) -> impl IntoView {
     }
 }
 
-/// Where a duration sits on the axis from `lo` to `hi` (seconds), linear or log.
-fn axis_x(d: f64, lo: f64, hi: f64, log: bool) -> f64 {
-    let (left, _, right, _) = PAD;
-    let f = if log {
-        let lo = lo.max(1e-9);
-        (d.max(lo).ln() - lo.ln()) / (hi.ln() - lo.ln()).max(1e-9)
-    } else {
-        (d - lo) / (hi - lo).max(1e-9)
-    };
-    left + (W - left - right) * f.clamp(0.0, 1.0)
-}
-
-/// The histogram as SVG markup: bars (each carrying its index), time ticks, and the median
-/// and 90th percentile as labelled lines (a string weighs less in the bundle than a typed
-/// view per element).
-fn histogram_svg(h: &DurationHistogram, log: bool, chosen: Option<usize>) -> String {
-    let (left, top, right, bottom) = PAD;
-    let (plot_w, plot_h) = (W - left - right, H - top - bottom);
-    let top_count = h.bins.iter().map(|b| b.count).max().unwrap_or(1).max(1) as f64;
-    let n = h.bins.len().max(1) as f64;
-    let x_of_bin = |i: usize| left + plot_w * i as f64 / n;
-    let (lo, hi) = (h.bins.first().map_or(0.0, |b| b.lo), h.bins.last().map_or(1.0, |b| b.hi));
-    let mut out = format!(
-        r#"<svg viewBox="0 0 {W} {H}" role="img" aria-label="Histogram of durations" font-family="sans-serif" font-size="11"><line class="axis" x1="{left}" x2="{}" y1="{}" y2="{}"/><text class="tick" x="{}" y="{}" text-anchor="end">{}</text>"#,
-        left + plot_w,
-        top + plot_h,
-        top + plot_h,
-        left - 6.0,
-        top + 10.0,
-        thousands(top_count as i64)
-    );
-    for (i, b) in h.bins.iter().enumerate() {
-        let bh = plot_h * b.count as f64 / top_count;
-        let class = if chosen == Some(i) { "hbar chosen" } else { "hbar" };
-        let _ = write!(
-            out,
-            r#"<rect class="{class}" data-bin="{i}" data-count="{}" x="{:.1}" y="{:.1}" width="{:.1}" height="{:.1}"><title>{} – {}: {} workflows</title></rect>"#,
-            b.count,
-            x_of_bin(i) + 1.0,
-            top + plot_h - bh,
-            (plot_w / n - 2.0).max(1.0),
-            bh.max(0.0),
-            human_duration(b.lo),
-            human_duration(b.hi),
-            b.count
-        );
-    }
-    for i in (0..=h.bins.len()).step_by((h.bins.len() / 6).max(1)) {
-        let edge = h.bins.get(i).map_or(hi, |b| b.lo);
-        let _ = write!(
-            out,
-            r#"<text class="tick" x="{:.1}" y="{}" text-anchor="middle">{}</text>"#,
-            x_of_bin(i),
-            H - bottom + 16.0,
-            human_duration(edge)
-        );
-    }
-    for (name, d, dy) in [("median", h.median, 12.0), ("p90", h.p90, 28.0)] {
-        let Some(d) = d else { continue };
-        let x = axis_x(d as f64, lo, hi, log);
-        // Past the middle the label goes left of its line, so it never leaves the chart.
-        let (tx, anchor) = if x > left + plot_w / 2.0 { (x - 4.0, "end") } else { (x + 4.0, "start") };
-        let _ = write!(
-            out,
-            r#"<line class="mark {name}" x1="{x:.1}" x2="{x:.1}" y1="{top}" y2="{}"/><text class="mark {name}" x="{tx:.1}" y="{}" text-anchor="{anchor}">{name} {}</text>"#,
-            top + plot_h,
-            top + dy,
-            human_duration(d as f64)
-        );
-    }
-    out.push_str("</svg>");
-    out
-}
-
 /// The chart; a click on a bar selects it (read from the bar's `data-bin`).
 #[component]
 fn Histogram(h: DurationHistogram, log: bool, chosen: RwSignal<Option<usize>>) -> impl IntoView {
@@ -197,9 +116,22 @@ fn Histogram(h: DurationHistogram, log: bool, chosen: RwSignal<Option<usize>>) -
             chosen.set(bin);
         }
     };
+    // The drawing does not change with the chosen bar: its SVG download is a plain link.
+    let drawing = StoredValue::new(crate::draw::histogram::svg(&h, log, None));
+    let svg_href = super::chart_panel::data_url("image/svg+xml", &drawing.get_value());
+    let png = RwSignal::new(None::<String>);
+    let export_png = move |_| {
+        use crate::draw::histogram::{H, W};
+        super::chart_panel::to_png(drawing.get_value(), W, H, move |url| png.set(Some(url)));
+    };
     view! {
         <section class="chart histogram">
-            <div class="plot" on:click=pick inner_html=move || histogram_svg(&h, log, chosen.get())></div>
+            <div class="chart-tools">
+                <a class="button svg-link" href=svg_href download="durations.svg">"Export SVG"</a>
+                <button type="button" class="png" on:click=export_png>"Export PNG"</button>
+                {move || png.get().map(|href| view! { <a class="button png-link" href=href download="durations.png">"Download PNG"</a> })}
+            </div>
+            <div class="plot" on:click=pick inner_html=move || crate::draw::histogram::svg(&h, log, chosen.get())></div>
             <p class="note">{format!("{} workflows measured; click a bar to list its workflows.", thousands(measured as i64))}</p>
         </section>
     }

@@ -6,8 +6,8 @@
 use leptos::prelude::*;
 
 use super::chart_panel::{data_url, to_png};
-use super::stacked::{frame, layers, svg, EXPECTED_FILL};
 use crate::chart::WIDTH;
+use crate::draw::stacked::{frame, layers, svg, EXPECTED_FILL};
 use crate::format::{thousands, utc_datetime};
 use crate::historical::{csv, nearest_bucket, window, HistoricalView};
 
@@ -98,6 +98,7 @@ fn Tools(
             <a class="button csv" href=csv_href download="historical.csv">"Export CSV"</a>
             <button type="button" class="svg" on:click=move |_| svg_href.set(Some(data_url("image/svg+xml", &stamped())))>"Export SVG"</button>
             <button type="button" class="png" on:click=export_png>"Export PNG"</button>
+            <super::views::DownloadLink format="pdf" view="historical" label="PDF"/>
             {move || svg_href.get().map(|href| view! { <a class="button svg-link" href=href download="historical.svg">"Download SVG"</a> })}
             {move || png.get().map(|href| view! { <a class="button png-link" href=href download="historical.png">"Download PNG"</a> })}
         </div>

@@ -22,17 +22,23 @@ pub fn view_links(filter: Memo<Result<Filter, String>>) -> impl IntoView {
     }
 }
 
-/// The download of what `view` shows, as CSV (`<base>/csv/<view>?<the page's query>`): the
-/// server writes it, all of it, not only what the page holds.
+/// The download of what `view` shows (`<base>/<format>/<view>?<the page's query>`, `format`
+/// `csv` or `pdf`): the server writes it, all of it, not only what the page holds.
 #[component]
-pub fn CsvLink(#[prop(into)] view: Signal<&'static str>, #[prop(into)] label: &'static str) -> impl IntoView {
+pub fn DownloadLink(
+    format: &'static str,
+    #[prop(into)] view: Signal<&'static str>,
+    #[prop(into)] label: &'static str,
+) -> impl IntoView {
     let search = leptos_router::hooks::use_location().search;
-    let href = move || {
-        let query = search.get();
-        let query = query.trim_start_matches('?');
-        format!("{}/csv/{}?{query}", base_path(), view.get())
-    };
-    view! { <a class="button csv-all" href=href download="" rel="external">{label}</a> }
+    let href = move || download_href(format, view.get(), &search.get());
+    let class = if format == "csv" { "button csv-all" } else { "button pdf" };
+    view! { <a class=class href=href download="" rel="external">{label}</a> }
+}
+
+/// `<base>/<format>/<view>?<search>`.
+pub fn download_href(format: &str, view: &str, search: &str) -> String {
+    format!("{}/{format}/{view}?{}", base_path(), search.trim_start_matches('?'))
 }
 
 /// The header of an analytics view.

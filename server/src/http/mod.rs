@@ -7,6 +7,7 @@ pub mod events;
 pub mod legacy;
 pub mod listen;
 pub mod ops;
+mod pdf;
 mod short;
 mod spa;
 
@@ -175,6 +176,7 @@ pub fn router(state: AppState, spa: Arc<Spa>, base: &str) -> Router {
         .merge(legacy::routes(legacy.clone(), bulk.clone()))
         .merge(csv::routes(legacy.index.clone(), bulk.clone()))
         .merge(short::routes(links))
+        .merge(pdf::routes(legacy.store.clone(), legacy.index.clone()))
         .merge(spa.router())
         .layer(timeout)
         .merge(live);

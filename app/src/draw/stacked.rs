@@ -105,7 +105,7 @@ pub fn svg(v: &HistoricalView, selection: Option<(f64, f64)>, stamp: Option<&str
         r = f.right,
         m = (f.top + f.bottom) / 2.0
     );
-    super::chart::overlay(&mut out, &f, selection, stamp);
+    super::history::overlay(&mut out, &f, selection, stamp);
     out.push_str("</svg>");
     out
 }
