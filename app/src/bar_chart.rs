@@ -5,7 +5,7 @@
 use std::fmt::Write;
 
 use crate::bars::{Bar, Dimension, Measure, Others, PresentView};
-use crate::chart::{colour, value_ticks};
+use crate::chart::{value_ticks, PALETTE};
 use crate::format::thousands;
 use crate::markup::escape;
 
@@ -19,6 +19,16 @@ const LEFT: f64 = 70.0;
 const RIGHT: f64 = 16.0;
 /// Longest label drawn in full (the rest is in the title and the table).
 const LABEL_CHARS: usize = 28;
+
+/// Eight colours more after the charts' eight (Paul Tol's muted scheme): a stack has up to
+/// twenty statuses, and a colour used twice in one bar says two things at once.
+const MORE: [&str; 8] = ["#332288", "#88CCEE", "#44AA99", "#117733", "#999933", "#DDCC77", "#CC6677", "#882255"];
+
+/// The colour of part key `i` (in [`part_keys`]' order); past sixteen they repeat.
+pub fn part_colour(i: usize) -> &'static str {
+    let i = i % (PALETTE.len() + MORE.len());
+    PALETTE.get(i).copied().unwrap_or_else(|| MORE[i - PALETTE.len()])
+}
 
 /// How the columns are ordered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -289,7 +299,7 @@ fn column(
     let data = format!(r#" data-bar="{}""#, escape(&c.label));
     if c.parts.is_empty() {
         let title = format!("{}: {} {unit}", c.name, thousands(c.total));
-        rect(out, 0, c.total, colour(0), &title, c.href.clone(), &data);
+        rect(out, 0, c.total, part_colour(0), &title, c.href.clone(), &data);
         return;
     }
     let mut lower = 0i64;
@@ -299,7 +309,7 @@ fn column(
         let title = format!("{} · {}: {} {unit}", c.name, p.key, thousands(p.value));
         let href = c.href.as_ref().and_then(|_| part_href(&c.label, &p.key));
         let attrs = format!(r#"{data} data-part="{}""#, escape(&p.key));
-        rect(out, lower, upper, colour(at), &title, href, &attrs);
+        rect(out, lower, upper, part_colour(at), &title, href, &attrs);
         lower = upper;
     }
 }

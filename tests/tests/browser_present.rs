@@ -139,18 +139,7 @@ async fn present_from_the_dashboard(b: &Browser, origin: &str) {
         "{title}"
     );
     b.screenshot("present-stacked").await.unwrap();
-    // Its downloads are what the view shows: a CSV line per part, a PDF of the chart.
-    for (css, starts) in [("a.csv-all", "campaign,priority_block,expected"), ("a.pdf", "%PDF-")] {
-        let href = b.client.find(Locator::Css(css)).await.unwrap().attr("href").await.unwrap().unwrap();
-        let got = reqwest::get(format!("{}{href}", origin.trim_end_matches("/stats"))).await.unwrap();
-        assert_eq!(got.status(), 200, "{href}");
-        let body = got.bytes().await.unwrap();
-        assert!(
-            body.starts_with(starts.as_bytes()),
-            "{href}: {}",
-            String::from_utf8_lossy(&body[..60.min(body.len())])
-        );
-    }
+    downloads(b, origin).await;
     // Its short link opens the same view.
     let shown = b.client.current_url().await.unwrap();
     b.client.find(Locator::Css("button.short-link")).await.unwrap().click().await.unwrap();
@@ -196,6 +185,21 @@ async fn sorts_and_force_complete(b: &Browser, origin: &str) {
     assert!(row.contains("Total lumisections: 400") && !row.contains("Total events"), "{row}");
     let line = text(b, "tr.workflow .dataset .count").await;
     assert!(line.starts_with("lumisections: "), "{line}");
+}
+
+/// The Present view's downloads are what it shows: a CSV line per part, a PDF of the chart.
+async fn downloads(b: &Browser, origin: &str) {
+    for (css, starts) in [("a.csv-all", "campaign,priority_block,expected"), ("a.pdf", "%PDF-")] {
+        let href = b.client.find(Locator::Css(css)).await.unwrap().attr("href").await.unwrap().unwrap();
+        let got = reqwest::get(format!("{}{href}", origin.trim_end_matches("/stats"))).await.unwrap();
+        assert_eq!(got.status(), 200, "{href}");
+        let body = got.bytes().await.unwrap();
+        assert!(
+            body.starts_with(starts.as_bytes()),
+            "{href}: {}",
+            String::from_utf8_lossy(&body[..60.min(body.len())])
+        );
+    }
 }
 
 fn docs_name(i: usize) -> String {

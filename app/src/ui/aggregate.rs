@@ -41,12 +41,13 @@ pub fn AggregatePage() -> impl IntoView {
         );
     });
     let zoom = Memo::new(move |_| zoom_of(&location.search.get()));
+    let csv_view = Signal::derive(move || if historical_mode.get() { "historical" } else { "aggregate" });
     view! {
         <header class="top">
             <h1><a href=format!("{}/", base_path())>"Stats2"</a></h1>
             {super::views::view_links(filter)}
             <Controls bucket=bucket historical_mode=historical_mode growing=growing set=set/>
-            <super::views::DownloadLink format="csv" view=Signal::derive(move || if historical_mode.get() { "historical" } else { "aggregate" }) label="CSV"/>
+            <super::views::DownloadLink format="csv" view=csv_view label="CSV"/>
         </header>
         {move || historical_mode.get().then(|| view! {
             <HistoricalPart filter=filter bucket=bucket growing=growing zoom=zoom on_zoom=on_zoom/>

@@ -11,9 +11,8 @@ use super::views::ViewsHeader;
 use crate::api::present;
 use std::fmt::Write;
 
-use crate::bar_chart::{columns, part_keys, shown, svg, table, Order, Params};
+use crate::bar_chart::{columns, part_colour, part_keys, shown, svg, table, Order, Params};
 use crate::bars::{Dimension, Measure, PresentView};
-use crate::chart::colour;
 use crate::chart::with_param;
 use crate::filter::Filter;
 use crate::format::thousands;
@@ -146,7 +145,7 @@ fn bars_markup(v: &PresentView, p: Params, filter: &Filter) -> String {
         let _ = write!(
             out,
             r#"<li><span class="swatch-box" style="background: {}"></span>{}</li>"#,
-            colour(i),
+            part_colour(i),
             escape(&label)
         );
     }

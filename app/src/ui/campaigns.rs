@@ -95,7 +95,8 @@ fn table(t: &CampaignTable, base: &Filter, by_block: bool) -> String {
     out.push_str(r#"<th scope="col">Total</th></tr></thead><tbody>"#);
     for row in &t.rows {
         let c = row.campaign.as_str();
-        let _ = write!(out, r#"<tr><th scope="row">{}</th>"#, escape(c));
+        let name = if by_block { format!("block {c}") } else { c.to_owned() };
+        let _ = write!(out, r#"<tr><th scope="row">{}</th>"#, escape(&name));
         let row_filter =
             if by_block { Dimension::PriorityBlock.narrow(base, c) } else { cell_filter(base, Some(c), None) };
         for (s, cell) in t.statuses.iter().zip(&row.cells) {
