@@ -13,6 +13,8 @@ use crate::markup::escape;
 pub const WIDTH: f64 = 1100.0;
 const TOP: f64 = 16.0;
 const PLOT: f64 = 340.0;
+/// Height of the drawing (SVG units).
+pub const HEIGHT: f64 = TOP + PLOT + BELOW;
 /// Room below the plot for the slanted labels.
 const BELOW: f64 = 130.0;
 const LEFT: f64 = 70.0;
@@ -234,7 +236,7 @@ pub fn svg(
     log: bool,
     part_href: &dyn Fn(&str, &str) -> Option<String>,
 ) -> String {
-    let height = TOP + PLOT + BELOW;
+    let height = HEIGHT;
     let highest = columns.iter().map(|c| c.total.max(c.parts.iter().map(|p| p.value).sum())).max().unwrap_or(0);
     let axis = Axis { max: highest.max(1) as f64 * if log { 1.0 } else { 1.05 }, log };
     let mut out = format!(

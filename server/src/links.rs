@@ -130,6 +130,11 @@ impl Links {
     /// Deletes the links unused for [`UNUSED_FOR`], then the least recently used beyond
     /// [`MAX_LINKS`]; returns how many went.
     pub async fn sweep(&self, now: i64) -> Result<u64, StoreError> {
+        self.sweep_keeping(now, MAX_LINKS).await
+    }
+
+    /// [`Links::sweep`] keeping at most `most` links.
+    pub async fn sweep_keeping(&self, now: i64, most: usize) -> Result<u64, StoreError> {
         let mut links: Vec<(i64, String, String)> = Vec::new();
         let mut skip = 0;
         loop {
@@ -148,7 +153,7 @@ impl Links {
         links.sort_unstable_by_key(|l| std::cmp::Reverse(l.0));
         let mut gone = 0;
         for (i, (used, id, rev)) in links.iter().enumerate() {
-            if i >= MAX_LINKS || now - used > UNUSED_FOR {
+            if i >= most || now - used > UNUSED_FOR {
                 match self.store.delete(Db::Stats2, id, rev).await {
                     Ok(()) | Err(StoreError::Conflict | StoreError::NotFound(_)) => gone += 1,
                     Err(e) => return Err(e),

@@ -46,8 +46,10 @@ pub fn PresentPage() -> impl IntoView {
             {move || data.get().map(|r| match r {
                 Ok(v) if v.matching == 0 => view! { <p class="empty">"No workflow matches this filter."</p> }.into_any(),
                 Ok(v) => {
-                    let markup = bars_markup(&v, params.get_untracked(), &filter.get_untracked().unwrap_or_default());
-                    view! { <section class="chart present" inner_html=markup></section> }.into_any()
+                    let shown = filter.get_untracked().unwrap_or_default();
+                    let (markup, drawing) = bars_markup(&v, params.get_untracked(), &shown);
+                    let png = move |ev: leptos::ev::MouseEvent| export_png(&ev, &drawing);
+                    view! { <section class="chart present" inner_html=markup on:click=png></section> }.into_any()
                 }
                 Err(e) => view! { <p class="error" role="alert">"Could not count the workflows: " {e}</p> }.into_any(),
             })}
@@ -127,7 +129,31 @@ fn notes(v: &PresentView, p: Params) -> Vec<String> {
 }
 
 /// The chart, its legend, the notes and the table, as one piece of markup.
-fn bars_markup(v: &PresentView, p: Params, filter: &Filter) -> String {
+/// A click on the PNG button (in the markup): the drawing rendered and saved.
+fn export_png(ev: &leptos::ev::MouseEvent, drawing: &str) {
+    use leptos::wasm_bindgen::JsCast;
+    let on_png =
+        ev.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()).is_some_and(|e| e.class_name() == "png");
+    if on_png {
+        let (w, h) = (crate::bar_chart::WIDTH, crate::bar_chart::HEIGHT);
+        super::chart_panel::to_png(drawing.to_owned(), w, h, |url| {
+            save(&url, "present.png");
+        });
+    }
+}
+
+/// Saves `url` as file `name`, as a click on a download link does.
+fn save(url: &str, name: &str) -> Option<()> {
+    use leptos::wasm_bindgen::JsCast;
+    let a = web_sys::window()?.document()?.create_element("a").ok()?;
+    a.set_attribute("href", url).ok()?;
+    a.set_attribute("download", name).ok()?;
+    let click: js_sys::Function = js_sys::Reflect::get(&a, &"click".into()).ok()?.dyn_into().ok()?;
+    click.call0(&a).ok().map(drop)
+}
+
+/// The section's markup (downloads, chart, legend, notes, table) and the drawing alone.
+fn bars_markup(v: &PresentView, p: Params, filter: &Filter) -> (String, String) {
     let bar_filter = |key: &str| p.group.narrow(filter, key);
     let href = |key: &str| bar_filter(key).map(|f| view_href(&f));
     let part_href = |key: &str, part: &str| {
@@ -136,9 +162,11 @@ fn bars_markup(v: &PresentView, p: Params, filter: &Filter) -> String {
     };
     let cols = columns(v, (p.order, p.group), &href);
     let keys = part_keys(v, p.stack);
+    let drawing = svg(&cols, &keys, p.measure.unit(), p.log, &part_href);
+    let svg_href = super::chart_panel::data_url("image/svg+xml", &drawing);
     let mut out = format!(
-        r#"<div class="plot">{}</div><ul class="legend">"#,
-        svg(&cols, &keys, p.measure.unit(), p.log, &part_href)
+        r#"<div class="chart-tools"><a class="button svg-link" href="{}" download="present.svg">Export SVG</a> <button type="button" class="png">Export PNG</button></div><div class="plot">{drawing}</div><ul class="legend">"#,
+        escape(&svg_href)
     );
     for (i, k) in keys.iter().enumerate() {
         let label = p.stack.map_or_else(|| (*k).to_owned(), |d| shown(d, k));
@@ -154,5 +182,5 @@ fn bars_markup(v: &PresentView, p: Params, filter: &Filter) -> String {
         let _ = write!(out, r#"<p class="note">{}</p>"#, escape(&note));
     }
     let _ = write!(out, r#"<div class="table-wrap">{}</div>"#, table(&cols, &keys, p.group.label(), &part_href));
-    out
+    (out, drawing)
 }
