@@ -231,6 +231,10 @@ async fn exports(b: &Browser, main: &Value) {
     );
     b.client.find(Locator::Css("button.png")).await.unwrap().click().await.unwrap();
     assert!(link(b, "a.png-link").await.starts_with("data:image/png;base64,"));
+    // The PDF is the server's (tests/tests/pdf_downloads.rs reads it back); the page links it,
+    // and has its short link.
+    assert_eq!(link(b, "a.pdf").await, format!("/stats/pdf/workflow/{MAIN}"));
+    assert!(b.client.find(Locator::Css("header button.short-link")).await.is_ok());
 }
 
 /// Eight datasets and twelve transitions, six of them within minutes: a colour each, no

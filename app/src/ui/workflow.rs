@@ -37,6 +37,7 @@ pub fn WorkflowPage() -> impl IntoView {
         <header class="top">
             <h1><a href=format!("{}/", base_path())>"Stats2"</a></h1>
             <a href=move || filter_href(FilterKey::WorkflowName, &name.get())>{move || name.get()}</a>
+            <super::share::ShortLinkButton/>
         </header>
         <Suspense fallback=|| view! { <p class="loading" role="status">"Loading the history…"</p> }>
             {move || data.get().map(|r| match r {
