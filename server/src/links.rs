@@ -6,7 +6,7 @@
 //! replica); links unused for [`UNUSED_FOR`] go, and at most [`MAX_LINKS`] are kept (the
 //! least recently used go first), both by [`Links::sweep`].
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 
 use ring::hmac;
@@ -49,8 +49,9 @@ pub struct Links {
     store: SharedStore,
     base: String,
     key: tokio::sync::OnceCell<hmac::Key>,
-    /// Per client, the minute counted and how many were made in it.
-    made: Mutex<HashMap<String, (i64, u32)>>,
+    /// Per client, when it made its links of the last minute (a sliding minute: a calendar
+    /// minute would let a client make twice the limit across its boundary).
+    made: Mutex<HashMap<String, VecDeque<i64>>>,
 }
 
 impl Links {
@@ -163,21 +164,22 @@ impl Links {
         Ok(gone)
     }
 
-    /// Counts one link for `client` in the minute of `now`; refuses past [`PER_MINUTE`].
+    /// Counts one link for `client` at `now`; refuses past [`PER_MINUTE`] in the minute
+    /// before it.
     fn count(&self, client: &str, now: i64) -> Result<(), LinkError> {
-        let minute = now.div_euclid(60);
+        let recent = |t: &i64| now - t < 60;
         let mut made = self.made.lock().unwrap_or_else(|p| p.into_inner());
         if made.len() >= CLIENTS {
-            made.retain(|_, (m, _)| *m == minute);
+            made.retain(|_, times| times.back().is_some_and(recent));
         }
-        let entry = made.entry(client.to_owned()).or_insert((minute, 0));
-        if entry.0 != minute {
-            *entry = (minute, 0);
+        let times = made.entry(client.to_owned()).or_default();
+        while times.front().is_some_and(|t| !recent(t)) {
+            times.pop_front();
         }
-        if entry.1 >= PER_MINUTE {
+        if times.len() >= PER_MINUTE as usize {
             return Err(LinkError::TooMany);
         }
-        entry.1 += 1;
+        times.push_back(now);
         Ok(())
     }
 
@@ -232,6 +234,23 @@ fn base62(bytes: &[u8], len: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A sliding minute: 60 at the end of one minute and 60 at the start of the next would
+    /// have been 120 in two seconds with calendar minutes.
+    #[tokio::test]
+    async fn sixty_a_minute_whatever_the_minute_boundary() {
+        let dir = tempfile::tempdir().unwrap();
+        let store: SharedStore =
+            std::sync::Arc::new(crate::store::sqlite::SqliteStore::open(&dir.path().join("l.sqlite")).unwrap());
+        let links = Links::new(store, "/stats");
+        let t = 1_800_000_059; // one second before a minute ends
+        for _ in 0..60 {
+            links.count("peer a", t).unwrap();
+        }
+        assert!(matches!(links.count("peer a", t + 1), Err(LinkError::TooMany)), "the next minute began");
+        links.count("peer b", t + 1).unwrap();
+        links.count("peer a", t + 60).unwrap();
+    }
 
     #[test]
     fn codes_are_base62_of_the_asked_length() {
