@@ -202,23 +202,6 @@ pub fn nearest_bucket(v: &HistoricalView, t: i64) -> Option<usize> {
     (0..v.ends.len()).min_by_key(|i| v.ends[*i].abs_diff(t))
 }
 
-/// The chart's numbers as CSV: one line per bucket end (events).
-pub fn csv(v: &HistoricalView) -> String {
-    let mut out = String::from("time_utc,unix_time,expected,produced_not_valid,valid,invalid_or_deleted\n");
-    for (i, t) in v.ends.iter().enumerate() {
-        let at = |values: &[i64]| values.get(i).copied().unwrap_or(0);
-        out.push_str(&format!(
-            "{},{t},{},{},{},{}\n",
-            crate::format::utc_datetime(*t),
-            at(&v.expected),
-            at(&v.produced),
-            at(&v.valid),
-            at(&v.invalid)
-        ));
-    }
-    out
-}
-
 /// A workflow's part with its points collected: created, expected, points, category, since,
 /// force-completed.
 type Part = (i64, i64, Vec<(i64, i64)>, Category, i64, Option<i64>);

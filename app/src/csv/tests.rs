@@ -59,6 +59,22 @@ fn a_workflow_has_one_line_per_dataset_or_one_without() {
 }
 
 #[test]
+fn historical_has_one_line_per_bucket() {
+    let v = HistoricalView {
+        ends: vec![10, 20, 30, 40],
+        expected: vec![5, 5, 9, 9],
+        produced: vec![1, 2, 3, 4],
+        valid: vec![0, 0, 1, 2],
+        invalid: vec![0, 0, 0, 1],
+        workflows: 2,
+        lumi_left_out: 1,
+    };
+    let csv = historical(&v);
+    assert_eq!(csv.lines().count(), 5);
+    assert!(csv.lines().nth(4).unwrap().ends_with(",40,9,4,2,1"), "{csv}");
+}
+
+#[test]
 fn present_has_one_line_per_part_and_others() {
     use crate::bars::{Bar, Others, Part};
     let v = PresentView {

@@ -7,9 +7,10 @@ use leptos::prelude::*;
 
 use super::chart_panel::{data_url, to_png};
 use crate::chart::WIDTH;
+use crate::csv::historical as csv;
 use crate::draw::stacked::{frame, layers, svg, EXPECTED_FILL};
 use crate::format::{thousands, utc_datetime};
-use crate::historical::{csv, nearest_bucket, window, HistoricalView};
+use crate::historical::{nearest_bucket, window, HistoricalView};
 
 /// What the pointer reads: every layer at the bucket nearest to `x` (SVG units).
 fn read_out(v: &HistoricalView, x: f64) -> Option<String> {

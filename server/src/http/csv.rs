@@ -44,6 +44,8 @@ enum Refused {
     Busy,
     /// No such view (404).
     Unknown,
+    /// Making it failed on the server (500: a bug, not worth asking again).
+    Failed(String),
 }
 
 impl From<NotReady> for Refused {
@@ -63,6 +65,7 @@ impl IntoResponse for Refused {
                     .into_response()
             }
             Refused::Unknown => (StatusCode::NOT_FOUND, "No such view to download.\n").into_response(),
+            Refused::Failed(m) => (StatusCode::INTERNAL_SERVER_ERROR, format!("{m}\n")).into_response(),
         }
     }
 }
@@ -112,7 +115,7 @@ async fn table(c: Csv, view: String, query: String, now: i64) -> Result<String, 
         "present" => present(&c, &query, now),
         _ => Err(Refused::Unknown),
     });
-    made.await.map_err(|e| Refused::Bad(format!("the download failed: {e}")))?
+    made.await.map_err(|e| Refused::Failed(format!("the download failed: {e}")))?
 }
 
 /// Every matching workflow, one line per output dataset, streamed a piece at a time under
@@ -123,7 +126,7 @@ async fn workflows(c: Csv, query: &str, now: i64, name: &str) -> Result<Response
     let index = c.index.clone();
     let rows = tokio::task::spawn_blocking(move || index.every_row(&filter, now))
         .await
-        .map_err(|e| Refused::Bad(format!("the list failed: {e}")))??;
+        .map_err(|e| Refused::Failed(format!("the list failed: {e}")))??;
     let pieces = Pieces { rows, at: 0, now, header: true, _pass: pass };
     let stream = futures::stream::iter(pieces.map(Ok::<Bytes, std::convert::Infallible>));
     Ok(attachment(name, Body::from_stream(stream)))

@@ -15,7 +15,7 @@ use app::historical::{Contribution, HistoricalView};
 use super::field::Field;
 use super::query::{matching, matching_slots};
 use super::record::Record;
-use super::state::{Bits, Slot, State};
+use super::state::{Bits, Slot, State, BLOCK_NAMES};
 use super::transitions::{Needle, OTHER};
 
 /// A column of the campaign table: a workflow's current status, told by its status byte
@@ -107,15 +107,12 @@ fn block_rows<'a>(state: &'a State, wanted: &dyn Fn(Slot) -> bool) -> (Rows<'a>,
     let mut with = 0;
     for &slot in state.slots_in_order().iter().filter(|s| wanted(**s)) {
         let t = state.tally(slot);
-        let block = BLOCKS[usize::from(t.block.min(7))];
+        let block = BLOCK_NAMES[usize::from(t.block.min(7))];
         rows.entry(block).or_default().entry(Column::of(state, slot, t.status)).or_default().add(t.expected, t.done);
         with += 1;
     }
     (rows, with)
 }
-
-/// Row names of the priority-block table.
-const BLOCKS: [&str; 8] = ["0", "1", "2", "3", "4", "5", "6", "7"];
 
 /// The table from its cells: columns in lifecycle order, rows in key order.
 fn finish<'a>(

@@ -11,7 +11,7 @@ use app::filter::{Filter, FilterKey};
 
 use super::field::Field;
 use super::query::matching_slots;
-use super::state::{Bits, Slot, State, Tally};
+use super::state::{Bits, Slot, State, Tally, BLOCK_NAMES};
 
 /// Each workflow's values of one dimension, by slot.
 struct Values<'a> {
@@ -23,8 +23,6 @@ struct Values<'a> {
     /// pMp's blocks are in the tally, not in a posting.
     blocks: bool,
 }
-
-const BLOCK_NAMES: [&str; 8] = ["0", "1", "2", "3", "4", "5", "6", "7"];
 
 fn field_of(dim: Dimension) -> Option<Field> {
     match dim {

@@ -258,9 +258,14 @@ pub fn page(state: &State, filter: &Filter, page: u32, now: i64) -> Page {
     let start = (page as usize).saturating_mul(size);
     let mut out = window(state, filter, start, size, now);
     if filter.sorts_by_date() {
-        out.records.sort_by_cached_key(|r| crate::listing::date_time_key_of(r.sort_name()));
+        by_date(&mut out.records);
     }
     out
+}
+
+/// A4: a page in the names' date and time order.
+fn by_date(page: &mut [Arc<Record>]) {
+    page.sort_by_cached_key(|r| crate::listing::date_time_key_of(r.sort_name()));
 }
 
 /// Every row of every page of the filter, in the order the pages show them (A4 sorts each
@@ -268,9 +273,7 @@ pub fn page(state: &State, filter: &Filter, page: u32, now: i64) -> Page {
 pub fn every_row(state: &State, filter: &Filter, now: i64) -> Vec<Arc<Record>> {
     let mut all = window(state, filter, 0, usize::MAX, now).records;
     if filter.sorts_by_date() {
-        for page in all.chunks_mut(filter.size() as usize) {
-            page.sort_by_cached_key(|r| crate::listing::date_time_key_of(r.sort_name()));
-        }
+        all.chunks_mut(filter.size() as usize).for_each(by_date);
     }
     all
 }

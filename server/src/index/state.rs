@@ -19,7 +19,7 @@ use super::sums::Sums;
 
 pub use super::posting::{Bits, Posting, Slot};
 
-pub use super::tally::Tally;
+pub use super::tally::{Tally, BLOCK_NAMES};
 
 /// Everything the index holds.
 #[derive(Default)]

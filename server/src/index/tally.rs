@@ -5,6 +5,9 @@
 
 use super::record::Record;
 
+/// pMp's priority blocks as the texts tables and bars are keyed by, by block.
+pub const BLOCK_NAMES: [&str; 8] = ["0", "1", "2", "3", "4", "5", "6", "7"];
+
 /// What the campaign table needs of a workflow, kept by slot.
 #[derive(Debug, Clone, Copy)]
 pub struct Tally {
