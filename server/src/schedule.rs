@@ -44,9 +44,10 @@ pub async fn run_recorded(ctx: &RunContext) -> (RunRecord, Result<RunSummary, Up
     let start = crate::clock::now();
     let start_ms = crate::clock::now_ms();
     let result = updater_run::run(ctx).await;
-    // Right after the run, before any bookkeeping: the span is what held the lock.
     let end_ms = crate::clock::now_ms();
     let mut rec = outcome_record(start, &result);
+    // A run that held the lock reports that span; one that did not keeps the whole attempt.
+    let (start_ms, end_ms) = result.as_ref().map_or((start_ms, end_ms), |s| s.held_ms);
     rec.start_ms = Some(start_ms);
     rec.end_ms = Some(end_ms);
     crate::metrics::count("stats2_runs_total", &[("outcome", rec.outcome.as_str())], 1.0);

@@ -48,6 +48,10 @@ pub struct RunSummary {
     /// Workflows whose document changed (metadata, new history entry, deletion), for live
     /// dashboards.
     pub changed_names: Vec<String>,
+    /// Milliseconds since the epoch from the lock taken to just before its release: the span
+    /// no other run can overlap (the caller's own clock readings also cover the lock's
+    /// round trips, during which another run may still be finishing or already starting).
+    pub held_ms: (i64, i64),
 }
 
 impl fmt::Display for RunSummary {
@@ -73,6 +77,7 @@ impl fmt::Display for RunSummary {
 /// A full incremental run; fails at once when another run holds the lock (docs/decisions.md "Run lock").
 pub async fn run(ctx: &RunContext) -> Result<RunSummary, UpdateError> {
     let lock = RunLock::acquire(ctx.store.clone(), "update run", Duration::ZERO, ctx.cfg.lock_stale).await?;
+    let taken_ms = crate::clock::now_ms();
     // A stop lets the work in flight finish its page within the grace time; then the run is
     // dropped where it is (as a crash would be) and the lock released, so the next run need
     // not wait for it to go stale.
@@ -80,8 +85,9 @@ pub async fn run(ctx: &RunContext) -> Result<RunSummary, UpdateError> {
         r = until_lost(&lock, run_locked(ctx, &lock)) => r,
         () = ctx.stop.after(super::STOP_GRACE) => Err(UpdateError::Stopped),
     };
+    let held_ms = (taken_ms, crate::clock::now_ms());
     release(lock).await;
-    result
+    result.map(|summary| RunSummary { held_ms, ..summary })
 }
 
 /// `work`'s result, or the lock's loss: a holder whose lock was taken over (it stalled past
@@ -171,6 +177,7 @@ async fn run_steps(ctx: &RunContext, lock: &RunLock, early: feed::Early) -> Resu
         sequence: last_seq.as_str().map_or_else(|| last_seq.to_string(), str::to_owned),
         documents: c.meta.reads,
         changed_names: changed_names.into_iter().collect(),
+        held_ms: (0, 0),
     })
 }
 
