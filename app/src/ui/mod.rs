@@ -16,6 +16,7 @@ mod performance;
 mod search;
 mod share;
 mod stacked_panel;
+mod stream;
 mod table;
 mod time;
 mod views;
