@@ -27,12 +27,13 @@ pub async fn run(cli: &Cli, serve_cfg: &ServeConfig) -> Result<i32> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.context("binding the simulator")?;
     let sim_url = format!("http://{}", listener.local_addr()?);
     super::sim::start(sim.clone(), listener, Duration::ZERO).await;
-    // The simulator advances between the scheduled runs.
+    // The simulator advances between the scheduled runs, its clock with the wall clock: a
+    // faster one stamped transitions and events hours into the future.
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(TICK);
         loop {
             tick.tick().await;
-            sim.step(3600, true);
+            sim.step(TICK.as_secs() as i64, true);
         }
     });
     let mut upstream_cfg = cli.upstream.clone();
