@@ -141,8 +141,8 @@ fn duration_histogram_and_its_bars_equal_a_full_scan() {
     }
 }
 
-/// Suggestions start with the typed text, come from every kind, count their workflows like
-/// the list would, and are the first values of each kind in order.
+/// Suggestions start with the typed text whatever its case, come from every kind, count their
+/// workflows like the list would, and are the first values of each kind in order.
 #[test]
 fn suggestions_are_the_first_values_of_each_kind_with_their_counts() {
     use app::suggest::{SuggestKind, MAX_SUGGESTIONS};
@@ -169,14 +169,16 @@ fn suggestions_are_the_first_values_of_each_kind_with_their_counts() {
         v.dedup();
         v
     };
-    for prefix in ["Run3", "HIG-", "pdmvserv_task_HIG", "/Sample1", "MINI", "zzz"] {
+    let starts = |v: &str, p: &str| v.len() >= p.len() && v.as_bytes()[..p.len()].eq_ignore_ascii_case(p.as_bytes());
+    for prefix in ["Run3", "run3", "HIG-", "hig-", "pdmvserv_task_HIG", "/Sample1", "/sAMPLE1", "MINI", "mini", "zzz"] {
         let got = index.suggest(prefix).unwrap();
         assert!(got.len() <= MAX_SUGGESTIONS);
         for kind in SuggestKind::ALL {
             let mine: Vec<&str> = got.iter().filter(|s| s.kind == kind).map(|s| s.value.as_str()).collect();
-            let want: Vec<String> =
-                values(kind).into_iter().filter(|v| v.starts_with(prefix)).take(mine.len()).collect();
+            let want: Vec<String> = values(kind).into_iter().filter(|v| starts(v, prefix)).take(mine.len()).collect();
             assert_eq!(mine, want, "{kind:?} for {prefix:?}");
+            let exists = values(kind).iter().any(|v| starts(v, prefix));
+            assert!(mine.is_empty() != exists || got.len() == MAX_SUGGESTIONS, "{kind:?} for {prefix:?} found");
         }
         for s in &got {
             let count = index.count(&s.kind.filter(&s.value), NOW).unwrap();

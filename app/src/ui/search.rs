@@ -1,5 +1,5 @@
 //! The search box: suggestions as you type (values the index knows that start with the text,
-//! of every kind an operator searches by), chosen with the mouse or the keyboard (arrows,
+//! whatever its case, of every kind an operator searches by), chosen with the mouse or the keyboard (arrows,
 //! Enter, Escape); a choice opens its filter. Submitting the text itself resolves it like
 //! the original's `/search` (A14), without a reload.
 
@@ -80,7 +80,12 @@ impl State {
                     open(&s);
                 }
             }
-            "Escape" => self.close(),
+            // A search input clears itself on Escape by default; here Escape only closes
+            // the list, so the typed text survives (and Enter then searches it).
+            "Escape" => {
+                ev.prevent_default();
+                self.close();
+            }
             _ => {}
         }
     }
@@ -135,6 +140,10 @@ pub fn SearchBox() -> impl IntoView {
         ev.prevent_default();
         let (q, navigate) = (state.query.get_untracked(), navigate.clone());
         state.offered.set(Vec::new());
+        // An empty search would list every workflow: it does nothing.
+        if q.trim().is_empty() {
+            return;
+        }
         searching.set(true);
         leptos::task::spawn_local(async move {
             if let Ok(f) = search(q).await {
@@ -152,7 +161,7 @@ pub fn SearchBox() -> impl IntoView {
     let (offered, active) = (state.offered, state.active);
     view! {
         <form class="search" role="search" on:submit=on_submit>
-            <input type="search" name="q" placeholder="PrepID, dataset, campaign, name…" aria-label="Search"
+            <input type="search" role="combobox" name="q" placeholder="PrepID, dataset, campaign, name…" aria-label="Search"
                 autocomplete="off" aria-autocomplete="list" aria-controls="search-suggestions"
                 aria-expanded=move || (!offered.with(Vec::is_empty)).to_string()
                 aria-activedescendant=move || active.get().map(|i| format!("suggestion-{i}")).unwrap_or_default()
