@@ -21,8 +21,18 @@ pub fn Header(
     /// Set while the server's change feed has been failing: its data is as of then.
     data_as_of: Signal<Option<i64>>,
 ) -> impl IntoView {
-    let md_href = move || format!("{}/md?{}", base_path(), filter.get().map(|f| f.to_query()).unwrap_or_default());
+    // Exactly what the page lists (`/md/list`), not the legacy `/md` answer.
+    let md_href = move || format!("{}/md/list?{}", base_path(), filter.get().map(|f| f.to_query()).unwrap_or_default());
+    // The first tab stop: past the header and the filter bar (dozens of stops) to the table.
+    let skip = |ev: leptos::ev::MouseEvent| {
+        ev.prevent_default();
+        let results = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id("results"));
+        if let Some(el) = results.and_then(|e| js_sys::wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok()) {
+            let _ = el.focus();
+        }
+    };
     view! {
+        <a class="skip" href="#results" on:click=skip>"Skip to results"</a>
         <header class="top">
             <h1><a href=format!("{}/", base_path())>"Stats2"</a></h1>
             <span class="totals">

@@ -5,6 +5,7 @@ pub mod assets;
 mod csv;
 pub mod events;
 pub mod legacy;
+mod list_md;
 pub mod listen;
 pub mod ops;
 mod pdf;
@@ -175,6 +176,7 @@ pub fn router(state: AppState, spa: Arc<Spa>, base: &str) -> Router {
         .with_state(state)
         .merge(legacy::routes(legacy.clone(), bulk.clone()))
         .merge(csv::routes(legacy.index.clone(), bulk.clone()))
+        .merge(list_md::routes(legacy.index.clone()))
         .merge(short::routes(links))
         .merge(pdf::routes(legacy.store.clone(), legacy.index.clone()))
         .merge(spa.router())

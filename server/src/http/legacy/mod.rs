@@ -6,7 +6,7 @@
 pub mod cache;
 mod fetch;
 mod flight;
-mod markdown;
+pub(crate) mod markdown;
 mod pyjson;
 pub mod search;
 mod stream;
