@@ -14,6 +14,7 @@ mode=${1:-test}
 TRUNK_VERSION=0.21.14
 WASM_BINDGEN_VERSION=0.2.130 # must equal wasm-bindgen in Cargo.lock (checked below)
 BINARYEN_VERSION=132          # npm's binaryen; Debian's 108 emits a wasm Chromium rejects
+AXE_VERSION=4.14.1            # axe-core, which the browser tests run over every view
 
 log() { printf '[ensure-tools] %s\n' "$*" >&2; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
@@ -51,7 +52,13 @@ tools="$PWD/.tools"
 if ! "$tools/node_modules/.bin/wasm-opt" --version 2>/dev/null | grep -qF "version $BINARYEN_VERSION"; then
   log "installing binaryen $BINARYEN_VERSION (npm) into .tools/"
   mkdir -p "$tools"
-  (cd "$tools" && npm install --no-save --no-package-lock --no-audit --no-fund "binaryen@$BINARYEN_VERSION" >/dev/null)
+  (cd "$tools" && npm install --no-save --no-package-lock --no-audit --no-fund "binaryen@$BINARYEN_VERSION" "axe-core@$AXE_VERSION" >/dev/null)
+fi
+if [ "$mode" = test ] && ! grep -qs "\"version\": \"$AXE_VERSION\"" "$tools/node_modules/axe-core/package.json"; then
+  log "installing axe-core $AXE_VERSION (npm) into .tools/"
+  mkdir -p "$tools"
+  # Beside binaryen: --no-save keeps one package from removing the other.
+  (cd "$tools" && npm install --no-save --no-package-lock --no-audit --no-fund "binaryen@$BINARYEN_VERSION" "axe-core@$AXE_VERSION" >/dev/null)
 fi
 # Trunk looks for wasm-opt on PATH.
 if [ "$(readlink -f "$HOME/.cargo/bin/wasm-opt" 2>/dev/null)" != "$(readlink -f "$tools/node_modules/.bin/wasm-opt")" ]; then

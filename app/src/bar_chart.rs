@@ -240,7 +240,7 @@ pub fn svg(
     let highest = columns.iter().map(|c| c.total.max(c.parts.iter().map(|p| p.value).sum())).max().unwrap_or(0);
     let axis = Axis { max: highest.max(1) as f64 * if log { 1.0 } else { 1.05 }, log };
     let mut out = format!(
-        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" role="img" aria-label="{}" font-family="sans-serif" font-size="11"><rect width="{WIDTH}" height="{height}" fill="#fff"/>"##,
+        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" role="group" aria-label="{}" font-family="sans-serif" font-size="11"><rect width="{WIDTH}" height="{height}" fill="#fff"/>"##,
         escape(&format!("Bars of {unit}"))
     );
     for (value, label) in value_ticks(axis.max, log) {

@@ -58,6 +58,36 @@ pub fn ago(now: i64, then: i64) -> String {
     }
 }
 
+/// Tolerated lead of a time over the reader's clock before it counts as from the future: a
+/// browser clock a little behind the server's is normal.
+pub const SKEW_TOLERANCE: i64 = 120;
+
+/// `then` as seen at `now`: "3d ago", or, for a time ahead of the reader's clock by more than
+/// [`SKEW_TOLERANCE`], "in 14h 39min" and `true` (a clock is wrong somewhere; never a
+/// negative age).
+pub fn relative(now: i64, then: i64) -> (String, bool) {
+    if then > now + SKEW_TOLERANCE {
+        (format!("in {}", ago(then, now)), true)
+    } else {
+        (format!("{} ago", ago(now.max(then), then)), false)
+    }
+}
+
+/// How long something has lasted since `since`, seen at `now` ("12d"), or `None` when `since`
+/// is ahead of the reader's clock.
+pub fn lasted(now: i64, since: i64) -> Option<String> {
+    (since <= now + SKEW_TOLERANCE).then(|| ago(now.max(since), since))
+}
+
+/// An expected total as a person reads it: a negative one (ReqMgr2's -1) is unknown.
+pub fn expected_text(total: i64) -> String {
+    if total < 0 {
+        "unknown".into()
+    } else {
+        thousands(total)
+    }
+}
+
 /// `YYYY-MM-DD HH:MM:SS` in UTC for Unix seconds.
 pub fn utc_datetime(t: i64) -> String {
     let days = t.div_euclid(86_400);
@@ -107,6 +137,17 @@ mod tests {
         assert_eq!(ago(3_700, 0), "1h 1min");
         assert_eq!(ago(86_400 * 3 + 5, 0), "3d");
         assert_eq!(ago(0, 120), "-2min");
+    }
+
+    #[test]
+    fn future_times_read_as_ahead_never_as_negative_ages() {
+        assert_eq!(relative(1000, 1000 - 3700), ("1h 1min ago".into(), false));
+        assert_eq!(relative(0, 14 * 3600 + 39 * 60), ("in 14h 39min".into(), true));
+        // A browser a minute behind the server: "0s ago", not "-1min ago".
+        assert_eq!(relative(0, 60), ("0s ago".into(), false));
+        assert_eq!(lasted(86_400 * 12, 0).as_deref(), Some("12d"));
+        assert_eq!(lasted(0, 86_400), None);
+        assert_eq!((expected_text(-1).as_str(), expected_text(1234).as_str()), ("unknown", "1,234"));
     }
 
     #[test]

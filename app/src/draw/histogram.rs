@@ -10,7 +10,8 @@ use crate::format::thousands;
 pub const W: f64 = 900.0;
 /// Height of the drawing.
 pub const H: f64 = 320.0;
-const PAD: (f64, f64, f64, f64) = (50.0, 20.0, 30.0, 60.0); // left, top, right, bottom
+// left, top, right, bottom; the top band holds the median and p90 labels, above every bar.
+const PAD: (f64, f64, f64, f64) = (50.0, 40.0, 30.0, 60.0);
 
 /// Where a duration sits on the axis from `lo` to `hi` (seconds), linear or log.
 fn axis_x(d: f64, lo: f64, hi: f64, log: bool) -> f64 {
@@ -35,7 +36,7 @@ pub fn svg(h: &DurationHistogram, log: bool, chosen: Option<usize>) -> String {
     let x_of_bin = |i: usize| left + plot_w * i as f64 / n;
     let (lo, hi) = (h.bins.first().map_or(0.0, |b| b.lo), h.bins.last().map_or(1.0, |b| b.hi));
     let mut out = format!(
-        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {W} {H}" width="{W}" height="{H}" role="img" aria-label="Histogram of durations" font-family="sans-serif" font-size="11"><rect width="{W}" height="{H}" fill="#fff"/><line class="axis" stroke="#475569" x1="{left}" x2="{}" y1="{}" y2="{}"/><text class="tick" x="{}" y="{}" text-anchor="end">{}</text>"##,
+        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {W} {H}" width="{W}" height="{H}" role="group" aria-label="Histogram of durations" font-family="sans-serif" font-size="11"><rect width="{W}" height="{H}" fill="#fff"/><line class="axis" stroke="#475569" x1="{left}" x2="{}" y1="{}" y2="{}"/><text class="tick" x="{}" y="{}" text-anchor="end">{}</text>"##,
         left + plot_w,
         top + plot_h,
         top + plot_h,
@@ -46,17 +47,14 @@ pub fn svg(h: &DurationHistogram, log: bool, chosen: Option<usize>) -> String {
     for (i, b) in h.bins.iter().enumerate() {
         let bh = plot_h * b.count as f64 / top_count;
         let class = if chosen == Some(i) { "hbar chosen" } else { "hbar" };
+        let (count, lo, hi) = (b.count, human_duration(b.lo), human_duration(b.hi));
         let _ = write!(
             out,
-            r##"<rect class="{class}" fill="#4c78a8" data-bin="{i}" data-count="{}" x="{:.1}" y="{:.1}" width="{:.1}" height="{:.1}"><title>{} – {}: {} workflows</title></rect>"##,
-            b.count,
+            r##"<rect class="{class}" tabindex="0" role="button" aria-label="{lo} to {hi}: {count} workflows" fill="#4c78a8" data-bin="{i}" data-count="{count}" x="{:.1}" y="{:.1}" width="{:.1}" height="{:.1}"><title>{lo} – {hi}: {count} workflows</title></rect>"##,
             x_of_bin(i) + 1.0,
             top + plot_h - bh,
             (plot_w / n - 2.0).max(1.0),
             bh.max(0.0),
-            human_duration(b.lo),
-            human_duration(b.hi),
-            b.count
         );
     }
     for i in (0..=h.bins.len()).step_by((h.bins.len() / 6).max(1)) {
@@ -69,7 +67,7 @@ pub fn svg(h: &DurationHistogram, log: bool, chosen: Option<usize>) -> String {
             human_duration(edge)
         );
     }
-    for (name, d, dy) in [("median", h.median, 12.0), ("p90", h.p90, 28.0)] {
+    for (name, d, y) in [("median", h.median, 14.0), ("p90", h.p90, 30.0)] {
         let Some(d) = d else { continue };
         let x = axis_x(d as f64, lo, hi, log);
         // Past the middle the label goes left of its line, so it never leaves the chart.
@@ -78,7 +76,7 @@ pub fn svg(h: &DurationHistogram, log: bool, chosen: Option<usize>) -> String {
             out,
             r##"<line class="mark {name}" stroke="#b91c1c" stroke-dasharray="4 3" x1="{x:.1}" x2="{x:.1}" y1="{top}" y2="{}"/><text class="mark {name}" x="{tx:.1}" y="{}" text-anchor="{anchor}">{name} {}</text>"##,
             top + plot_h,
-            top + dy,
+            y,
             human_duration(d as f64)
         );
     }

@@ -66,6 +66,9 @@ pub fn UpdateButton(row: RwSignal<WorkflowRow>, state: UpdateState) -> impl Into
                     }
                     (true, "Updated".to_owned())
                 }
+                Ok(AdminOutcome::Unauthorized) if token().is_some() => {
+                    (false, "Not authorised: the admin token was refused".to_owned())
+                }
                 Ok(AdminOutcome::Unauthorized) => (false, "Not authorised: paste the admin token above".to_owned()),
                 Ok(AdminOutcome::Forbidden(user)) => (false, format!("{user} is not an admin")),
                 Ok(AdminOutcome::Busy(m)) | Ok(AdminOutcome::Failed(m)) => (false, m),

@@ -42,6 +42,8 @@ pub fn AggregatePage() -> impl IntoView {
     });
     let zoom = Memo::new(move |_| zoom_of(&location.search.get()));
     let csv_view = Signal::derive(move || if historical_mode.get() { "historical" } else { "aggregate" });
+    let words = move || filter.get().ok().map(|f| super::base::filter_words(&f));
+    super::base::title("Aggregate", words);
     view! {
         <header class="top">
             <h1><a href=format!("{}/", base_path())>"Stats2"</a></h1>
@@ -49,6 +51,12 @@ pub fn AggregatePage() -> impl IntoView {
             <Controls bucket=bucket historical_mode=historical_mode growing=growing set=set/>
             <super::views::DownloadLink format="csv" view=csv_view label="CSV"/>
         </header>
+        <p class="filter-summary" data-testid="drawn-filter">
+            {move || match words().filter(|w| !w.is_empty()) {
+                Some(w) => format!("Drawn: {w}"),
+                None => "Drawn: every workflow".to_owned(),
+            }}
+        </p>
         {move || historical_mode.get().then(|| view! {
             <HistoricalPart filter=filter bucket=bucket growing=growing zoom=zoom on_zoom=on_zoom/>
         })}

@@ -33,3 +33,22 @@ pub fn view_href(filter: &Filter) -> String {
 pub fn filter_href(key: FilterKey, value: &str) -> String {
     view_href(&Filter::default().with(key, value))
 }
+
+/// Names the tab after the view and what it shows ("Campaigns · campaign: X · Stats2"), so
+/// many Stats2 tabs can be told apart; follows `what` as it changes.
+pub fn title(view: &'static str, what: impl Fn() -> Option<String> + 'static) {
+    leptos::prelude::Effect::new(move |_| {
+        let mut parts = vec![view.to_owned()];
+        parts.extend(what().filter(|w| !w.is_empty()));
+        parts.push("Stats2".into());
+        if let Some(d) = web_sys::window().and_then(|w| w.document()) {
+            d.set_title(&parts.join(" · "));
+        }
+    });
+}
+
+/// What a filter selects, in words, for a title.
+pub fn filter_words(filter: &Filter) -> String {
+    let legacy = filter.required().into_iter().map(|(k, v)| format!("{}: {v}", k.param()));
+    legacy.chain(filter.facets.describe()).collect::<Vec<_>>().join(", ")
+}

@@ -62,8 +62,10 @@ pub fn CampaignsPage() -> impl IntoView {
 fn count(out: &mut String, c: Cell, list: Option<Filter>, campaign: &str, status: &str) {
     let title =
         format!("{} requests: {} of {} expected events produced", c.requests, thousands(c.done), thousands(c.expected));
+    // More produced than asked for is odd (an extension, or events counted twice): flagged.
+    let (class, note) = if c.done > c.expected { (r#" class="over""#, " · over 100 %") } else { ("", "") };
     let body = format!(
-        r#"<span class="n">{}</span><small>{} / {}</small>"#,
+        r#"<span class="n">{}</span><small{class}>{} / {}{note}</small>"#,
         thousands(c.requests as i64),
         short_count(c.done),
         short_count(c.expected)

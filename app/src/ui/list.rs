@@ -22,6 +22,28 @@ fn current_filter(search: &str, page: Option<String>) -> Result<Filter, String> 
     Ok(filter)
 }
 
+/// What the list applies, as markup: every filter that decides it, joined by "and"; a legacy
+/// URL with several parameters applies only the first by precedence (A3), which is said, with
+/// a link that applies them all.
+fn summary(f: &Filter) -> String {
+    use crate::markup::escape;
+    let required = f.required();
+    let applied = required.iter().map(|(k, v)| format!("{}: {v}", k.param()));
+    let text = applied.chain(f.facets.describe()).collect::<Vec<_>>().join(" and ");
+    let ignored: Vec<String> =
+        f.active().filter(|p| !required.contains(p)).map(|(k, v)| format!("{}: {v}", k.param())).collect();
+    if ignored.is_empty() {
+        return escape(&text);
+    }
+    let all = super::base::view_href(&Filter { match_all: true, ..f.clone() }.with_page(0));
+    format!(
+        r#"{} <span class="ignored" data-testid="ignored">(a legacy URL applies one parameter: {} not applied)</span> <a class="match-all" href="{}">match all</a>"#,
+        escape(&text),
+        escape(&ignored.join(", ")),
+        escape(&all)
+    )
+}
+
 /// Page listing the workflows of the URL's filter.
 #[component]
 pub fn ListPage() -> impl IntoView {
@@ -45,16 +67,11 @@ pub fn ListPage() -> impl IntoView {
     let registry = RowRegistry(StoredValue::new(std::collections::HashMap::new()));
     provide_context(registry);
     listen(registry, move || data.refetch(), move |t| live_run.set(Some(t)));
+    super::base::title("Workflows", move || filter.get().ok().map(|f| super::base::filter_words(&f)));
     view! {
         <Header filter=filter total=total last_update=last_update last_run=last_run data_as_of=data_as_of/>
         <FilterBar filter=filter/>
-        <p class="filter-summary">
-            {move || filter.get().ok().map(|f| {
-                let joiner = if f.is_combined() { " and " } else { ", " };
-                let legacy = f.active().map(|(k, v)| format!("{}: {v}", k.param()));
-                legacy.chain(f.facets.describe()).collect::<Vec<_>>().join(joiner)
-            })}
-        </p>
+        <p class="filter-summary" inner_html=move || filter.get().ok().map(|f| summary(&f))></p>
         <p class="downloads"><super::views::DownloadLink format="csv" view="workflows" label="CSV of every matching workflow"/></p>
         <Suspense fallback=|| view! { <p class="loading" role="status">"Loading workflows…"</p> }>
             {move || data.get().map(|result| match result {

@@ -1,9 +1,34 @@
-//! Previous / page / Next (A17), as links, so paging is in the URL.
+//! Previous / page / Next (A17), as links, so paging is in the URL. Pages are numbered from 1
+//! on screen; the URL keeps the original's 0-based parameter. A keyboard user who pages stays
+//! on the pager: the link followed takes the focus again once the new page is drawn (the page
+//! is otherwise rebuilt with the focus at its top, 2,000 tab stops away).
+
+use std::cell::Cell;
 
 use leptos::prelude::*;
 
 use super::base::view_href;
 use crate::filter::Filter;
+
+thread_local! {
+    /// The pager link just followed ("prev" or "next"), to focus on the next page.
+    static FOLLOWED: Cell<Option<&'static str>> = const { Cell::new(None) };
+}
+
+fn link(class: &'static str, rel: &'static str, label: &'static str, href: Option<String>) -> AnyView {
+    let Some(href) = href else {
+        return view! { <span class=format!("{class} disabled")>{label}</span> }.into_any();
+    };
+    let node = NodeRef::<leptos::html::A>::new();
+    if FOLLOWED.get() == Some(class) {
+        node.on_load(move |a| {
+            FOLLOWED.set(None);
+            let _ = a.focus();
+        });
+    }
+    view! { <a node_ref=node class=class href=href rel=rel on:click=move |_| FOLLOWED.set(Some(class))>{label}</a> }
+        .into_any()
+}
 
 /// The pager of the current filter.
 #[component]
@@ -13,15 +38,9 @@ pub fn Pager(filter: Filter, has_next: bool) -> impl IntoView {
     let next = has_next.then(|| view_href(&filter.clone().with_page(page + 1)));
     view! {
         <nav class="pager" aria-label="Pages">
-            {match prev {
-                Some(href) => view! { <a class="prev" href=href rel="prev">"Previous"</a> }.into_any(),
-                None => view! { <span class="prev disabled">"Previous"</span> }.into_any(),
-            }}
-            <span class="current">{format!("Page {page}")}</span>
-            {match next {
-                Some(href) => view! { <a class="next" href=href rel="next">"Next"</a> }.into_any(),
-                None => view! { <span class="next disabled">"Next"</span> }.into_any(),
-            }}
+            {link("prev", "prev", "Previous", prev)}
+            <span class="current" aria-current="page">{format!("Page {}", u64::from(page) + 1)}</span>
+            {link("next", "next", "Next", next)}
         </nav>
     }
 }

@@ -47,7 +47,7 @@ pub fn PerformancePage() -> impl IntoView {
                 }.into_any(),
                 (Ok(h), Ok(q)) => view! {
                     <Histogram h=h.clone() log=q.scale == Scale::Log chosen=chosen/>
-                    <BinList q=q chosen=chosen/>
+                    <BinList q=q chosen=chosen ranges=h.bins.iter().map(|b| (b.lo, b.hi)).collect()/>
                     <Lacking h=h/>
                 }.into_any(),
                 (Err(e), _) | (_, Err(e)) => view! { <p class="error" role="alert">"Could not measure: " {e}</p> }.into_any(),
@@ -116,6 +116,16 @@ fn Histogram(h: DurationHistogram, log: bool, chosen: RwSignal<Option<usize>>) -
             chosen.set(bin);
         }
     };
+    // Each bar is a focusable button in the drawing: Enter or Space chooses it like a click.
+    let press = move |ev: leptos::ev::KeyboardEvent| {
+        if matches!(ev.key().as_str(), "Enter" | " ") {
+            let bin = ev.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok());
+            if let Some(b) = bin.and_then(|e| e.get_attribute("data-bin")).and_then(|b| b.parse().ok()) {
+                ev.prevent_default();
+                chosen.set(Some(b));
+            }
+        }
+    };
     // The drawing does not change with the chosen bar: its SVG download is a plain link.
     let drawing = StoredValue::new(crate::draw::histogram::svg(&h, log, None));
     let svg_href = super::chart_panel::data_url("image/svg+xml", &drawing.get_value());
@@ -131,7 +141,8 @@ fn Histogram(h: DurationHistogram, log: bool, chosen: RwSignal<Option<usize>>) -
                 <button type="button" class="png" on:click=export_png>"Export PNG"</button>
                 {move || png.get().map(|href| view! { <a class="button png-link" href=href download="durations.png">"Download PNG"</a> })}
             </div>
-            <div class="plot" on:click=pick inner_html=move || crate::draw::histogram::svg(&h, log, chosen.get())></div>
+            <div class="plot" on:click=pick on:keydown=press
+                inner_html=move || crate::draw::histogram::svg(&h, log, chosen.get())></div>
             <p class="note">{format!("{} workflows measured; click a bar to list its workflows.", thousands(measured as i64))}</p>
         </section>
     }
@@ -139,7 +150,7 @@ fn Histogram(h: DurationHistogram, log: bool, chosen: RwSignal<Option<usize>>) -
 
 /// The workflows of the chosen bar.
 #[component]
-fn BinList(q: DurationQuery, chosen: RwSignal<Option<usize>>) -> impl IntoView {
+fn BinList(q: DurationQuery, chosen: RwSignal<Option<usize>>, ranges: Vec<(f64, f64)>) -> impl IntoView {
     let csv = format!("{}/csv/durations?{}", super::base::base_path(), crate::analytics::duration_query_string(&q));
     let listed = LocalResource::new(move || {
         let q = q.clone();
@@ -157,7 +168,7 @@ fn BinList(q: DurationQuery, chosen: RwSignal<Option<usize>>) -> impl IntoView {
             {move || listed.get().map(|r| match r {
                 Ok(Some(w)) => view! {
                     <section class="bin-list">
-                        <h2>{bar_heading(&w)}</h2>
+                        <h2>{bar_heading(&w, chosen.get_untracked().and_then(|b| ranges.get(b).copied()))}</h2>
                         <a class="button csv-bin" href=format!("{csv}&bin={}", chosen.get_untracked().unwrap_or(0)) download="">"CSV of all of them"</a>
                         <ul>
                             {w.names
@@ -188,8 +199,12 @@ fn Lacking(h: DurationHistogram) -> impl IntoView {
     })
 }
 
-/// "N workflows in this bar", and how many of them are listed when not all.
-fn bar_heading(w: &crate::analytics::BinWorkflows) -> String {
+/// "N workflows took 2d to 4d", and how many of them are listed when not all.
+fn bar_heading(w: &crate::analytics::BinWorkflows, range: Option<(f64, f64)>) -> String {
+    use crate::analytics::human_duration;
     let listed = if w.count > w.names.len() as u64 { format!(" (first {})", w.names.len()) } else { String::new() };
-    format!("{} workflows in this bar{listed}", thousands(w.count as i64))
+    let took =
+        range.map_or_else(String::new, |(lo, hi)| format!(" took {} to {}", human_duration(lo), human_duration(hi)));
+    let what = if w.count == 1 { "workflow" } else { "workflows" };
+    format!("{} {what}{took}{listed}", thousands(w.count as i64))
 }

@@ -8,7 +8,7 @@ use super::base::{base_path, filter_href, view_href};
 use super::dataset::DatasetLine;
 use super::time::{now, When};
 use crate::filter::{Filter, FilterKey, Sort};
-use crate::format::{ago, thousands};
+use crate::format::{expected_text, lasted, thousands};
 use crate::links::{self, das, Link};
 use crate::priority::block_of;
 use crate::rows::{WorkflowPage, WorkflowRow};
@@ -50,10 +50,11 @@ pub fn WorkflowTable(page: WorkflowPage, filter: Filter) -> impl IntoView {
     view! {
         <p class="summary">
             <span data-testid="match-count">{thousands(page.matching as i64)}</span>
-            {format!(" matching workflows; {first}–{} on page {} ({} workflows in total)",
-                first + count as u64 - 1, page.page, thousands(page.total_workflows as i64))}
+            {format!(" matching {}; {first}–{} on page {} ({} in total)",
+                if page.matching == 1 { "workflow" } else { "workflows" },
+                first + count as u64 - 1, u64::from(page.page) + 1, thousands(page.total_workflows as i64))}
         </p>
-        <table class="workflows">
+        <table class="workflows" id="results" tabindex="-1">
             <thead><tr>
                 <th scope="col" aria-sort=aria_sort(&filter, &[Sort::StatusAge, Sort::Priority])>
                     "Workflow" <span class="sorts" inner_html=sort_links(&filter, &ORDERS[..3])></span>
@@ -121,6 +122,21 @@ fn related_links(r: &WorkflowRow) -> impl IntoView {
     }
 }
 
+/// "Last status: running-open was set 3d ago · running-open for 3d" (no age for a time ahead
+/// of this clock).
+fn last_status(s: crate::rows::StatusAt) -> impl IntoView {
+    let age = match lasted(now(), s.time) {
+        Some(d) => format!("{} for {d}", s.status),
+        None => format!("{} (set ahead of this clock)", s.status),
+    };
+    view! {
+        <div>
+            "Last status: " <b>{s.status}</b> " was set " <When t=s.time/>
+            " · " <span class="status-age" data-testid="status-age">{age}</span>
+        </div>
+    }
+}
+
 #[component]
 fn WorkflowRowView(row: RwSignal<WorkflowRow>) -> impl IntoView {
     let update = UpdateState::new();
@@ -130,10 +146,11 @@ fn WorkflowRowView(row: RwSignal<WorkflowRow>) -> impl IntoView {
     move || {
         let r = row.get();
         let done = r.force_completed.is_some();
+        let unit_total = if r.shows_lumis { r.total_input_lumis } else { Some(r.total_events) };
         let expected = if r.shows_lumis {
             format!("Total lumisections: {}", r.total_input_lumis.map_or_else(|| "-".into(), thousands))
         } else {
-            format!("Total events: {}", thousands(r.total_events))
+            format!("Total events: {}", expected_text(r.total_events))
         };
         view! {
             <tr class="workflow" data-name=r.name.clone()>
@@ -150,12 +167,7 @@ fn WorkflowRowView(row: RwSignal<WorkflowRow>) -> impl IntoView {
                     {r.priority.map(priority)}
                     {r.last_update.map(|t| view! { <div>"Last update: " <When t=t/></div> })}
                     {r.first_status.clone().map(|s| view! { <div>"First status: " <b>{s.status}</b> " was set " <When t=s.time/></div> })}
-                    {r.last_status.clone().map(|s| view! {
-                        <div>
-                            "Last status: " <b>{s.status.clone()}</b> " was set " <When t=s.time/>
-                            " · " <span class="status-age" data-testid="status-age">{format!("{} for {}", s.status, ago(now(), s.time))}</span>
-                        </div>
-                    })}
+                    {r.last_status.clone().map(last_status)}
                     {r.force_completed.map(|t| view! {
                         <div>"Force-completed " <When t=t/> " " <span class="fc" data-testid="fc" title="force-completed: done, counted as 100 %">"FC"</span></div>
                     })}
@@ -170,7 +182,11 @@ fn WorkflowRowView(row: RwSignal<WorkflowRow>) -> impl IntoView {
                     <UpdateButton row=row state=update/>
                 </td>
                 <td class="datasets">
-                    {r.datasets.into_iter().map(|d| view! { <DatasetLine dataset=d done=done/> }).collect_view()}
+                    {r.datasets.is_empty().then(|| view! { <span class="empty">"no output datasets"</span> })}
+                    {r.datasets
+                        .into_iter()
+                        .map(|d| view! { <DatasetLine dataset=d done=done expected=unit_total/> })
+                        .collect_view()}
                 </td>
             </tr>
         }

@@ -44,6 +44,7 @@ pub fn download_href(format: &str, view: &str, search: &str) -> String {
 /// The header of an analytics view.
 #[component]
 pub fn ViewsHeader(filter: Memo<Result<Filter, String>>, title: &'static str) -> impl IntoView {
+    super::base::title(title, move || filter.get().ok().map(|f| super::base::filter_words(&f)));
     view! {
         <header class="top">
             <h1><a href=format!("{}/", base_path())>"Stats2"</a></h1>

@@ -26,6 +26,7 @@ pub fn WorkflowPage() -> impl IntoView {
             data.refetch();
         }
     });
+    super::base::title("Workflow", move || Some(name.get()));
     let location = use_location();
     let zoom = Memo::new(move |_| zoom_of(&location.search.get()));
     let navigate = use_navigate();
