@@ -119,7 +119,7 @@ async fn honest_numbers(b: &Browser, origin: &str) {
         b.client.goto(&page).await.unwrap();
         wait_until("the list", async || (!b.rows().await.is_empty()).then_some(())).await;
         let body = b.client.find(Locator::Css("body")).await.unwrap().text().await.unwrap();
-        let negative = regex_like_negative_age(&body);
+        let negative = negative_age(&body);
         assert!(negative.is_none(), "a negative age on {page}: {negative:?}");
         assert!(!body.contains("Total events: -"), "a negative total is printed on {page}");
         let js = "return [...document.querySelectorAll('.dataset')].filter(d => {
@@ -138,7 +138,7 @@ async fn honest_numbers(b: &Browser, origin: &str) {
 }
 
 /// "-3d ago", "-14h 39min ago", "-2min ago", or a "for -…" age.
-fn regex_like_negative_age(text: &str) -> Option<String> {
+fn negative_age(text: &str) -> Option<String> {
     let bytes = text.as_bytes();
     (0..bytes.len().saturating_sub(2))
         .filter(|&i| bytes[i] == b'-' && bytes[i + 1].is_ascii_digit())
@@ -190,7 +190,7 @@ async fn fits_a_phone(b: &Browser, url: &str, name: &str, ready: &str) {
 
 #[test]
 fn negative_ages_are_found() {
-    assert!(regex_like_negative_age("was set -14h 39min ago (2026").is_some());
-    assert!(regex_like_negative_age("(-2min ago)").is_some());
-    assert!(regex_like_negative_age("HIG-Run3-00012 and 3d ago").is_none());
+    assert!(negative_age("was set -14h 39min ago (2026").is_some());
+    assert!(negative_age("(-2min ago)").is_some());
+    assert!(negative_age("HIG-Run3-00012 and 3d ago").is_none());
 }

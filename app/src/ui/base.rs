@@ -47,8 +47,9 @@ pub fn title(view: &'static str, what: impl Fn() -> Option<String> + 'static) {
     });
 }
 
-/// What a filter selects, in words, for a title.
+/// What a filter selects, in words ("campaign: X and tier: AODSIM"): the legacy parameters
+/// that apply and the analytics filters; for titles and the list's summary.
 pub fn filter_words(filter: &Filter) -> String {
     let legacy = filter.required().into_iter().map(|(k, v)| format!("{}: {v}", k.param()));
-    legacy.chain(filter.facets.describe()).collect::<Vec<_>>().join(", ")
+    legacy.chain(filter.facets.describe()).collect::<Vec<_>>().join(" and ")
 }

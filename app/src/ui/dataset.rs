@@ -13,8 +13,11 @@ use crate::rows::DatasetRow;
 /// "over 100 %: 12,000 of 10,000 events": a count past what was asked for is either an
 /// extension or a counting error, and is shown as such rather than as a full bar.
 fn over_note(perc: f64, count: i64, expected: Option<i64>, what: &str) -> Option<String> {
+    if perc <= 100.0 {
+        return None;
+    }
     let expected = expected.filter(|e| *e > 0).map_or_else(|| "?".to_owned(), thousands);
-    (perc > 100.0).then(|| format!("over 100 %: {} of {expected} {what}", thousands(count)))
+    Some(format!("over 100 %: {} of {expected} {what}", thousands(count)))
 }
 
 /// A dataset line with its progress bar; `done` (force-completed) shows it complete, with

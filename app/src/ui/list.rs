@@ -27,9 +27,8 @@ fn current_filter(search: &str, page: Option<String>) -> Result<Filter, String> 
 /// a link that applies them all.
 fn summary(f: &Filter) -> String {
     use crate::markup::escape;
+    let text = super::base::filter_words(f);
     let required = f.required();
-    let applied = required.iter().map(|(k, v)| format!("{}: {v}", k.param()));
-    let text = applied.chain(f.facets.describe()).collect::<Vec<_>>().join(" and ");
     let ignored: Vec<String> =
         f.active().filter(|p| !required.contains(p)).map(|(k, v)| format!("{}: {v}", k.param())).collect();
     if ignored.is_empty() {

@@ -15,7 +15,8 @@ thread_local! {
     static FOLLOWED: Cell<Option<&'static str>> = const { Cell::new(None) };
 }
 
-fn link(class: &'static str, rel: &'static str, label: &'static str, href: Option<String>) -> AnyView {
+/// The "prev" or "next" link (its class and its `rel`), or its label greyed out.
+fn link(class: &'static str, label: &'static str, href: Option<String>) -> AnyView {
     let Some(href) = href else {
         return view! { <span class=format!("{class} disabled")>{label}</span> }.into_any();
     };
@@ -26,7 +27,7 @@ fn link(class: &'static str, rel: &'static str, label: &'static str, href: Optio
             let _ = a.focus();
         });
     }
-    view! { <a node_ref=node class=class href=href rel=rel on:click=move |_| FOLLOWED.set(Some(class))>{label}</a> }
+    view! { <a node_ref=node class=class href=href rel=class on:click=move |_| FOLLOWED.set(Some(class))>{label}</a> }
         .into_any()
 }
 
@@ -38,9 +39,9 @@ pub fn Pager(filter: Filter, has_next: bool) -> impl IntoView {
     let next = has_next.then(|| view_href(&filter.clone().with_page(page + 1)));
     view! {
         <nav class="pager" aria-label="Pages">
-            {link("prev", "prev", "Previous", prev)}
+            {link("prev", "Previous", prev)}
             <span class="current" aria-current="page">{format!("Page {}", u64::from(page) + 1)}</span>
-            {link("next", "next", "Next", next)}
+            {link("next", "Next", next)}
         </nav>
     }
 }

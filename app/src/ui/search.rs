@@ -1,6 +1,6 @@
 //! The search box: suggestions as you type (values the index knows that start with the text,
-//! whatever its case, of every kind an operator searches by), chosen with the mouse or the keyboard (arrows,
-//! Enter, Escape); a choice opens its filter. Submitting the text itself resolves it like
+//! whatever its case, of every kind an operator searches by), chosen with the mouse or the
+//! keyboard (arrows, Enter, Escape); a choice opens its filter. Submitting the text itself resolves it like
 //! the original's `/search` (A14), without a reload.
 
 use std::fmt::Write;
