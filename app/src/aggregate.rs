@@ -7,9 +7,11 @@
 
 use std::collections::BTreeMap;
 
-use crate::forecast::{forecast, Settings};
 use crate::history::{history_view, HistoryView, Series};
 use crate::model::{DatasetStatus, Workflow};
+
+mod tiers;
+pub use tiers::{fold, hour_end, recent_from, TierSums, MAX_SERIES};
 
 /// Shortest and longest accepted bucket (seconds): anything else is refused by the server
 /// function, and clamped here so no input can overflow the bucket arithmetic.
@@ -75,31 +77,31 @@ impl Buckets {
         k.min(self.ends.len().saturating_sub(1))
     }
 
-    /// The chart from per-tier deltas (one per bucket) and per-tier expected totals.
+    /// The chart from per-tier sums and per-tier expected totals, at most [`MAX_SERIES`]
+    /// series (see [`fold`]).
     pub fn view(
         &self,
         label: &str,
-        tiers: BTreeMap<&str, Vec<i64>>,
+        tiers: BTreeMap<&str, TierSums>,
         tier_expected: &BTreeMap<String, i64>,
         expected: i64,
         now: i64,
     ) -> HistoryView {
-        let series = tiers
+        let series = fold(tiers, tier_expected)
             .into_iter()
-            .map(|(tier, deltas)| {
+            .map(|(tier, sums, own)| {
                 let points: Vec<(i64, i64)> = self
                     .ends
                     .iter()
-                    .zip(deltas)
+                    .zip(&sums.deltas)
                     .scan(0i64, |sum, (e, d)| {
-                        *sum = sum.saturating_add(d);
+                        *sum = sum.saturating_add(*d);
                         Some((*e, *sum))
                     })
                     .collect();
-                let own = tier_expected.get(tier).copied().unwrap_or(0);
                 Series {
-                    forecast: forecast(&points, own, now, Settings::default()),
-                    dataset: tier.to_owned(),
+                    forecast: sums.forecast(own, now),
+                    dataset: tier,
                     status: DatasetStatus::Production,
                     points,
                     expected: Some(own),
@@ -184,14 +186,16 @@ where
         return empty(label, expected);
     }
     let buckets = Buckets::new(t_min, t_max, bucket);
-    let mut tiers: BTreeMap<&str, Vec<i64>> = BTreeMap::new();
+    let from = recent_from(now);
+    let mut tiers: BTreeMap<&str, TierSums> = BTreeMap::new();
     for (tier, points) in datasets {
-        let deltas = tiers.entry(tier).or_insert_with(|| vec![0; buckets.ends.len()]);
+        let sums = tiers.entry(tier).or_insert_with(|| TierSums::new(buckets.ends.len()));
         let mut previous = 0;
         for (t, v) in points {
-            if let Some(d) = deltas.get_mut(buckets.index(t)) {
+            if let Some(d) = sums.deltas.get_mut(buckets.index(t)) {
                 *d += v - previous;
             }
+            sums.add_recent(t, v - previous, from);
             previous = v;
         }
     }

@@ -6,7 +6,7 @@
 
 use crate::analytics::short_count;
 use crate::format::utc_datetime;
-use crate::history::{HistoryView, Series};
+use crate::history::HistoryView;
 use crate::model::DatasetStatus;
 
 /// The drawing's size in SVG units.
@@ -60,9 +60,35 @@ pub fn short_name(name: &str, max: usize) -> String {
     }
 }
 
+/// Narrowest drawing: a phone's width less the page's margins.
+pub const MIN_WIDTH: f64 = 300.0;
+
+/// How a history chart is asked to look: the reader's choices and the room it has.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Look {
+    /// Log value axis.
+    pub log: bool,
+    /// The time window zoomed to, if any.
+    pub zoom: Option<(i64, i64)>,
+    /// Forecasts drawn to their end however far; otherwise they widen the time axis by a
+    /// quarter of the history's span at most, so the history keeps most of the width.
+    pub whole_forecast: bool,
+    /// The drawing's width in SVG units. The page keeps it equal to the CSS pixels it has, so
+    /// the 11-unit text stays 11 px on a phone instead of being scaled down to 4.
+    pub width: f64,
+}
+
+impl Default for Look {
+    fn default() -> Self {
+        Look { log: false, zoom: None, whole_forecast: false, width: WIDTH }
+    }
+}
+
 /// Where the plot sits and what it shows.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Frame {
+    /// Total width.
+    pub width: f64,
     /// Total height (label band, plot, time axis).
     pub height: f64,
     /// Plot edges in SVG units.
@@ -85,14 +111,23 @@ pub struct Frame {
 
 impl Frame {
     /// The frame of `v`, with `rows` rows of transition labels above the plot.
-    pub fn new(v: &HistoryView, log: bool, zoom: Option<(i64, i64)>, rows: usize) -> Frame {
-        let (t0, t1) = zoom.filter(|(a, b)| b > a).unwrap_or_else(|| span(v));
+    pub fn new(v: &HistoryView, look: Look, rows: usize) -> Frame {
+        let (t0, t1) = look.zoom.filter(|(a, b)| b > a).unwrap_or_else(|| span(v, look.whole_forecast));
         let visible = v.series.iter().flat_map(|s| clip(&s.points, t0, t1)).map(|p| p.1);
-        let expected = if zoom.is_none() { expected_max(v) } else { 0 };
+        let expected = if look.zoom.is_none() { expected_max(v) } else { 0 };
         let top = visible.chain([expected]).max().unwrap_or(1).max(1) as f64 * 1.08;
-        let ymax = if log { top.max(10.0) } else { top };
-        let f = Frame { height: 0.0, left: LEFT, right: WIDTH - RIGHT, top: 0.0, bottom: 0.0, t0, t1, ymax, log };
+        // On a log axis the top is the next power of ten, so a tick labels every decade up to
+        // the data's maximum.
+        let ymax = if look.log { 10f64.powf(top.max(10.0).log10().ceil()) } else { top };
+        let width = look.width.clamp(MIN_WIDTH, WIDTH);
+        let (log, right) = (look.log, width - RIGHT);
+        let f = Frame { width, height: 0.0, left: LEFT, right, top: 0.0, bottom: 0.0, t0, t1, ymax, log };
         f.with_label_rows(rows)
+    }
+
+    /// How many time ticks fit: one per 90 units, two to seven.
+    pub fn time_tick_room(&self) -> usize {
+        ((self.right - self.left) / 90.0).floor().clamp(2.0, 7.0) as usize
     }
 
     /// The same frame below `rows` rows of transition labels (times keep their x).
@@ -128,15 +163,17 @@ fn expected_max(v: &HistoryView) -> i64 {
     }
 }
 
-/// The whole history's time span, with forecasts within four spans of it.
-fn span(v: &HistoryView) -> (i64, i64) {
+/// The whole history's time span, widened for forecasts by a quarter of it at most, or to the
+/// farthest forecast when `whole`. The forecasts come from the points, whatever the bucket.
+fn span(v: &HistoryView, whole: bool) -> (i64, i64) {
     let times = v.series.iter().flat_map(|s| s.points.iter().map(|p| p.0)).chain(v.transitions.iter().map(|t| t.time));
     let (mut t0, mut t1) = times.fold((i64::MAX, i64::MIN), |(a, b), t| (a.min(t), b.max(t)));
     if t0 > t1 {
         (t0, t1) = (0, 1);
     }
     let width = (t1 - t0).max(3600);
-    let eta = v.series.iter().filter_map(|s| s.forecast.eta).filter(|e| *e <= t1 + 4 * width).max().unwrap_or(t1);
+    let eta = v.series.iter().filter_map(|s| s.forecast.eta).max().unwrap_or(t1);
+    let eta = if whole { eta } else { eta.min(t1 + width / 4) };
     (t0, eta.max(t1 + width / 50).max(t0 + 1))
 }
 
@@ -168,14 +205,15 @@ pub fn step_path(points: &[(i64, i64)], f: &Frame) -> String {
     d
 }
 
-/// Time ticks: a round step giving at most seven, labelled with the date (and the time for
+/// Time ticks: a round step giving at most `most`, labelled with the date (and the time for
 /// windows of a few days).
-pub fn time_ticks(t0: i64, t1: i64) -> Vec<(i64, String)> {
+pub fn time_ticks(t0: i64, t1: i64, most: usize) -> Vec<(i64, String)> {
     const H: i64 = 3600;
     const D: i64 = 86_400;
     let steps = [H, 3 * H, 6 * H, 12 * H, D, 2 * D, 7 * D, 14 * D, 30 * D, 91 * D, 182 * D, 365 * D, 730 * D];
     let span = (t1 - t0).max(1);
-    let step = steps.into_iter().find(|s| span / s <= 7).unwrap_or(5 * 365 * D);
+    let most = most.max(1) as i64;
+    let step = steps.into_iter().find(|s| span / s <= most).unwrap_or(5 * 365 * D);
     let short = span < 3 * D;
     let first = t0.div_euclid(step) * step + if t0.rem_euclid(step) == 0 { 0 } else { step };
     (0..)
@@ -240,8 +278,8 @@ pub fn place_labels(marks: &[(f64, &str)], left: f64, right: f64) -> (Vec<Label>
 }
 
 /// The label rows `v`'s transitions need (the frame depends on it).
-pub fn label_rows(v: &HistoryView, log: bool, zoom: Option<(i64, i64)>) -> (Vec<Label>, Frame) {
-    let draft = Frame::new(v, log, zoom, 0);
+pub fn label_rows(v: &HistoryView, look: Look) -> (Vec<Label>, Frame) {
+    let draft = Frame::new(v, look, 0);
     let marks: Vec<(f64, &str)> = v
         .transitions
         .iter()
@@ -252,61 +290,34 @@ pub fn label_rows(v: &HistoryView, log: bool, zoom: Option<(i64, i64)>) -> (Vec<
     (labels, draft.with_label_rows(rows))
 }
 
-/// The plotted point nearest to (`x`, `y`) in SVG units: (series, point), within 40 units.
-pub fn nearest(series: &[Series], f: &Frame, x: f64, y: f64) -> Option<(usize, usize)> {
-    let mut best: Option<(f64, usize, usize)> = None;
-    for (si, s) in series.iter().enumerate() {
-        for (pi, p) in s.points.iter().enumerate().filter(|(_, p)| p.0 >= f.t0 && p.0 <= f.t1) {
-            let d = (f.x(p.0) - x).hypot(f.y(p.1) - y);
-            if d <= 40.0 && best.is_none_or(|b| d < b.0) {
-                best = Some((d, si, pi));
-            }
-        }
+/// Moves label baselines apart so no two are closer than `gap`, within `[top, bottom]` where
+/// there is room; answered in the order given. Labels drawn at the same edge (the expected
+/// totals of an aggregate's tiers) would otherwise print over one another.
+pub fn spread(ys: &[f64], gap: f64, top: f64, bottom: f64) -> Vec<f64> {
+    let mut order: Vec<usize> = (0..ys.len()).collect();
+    order.sort_by(|a, b| ys[*a].total_cmp(&ys[*b]));
+    let mut placed: Vec<f64> = order.iter().map(|i| ys[*i].max(top)).collect();
+    for k in 1..placed.len() {
+        placed[k] = placed[k].max(placed[k - 1] + gap);
     }
-    best.map(|b| (b.1, b.2))
+    // Pushed past the bottom: move up from there, as far as the top allows.
+    if let Some(last) = placed.last_mut() {
+        *last = last.min(bottom);
+    }
+    for k in (0..placed.len().saturating_sub(1)).rev() {
+        placed[k] = placed[k].min(placed[k + 1] - gap).max(top);
+    }
+    let mut out = vec![0.0; ys.len()];
+    for (k, i) in order.into_iter().enumerate() {
+        out[i] = placed[k];
+    }
+    out
 }
 
-/// The zoom window of a query string (`start` and `end`, Unix seconds), when both are there
-/// and in order.
-pub fn zoom_of(search: &str) -> Option<(i64, i64)> {
-    let mut start = None;
-    let mut end = None;
-    for (k, v) in form_urlencoded::parse(search.trim_start_matches('?').as_bytes()) {
-        match &*k {
-            "start" => start = v.parse().ok(),
-            "end" => end = v.parse().ok(),
-            _ => {}
-        }
-    }
-    Some((start?, end?)).filter(|(a, b)| b > a)
-}
-
-/// A query string with its zoom replaced (`None` removes it), other parameters kept in order.
-pub fn with_zoom(search: &str, zoom: Option<(i64, i64)>) -> String {
-    let (a, b) = (zoom.map(|z| z.0.to_string()), zoom.map(|z| z.1.to_string()));
-    with_param(&with_param(search, "start", a.as_deref()), "end", b.as_deref())
-}
-
-/// A query string with parameter `name` set to `value` (last), or removed with `None`.
-pub fn with_param(search: &str, name: &str, value: Option<&str>) -> String {
-    let mut out = form_urlencoded::Serializer::new(String::new());
-    for (k, v) in form_urlencoded::parse(search.trim_start_matches('?').as_bytes()) {
-        if k != name {
-            out.append_pair(&k, &v);
-        }
-    }
-    if let Some(v) = value {
-        out.append_pair(name, v);
-    }
-    out.finish()
-}
-
-/// The value of parameter `name` in a query string.
-pub fn param(search: &str, name: &str) -> Option<String> {
-    form_urlencoded::parse(search.trim_start_matches('?').as_bytes())
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.into_owned())
-}
+mod cursor;
+mod query;
+pub use cursor::{half_window, key_answer, nearest_time, readout, step_time, values_at, KeyAnswer};
+pub use query::{param, with_param, with_zoom, zoom_of};
 
 #[cfg(test)]
 mod tests;

@@ -41,7 +41,9 @@ async fn demo_server() -> (TestServer, tempfile::TempDir, String) {
     store.init().await.unwrap();
     let now = server::now();
     let mut docs = server::demo::seed::generate(server::demo::DEMO_WORKFLOWS, now);
-    let first = docs[0]["_id"].as_str().unwrap().to_owned();
+    // A workflow with a history, so its view has a chart to check.
+    let drawn = docs.iter().find(|d| d["EventNumberHistory"].as_array().is_some_and(|h| !h.is_empty())).unwrap();
+    let first = drawn["_id"].as_str().unwrap().to_owned();
     docs.extend(odd(now));
     for chunk in docs.chunks(100) {
         for r in store.bulk_put(Db::Requests, chunk).await.unwrap() {

@@ -1,6 +1,7 @@
 use super::*;
 use crate::filter::RequestStatus;
 use crate::forecast::Forecast;
+use crate::history::Series;
 use crate::rows::StatusAt;
 
 const T: i64 = 1_760_000_000;
@@ -43,7 +44,7 @@ fn busy() -> HistoryView {
 #[test]
 fn transition_labels_never_overlap_and_stay_inside() {
     let v = busy();
-    let (labels, f) = label_rows(&v, false, None);
+    let (labels, f) = label_rows(&v, Look::default());
     assert_eq!(labels.len(), 12);
     for (i, a) in labels.iter().enumerate() {
         let wa = v.transitions[a.index].status.len() as f64 * CHAR + 4.0;
@@ -78,8 +79,8 @@ fn steps_are_clipped_to_the_zoom_window() {
     assert_eq!(clip(&p, 0, 100), p);
     assert_eq!(clip(&p, 50, 60), [(50, 4)]);
     let v = busy();
-    let whole = Frame::new(&v, false, None, 0);
-    let zoomed = Frame::new(&v, false, Some((T + 3600, T + 7200)), 0);
+    let whole = Frame::new(&v, Look::default(), 0);
+    let zoomed = Frame::new(&v, Look { zoom: Some((T + 3600, T + 7200)), ..Look::default() }, 0);
     assert!(zoomed.ymax < whole.ymax, "the value axis fits the window");
     assert_eq!(zoomed.t_at(zoomed.right), T + 7200);
     let d = step_path(&v.series[0].points, &zoomed);
@@ -88,11 +89,11 @@ fn steps_are_clipped_to_the_zoom_window() {
 
 #[test]
 fn ticks_are_round_and_few() {
-    let t = time_ticks(T, T + 30 * 86_400);
+    let t = time_ticks(T, T + 30 * 86_400, 7);
     assert!((2..=7).contains(&t.len()), "{t:?}");
     assert!(t.iter().all(|(s, _)| s % 86_400 == 0));
     assert_eq!(t[0].1.len(), 10, "dates for a month");
-    assert_eq!(time_ticks(T, T + 6 * 3600)[0].1.len(), 11, "date and time for hours");
+    assert_eq!(time_ticks(T, T + 6 * 3600, 7)[0].1.len(), 11, "date and time for hours");
     let v = value_ticks(430_000.0, false);
     assert_eq!(v.iter().map(|x| x.0).collect::<Vec<_>>(), [0.0, 100_000.0, 200_000.0, 300_000.0, 400_000.0]);
     assert_eq!(value_ticks(50_000.0, true).len(), 5);
@@ -107,10 +108,70 @@ fn the_zoom_lives_in_the_url() {
 }
 
 #[test]
-fn the_nearest_point_is_found_in_svg_units() {
+fn the_cursor_snaps_to_the_nearest_time_and_steps_point_to_point() {
     let v = busy();
-    let f = Frame::new(&v, false, None, 0);
-    let p = v.series[7].points[10];
-    assert_eq!(nearest(&v.series, &f, f.x(p.0), f.y(p.1)), Some((7, 10)));
-    assert_eq!(nearest(&v.series, &f, f.left - 200.0, 0.0), None);
+    let f = Frame::new(&v, Look::default(), 0);
+    let t = v.series[7].points[10].0;
+    assert_eq!(nearest_time(&v.series, &f, f.x(t) + 3.0), Some(t), "snaps whatever the height");
+    assert_eq!(step_time(&v.series, &f, Some(t), true), Some(t + 3600));
+    assert_eq!(step_time(&v.series, &f, Some(t), false), Some(t - 3600));
+    assert_eq!(step_time(&v.series, &f, None, true), Some(T));
+    assert_eq!(key_answer(&v.series, &f, Some(t), "End"), KeyAnswer::Cursor(Some(T + 19 * 3600)));
+    assert_eq!(key_answer(&v.series, &f, Some(T), "ArrowLeft"), KeyAnswer::Cursor(Some(T)), "stays at the first");
+    assert_eq!(key_answer(&v.series, &f, Some(t), "a"), KeyAnswer::Ignored);
+    assert_eq!(key_answer(&v.series, &f, None, "Enter"), KeyAnswer::Ignored, "nothing to zoom around");
+    let KeyAnswer::Zoom((a, b)) = key_answer(&v.series, &f, Some(f.t0), "Enter") else { panic!("Enter zooms") };
+    assert_eq!(a, f.t0, "kept inside the window");
+    assert!((b - a - (f.t1 - f.t0) / 2).abs() <= 1, "half the window: {a} {b}");
+    let values = values_at(&v.series, t);
+    assert_eq!(values.len(), 8);
+    assert_eq!(values[7], (7, v.series[7].points[10].1));
+    let words = readout(&v, t);
+    assert!(
+        words.contains(&v.series[7].dataset) && words.contains("80,000") && words.contains(" UTC, events: "),
+        "{words}"
+    );
+    assert!(values_at(&v.series, T - 1).is_empty() && readout(&v, T - 1).ends_with("nothing produced yet"));
+}
+
+#[test]
+fn log_ticks_reach_a_decade_above_the_data() {
+    let mut v = busy();
+    v.expected = 0;
+    let f = Frame::new(&v, Look { log: true, ..Look::default() }, 0);
+    let ticks = value_ticks(f.ymax, true);
+    let max = v.series.iter().flat_map(|s| s.points.iter().map(|p| p.1)).max().unwrap() as f64;
+    assert!(ticks.last().unwrap().0 >= max, "{ticks:?} below {max}");
+}
+
+#[test]
+fn forecasts_widen_the_axis_by_a_quarter_at_most_unless_asked() {
+    let mut v = busy();
+    v.series[0].forecast.eta = Some(T + 400 * 86_400);
+    let bounded = Frame::new(&v, Look::default(), 0);
+    // The history (points and transitions) spans 22 hours.
+    let span = 22 * 3600;
+    assert_eq!(bounded.t1, T + span + span / 4, "a quarter more");
+    let whole = Frame::new(&v, Look { whole_forecast: true, ..Look::default() }, 0);
+    assert_eq!(whole.t1, T + 400 * 86_400);
+}
+
+#[test]
+fn labels_at_one_edge_are_moved_apart_inside_the_plot() {
+    let ys = [100.0, 101.0, 99.0, 300.0, 398.0, 399.0];
+    let out = spread(&ys, 13.0, 20.0, 400.0);
+    let mut sorted = out.clone();
+    sorted.sort_by(f64::total_cmp);
+    assert!(sorted.windows(2).all(|w| w[1] - w[0] >= 13.0 - 1e-9), "{out:?}");
+    assert!(out.iter().all(|y| (20.0..=400.0).contains(y)), "{out:?}");
+    assert!((out[3] - 300.0).abs() < 1e-9, "a label with room stays: {out:?}");
+}
+
+#[test]
+fn a_narrow_chart_keeps_its_text_size_and_fewer_ticks() {
+    let v = busy();
+    let narrow = Frame::new(&v, Look { width: 340.0, ..Look::default() }, 0);
+    assert_eq!((narrow.width, narrow.right), (340.0, 340.0 - 16.0));
+    assert!(time_ticks(narrow.t0, narrow.t1, narrow.time_tick_room()).len() <= 3);
+    assert_eq!(Frame::new(&v, Look { width: 50.0, ..Look::default() }, 0).width, MIN_WIDTH);
 }

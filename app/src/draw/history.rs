@@ -6,7 +6,7 @@
 
 use std::fmt::Write;
 
-use crate::chart::{colour, dash, step_path, time_ticks, value_ticks, Frame, Label, WIDTH};
+use crate::chart::{colour, dash, spread, step_path, time_ticks, value_ticks, values_at, Frame, Label};
 use crate::format::thousands;
 use crate::history::HistoryView;
 use crate::markup::escape;
@@ -16,11 +16,14 @@ const MUTED: &str = "#475569";
 const EXPECTED: &str = "#9a9a9a";
 
 fn axes(out: &mut String, f: &Frame, unit: &str) {
-    for (t, label) in time_ticks(f.t0, f.t1) {
+    for (t, label) in time_ticks(f.t0, f.t1, f.time_tick_room()) {
         let x = f.x(t);
+        // A label centred on a tick near the right edge would be cut off: it ends there instead.
+        let half = label.len() as f64 * 3.4;
+        let anchor = if x + half > f.width - 2.0 { "end" } else { "middle" };
         let _ = write!(
             out,
-            r#"<line x1="{x:.1}" x2="{x:.1}" y1="{:.1}" y2="{:.1}" stroke="{GRID}"/><text class="tick" x="{x:.1}" y="{:.1}" text-anchor="middle">{label}</text>"#,
+            r#"<line x1="{x:.1}" x2="{x:.1}" y1="{:.1}" y2="{:.1}" stroke="{GRID}"/><text class="tick" x="{x:.1}" y="{:.1}" text-anchor="{anchor}">{label}</text>"#,
             f.top,
             f.bottom,
             f.bottom + 16.0
@@ -66,32 +69,45 @@ fn transitions(out: &mut String, v: &HistoryView, f: &Frame, labels: &[Label]) {
     }
 }
 
-/// A dashed expected-total line with its label.
-fn expected_line(out: &mut String, f: &Frame, value: i64, colour: &str, label: &str) {
-    if value <= 0 || f.y(value) <= f.top {
-        return;
+/// The dashed expected-total lines (the workflow's, or each tier's in its colour) with their
+/// labels at the right edge, moved apart so none prints over another.
+fn expected_lines(out: &mut String, v: &HistoryView, f: &Frame) {
+    let lines: Vec<(i64, &str, String)> = if v.aggregate {
+        let each = v.series.iter().enumerate().filter_map(|(i, s)| Some((s.expected?, i, &s.dataset)));
+        each.map(|(e, i, name)| (e, colour(i), format!("{name} expected"))).collect()
+    } else {
+        vec![(v.expected, EXPECTED, "expected".to_owned())]
+    };
+    let lines: Vec<_> = lines.into_iter().filter(|(e, ..)| *e > 0 && f.y(*e) > f.top).collect();
+    let ys: Vec<f64> = lines.iter().map(|(e, ..)| f.y(*e) - 5.0).collect();
+    let label_ys = spread(&ys, 13.0, f.top + 11.0, f.bottom - 4.0);
+    for ((value, colour, label), ly) in lines.iter().zip(label_ys) {
+        let y = f.y(*value);
+        let _ = write!(
+            out,
+            r##"<line class="expected" x1="{:.1}" x2="{:.1}" y1="{y:.1}" y2="{y:.1}" stroke="{colour}" stroke-width="2" stroke-dasharray="8 5"/><text class="tick expected-label" x="{:.1}" y="{ly:.1}" text-anchor="end" paint-order="stroke" stroke="#fff" stroke-width="3">{} {}</text>"##,
+            f.left,
+            f.right,
+            f.right - 4.0,
+            escape(label),
+            thousands(*value)
+        );
     }
-    let y = f.y(value);
-    let _ = write!(
-        out,
-        r#"<line class="expected" x1="{:.1}" x2="{:.1}" y1="{y:.1}" y2="{y:.1}" stroke="{colour}" stroke-width="2" stroke-dasharray="8 5"/><text class="tick" x="{:.1}" y="{:.1}" text-anchor="end">{} {}</text>"#,
-        f.left,
-        f.right,
-        f.right - 4.0,
-        y - 5.0,
-        escape(label),
-        thousands(value)
-    );
+}
+
+/// Where a forecast's line ends: at its completion, or where it leaves the window on the way.
+fn forecast_end(f: &Frame, from: (i64, i64), eta: i64, target: i64) -> (f64, f64) {
+    if eta <= f.t1 || eta <= from.0 {
+        return (f.x(eta), f.y(target));
+    }
+    let share = (f.t1 - from.0) as f64 / (eta - from.0) as f64;
+    let value = from.1 as f64 + share * (target - from.1) as f64;
+    (f.x(f.t1), f.y(value.round() as i64))
 }
 
 fn lines(out: &mut String, v: &HistoryView, f: &Frame) {
-    if !v.aggregate {
-        expected_line(out, f, v.expected, EXPECTED, "expected");
-    }
+    expected_lines(out, v, f);
     for (i, s) in v.series.iter().enumerate() {
-        if let Some(e) = s.expected.filter(|_| v.aggregate) {
-            expected_line(out, f, e, colour(i), &format!("{} expected", s.dataset));
-        }
         let style = if v.aggregate { None } else { dash(&s.status) };
         let dashes = style.map(|d| format!(r#" stroke-dasharray="{d}""#)).unwrap_or_default();
         let _ = write!(
@@ -104,13 +120,12 @@ fn lines(out: &mut String, v: &HistoryView, f: &Frame) {
         let target = s.expected.filter(|_| v.aggregate).unwrap_or(v.expected);
         if let (Some(eta), Some(last)) = (s.forecast.eta, s.points.last()) {
             if target > 0 && last.0 <= f.t1 {
+                let (x2, y2) = forecast_end(f, *last, eta, target);
                 let _ = write!(
                     out,
-                    r#"<line class="forecast" x1="{:.1}" y1="{:.1}" x2="{:.1}" y2="{:.1}" stroke="{}" stroke-width="1.2" stroke-dasharray="4 4"/>"#,
+                    r#"<line class="forecast" x1="{:.1}" y1="{:.1}" x2="{x2:.1}" y2="{y2:.1}" stroke="{}" stroke-width="1.2" stroke-dasharray="4 4"/>"#,
                     f.x(last.0),
                     f.y(last.1),
-                    f.x(eta.min(f.t1)),
-                    f.y(target),
                     colour(i)
                 );
             }
@@ -125,7 +140,7 @@ pub fn svg(v: &HistoryView, f: &Frame, labels: &[Label], selection: Option<(f64,
     let mut out = String::with_capacity(4096 + v.series.iter().map(|s| s.points.len() * 24).sum::<usize>());
     let _ = write!(
         out,
-        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {h:.1}" width="{WIDTH}" height="{h:.1}" role="img" aria-label="Event history chart" font-family="sans-serif" font-size="11" data-scale="{}" data-window="{}-{}"><defs><clipPath id="plot-area"><rect x="{:.1}" y="{:.1}" width="{:.1}" height="{:.1}"/></clipPath></defs><rect width="{WIDTH}" height="{h:.1}" fill="#fff"/>"##,
+        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h:.1}" width="{w}" height="{h:.1}" role="img" aria-label="Event history chart" font-family="sans-serif" font-size="11" data-scale="{}" data-window="{}-{}"><defs><clipPath id="plot-area"><rect x="{:.1}" y="{:.1}" width="{:.1}" height="{:.1}"/></clipPath></defs><rect width="{w}" height="{h:.1}" fill="#fff"/>"##,
         if f.log { "log" } else { "linear" },
         f.t0,
         f.t1,
@@ -133,7 +148,8 @@ pub fn svg(v: &HistoryView, f: &Frame, labels: &[Label], selection: Option<(f64,
         f.top,
         f.right - f.left,
         f.bottom - f.top,
-        h = f.height
+        h = f.height,
+        w = f.width
     );
     axes(&mut out, f, unit);
     transitions(&mut out, v, f, labels);
@@ -160,4 +176,27 @@ pub fn overlay(out: &mut String, f: &Frame, selection: Option<(f64, f64)>, stamp
     if let Some(s) = stamp {
         let _ = write!(out, r#"<text x="8" y="{:.1}" fill="{MUTED}">{}</text>"#, f.height - 6.0, escape(s));
     }
+}
+
+/// The cursor at time `t`: a vertical line and a marker on each line at its value then, drawn
+/// over the chart in the same frame.
+pub fn cursor(v: &HistoryView, f: &Frame, t: i64) -> String {
+    let x = f.x(t);
+    let mut out = format!(
+        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h:.1}" width="{w}" height="{h:.1}" aria-hidden="true"><line class="cursor" x1="{x:.1}" x2="{x:.1}" y1="{:.1}" y2="{:.1}" stroke="{MUTED}"/>"##,
+        f.top,
+        f.bottom,
+        w = f.width,
+        h = f.height
+    );
+    for (i, value) in values_at(&v.series, t) {
+        let _ = write!(
+            out,
+            r##"<circle class="marker" cx="{x:.1}" cy="{:.1}" r="4" fill="#fff" stroke="{}" stroke-width="2"/>"##,
+            f.y(value),
+            colour(i)
+        );
+    }
+    out.push_str("</svg>");
+    out
 }

@@ -25,6 +25,7 @@ pub fn frame(v: &HistoricalView) -> Frame {
         (0..v.ends.len()).map(|i| (v.valid[i] + v.produced[i] + v.invalid[i]).max(v.expected[i])).max().unwrap_or(1);
     let (t0, t1) = (v.ends.first().copied().unwrap_or(0), v.ends.last().copied().unwrap_or(1));
     Frame {
+        width: WIDTH,
         height: 20.0 + PLOT_HEIGHT + 46.0,
         left: 70.0,
         right: WIDTH - 16.0,
@@ -60,7 +61,7 @@ pub fn svg(v: &HistoricalView, selection: Option<(f64, f64)>, stamp: Option<&str
         f.t1,
         h = f.height
     );
-    for (t, label) in time_ticks(f.t0, f.t1) {
+    for (t, label) in time_ticks(f.t0, f.t1, f.time_tick_room()) {
         let _ = write!(
             out,
             r#"<text class="tick" x="{:.1}" y="{:.1}" text-anchor="middle">{label}</text>"#,

@@ -34,6 +34,33 @@ pub fn filter_href(key: FilterKey, value: &str) -> String {
     view_href(&Filter::default().with(key, value))
 }
 
+/// Where a tab keeps the list it showed last (session storage: one tab's, kept over reloads).
+const LAST_LIST: &str = "stats2.last-list";
+
+fn session() -> Option<web_sys::Storage> {
+    web_sys::window()?.session_storage().ok()?
+}
+
+/// Remembers the list shown at `pathname`, so a detail page can lead back to it (filter and
+/// page). Another path is ignored: while the router leaves the list for a detail page, the list
+/// sees the new location (and an empty filter) for a moment.
+pub fn remember_list(filter: &Filter, pathname: &str) {
+    let rest = pathname.strip_prefix(&base_path()).unwrap_or(pathname);
+    let page = rest.trim_start_matches('/');
+    if !page.chars().all(|c| c.is_ascii_digit()) {
+        return;
+    }
+    if let Some(s) = session() {
+        let _ = s.set_item(LAST_LIST, &view_path(filter));
+    }
+}
+
+/// The URL of the list this tab showed last, or the dashboard.
+pub fn last_list_href() -> String {
+    let path = session().and_then(|s| s.get_item(LAST_LIST).ok().flatten()).filter(|p| p.starts_with('/'));
+    format!("{}{}", base_path(), path.as_deref().unwrap_or("/"))
+}
+
 /// Names the tab after the view and what it shows ("Campaigns · campaign: X · Stats2"), so
 /// many Stats2 tabs can be told apart; follows `what` as it changes.
 pub fn title(view: &'static str, what: impl Fn() -> Option<String> + 'static) {

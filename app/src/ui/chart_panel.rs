@@ -1,5 +1,6 @@
-//! The chart with its tools and legend: linear/log, drag to zoom on the time axis (the URL
-//! keeps the window, a double click resets it), hover read-out, CSV / SVG / PNG downloads
+//! The chart with its tools and legend: linear/log, forecasts bounded or whole, drag (or Enter)
+//! to zoom on the time axis (the URL keeps the window, a double click resets it), a cursor that
+//! snaps to the nearest time with a marker on each line and its values in words, CSV / SVG / PNG downloads
 //! stamped with what is shown, when, and the data's last update; the legend outside the plot,
 //! one line per dataset with its colour, line style, status and forecast.
 
@@ -9,8 +10,9 @@ use std::fmt::Write;
 use leptos::prelude::*;
 
 use super::base::filter_href;
-use crate::chart::{colour, dash, label_rows, nearest, short_name, Frame, Label, WIDTH};
-use crate::draw::history::svg as svg_markup;
+use super::chart_state::ChartState;
+use crate::chart::{colour, dash, readout, short_name, Frame, Label, WIDTH};
+use crate::draw::history::{cursor as cursor_markup, svg as svg_markup};
 use crate::filter::FilterKey;
 use crate::forecast::{Forecast, Outlook};
 use crate::format::{thousands, utc_datetime};
@@ -67,16 +69,26 @@ pub(super) fn to_png(markup: String, width: f64, height: f64, done: impl Fn(Stri
     Some(())
 }
 
-/// The read-out of the point nearest to (x, y), in SVG units.
-fn hover_text(v: &HistoryView, f: &Frame, x: f64, y: f64) -> Option<String> {
-    let unit = if v.lumi_mode { "lumisections" } else { "events" };
-    let (si, pi) = nearest(&v.series, f, x, y)?;
-    let s = &v.series[si];
-    let (t, value) = s.points[pi];
-    Some(format!("{}: {} {unit} at {} UTC ({})", s.dataset, thousands(value), utc_datetime(t), s.status.as_str()))
-}
-
 type Layout = Memo<(Vec<Label>, Frame)>;
+
+/// Keeps `state.width` equal to the width `holder` has, now and whenever the window resizes.
+fn follow_width(holder: NodeRef<leptos::html::Div>, state: ChartState) {
+    let measure = move || {
+        if let Some(el) = holder.get_untracked() {
+            let w = f64::from(el.client_width());
+            if w > 0.0 && (w - state.width.get_untracked()).abs() >= 1.0 {
+                state.width.set(w);
+            }
+        }
+    };
+    Effect::new(move |_| {
+        if holder.get().is_some() {
+            measure();
+        }
+    });
+    let handle = window_event_listener(leptos::ev::resize, move |_| measure());
+    on_cleanup(move || handle.remove());
+}
 
 /// The chart of `view`; `zoom` is the URL's window, `on_zoom` asks for another (None resets).
 #[component]
@@ -86,74 +98,107 @@ pub fn Chart(
     #[prop(into)] on_zoom: Callback<Option<(i64, i64)>>,
     #[prop(into)] label: String,
 ) -> impl IntoView {
-    let log = RwSignal::new(false);
-    let holder = NodeRef::<leptos::html::Div>::new();
-    let (hover, drag) = (RwSignal::new(None::<String>), RwSignal::new(None::<(f64, f64)>));
+    let state = ChartState::new();
     let v = StoredValue::new(view.clone());
-    let layout: Layout = Memo::new(move |_| v.with_value(|v| label_rows(v, log.get(), zoom.get())));
-    // Pointer position in SVG units.
-    let at = move |ev: &leptos::ev::MouseEvent| -> Option<(f64, f64)> {
-        let svg = holder.get()?.query_selector("svg").ok()??;
-        let r = svg.get_bounding_client_rect();
-        let h = layout.with_untracked(|l| l.1.height);
-        let x = (f64::from(ev.client_x()) - r.left()) * WIDTH / r.width().max(1.0);
-        Some((x, (f64::from(ev.client_y()) - r.top()) * h / r.height().max(1.0)))
-    };
-    let on_move = move |ev: leptos::ev::MouseEvent| {
-        let Some((x, y)) = at(&ev) else { return };
-        match drag.get_untracked() {
-            Some((a, _)) => drag.set(Some((a, x))),
-            None => hover.set(layout.with_untracked(|(_, f)| v.with_value(|v| hover_text(v, f, x, y)))),
-        }
-    };
-    let on_up = move |_| {
-        if let Some((a, b)) = drag.get_untracked() {
-            drag.set(None);
-            if (a - b).abs() > 6.0 {
-                let f = layout.with_untracked(|l| l.1);
-                on_zoom.run(Some((f.t_at(a.min(b)), f.t_at(a.max(b)))));
-            }
-        }
-    };
-    let picture = move || {
-        let started = js_sys::Date::now();
-        let (labels, f) = layout.get();
-        let markup = v.with_value(|v| svg_markup(v, &f, &labels, drag.get(), None));
-        let ms = format!("{:.1}", js_sys::Date::now() - started);
-        markup.replacen("<svg ", &format!("<svg data-draw-ms=\"{ms}\" "), 1)
+    let layout: Layout = Memo::new(move |_| v.with_value(|v| state.layout(v, zoom.get(), None)));
+    let words = move || match state.cursor.get() {
+        Some(t) => v.with_value(|v| readout(v, t)),
+        None => HELP.to_owned(),
     };
     view! {
         <section class="chart">
-            <Tools v=v layout=layout log=log zoom=zoom on_zoom=on_zoom label=StoredValue::new(label)/>
-            <div class="plot" node_ref=holder inner_html=picture
-                on:mousemove=on_move on:mousedown=move |ev| { if let Some((x, _)) = at(&ev) { drag.set(Some((x, x))) } }
-                on:mouseup=on_up on:mouseleave=move |_| { hover.set(None); drag.set(None); }
-                on:dblclick=move |_| on_zoom.run(None)></div>
-            <p class="hover" aria-live="polite">{move || hover.get().unwrap_or_else(|| "Point at the chart to read a value; drag across it to zoom, double-click to see everything.".into())}</p>
+            <Tools v=v state=state layout=layout zoom=zoom on_zoom=on_zoom label=StoredValue::new(label)/>
+            <Plot v=v state=state layout=layout on_zoom=on_zoom/>
+            <p class="hover" id="chart-readout" aria-live="polite">{words}</p>
             <Legend view=view/>
         </section>
     }
 }
 
-/// Scale, zoom reset and the exports, each stamped with what is shown.
+/// The drawing, the cursor's layer over it, and what pointer and keys do to them.
+#[component]
+fn Plot(
+    v: StoredValue<HistoryView>,
+    state: ChartState,
+    layout: Layout,
+    on_zoom: Callback<Option<(i64, i64)>>,
+) -> impl IntoView {
+    let holder = NodeRef::<leptos::html::Div>::new();
+    follow_width(holder, state);
+    // Pointer position in SVG units (the drawing is as wide as its box, but a border or a
+    // width still being measured may scale it).
+    let at = move |ev: &leptos::ev::MouseEvent| -> Option<f64> {
+        let svg = holder.get()?.query_selector("svg").ok()??;
+        let r = svg.get_bounding_client_rect();
+        let w = layout.with_untracked(|l| l.1.width);
+        Some((f64::from(ev.client_x()) - r.left()) * w / r.width().max(1.0))
+    };
+    let on_move = move |ev: leptos::ev::MouseEvent| {
+        if let Some(x) = at(&ev) {
+            layout.with_untracked(|(_, f)| v.with_value(|v| state.point(v, f, x)));
+        }
+    };
+    let on_up = move |_| {
+        if let Some(window) = layout.with_untracked(|l| state.release(&l.1)) {
+            on_zoom.run(Some(window));
+        }
+    };
+    let on_key = move |ev: leptos::ev::KeyboardEvent| {
+        let (mine, window) = layout.with_untracked(|(_, f)| v.with_value(|v| state.key(v, f, &ev.key())));
+        if mine {
+            ev.prevent_default();
+        }
+        if window.is_some() {
+            state.cursor.set(None);
+            on_zoom.run(window);
+        }
+    };
+    let picture = move || {
+        let started = js_sys::Date::now();
+        let (labels, f) = layout.get();
+        let markup = v.with_value(|v| svg_markup(v, &f, &labels, state.drag.get(), None));
+        let ms = format!("{:.1}", js_sys::Date::now() - started);
+        markup.replacen("<svg ", &format!("<svg data-draw-ms=\"{ms}\" "), 1)
+    };
+    let marks = move || state.cursor.get().map(|t| layout.with(|(_, f)| v.with_value(|v| cursor_markup(v, f, t))));
+    view! {
+        <div class="plot fits" node_ref=holder tabindex="0" role="group" aria-label=KEYS
+            aria-describedby="chart-readout" on:mousemove=on_move on:keydown=on_key
+            on:mousedown=move |ev| { if let Some(x) = at(&ev) { state.drag.set(Some((x, x))) } }
+            on:mouseup=on_up on:mouseleave=move |_| state.leave() on:dblclick=move |_| on_zoom.run(None)>
+            <div class="picture" inner_html=picture></div>
+            <div class="cursor-layer" inner_html=move || marks().unwrap_or_default()></div>
+        </div>
+    }
+}
+
+/// What the read-out says while no cursor is shown.
+const HELP: &str = "Point at the chart (or focus it and use the arrow keys) to read the values at a time; \
+drag across it or press Enter to zoom, double-click or \"Whole history\" to see everything.";
+
+/// The chart's name for screen readers, with its keys.
+const KEYS: &str = "History chart: arrow keys move the cursor, Home and End jump to the ends, Enter zooms";
+
+/// Scale, forecasts, zoom reset and the exports, each stamped with what is shown.
 #[component]
 fn Tools(
     v: StoredValue<HistoryView>,
+    state: ChartState,
     layout: Layout,
-    log: RwSignal<bool>,
     zoom: Signal<Option<(i64, i64)>>,
     on_zoom: Callback<Option<(i64, i64)>>,
     label: StoredValue<String>,
 ) -> impl IntoView {
     let (png, svg) = (RwSignal::new(None::<String>), RwSignal::new(None::<String>));
-    // The drawing as shown (without a zoom being dragged), stamped.
+    // The drawing as shown (without a zoom being dragged), full width whatever the screen, stamped.
     let stamped = move || {
-        let (labels, f) = layout.get_untracked();
-        v.with_value(|v| label.with_value(|l| svg_markup(v, &f, &labels, None, Some(&stamp(v, l)))))
+        let (labels, f) = v.with_value(|v| untrack(|| state.layout(v, zoom.get(), Some(WIDTH))));
+        let markup = v.with_value(|v| label.with_value(|l| svg_markup(v, &f, &labels, None, Some(&stamp(v, l)))));
+        (markup, f.height)
     };
     let export_png = move |_| {
-        let height = layout.with_untracked(|l| l.1.height);
-        to_png(stamped(), WIDTH, height, move |url| png.set(Some(url)));
+        let (markup, height) = stamped();
+        to_png(markup, WIDTH, height, move |url| png.set(Some(url)));
     };
     let csv_href =
         move || v.with_value(|v| data_url("text/csv", &format!("# {}\n{}", label.with_value(|l| stamp(v, l)), csv(v))));
@@ -163,22 +208,37 @@ fn Tools(
         true => super::views::download_href("pdf", "aggregate", &search.get()),
         false => format!("{}/pdf/workflow/{}", super::base::base_path(), v.with_value(|v| v.name.clone())),
     };
+    let reaches_past = move || layout.with(|(_, f)| v.with_value(|v| forecast_beyond(v, f)));
+    let (log, whole) = (state.log, state.whole_forecast);
     view! {
         <div class="chart-tools">
             <button type="button" class="scale" on:click=move |_| log.update(|l| *l = !*l)>
                 {move || if log.get() { "Linear scale" } else { "Log scale" }}
             </button>
+            {move || (reaches_past() || whole.get()).then(|| view! {
+                <button type="button" class="whole-forecast" aria-pressed=move || whole.get().to_string()
+                    on:click=move |_| whole.update(|w| *w = !*w)>"Show forecasts whole"</button>
+            })}
             {move || zoom.get().map(|_| view! {
                 <button type="button" class="unzoom" on:click=move |_| on_zoom.run(None)>"Whole history"</button>
             })}
             <a class="button csv" href=csv_href download=format!("{name}.csv")>"Export CSV"</a>
-            <button type="button" class="svg" on:click=move |_| svg.set(Some(data_url("image/svg+xml", &stamped())))>"Export SVG"</button>
+            <button type="button" class="svg" on:click=move |_| svg.set(Some(data_url("image/svg+xml", &stamped().0)))>"Export SVG"</button>
             <button type="button" class="png" on:click=export_png>"Export PNG"</button>
             <a class="button pdf" href=pdf download="" rel="external">"PDF"</a>
-            {move || svg.get().map(|href| view! { <a class="button svg-link" href=href download=format!("{name}.svg")>"Download SVG"</a> })}
-            {move || png.get().map(|href| view! { <a class="button png-link" href=href download="chart.png">"Download PNG"</a> })}
+            {let name = name.clone(); move || svg.get().map(|href| view! {
+                <a class="button svg-link" href=href download=format!("{name}.svg")>"Download SVG"</a>
+            })}
+            {move || png.get().map(|href| view! {
+                <a class="button png-link" href=href download=format!("{name}.png")>"Download PNG"</a>
+            })}
         </div>
     }
+}
+
+/// A forecast reaches past the window drawn (so the "whole" toggle has something to show).
+fn forecast_beyond(v: &HistoryView, f: &Frame) -> bool {
+    v.series.iter().filter_map(|s| s.forecast.eta).any(|eta| eta > f.t1)
 }
 
 /// One line per series: colour and line style, name (shortened, full on hover; a link to the

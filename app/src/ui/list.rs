@@ -51,6 +51,9 @@ pub fn ListPage() -> impl IntoView {
     let filter = Memo::new(move |_| current_filter(&location.search.get(), params.get().get("page")));
     let data = LocalResource::new(move || {
         let filter = filter.get();
+        if let Ok(f) = &filter {
+            super::base::remember_list(f, &location.pathname.get_untracked());
+        }
         async move {
             let filter = filter?;
             let page = filter.page;

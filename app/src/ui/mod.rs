@@ -6,6 +6,7 @@ mod bars;
 mod base;
 mod campaigns;
 mod chart_panel;
+mod chart_state;
 mod dataset;
 mod filter_bar;
 mod header;

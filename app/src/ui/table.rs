@@ -137,6 +137,19 @@ fn last_status(s: crate::rows::StatusAt) -> impl IntoView {
     }
 }
 
+/// One workflow's row as the dashboard shows it, kept live (the chart page carries it).
+#[component]
+pub fn SingleRow(row: WorkflowRow) -> impl IntoView {
+    view! {
+        <div class="table-wrap">
+            <table class="workflows single">
+                <thead><tr><th scope="col">"Workflow"</th><th scope="col">"Datasets"</th></tr></thead>
+                <tbody><WorkflowRowView row=RwSignal::new(row)/></tbody>
+            </table>
+        </div>
+    }
+}
+
 #[component]
 fn WorkflowRowView(row: RwSignal<WorkflowRow>) -> impl IntoView {
     let update = UpdateState::new();

@@ -69,7 +69,7 @@ async fn workflow(State(p): State<Pdfs>, Path(name): Path<String>) -> Response {
         return refused(StatusCode::UNPROCESSABLE_ENTITY, "This document is not a readable workflow.");
     };
     let v = app::history::history_view(&wf, crate::clock::now());
-    let (labels, frame) = app::chart::label_rows(&v, false, None);
+    let (labels, frame) = app::chart::label_rows(&v, app::chart::Look::default());
     let last = v.series.iter().filter_map(|s| s.points.last().map(|p| p.0)).max();
     let svg = app::draw::history::svg(&v, &frame, &labels, None, None);
     answer(&format!("stats2-{name}"), Chart { svg, title: name.clone(), stamp: stamp(&name, last) })
@@ -154,7 +154,7 @@ fn series(index: &SummaryIndex, historical: bool, f: &Filter, query: &str) -> Re
         });
     }
     let v = index.aggregate(&what(f), f, bucket, now)?;
-    let (labels, frame) = app::chart::label_rows(&v, false, None);
+    let (labels, frame) = app::chart::label_rows(&v, app::chart::Look::default());
     let last = v.series.iter().filter_map(|s| s.points.last().map(|p| p.0)).max();
     let svg = app::draw::history::svg(&v, &frame, &labels, None, None);
     Ok(Chart { svg, title: format!("Aggregate: {}", what(f)), stamp: stamp(&what(f), last) })

@@ -11,7 +11,7 @@ pub const HOUR: i64 = 3600;
 /// The end of the hour `t` falls in (`t` itself on the hour): every bucket of a whole number
 /// of hours that holds `t` holds this end too.
 pub(super) fn hour_of(t: i64) -> i64 {
-    t.div_euclid(HOUR).saturating_add(i64::from(t.rem_euclid(HOUR) != 0)).saturating_mul(HOUR)
+    app::aggregate::hour_end(t)
 }
 
 /// Rebuilds a B-tree from its sorted entries, which fills its nodes: built by inserts in feed

@@ -6,7 +6,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use app::aggregate::{empty, Buckets};
+use app::aggregate::{empty, Buckets, TierSums};
 use app::filter::{Filter, FilterKey};
 use app::format::datatier;
 use app::history::HistoryView;
@@ -91,17 +91,19 @@ impl Scope {
             return HistoryView { lumi_left_out: self.lumi, ..empty(label, self.expected) };
         };
         let buckets = Buckets::new(t_min, t_max, bucket);
+        let from = app::aggregate::recent_from(now);
         let tiers = self
             .tiers
             .iter()
             .map(|(name, tier)| {
-                let mut deltas = vec![0i64; buckets.ends.len()];
+                let mut sums = TierSums::new(buckets.ends.len());
                 for (&hour, &d) in &tier.deltas {
-                    if let Some(slot) = deltas.get_mut(buckets.index(hour)) {
+                    if let Some(slot) = sums.deltas.get_mut(buckets.index(hour)) {
                         *slot += d;
                     }
+                    sums.add_recent(hour, d, from);
                 }
-                (name.as_str(), deltas)
+                (name.as_str(), sums)
             })
             .collect();
         HistoryView { lumi_left_out: self.lumi, ..buckets.view(label, tiers, &self.tier_expected, self.expected, now) }
