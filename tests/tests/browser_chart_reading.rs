@@ -45,7 +45,11 @@ fn documents(now: i64) -> Vec<Value> {
     for i in 0..12 {
         let name = format!("pdmvserv_task_TIERS_261206_000000_{i:04}");
         let ds = format!("/Tier{i}/K-v1/TIER{i:02}");
-        docs.push(workflow(&name, "K", &[ds], 1000 + i * 10, 1_000_000, now));
+        let mut doc = workflow(&name, "K", &[ds], 1000 + i * 10, 1_000_000, now);
+        // Completed since, after 1 to 12 hours: durations for the performance view.
+        let done = json!({"Status": "completed", "UpdateTime": now - 48 * HOUR + (i + 1) * HOUR});
+        doc["RequestTransition"].as_array_mut().unwrap().push(done);
+        docs.push(doc);
     }
     docs
 }
@@ -180,24 +184,31 @@ async fn aggregate_of_many_tiers(b: &Browser, origin: &str) {
     assert!(whole > bounded * 4, "{whole} vs {bounded}");
 }
 
-/// On a narrow screen the chart is drawn to its box: no sideways scrolling, 11-px text.
+/// On a narrow screen each time chart is drawn to its box: no sideways scrolling, 11-px text.
 async fn narrow(b: &Browser, origin: &str) {
-    b.client.goto(&format!("{origin}/workflow/{MAIN}")).await.unwrap();
-    text(b, "section.chart svg").await;
-    let fit = wait_until("the chart drawn to its width", async || {
-        let v = js(
-            b,
-            "const s = document.querySelector('section.chart .picture svg'); const r = s.getBoundingClientRect();
-            return [s.viewBox.baseVal.width, r.width, document.documentElement.scrollWidth, window.innerWidth];",
-        )
+    let charts = [
+        ("workflow", format!("{origin}/workflow/{MAIN}"), 1100.0),
+        ("historical", format!("{origin}/aggregate?campaign=K&mode=historical"), 1100.0),
+        ("durations", format!("{origin}/performance?campaign=K&from=running-open&to=completed"), 900.0),
+    ];
+    for (name, url, widest) in charts {
+        b.client.goto(&url).await.unwrap();
+        let fit = wait_until(&format!("the {name} chart drawn to its width"), async || {
+            let v = js(
+                b,
+                "const s = document.querySelector('section.chart .plot svg'); if (!s) return null;
+                const r = s.getBoundingClientRect();
+                return [s.viewBox.baseVal.width, r.width, document.documentElement.scrollWidth, window.innerWidth];",
+            )
+            .await;
+            let v: Vec<f64> = v.as_array()?.iter().map(|x| x.as_f64().unwrap()).collect();
+            Some(v).filter(|v| v[0] < widest)
+        })
         .await;
-        let v: Vec<f64> = v.as_array()?.iter().map(|x| x.as_f64().unwrap()).collect();
-        Some(v).filter(|v| v[0] < 1100.0)
-    })
-    .await;
-    let scale = fit[1] / fit[0];
-    assert!(scale > 0.95, "drawn at its width, text at 11 × {scale} px: {fit:?}");
-    assert!(fit[2] <= fit[3], "nothing scrolls sideways: {fit:?}");
-    js(b, "document.querySelector('section.chart').scrollIntoView(); return 1;").await;
-    b.screenshot("chart-reading-narrow").await.unwrap();
+        let scale = fit[1] / fit[0];
+        assert!(scale > 0.95, "{name}: drawn at its width, text at 11 × {scale} px: {fit:?}");
+        assert!(fit[2] <= fit[3], "{name}: nothing scrolls sideways: {fit:?}");
+        js(b, "document.querySelector('section.chart').scrollIntoView(); return 1;").await;
+        b.screenshot(&format!("chart-reading-narrow-{name}")).await.unwrap();
+    }
 }

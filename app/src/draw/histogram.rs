@@ -6,15 +6,17 @@ use std::fmt::Write;
 use crate::analytics::{human_duration, DurationHistogram};
 use crate::format::thousands;
 
-/// Width of the drawing.
+/// Width of the drawing at most (a narrower box gets a narrower drawing).
 pub const W: f64 = 900.0;
+/// Narrowest drawing.
+const MIN_W: f64 = 300.0;
 /// Height of the drawing.
 pub const H: f64 = 320.0;
 // left, top, right, bottom; the top band holds the median and p90 labels, above every bar.
 const PAD: (f64, f64, f64, f64) = (50.0, 40.0, 30.0, 60.0);
 
 /// Where a duration sits on the axis from `lo` to `hi` (seconds), linear or log.
-fn axis_x(d: f64, lo: f64, hi: f64, log: bool) -> f64 {
+fn axis_x(d: f64, (lo, hi): (f64, f64), log: bool, width: f64) -> f64 {
     let (left, _, right, _) = PAD;
     let f = if log {
         let lo = lo.max(1e-9);
@@ -22,21 +24,22 @@ fn axis_x(d: f64, lo: f64, hi: f64, log: bool) -> f64 {
     } else {
         (d - lo) / (hi - lo).max(1e-9)
     };
-    left + (W - left - right) * f.clamp(0.0, 1.0)
+    left + (width - left - right) * f.clamp(0.0, 1.0)
 }
 
 /// The histogram as SVG markup: bars (each carrying its index), time ticks, and the median
 /// and 90th percentile as labelled lines (a string weighs less in the bundle than a typed
-/// view per element).
-pub fn svg(h: &DurationHistogram, log: bool, chosen: Option<usize>) -> String {
+/// view per element), `width` wide at most.
+pub fn svg(h: &DurationHistogram, log: bool, chosen: Option<usize>, width: f64) -> String {
     let (left, top, right, bottom) = PAD;
-    let (plot_w, plot_h) = (W - left - right, H - top - bottom);
+    let w = width.clamp(MIN_W, W);
+    let (plot_w, plot_h) = (w - left - right, H - top - bottom);
     let top_count = h.bins.iter().map(|b| b.count).max().unwrap_or(1).max(1) as f64;
     let n = h.bins.len().max(1) as f64;
     let x_of_bin = |i: usize| left + plot_w * i as f64 / n;
     let (lo, hi) = (h.bins.first().map_or(0.0, |b| b.lo), h.bins.last().map_or(1.0, |b| b.hi));
     let mut out = format!(
-        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {W} {H}" width="{W}" height="{H}" role="group" aria-label="Histogram of durations" font-family="sans-serif" font-size="11"><rect width="{W}" height="{H}" fill="#fff"/><line class="axis" stroke="#475569" x1="{left}" x2="{}" y1="{}" y2="{}"/><text class="tick" x="{}" y="{}" text-anchor="end">{}</text>"##,
+        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {H}" width="{w}" height="{H}" role="group" aria-label="Histogram of durations" font-family="sans-serif" font-size="11"><rect width="{w}" height="{H}" fill="#fff"/><line class="axis" stroke="#475569" x1="{left}" x2="{}" y1="{}" y2="{}"/><text class="tick" x="{}" y="{}" text-anchor="end">{}</text>"##,
         left + plot_w,
         top + plot_h,
         top + plot_h,
@@ -57,7 +60,9 @@ pub fn svg(h: &DurationHistogram, log: bool, chosen: Option<usize>) -> String {
             bh.max(0.0),
         );
     }
-    for i in (0..=h.bins.len()).step_by((h.bins.len() / 6).max(1)) {
+    // About one duration label per 130 units, so they never run into each other.
+    let labels = ((plot_w / 130.0) as usize).clamp(2, 6);
+    for i in (0..=h.bins.len()).step_by((h.bins.len() / labels).max(1)) {
         let edge = h.bins.get(i).map_or(hi, |b| b.lo);
         let _ = write!(
             out,
@@ -69,7 +74,7 @@ pub fn svg(h: &DurationHistogram, log: bool, chosen: Option<usize>) -> String {
     }
     for (name, d, y) in [("median", h.median, 14.0), ("p90", h.p90, 30.0)] {
         let Some(d) = d else { continue };
-        let x = axis_x(d as f64, lo, hi, log);
+        let x = axis_x(d as f64, (lo, hi), log, w);
         // Past the middle the label goes left of its line, so it never leaves the chart.
         let (tx, anchor) = if x > left + plot_w / 2.0 { (x - 4.0, "end") } else { (x + 4.0, "start") };
         let _ = write!(

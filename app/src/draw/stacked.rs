@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use crate::chart::{time_ticks, value_ticks, Frame, PLOT_HEIGHT, WIDTH};
+use crate::chart::{time_ticks, value_ticks, Frame, MIN_WIDTH, PLOT_HEIGHT, WIDTH};
 use crate::historical::HistoricalView;
 use crate::markup::escape;
 
@@ -19,16 +19,17 @@ pub fn layers(v: &HistoricalView) -> [(&'static str, &[i64], &'static str); 3] {
 /// Colour of the expected area.
 pub const EXPECTED_FILL: &str = "#d1d5db";
 
-/// Where `v` is drawn.
-pub fn frame(v: &HistoricalView) -> Frame {
+/// Where `v` is drawn, `width` wide (within the history chart's bounds).
+pub fn frame(v: &HistoricalView, width: f64) -> Frame {
+    let width = width.clamp(MIN_WIDTH, WIDTH);
     let top =
         (0..v.ends.len()).map(|i| (v.valid[i] + v.produced[i] + v.invalid[i]).max(v.expected[i])).max().unwrap_or(1);
     let (t0, t1) = (v.ends.first().copied().unwrap_or(0), v.ends.last().copied().unwrap_or(1));
     Frame {
-        width: WIDTH,
+        width,
         height: 20.0 + PLOT_HEIGHT + 46.0,
         left: 70.0,
-        right: WIDTH - 16.0,
+        right: width - 16.0,
         top: 20.0,
         bottom: 20.0 + PLOT_HEIGHT,
         t0,
@@ -51,15 +52,16 @@ fn area(f: &Frame, ends: &[i64], lower: &[i64], upper: &[i64]) -> String {
     d
 }
 
-/// The stacked chart; `selection` is a zoom being dragged (x from, x to), `stamp` a line
-/// written under the plot (downloads).
-pub fn svg(v: &HistoricalView, selection: Option<(f64, f64)>, stamp: Option<&str>) -> String {
-    let f = frame(v);
+/// The stacked chart `width` wide; `selection` is a zoom being dragged (x from, x to), `stamp`
+/// a line written under the plot (downloads).
+pub fn svg(v: &HistoricalView, width: f64, selection: Option<(f64, f64)>, stamp: Option<&str>) -> String {
+    let f = frame(v, width);
     let mut out = format!(
-        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {h:.1}" width="{WIDTH}" height="{h:.1}" role="img" aria-label="Historical aggregate, events" font-family="sans-serif" font-size="11" data-window="{}-{}"><rect width="{WIDTH}" height="{h:.1}" fill="#fff"/>"##,
+        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h:.1}" width="{w}" height="{h:.1}" role="img" aria-label="Historical aggregate, events" font-family="sans-serif" font-size="11" data-window="{}-{}"><rect width="{w}" height="{h:.1}" fill="#fff"/>"##,
         f.t0,
         f.t1,
-        h = f.height
+        h = f.height,
+        w = f.width
     );
     for (t, label) in time_ticks(f.t0, f.t1, f.time_tick_room()) {
         let _ = write!(

@@ -71,25 +71,6 @@ pub(super) fn to_png(markup: String, width: f64, height: f64, done: impl Fn(Stri
 
 type Layout = Memo<(Vec<Label>, Frame)>;
 
-/// Keeps `state.width` equal to the width `holder` has, now and whenever the window resizes.
-fn follow_width(holder: NodeRef<leptos::html::Div>, state: ChartState) {
-    let measure = move || {
-        if let Some(el) = holder.get_untracked() {
-            let w = f64::from(el.client_width());
-            if w > 0.0 && (w - state.width.get_untracked()).abs() >= 1.0 {
-                state.width.set(w);
-            }
-        }
-    };
-    Effect::new(move |_| {
-        if holder.get().is_some() {
-            measure();
-        }
-    });
-    let handle = window_event_listener(leptos::ev::resize, move |_| measure());
-    on_cleanup(move || handle.remove());
-}
-
 /// The chart of `view`; `zoom` is the URL's window, `on_zoom` asks for another (None resets).
 #[component]
 pub fn Chart(
@@ -124,7 +105,7 @@ fn Plot(
     on_zoom: Callback<Option<(i64, i64)>>,
 ) -> impl IntoView {
     let holder = NodeRef::<leptos::html::Div>::new();
-    follow_width(holder, state);
+    super::width::follow_width(holder, state.width);
     // Pointer position in SVG units (the drawing is as wide as its box, but a border or a
     // width still being measured may scale it).
     let at = move |ev: &leptos::ev::MouseEvent| -> Option<f64> {

@@ -21,6 +21,7 @@ mod stream;
 mod table;
 mod time;
 mod views;
+mod width;
 mod workflow;
 
 use leptos::prelude::*;

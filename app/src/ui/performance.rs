@@ -11,6 +11,7 @@ use super::filter_bar::FilterBar;
 use super::views::ViewsHeader;
 use crate::analytics::{duration_query, duration_query_string, DurationHistogram, DurationQuery, Scale};
 use crate::api::{duration_bin, durations};
+use crate::draw::histogram::{H, W};
 use crate::filter::RequestStatus;
 use crate::format::thousands;
 
@@ -127,11 +128,12 @@ fn Histogram(h: DurationHistogram, log: bool, chosen: RwSignal<Option<usize>>) -
         }
     };
     // The drawing does not change with the chosen bar: its SVG download is a plain link.
-    let drawing = StoredValue::new(crate::draw::histogram::svg(&h, log, None));
+    let drawing = StoredValue::new(crate::draw::histogram::svg(&h, log, None, W));
     let svg_href = super::chart_panel::data_url("image/svg+xml", &drawing.get_value());
     let png = RwSignal::new(None::<String>);
+    let (holder, width) = (NodeRef::<leptos::html::Div>::new(), RwSignal::new(W));
+    super::width::follow_width(holder, width);
     let export_png = move |_| {
-        use crate::draw::histogram::{H, W};
         super::chart_panel::to_png(drawing.get_value(), W, H, move |url| png.set(Some(url)));
     };
     view! {
@@ -141,8 +143,8 @@ fn Histogram(h: DurationHistogram, log: bool, chosen: RwSignal<Option<usize>>) -
                 <button type="button" class="png" on:click=export_png>"Export PNG"</button>
                 {move || png.get().map(|href| view! { <a class="button png-link" href=href download="durations.png">"Download PNG"</a> })}
             </div>
-            <div class="plot" on:click=pick on:keydown=press
-                inner_html=move || crate::draw::histogram::svg(&h, log, chosen.get())></div>
+            <div class="plot" node_ref=holder on:click=pick on:keydown=press
+                inner_html=move || crate::draw::histogram::svg(&h, log, chosen.get(), width.get())></div>
             <p class="note">{format!("{} workflows measured; click a bar to list its workflows.", thousands(measured as i64))}</p>
         </section>
     }

@@ -13,8 +13,8 @@ use crate::format::{thousands, utc_datetime};
 use crate::historical::{nearest_bucket, window, HistoricalView};
 
 /// What the pointer reads: every layer at the bucket nearest to `x` (SVG units).
-fn read_out(v: &HistoricalView, x: f64) -> Option<String> {
-    let i = nearest_bucket(v, frame(v).t_at(x))?;
+fn read_out(v: &HistoricalView, width: f64, x: f64) -> Option<String> {
+    let i = nearest_bucket(v, frame(v, width).t_at(x))?;
     let at = |values: &[i64]| thousands(values.get(i).copied().unwrap_or(0));
     let parts: Vec<String> = layers(v).iter().map(|(name, values, _)| format!("{name} {}", at(values))).collect();
     Some(format!("{} UTC: expected {}, {} events", utc_datetime(v.ends[i]), at(&v.expected), parts.join(", ")))
@@ -38,34 +38,37 @@ pub fn StackedChart(
     let whole = StoredValue::new(view);
     let shown = Memo::new(move |_| whole.with_value(|v| window(v, zoom.get())));
     let holder = NodeRef::<leptos::html::Div>::new();
+    let width = RwSignal::new(WIDTH);
+    super::width::follow_width(holder, width);
     let (hover, drag) = (RwSignal::new(None::<String>), RwSignal::new(None::<(f64, f64)>));
     let at = move |ev: &leptos::ev::MouseEvent| -> Option<f64> {
         let svg = holder.get()?.query_selector("svg").ok()??;
         let r = svg.get_bounding_client_rect();
-        Some((f64::from(ev.client_x()) - r.left()) * WIDTH / r.width().max(1.0))
+        let w = shown.with_untracked(|v| frame(v, width.get_untracked()).width);
+        Some((f64::from(ev.client_x()) - r.left()) * w / r.width().max(1.0))
     };
     let on_move = move |ev: leptos::ev::MouseEvent| {
         let Some(x) = at(&ev) else { return };
         match drag.get_untracked() {
             Some((a, _)) => drag.set(Some((a, x))),
-            None => hover.set(shown.with_untracked(|v| read_out(v, x))),
+            None => hover.set(shown.with_untracked(|v| read_out(v, width.get_untracked(), x))),
         }
     };
     let on_up = move |_| {
         if let Some((a, b)) = drag.get_untracked() {
             drag.set(None);
             if (a - b).abs() > 6.0 {
-                let f = shown.with_untracked(frame);
+                let f = shown.with_untracked(|v| frame(v, width.get_untracked()));
                 on_zoom.run(Some((f.t_at(a.min(b)), f.t_at(a.max(b)))));
             }
         }
     };
     let label = StoredValue::new(label);
-    let picture = move || shown.with(|v| svg(v, drag.get(), None));
+    let picture = move || shown.with(|v| svg(v, width.get(), drag.get(), None));
     view! {
         <section class="chart stacked">
             <Tools shown=shown zoom=zoom on_zoom=on_zoom label=label/>
-            <div class="plot" node_ref=holder inner_html=picture
+            <div class="plot fits" node_ref=holder inner_html=picture
                 on:mousemove=on_move on:mousedown=move |ev| { if let Some(x) = at(&ev) { drag.set(Some((x, x))) } }
                 on:mouseup=on_up on:mouseleave=move |_| { hover.set(None); drag.set(None); }
                 on:dblclick=move |_| on_zoom.run(None)></div>
@@ -84,9 +87,9 @@ fn Tools(
     label: StoredValue<String>,
 ) -> impl IntoView {
     let (png, svg_href) = (RwSignal::new(None::<String>), RwSignal::new(None::<String>));
-    let stamped = move || shown.with_untracked(|v| label.with_value(|l| svg(v, None, Some(&stamp(v, l)))));
+    let stamped = move || shown.with_untracked(|v| label.with_value(|l| svg(v, WIDTH, None, Some(&stamp(v, l)))));
     let export_png = move |_| {
-        let height = shown.with_untracked(frame).height;
+        let height = shown.with_untracked(|v| frame(v, WIDTH)).height;
         to_png(stamped(), WIDTH, height, move |url| png.set(Some(url)));
     };
     let csv_href =

@@ -119,7 +119,8 @@ fn chart(index: &SummaryIndex, view: &str, query: &str) -> Result<Chart, NoChart
         "durations" => {
             let q = app::analytics::duration_query(query).map_err(NoChart::Bad)?;
             let h = index.durations(&q, now)?;
-            let svg = app::draw::histogram::svg(&h, q.scale == app::analytics::Scale::Log, None);
+            let svg =
+                app::draw::histogram::svg(&h, q.scale == app::analytics::Scale::Log, None, app::draw::histogram::W);
             let title = format!("Time from {} to {}: {}", q.from, q.to, what(&q.filter));
             Ok(Chart { svg, title, stamp: stamp(&what(&q.filter), None) })
         }
@@ -146,7 +147,7 @@ fn series(index: &SummaryIndex, historical: bool, f: &Filter, query: &str) -> Re
     if historical {
         let growing = param("growing").as_deref() == Some("1");
         let v = index.historical(f, bucket, growing, now)?;
-        let svg = app::draw::stacked::svg(&v, None, None);
+        let svg = app::draw::stacked::svg(&v, app::chart::WIDTH, None, None);
         return Ok(Chart {
             svg,
             title: format!("Historical: {}", what(f)),
