@@ -23,7 +23,9 @@ pub async fn run(cli: &Cli, serve_cfg: &ServeConfig) -> Result<i32> {
     let seeded = crate::demo::seed_once(&*store, crate::clock::now()).await.context("seeding the demo store")?;
     tracing::info!(seeded, path = %path.display(), "demo store ready");
 
-    let sim = Sim::new(SimConfig { scale: SIM_SCALE, ..SimConfig::default() }, crate::clock::now());
+    // A living production: it moves for as long as the demo runs, and after a restart on the
+    // same store too (its feed positions start past any earlier run's).
+    let sim = Sim::living(SimConfig { scale: SIM_SCALE, ..SimConfig::default() }, crate::clock::now());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.context("binding the simulator")?;
     let sim_url = format!("http://{}", listener.local_addr()?);
     super::sim::start(sim.clone(), listener, Duration::ZERO).await;
@@ -33,7 +35,7 @@ pub async fn run(cli: &Cli, serve_cfg: &ServeConfig) -> Result<i32> {
         let mut tick = tokio::time::interval(TICK);
         loop {
             tick.tick().await;
-            sim.step(TICK.as_secs() as i64, true);
+            sim.live_step(TICK.as_secs() as i64);
         }
     });
     let mut upstream_cfg = cli.upstream.clone();

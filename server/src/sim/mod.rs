@@ -2,6 +2,7 @@
 //! scenario derived from the upstream fixtures, with knobs for latency, errors and scale.
 //! Used by `stats2 sim`, `stats2 demo`, the tests and the benchmark.
 
+mod living;
 pub mod pdmv;
 mod routes;
 pub mod templates;
@@ -128,6 +129,23 @@ impl Sim {
             cfg: Mutex::new(cfg),
             counters: SimCounters::default(),
         })
+    }
+
+    /// A simulator whose world lives as long as it runs (the demo's; see `living.rs`).
+    pub fn living(cfg: SimConfig, clock: i64) -> Arc<Self> {
+        let world = World::living(cfg.scale, cfg.seed, clock);
+        Arc::new(Sim {
+            pdmv: Mutex::default(),
+            world: Mutex::new(world),
+            rng: AtomicU64::new(cfg.seed | 1),
+            cfg: Mutex::new(cfg),
+            counters: SimCounters::default(),
+        })
+    }
+
+    /// Advances a living world by one tick of `seconds`.
+    pub fn live_step(&self, seconds: i64) {
+        self.world().live_step(seconds);
     }
 
     /// The world, locked.

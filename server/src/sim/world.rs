@@ -8,7 +8,7 @@ use serde_json::{json, Map, Value};
 use super::templates;
 
 /// Statuses a request walks through; from `running-open` its datasets grow.
-const STATUSES: [&str; 8] =
+pub(super) const STATUSES: [&str; 8] =
     ["new", "assignment-approved", "assigned", "acquired", "running-open", "running-closed", "completed", "announced"];
 
 /// A request as ReqMgr2 stores it, plus its progress.
@@ -26,6 +26,10 @@ pub struct SimRequest {
     pub speed: f64,
     /// Events each output dataset reaches at the end.
     pub target_events: i64,
+    /// Production paused (a living world's stall): no events until it resumes.
+    pub paused: bool,
+    /// Its datasets end INVALID instead of VALID (a living world's failed validation).
+    pub fails: bool,
 }
 
 /// A DBS dataset.
@@ -62,6 +66,18 @@ impl World {
     /// `scale` requests derived from the fixture requests; with `outputs`, every request has
     /// exactly that many output datasets.
     pub fn generate(scale: usize, outputs: Option<usize>, seed: u64, clock: i64) -> Self {
+        World::generate_named(scale, outputs, seed, clock, None)
+    }
+
+    /// As [`World::generate`], the names' date and time from `stamp` when given (a living
+    /// world's requests are named after when they were made, as ReqMgr2 names them).
+    pub(super) fn generate_named(
+        scale: usize,
+        outputs: Option<usize>,
+        seed: u64,
+        clock: i64,
+        stamp: Option<i64>,
+    ) -> Self {
         let templates = templates::requests();
         let mut w = World {
             seq: 0,
@@ -73,15 +89,11 @@ impl World {
         };
         let mut last_prep_id = String::new();
         for i in 0..scale {
-            let (name, doc) = derived_request(i, &templates, outputs, &last_prep_id, clock);
+            let (name, doc) = derived_request(i, &templates, outputs, &last_prep_id, (clock, stamp));
             if let Some(p) = doc.get("PrepID").and_then(Value::as_str) {
                 last_prep_id = p.to_owned();
             }
-            let target = target_events(&doc, w.next());
-            w.seq += 1;
-            let speed = 0.1 + (w.next() % 40) as f64 / 100.0;
-            w.requests
-                .insert(name, SimRequest { doc, seq: w.seq, status: 0, progress: 0.0, speed, target_events: target });
+            w.insert_request(name, doc);
         }
         // Input datasets of the templates are complete, valid datasets.
         for (_, r) in &templates {
@@ -101,7 +113,19 @@ impl World {
         w
     }
 
-    fn next(&mut self) -> u64 {
+    /// Adds a request in its first status, with a target and a speed of its own.
+    pub(super) fn insert_request(&mut self, name: String, doc: Map<String, Value>) {
+        let target_events = target_events(&doc, self.next());
+        self.seq += 1;
+        let speed = 0.1 + (self.next() % 40) as f64 / 100.0;
+        // Every 25th fails validation (no draw from the generator: the tests' worlds stay
+        // the same as before living worlds had failures).
+        let fails = self.seq.is_multiple_of(25);
+        let r = SimRequest { doc, seq: self.seq, status: 0, progress: 0.0, speed, target_events, paused: false, fails };
+        self.requests.insert(name, r);
+    }
+
+    pub(super) fn next(&mut self) -> u64 {
         self.rng ^= self.rng << 13;
         self.rng ^= self.rng >> 7;
         self.rng ^= self.rng << 17;
@@ -146,7 +170,7 @@ impl World {
     }
 
     /// Sets a dataset's access type and events (a DBS modification when either changed).
-    fn grow(&mut self, dataset: &str, access: &'static str, events: i64) {
+    pub(super) fn grow(&mut self, dataset: &str, access: &'static str, events: i64) {
         let clock = self.clock;
         let entry = self.datasets.entry(dataset.to_owned()).or_insert(SimDataset {
             access: None,
@@ -167,8 +191,17 @@ impl World {
         self.seq += 1;
         let doc = json!({"_id": id, "language": "javascript", "views": {}});
         let doc = doc.as_object().cloned().unwrap_or_default();
-        let r =
-            SimRequest { doc, seq: self.seq, status: STATUSES.len() - 1, progress: 1.0, speed: 0.0, target_events: 0 };
+        let (status, progress) = (STATUSES.len() - 1, 1.0);
+        let r = SimRequest {
+            doc,
+            seq: self.seq,
+            status,
+            progress,
+            speed: 0.0,
+            target_events: 0,
+            paused: false,
+            fails: false,
+        };
         self.requests.insert(id.to_owned(), r);
     }
 
@@ -209,27 +242,28 @@ fn asked_events(doc: &Map<String, Value>) -> Option<i64> {
 }
 
 /// Request `i`: its template renamed, with generated output datasets and PrepID; every 23rd
-/// is a Resubmission of the previous request's PrepID.
-fn derived_request(
+/// is a Resubmission of the previous request's PrepID. Created a day before `clock`, named
+/// after `stamp`'s date and time when given.
+pub(super) fn derived_request(
     i: usize,
     templates: &[(String, Value)],
     outputs: Option<usize>,
     last_prep_id: &str,
-    clock: i64,
+    (clock, stamp): (i64, Option<i64>),
 ) -> (String, Map<String, Value>) {
     let (tname, template) = &templates[i % templates.len()];
     let mut doc = template.as_object().cloned().unwrap_or_default();
     let prefix = tname.split('_').next().unwrap_or("sim");
     let resubmission = i % 23 == 22 && !last_prep_id.is_empty();
     let kind = if resubmission { "ACDC0" } else { "Sim" };
-    let name = format!(
-        "{prefix}_{kind}{}_{}_2611{:02}_{:06}_{:04}",
-        i / templates.len(),
-        tname.len() % 97,
-        1 + i % 28,
-        100_000 + i,
-        i % 10_000
-    );
+    let when = match stamp {
+        Some(t) => {
+            let d = app::format::utc_datetime(t);
+            format!("{}{}{}_{}{}{}", &d[2..4], &d[5..7], &d[8..10], &d[11..13], &d[14..16], &d[17..19])
+        }
+        None => format!("2611{:02}_{:06}", 1 + i % 28, 100_000 + i),
+    };
+    let name = format!("{prefix}_{kind}{}_{}_{when}_{:04}", i / templates.len(), tname.len() % 97, i % 10_000);
     let datasets = output_datasets(i, &doc, outputs);
     doc.insert("RequestName".into(), json!(name));
     doc.insert("_id".into(), json!(name));
