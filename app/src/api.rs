@@ -110,6 +110,17 @@ pub async fn alerts() -> Result<crate::alerts::Alerts, ApiError> {
     expect_context::<ssr::SharedBackend>().alerts().await
 }
 
+/// What changed among the filter's workflows since `since` (Unix seconds; a day back when
+/// absent, at most 90 days back): new workflows, transitions, dataset status changes, stalls,
+/// resumptions and removals, each newest first, capped at 1,000, with exact counts.
+#[server(prefix = "/rpc", endpoint = "changes", input = Json)]
+pub async fn changes(filter: Filter, since: Option<i64>) -> Result<crate::changes::Changes, ApiError> {
+    args::filter(&filter)?;
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
+    let since = args::since(since, now)?;
+    expect_context::<ssr::SharedBackend>().changes(&filter, since).await
+}
+
 /// Values starting with `q` (campaigns, PrepIDs, workflows, datasets, processing strings,
 /// datatiers) for the search box; nothing below two characters.
 #[server(prefix = "/rpc", endpoint = "suggest", input = Json)]
@@ -230,6 +241,8 @@ pub mod ssr {
         ) -> Result<crate::analytics::BinWorkflows, BackendError>;
         /// The header's alert counts.
         async fn alerts(&self) -> Result<crate::alerts::Alerts, BackendError>;
+        /// What changed among a filter's workflows since a time (Unix seconds).
+        async fn changes(&self, filter: &Filter, since: i64) -> Result<crate::changes::Changes, BackendError>;
         /// Search suggestions for a typed prefix.
         async fn suggest(&self, q: &str) -> Result<Vec<crate::suggest::Suggestion>, BackendError>;
         /// A14–A15's resolution of a search text.

@@ -148,6 +148,20 @@ pub fn stalled_since(sorted: &[(i64, i64)], total: i64, s: Settings) -> Option<i
     (!complete).then(|| last_change.saturating_add(s.stall_after))
 }
 
+/// The last time points sorted by time changed value after a pause longer than
+/// `stall_after` (stalled, then moving again), if they ever did.
+pub fn resumed_at(sorted: &[(i64, i64)], s: Settings) -> Option<i64> {
+    let mut last_change = sorted.first()?.0;
+    let mut out = None;
+    for w in sorted.windows(2).filter(|w| w[1].1 != w[0].1) {
+        if w[1].0.saturating_sub(last_change) > s.stall_after {
+            out = Some(w[1].0);
+        }
+        last_change = w[1].0;
+    }
+    out
+}
+
 /// Duration-weighted median of the rates of consecutive intervals (per second): a burst is
 /// one short interval and weighs little; a long flat stretch weighs as long as it lasted.
 fn median_slope(p: &[(i64, i64)]) -> f64 {

@@ -119,15 +119,21 @@ impl<P: Iterator<Item = (i64, i64)>> Contribution<P> {
 /// unbroken run of entries, newest first, that give it that status. `history` is the
 /// workflow's history in time order (sorted once for all its datasets).
 pub fn status_since(history: &[&HistoryEntry], dataset: &str) -> Option<i64> {
+    status_change(history, dataset).map(|c| c.0)
+}
+
+/// Since when `dataset`'s latest status has held, and the status it had before (none when it
+/// never had another): its last status change, as "what changed since" lists it.
+pub fn status_change(history: &[&HistoryEntry], dataset: &str) -> Option<(i64, Option<DatasetStatus>)> {
     let mut with = history.iter().rev().filter_map(|e| Some((e.time.unwrap_or(0), &e.datasets.get(dataset)?.status)));
     let (mut since, latest) = with.next()?;
     for (t, s) in with {
         if s != latest {
-            break;
+            return Some((since, Some(s.clone())));
         }
         since = t;
     }
-    Some(since)
+    Some((since, None))
 }
 
 /// The stacked view of `parts` with buckets of `bucket` seconds. The parts are read twice

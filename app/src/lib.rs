@@ -7,6 +7,7 @@ pub mod analytics;
 pub mod api;
 pub mod bar_chart;
 pub mod bars;
+pub mod changes;
 pub mod chart;
 pub mod csv;
 pub mod draw;

@@ -229,6 +229,11 @@ impl Backend for StoreBackend {
         .await
     }
 
+    async fn changes(&self, filter: &Filter, since: i64) -> Result<app::changes::Changes, BackendError> {
+        let filter = filter.clone();
+        self.heavy(move |index, now| index.changes(&filter, since, now)).await
+    }
+
     async fn suggest(&self, q: &str) -> Result<Vec<app::suggest::Suggestion>, BackendError> {
         let q = q.trim_start();
         if q.chars().count() < app::suggest::MIN_CHARS {

@@ -63,6 +63,9 @@ async fn eight_tabs_accessible_views_phones_and_honest_numbers() {
     let b = Browser::start(1280, 1000).await.unwrap();
     honest_numbers(&b, &origin).await;
     b.close().await;
+    let b = Browser::start(1280, 1000).await.unwrap();
+    follow_a_change_group(&b, &origin).await;
+    b.close().await;
     let views = views(&first);
     let b = Browser::start(1280, 1000).await.unwrap();
     for (name, path, ready) in &views {
@@ -74,6 +77,25 @@ async fn eight_tabs_accessible_views_phones_and_honest_numbers() {
         fits_a_phone(&phone, &format!("{origin}{path}"), name, ready).await;
     }
     phone.close().await;
+}
+
+/// "What changed" over the demo's last month: every group counted; a group's link opens the
+/// dashboard list it narrows to.
+async fn follow_a_change_group(b: &Browser, origin: &str) {
+    b.client.goto(&format!("{origin}/changes?since={}", server::now() - 30 * 86_400)).await.unwrap();
+    let link = wait_until("a group's link", async || b.client.find(Locator::Css("a.group-link")).await.ok()).await;
+    let counts = b.client.find_all(Locator::Css("section.group span.count")).await.unwrap();
+    assert!(counts.len() >= 5, "new, transitions, datasets, stalled, resumed, removed: {}", counts.len());
+    b.screenshot("daily-changes").await.unwrap();
+    let href = link.attr("href").await.unwrap().unwrap();
+    link.click().await.unwrap();
+    wait_until("the group's list", async || {
+        let url = b.client.current_url().await.ok()?;
+        let rows = b.client.find(Locator::Css("tr.workflow")).await.ok();
+        rows.filter(|_| url.as_str().ends_with(&href)).map(|_| ())
+    })
+    .await;
+    assert!(href.contains("status=") || href.contains("stalled=1"), "{href}");
 }
 
 /// Every view (the new ones included), with what shows it has loaded.
@@ -89,6 +111,7 @@ fn views(workflow: &str) -> Vec<(&'static str, String, &'static str)> {
         ("campaigns-blocks", "/campaigns?rows=priority_block".into(), "table.campaigns"),
         ("performance", "/performance?from=assigned&to=running-closed".into(), "section.histogram svg"),
         ("present", "/present?group=campaign&stack=status".into(), "section.present svg"),
+        ("changes", format!("/changes?since={}", server::now() - 30 * 86_400), "div.changes section.group"),
     ]
 }
 

@@ -30,6 +30,18 @@ pub fn bucket(seconds: i64) -> Result<(), ApiError> {
     }
 }
 
+/// A `changes` start: a day before `now` when absent, never more than 90 days back (the
+/// answer would walk histories nobody asked for); a time ahead of `now` is allowed (nothing
+/// changed since then).
+pub fn since(since: Option<i64>, now: i64) -> Result<i64, ApiError> {
+    use crate::changes::{DEFAULT_BACK, MAX_BACK};
+    let since = since.unwrap_or(now - DEFAULT_BACK);
+    if since < now - MAX_BACK {
+        return Err(bad(format!("since must be at most 90 days back (from {}), not {since}", now - MAX_BACK)));
+    }
+    Ok(since)
+}
+
 /// A duration query: its filter's checks and its own.
 pub fn durations(q: &DurationQuery) -> Result<(), ApiError> {
     q.validate().map_err(bad)

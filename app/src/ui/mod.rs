@@ -5,6 +5,7 @@ mod aggregate;
 mod bars;
 mod base;
 mod campaigns;
+mod changes;
 mod chart_panel;
 mod chart_state;
 mod dataset;
@@ -44,6 +45,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("campaigns") view=campaigns::CampaignsPage/>
                     <Route path=path!("performance") view=performance::PerformancePage/>
                     <Route path=path!("present") view=bars::PresentPage/>
+                    <Route path=path!("changes") view=changes::ChangesPage/>
                     <Route path=path!(":page") view=list::ListPage/>
                 </Routes>
             </main>

@@ -17,6 +17,7 @@ pub fn view_links(filter: Memo<Result<Filter, String>>) -> impl IntoView {
             <a class="button campaigns" href=href("campaigns")>"Campaigns"</a>
             <a class="button performance" href=href("performance")>"Performance"</a>
             <a class="button aggregate" href=href("aggregate")>"Aggregate chart"</a>
+            <a class="button changes" href=href("changes")>"What changed"</a>
             <super::share::ShortLinkButton/>
         </nav>
     }

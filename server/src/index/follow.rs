@@ -100,12 +100,12 @@ fn build_records(page: ChangesPage) -> Vec<(String, Option<Record>)> {
 }
 
 /// Adds built records (and deletions) in feed order; the names they touch.
-fn add_records(state: &mut State, records: Vec<(String, Option<Record>)>) -> Vec<String> {
+fn add_records(state: &mut State, records: Vec<(String, Option<Record>)>, now: i64) -> Vec<String> {
     let mut names = Vec::with_capacity(records.len());
     for (id, record) in records {
         match record {
             Some(r) => state.insert(r),
-            None => state.remove(&id),
+            None => state.remove_seen(&id, now),
         }
         names.push(id);
     }
@@ -113,7 +113,7 @@ fn add_records(state: &mut State, records: Vec<(String, Option<Record>)>) -> Vec
 }
 
 fn build_page(mut state: State, page: ChangesPage) -> State {
-    add_records(&mut state, build_records(page));
+    add_records(&mut state, build_records(page), i64::MIN);
     state
 }
 
@@ -145,6 +145,7 @@ async fn build_once(store: &SharedStore, index: &SummaryIndex) -> Option<Seq> {
             Some(task) => page = task.await.ok()?,
             None => {
                 let n = state.len();
+                state.begin_watching(crate::clock::now());
                 index.install(state);
                 index.mark_caught_up();
                 return_build_garbage();
@@ -202,7 +203,8 @@ async fn follow(
             return Followed::PageFailed;
         };
         let mut names = Vec::new();
-        index.apply(|state| names = add_records(state, records));
+        let now = crate::clock::now();
+        index.apply(|state| names = add_records(state, records, now));
         index.set_lag(0);
         if caught_up {
             index.mark_caught_up();

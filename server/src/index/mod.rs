@@ -14,6 +14,7 @@ mod aggregate;
 mod analytics;
 mod bars;
 mod btree;
+mod changes;
 mod field;
 pub mod follow;
 mod hist_sums;
@@ -24,6 +25,7 @@ mod posting;
 mod query;
 mod record;
 mod relocate;
+mod removed;
 mod stalls;
 mod state;
 mod suggest;
@@ -239,6 +241,11 @@ impl SummaryIndex {
         now: i64,
     ) -> Result<app::bars::PresentView, NotReady> {
         Ok(bars::present(&*self.at(now)?, filter, shape, now))
+    }
+
+    /// What changed among the filter's workflows from `since` to `now`.
+    pub fn changes(&self, filter: &Filter, since: i64, now: i64) -> Result<app::changes::Changes, NotReady> {
+        Ok(changes::changes(&*self.at(now)?, filter, since, now))
     }
 
     /// The status-duration histogram of a query.

@@ -4,7 +4,7 @@
 //! derivations the full document would get (`app::present`, `app::history`).
 
 use app::filter::FilterKey;
-use app::forecast::{forecast, stalled_since, Settings};
+use app::forecast::{forecast, resumed_at, stalled_since, Settings};
 use app::format::datatier;
 use app::links::Service;
 use app::model::{DatasetStatus, Workflow};
@@ -34,6 +34,8 @@ pub struct DatasetSummary {
     pub points: Points,
     /// Since when the latest status has held (the historical aggregate); `i64::MAX` unknown.
     pub since: i64,
+    /// The status before the latest, when it had another ("what changed since").
+    pub previous: Option<DatasetStatus>,
 }
 
 /// One indexed workflow. Kept small (about 200 bytes without its lists): 200,000 of them are
@@ -99,12 +101,14 @@ enum Number {
     InputLumis,
     /// From when on a dataset counts as stalled (the earliest of them), if any can stall.
     StalledSince,
+    /// The last time a dataset produced again after stalling, if one did.
+    ResumedAt,
 }
 
 /// Optional numbers with one flag bit each: every value of `i64` stays a value.
 #[derive(Default, Clone, Copy)]
 pub(super) struct Numbers {
-    values: [i64; 4],
+    values: [i64; 5],
     present: u8,
 }
 
@@ -157,7 +161,9 @@ impl Record {
             Transitions::pack(wf.request_transition.iter().flatten().map(|t| (t.status.as_str(), t.update_time)));
         let history = wf.history_sorted();
         for d in record.datasets.iter_mut() {
-            d.since = app::historical::status_since(&history, &d.name).unwrap_or(i64::MAX);
+            let change = app::historical::status_change(&history, &d.name);
+            d.since = change.as_ref().map_or(i64::MAX, |c| c.0);
+            d.previous = change.and_then(|c| c.1);
         }
         // A workflow past production is closed, not stalled (the row's forecasts say so too).
         if !record.can_progress() {
@@ -168,6 +174,7 @@ impl Record {
 
     fn from_row(row: &WorkflowRow, points: Vec<Vec<(i64, i64)>>, expected: i64, i: &mut Interner) -> Record {
         let stalled_since = points.iter().filter_map(|p| stalled_since(p, expected, Settings::default())).min();
+        let resumed_at = points.iter().filter_map(|p| resumed_at(p, Settings::default())).max();
         let datasets: Box<[DatasetSummary]> = row
             .datasets
             .iter()
@@ -180,6 +187,7 @@ impl Record {
                 size: d.size,
                 points,
                 since: i64::MAX,
+                previous: None,
             })
             .collect();
         let mut numbers = Numbers::default();
@@ -187,6 +195,7 @@ impl Record {
         numbers.put(Number::LastUpdate, row.last_update);
         numbers.put(Number::InputLumis, row.total_input_lumis);
         numbers.put(Number::StalledSince, stalled_since);
+        numbers.put(Number::ResumedAt, resumed_at);
         let rare = Rare {
             request_name: opt(i, row.request_name.as_deref()),
             view_keys: None,
@@ -304,6 +313,11 @@ impl Record {
     /// From when on a dataset counts as stalled (the earliest of them), if any can stall.
     pub fn stalled_since(&self) -> Option<i64> {
         self.numbers.get(Number::StalledSince)
+    }
+
+    /// The last time a dataset produced again after stalling, if one did.
+    pub fn resumed_at(&self) -> Option<i64> {
+        self.numbers.get(Number::ResumedAt)
     }
 }
 

@@ -53,7 +53,7 @@ pub fn copy(r: &Record, text: &mut dyn FnMut(Kind, &Sym) -> Sym) -> Record {
 }
 
 fn copy_dataset(d: &DatasetSummary, name: Sym) -> DatasetSummary {
-    DatasetSummary { name, status: d.status.clone(), points: d.points.clone(), ..*d }
+    DatasetSummary { name, status: d.status.clone(), points: d.points.clone(), previous: d.previous.clone(), ..*d }
 }
 
 fn copy_rare(rare: &Rare, text: &mut dyn FnMut(Kind, &Sym) -> Sym) -> Rare {

@@ -45,6 +45,8 @@ pub struct State {
     interner: Interner,
     /// Postings are unsorted until [`State::finish_build`].
     building: bool,
+    /// Deletions seen while following.
+    removed: super::removed::Removed,
 }
 
 impl State {
@@ -150,6 +152,27 @@ impl State {
             Kind::Key(field) => posted(field, s).unwrap_or_else(|| Sym::from(&**s)),
             Kind::Own => Sym::from(&**s),
         })
+    }
+
+    /// Forgets a workflow deleted from the store, and remembers the deletion, seen at `now`,
+    /// unless the state is being built (the feed's old deletions have no time).
+    pub fn remove_seen(&mut self, name: &str, now: i64) {
+        if !self.building {
+            if let Some(r) = self.records.get(name).and_then(|s| self.record(*s)).cloned() {
+                self.removed.push(now, r);
+            }
+        }
+        self.remove(name);
+    }
+
+    /// The state goes live at `now`: deletions are remembered from then on.
+    pub fn begin_watching(&mut self, now: i64) {
+        self.removed.begin(now);
+    }
+
+    /// The deletions seen while following.
+    pub fn removed(&self) -> &super::removed::Removed {
+        &self.removed
     }
 
     /// Forgets a workflow (deleted from the store).
