@@ -96,18 +96,7 @@ impl World {
             (true, false) => "VALID",
             (true, true) => "INVALID",
         };
-        let (progress, target) = (r.progress, r.target_events);
-        let outputs: Vec<String> = r.doc["OutputDatasets"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|d| d.as_str().map(str::to_owned))
-            .collect();
-        if progress > 0.0 {
-            for (k, d) in outputs.iter().enumerate() {
-                self.grow(d, access, (target as f64 * progress * (1.0 - 0.05 * k as f64)) as i64);
-            }
-        }
+        self.grow_outputs(name, access);
     }
 }
 

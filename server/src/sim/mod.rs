@@ -122,6 +122,10 @@ impl Sim {
     /// A simulator with a generated world whose clock starts at `clock`.
     pub fn new(cfg: SimConfig, clock: i64) -> Arc<Self> {
         let world = World::generate(cfg.scale, cfg.outputs, cfg.seed, clock);
+        Sim::with_world(cfg, world)
+    }
+
+    fn with_world(cfg: SimConfig, world: World) -> Arc<Self> {
         Arc::new(Sim {
             pdmv: Mutex::default(),
             world: Mutex::new(world),
@@ -134,13 +138,7 @@ impl Sim {
     /// A simulator whose world lives as long as it runs (the demo's; see `living.rs`).
     pub fn living(cfg: SimConfig, clock: i64) -> Arc<Self> {
         let world = World::living(cfg.scale, cfg.seed, clock);
-        Arc::new(Sim {
-            pdmv: Mutex::default(),
-            world: Mutex::new(world),
-            rng: AtomicU64::new(cfg.seed | 1),
-            cfg: Mutex::new(cfg),
-            counters: SimCounters::default(),
-        })
+        Sim::with_world(cfg, world)
     }
 
     /// Advances a living world by one tick of `seconds`.

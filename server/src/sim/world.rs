@@ -148,24 +148,31 @@ impl World {
             let clock = self.clock;
             let Some(r) = self.requests.get_mut(&name) else { continue };
             let changed = advance(r, roll, clock);
-            let (progress, announced, target) = (r.progress, r.status == STATUSES.len() - 1, r.target_events);
-            let outputs: Vec<String> = r.doc["OutputDatasets"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|d| d.as_str().map(str::to_owned))
-                .collect();
+            let access = if r.status == STATUSES.len() - 1 { "VALID" } else { "PRODUCTION" };
             if changed {
                 self.seq += 1;
                 r.seq = self.seq;
             }
-            if progress > 0.0 {
-                let access = if announced { "VALID" } else { "PRODUCTION" };
-                for (k, d) in outputs.iter().enumerate() {
-                    let events = (target as f64 * progress * (1.0 - 0.05 * k as f64)) as i64;
-                    self.grow(d, access, events);
-                }
-            }
+            self.grow_outputs(&name, access);
+        }
+    }
+
+    /// Grows request `name`'s output datasets to its progress (each a little behind the one
+    /// before), with DBS access type `access`.
+    pub(super) fn grow_outputs(&mut self, name: &str, access: &'static str) {
+        let Some(r) = self.requests.get(name) else { return };
+        let (progress, target) = (r.progress, r.target_events);
+        if progress <= 0.0 {
+            return;
+        }
+        let outputs: Vec<String> = r.doc["OutputDatasets"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|d| d.as_str().map(str::to_owned))
+            .collect();
+        for (k, d) in outputs.iter().enumerate() {
+            self.grow(d, access, (target as f64 * progress * (1.0 - 0.05 * k as f64)) as i64);
         }
     }
 
