@@ -5,7 +5,8 @@
 
 use serde_json::{json, Map, Value};
 
-use super::seed::{stamp, Rng, STATUSES};
+use super::seed::{Rng, STATUSES};
+use crate::sim::templates::name_stamp as stamp;
 
 /// What to generate.
 #[derive(Debug, Clone, Copy)]

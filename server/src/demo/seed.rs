@@ -40,13 +40,6 @@ impl Rng {
     }
 }
 
-/// `YYMMDD_HHMMSS` in UTC.
-pub(crate) fn stamp(t: i64) -> String {
-    let full = app::format::utc_datetime(t);
-    let digits: String = full.chars().filter(char::is_ascii_digit).collect();
-    format!("{}_{}", &digits[2..8], &digits[8..14])
-}
-
 /// Generates `n` workflow documents whose newest activity is before `now`.
 pub fn generate(n: usize, now: i64) -> Vec<Value> {
     let templates = templates::requests();
@@ -76,7 +69,11 @@ fn workflow(i: usize, (tname, r): &(String, Value), now: i64) -> Option<Value> {
         _ => (format!("{}-{campaign}wmLHEGS-{:05}", PWGS[(i / 4) % PWGS.len()], 100 + i / 4), String::new()),
     };
     let prefix = if resubmission { "ACDC0_" } else { "" };
-    let name = format!("{requestor}_{prefix}{name_tag}{desc}_{campaign}_{}_{:04}", stamp(created), (i * 7919) % 10_000);
+    let name = format!(
+        "{requestor}_{prefix}{name_tag}{desc}_{campaign}_{}_{:04}",
+        templates::name_stamp(created),
+        (i * 7919) % 10_000
+    );
 
     let mut doc = base_document(&name, r).ok()?;
     doc.insert("RequestName".into(), Value::String(name.clone()));

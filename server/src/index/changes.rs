@@ -7,7 +7,7 @@ use app::changes::{Changes, DatasetChange, Named, Transition};
 use app::filter::{glob_matches, Filter};
 
 use super::keys::Keys;
-use super::query::{constraints, matching};
+use super::query::{constraints, matching, record_holds};
 use super::record::Record;
 use super::state::{State, Tally};
 
@@ -67,12 +67,9 @@ fn holds_detached(r: &Record, filter: &Filter, now: i64) -> bool {
             .any(|field, value| field == c.field && c.values.iter().any(|want| glob_matches(want, value.as_str())))
     });
     let f = &filter.facets;
-    let tally = Tally::of(r);
-    let idle_ok =
-        f.idle_days.is_none_or(|d| r.idle_since().is_some_and(|t| t <= now.saturating_sub(i64::from(d) * 86_400)));
-    keys_hold
-        && f.priority_holds(r.priority())
-        && (!f.has_pmp() || f.pmp_holds(tally.block, tally.status_since(), now))
-        && (!filter.stalled || r.is_stalled(now))
-        && idle_ok
+    let pmp_ok = !f.has_pmp() || {
+        let tally = Tally::of(r);
+        f.pmp_holds(tally.block, tally.status_since(), now)
+    };
+    keys_hold && pmp_ok && record_holds(r, filter, now)
 }

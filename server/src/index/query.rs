@@ -205,9 +205,7 @@ pub fn matching_slots<'a>(state: &'a State, filter: &'a Filter, now: i64) -> imp
     let ranged = facets.priority_min.is_some() || facets.priority_max.is_some();
     // Priority blocks and the time in the current status are in the slot's tally: no record read.
     let pmp = facets.has_pmp();
-    // Assigned before this, still without events, when `idle_days` asks.
-    let idle_before = facets.idle_days.map(|d| now.saturating_sub(i64::from(d) * 86_400));
-    let read = filter.stalled || ranged || idle_before.is_some() || need.iter().any(Need::reads);
+    let read = filter.stalled || ranged || facets.idle_days.is_some() || need.iter().any(Need::reads);
     let mut last: Option<Slot> = None;
     candidates(state, src).filter(move |&slot| {
         let repeat = last == Some(slot);
@@ -221,14 +219,17 @@ pub fn matching_slots<'a>(state: &'a State, filter: &'a Filter, now: i64) -> imp
                 return false;
             }
         }
-        !read
-            || state.record(slot).is_some_and(|r| {
-                need.iter().all(|n| n.holds(r))
-                    && facets.priority_holds(r.priority())
-                    && (!filter.stalled || r.is_stalled(now))
-                    && idle_before.is_none_or(|b| r.idle_since().is_some_and(|t| t <= b))
-            })
+        !read || state.record(slot).is_some_and(|r| need.iter().all(|n| n.holds(r)) && record_holds(r, filter, now))
     })
+}
+
+/// What a filter asks of a record itself: the priority range, stalled, and (for `idle_days`)
+/// assigned before then and still without events.
+pub fn record_holds(r: &Record, filter: &Filter, now: i64) -> bool {
+    let idle_before = filter.facets.idle_days.map(|d| now.saturating_sub(i64::from(d) * 86_400));
+    filter.facets.priority_holds(r.priority())
+        && (!filter.stalled || r.is_stalled(now))
+        && idle_before.is_none_or(|b| r.idle_since().is_some_and(|t| t <= b))
 }
 
 /// Whether the filter is "stalled only": the stalled set is then the answer itself.

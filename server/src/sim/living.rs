@@ -54,7 +54,7 @@ impl World {
     fn create_request(&mut self) {
         let templates = templates::requests();
         let i = self.requests.len() + self.deleted.len();
-        let (name, doc) = derived_request(i, &templates, None, "", (self.clock, Some(self.clock)));
+        let (name, doc) = derived_request(i, templates, None, "", (self.clock, Some(self.clock)));
         if !self.requests.contains_key(&name) {
             self.insert_request(name, doc);
         }

@@ -89,14 +89,14 @@ impl World {
         };
         let mut last_prep_id = String::new();
         for i in 0..scale {
-            let (name, doc) = derived_request(i, &templates, outputs, &last_prep_id, (clock, stamp));
+            let (name, doc) = derived_request(i, templates, outputs, &last_prep_id, (clock, stamp));
             if let Some(p) = doc.get("PrepID").and_then(Value::as_str) {
                 last_prep_id = p.to_owned();
             }
             w.insert_request(name, doc);
         }
         // Input datasets of the templates are complete, valid datasets.
-        for (_, r) in &templates {
+        for (_, r) in templates {
             for task in ["Task1", "Step1"] {
                 if let Some(d) = r.get(task).and_then(|t| t.get("InputDataset")).and_then(Value::as_str) {
                     let valid = SimDataset {
@@ -264,10 +264,7 @@ pub(super) fn derived_request(
     let resubmission = i % 23 == 22 && !last_prep_id.is_empty();
     let kind = if resubmission { "ACDC0" } else { "Sim" };
     let when = match stamp {
-        Some(t) => {
-            let d = app::format::utc_datetime(t);
-            format!("{}{}{}_{}{}{}", &d[2..4], &d[5..7], &d[8..10], &d[11..13], &d[14..16], &d[17..19])
-        }
+        Some(t) => templates::name_stamp(t),
         None => format!("2611{:02}_{:06}", 1 + i % 28, 100_000 + i),
     };
     let name = format!("{prefix}_{kind}{}_{}_{when}_{:04}", i / templates.len(), tname.len() % 97, i % 10_000);
