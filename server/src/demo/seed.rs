@@ -6,7 +6,7 @@
 use app::filter::RequestStatus;
 use serde_json::{json, Map, Value};
 
-use crate::sim::templates;
+use crate::sim::templates::{self, name_stamp as stamp};
 use crate::updater::derive::{base_document, campaigns_and_requests, static_total_events};
 
 const CAMPAIGNS: [&str; 6] =
@@ -69,11 +69,7 @@ fn workflow(i: usize, (tname, r): &(String, Value), now: i64) -> Option<Value> {
         _ => (format!("{}-{campaign}wmLHEGS-{:05}", PWGS[(i / 4) % PWGS.len()], 100 + i / 4), String::new()),
     };
     let prefix = if resubmission { "ACDC0_" } else { "" };
-    let name = format!(
-        "{requestor}_{prefix}{name_tag}{desc}_{campaign}_{}_{:04}",
-        templates::name_stamp(created),
-        (i * 7919) % 10_000
-    );
+    let name = format!("{requestor}_{prefix}{name_tag}{desc}_{campaign}_{}_{:04}", stamp(created), (i * 7919) % 10_000);
 
     let mut doc = base_document(&name, r).ok()?;
     doc.insert("RequestName".into(), Value::String(name.clone()));
