@@ -49,6 +49,8 @@ conformance!(
     feed_lists_each_document_once_at_its_newest_change,
     feed_long_poll_answers_when_something_is_written,
     ndjson_export_and_import_round_trip,
+    ndjson_export_carries_watches_and_notifications,
+    prefixed_reads_one_kind_of_record,
     s3_s4_put_get_round_trip,
     x7_stale_or_missing_rev_is_a_conflict,
     x7_update_reapplies_after_conflicts,

@@ -139,6 +139,10 @@ pub trait Store: Send + Sync + 'static {
     /// All documents in id order, design documents included (S7).
     async fn all_docs(&self, db: Db, paging: Paging, include_docs: bool) -> Result<Vec<Row>, StoreError>;
 
+    /// The documents whose id starts with `prefix`, in id order, at most `limit`: one range
+    /// read where the project's database holds records of many kinds.
+    async fn prefixed(&self, db: Db, prefix: &str, limit: u64) -> Result<Vec<Value>, StoreError>;
+
     /// Where the design documents sit in `all_docs` order: (rows before them, their ids).
     async fn design_docs(&self, db: Db) -> Result<(u64, Vec<String>), StoreError>;
 

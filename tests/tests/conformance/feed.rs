@@ -90,3 +90,42 @@ pub async fn ndjson_export_and_import_round_trip(h: &Harness) {
     }
     assert_eq!(s.get(Db::Requests, "new1").await.unwrap(), None);
 }
+
+/// Watches and their notifications travel with an export; short links and callbacks do not.
+pub async fn ndjson_export_carries_watches_and_notifications(h: &Harness) {
+    let s = &*h.store;
+    s.put(Db::Requests, &json!({"_id": "w1"})).await.unwrap();
+    for id in ["watch:a1", "notice:b2", "link:c3", "callback:prod:w1"] {
+        s.put(Db::Stats2, &json!({"_id": id, "type": "x"})).await.unwrap();
+    }
+    let mut out = Vec::new();
+    assert_eq!(ndjson::export(s, &mut out, &|_| {}).await.unwrap(), 3);
+    let text = String::from_utf8(out).unwrap();
+    let wrapped: Vec<String> = text
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok()?.get("stats2")?.get("_id")?.as_str().map(str::to_owned))
+        .collect();
+    assert_eq!(wrapped, ["watch:a1", "notice:b2"], "{text}");
+    assert!(!text.contains("link:c3") && !text.contains("callback:"), "{text}");
+    // Into another store of the same kind: here, over the same one after deleting them.
+    for id in ["watch:a1", "notice:b2"] {
+        let cur = s.get(Db::Stats2, id).await.unwrap().unwrap();
+        s.delete(Db::Stats2, id, cur["_rev"].as_str().unwrap()).await.unwrap();
+    }
+    let done = ndjson::import(s, &mut text.as_bytes(), &|_| {}).await.unwrap();
+    assert_eq!((done.documents, done.replaced), (3, 1));
+    assert_eq!(s.get(Db::Stats2, "watch:a1").await.unwrap().unwrap()["type"], "x");
+}
+
+/// A prefix read answers exactly the ids that start with it, in id order, within the limit.
+pub async fn prefixed_reads_one_kind_of_record(h: &Harness) {
+    let s = &*h.store;
+    for id in ["watch:", "watch:b", "watch:a", "watch;", "watcher", "watch:\u{e9}", "notice:a", "watch_x"] {
+        s.put(Db::Stats2, &json!({"_id": id})).await.unwrap();
+    }
+    let ids = |docs: Vec<Value>| docs.iter().map(|d| d["_id"].as_str().unwrap().to_owned()).collect::<Vec<_>>();
+    let all = ids(s.prefixed(Db::Stats2, "watch:", 100).await.unwrap());
+    assert_eq!(all, ["watch:", "watch:a", "watch:b", "watch:\u{e9}"]);
+    assert_eq!(ids(s.prefixed(Db::Stats2, "watch:", 2).await.unwrap()), ["watch:", "watch:a"]);
+    assert!(s.prefixed(Db::Requests, "watch:", 100).await.unwrap().is_empty());
+}

@@ -211,6 +211,22 @@ impl Store for CouchStore {
         Self::rows(&a, include_docs)
     }
 
+    async fn prefixed(&self, db: Db, prefix: &str, limit: u64) -> Result<Vec<Value>, StoreError> {
+        // `_all_docs` collates ids by their bytes, so the range ends at the highest code point.
+        let (low, high) = (json!(prefix).to_string(), json!(format!("{prefix}\u{10FFFF}")).to_string());
+        let path = format!(
+            "{}/_all_docs?startkey={}&endkey={}&limit={limit}&include_docs=true",
+            db.name(),
+            enc(&low),
+            enc(&high)
+        );
+        let a = self.http.call(Method::GET, &path, None).await?;
+        if !a.status.is_success() {
+            return Err(a.error(&format!("list {} by prefix", db.name())));
+        }
+        Ok(Self::rows(&a, true)?.into_iter().filter_map(|r| r.doc).collect())
+    }
+
     async fn design_docs(&self, db: Db) -> Result<(u64, Vec<String>), StoreError> {
         let listing = |range: String| async move {
             let a = self.http.call(Method::GET, &format!("{}/_all_docs?{range}", db.name()), None).await?;

@@ -195,6 +195,24 @@ impl Store for SqliteStore {
             .await
     }
 
+    async fn prefixed(&self, db: Db, prefix: &str, limit: u64) -> Result<Vec<Value>, StoreError> {
+        // Ids compare by their UTF-8 bytes: every id starting with `prefix` sorts from it to
+        // the prefix followed by the highest code point. (`LIKE` would read '_' and '%'.)
+        let (low, high) = (prefix.to_owned(), format!("{prefix}\u{10FFFF}"));
+        self.pool
+            .read(move |c| {
+                let mut stmt = c
+                    .prepare_cached(
+                        "SELECT id, json_quote(id), rev, body FROM docs WHERE db = ?1 AND id >= ?2 AND id < ?3 \
+                         ORDER BY id LIMIT ?4",
+                    )
+                    .map_err(db_err)?;
+                let rows = read_rows(&mut stmt, &[&db.name(), &low, &high, &to_i64(limit)], true)?;
+                Ok(rows.into_iter().filter_map(|r| r.doc).collect())
+            })
+            .await
+    }
+
     async fn design_docs(&self, db: Db) -> Result<(u64, Vec<String>), StoreError> {
         self.pool
             .read(move |c| {
