@@ -53,6 +53,56 @@ pub struct Alerts {
     pub stuck: Vec<Stuck>,
 }
 
+/// Longest note of an acknowledgement, in characters.
+pub const MAX_NOTE: usize = 500;
+/// Rows of one page of a ranked list.
+pub const RANKED_PAGE: usize = 100;
+
+/// Who acknowledged a workflow's alerts, when, and why: it leaves the counts and the ranked
+/// list until the workflow changes status, produces events, or a dataset's status changes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ack {
+    /// The admin ("token" for the admin token).
+    pub by: String,
+    /// Their note (a ticket link, say).
+    pub note: String,
+    /// When (Unix seconds).
+    pub time: i64,
+}
+
+/// One workflow of a ranked alert list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ranked {
+    /// The workflow.
+    pub name: String,
+    /// Its status.
+    pub status: String,
+    /// Its priority block (0 first).
+    pub block: u8,
+    /// Events still to produce (expected minus produced, not below 0).
+    pub remaining: i64,
+    /// Since when it is in the alert's state: stalled, idle, or in its status.
+    pub since: i64,
+    /// Its acknowledgement, while it holds.
+    pub ack: Option<Ack>,
+}
+
+/// A page of the ranked list of an alert's filter: by priority block, then remaining events
+/// (most first), then time in the alert's state (longest first).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RankedPage {
+    /// The rows of this page.
+    pub rows: Vec<Ranked>,
+    /// Workflows of the list (acknowledged ones left out unless asked for).
+    pub matching: u64,
+    /// Of the filter's workflows, those acknowledged.
+    pub acknowledged: u64,
+    /// This page (0-based).
+    pub page: u32,
+    /// Whether a next page exists.
+    pub has_next: bool,
+}
+
 /// The list behind the stalled count.
 pub fn stalled_filter() -> Filter {
     Filter { stalled: true, ..Filter::default() }

@@ -155,6 +155,58 @@ pub async fn shorten(path: String) -> Result<ShortLink, ApiError> {
     expect_context::<ssr::SharedBackend>().shorten(&path, &caller).await
 }
 
+/// Saves a watch for the caller (the SSO proxy's user, or "token" with the admin token as a
+/// bearer token or, from the page, `token`): 401 without credentials, 403 for a request from
+/// another site. The same name again replaces the caller's watch of that name.
+#[server(prefix = "/rpc", endpoint = "watch_save", input = Json)]
+pub async fn watch_save(
+    name: String,
+    filter: Filter,
+    on: Vec<crate::watch::Condition>,
+    webhook: Option<String>,
+    email: Option<String>,
+    token: Option<String>,
+) -> Result<crate::watch::WatchId, ApiError> {
+    let spec = crate::watch::WatchSpec { name, filter, on, webhook, email };
+    spec.check().map_err(ApiError::BadRequest)?;
+    let caller = use_context::<ssr::Caller>().unwrap_or_default().with_token(token);
+    expect_context::<ssr::SharedBackend>().watch_save(spec, &caller).await
+}
+
+/// The caller's watches (an admin's: everybody's), with their latest notifications.
+#[server(prefix = "/rpc", endpoint = "watch_list", input = Json)]
+pub async fn watch_list(token: Option<String>) -> Result<Vec<crate::watch::Watch>, ApiError> {
+    let caller = use_context::<ssr::Caller>().unwrap_or_default().with_token(token);
+    expect_context::<ssr::SharedBackend>().watch_list(&caller).await
+}
+
+/// Deletes one of the caller's watches (an admin: anyone's); 403 for another user's.
+#[server(prefix = "/rpc", endpoint = "watch_delete", input = Json)]
+pub async fn watch_delete(id: String, token: Option<String>) -> Result<(), ApiError> {
+    let caller = use_context::<ssr::Caller>().unwrap_or_default().with_token(token);
+    expect_context::<ssr::SharedBackend>().watch_delete(&id, &caller).await
+}
+
+/// The ranked list of an alert's filter (`stalled=1`, `idle_days=7`, a stuck status...),
+/// acknowledged workflows left out unless `acknowledged`.
+#[server(prefix = "/rpc", endpoint = "alert_list", input = Json)]
+pub async fn alert_list(filter: Filter, acknowledged: bool, page: u32) -> Result<crate::alerts::RankedPage, ApiError> {
+    args::filter(&filter)?;
+    args::page(page)?;
+    expect_context::<ssr::SharedBackend>().alert_list(&filter, acknowledged, page).await
+}
+
+/// Acknowledges a workflow's alerts with a note, for an admin (the admin token, given here or
+/// as a bearer token, or the proxy's admin group): 401 without credentials, 403 otherwise.
+#[server(prefix = "/rpc", endpoint = "alert_ack", input = Json)]
+pub async fn alert_ack(name: String, note: String, token: Option<String>) -> Result<(), ApiError> {
+    if note.chars().count() > crate::alerts::MAX_NOTE || note.contains(|c: char| c.is_control() && c != '\n') {
+        return Err(ApiError::BadRequest(format!("a note is at most {} characters", crate::alerts::MAX_NOTE)));
+    }
+    let caller = use_context::<ssr::Caller>().unwrap_or_default().with_token(token);
+    expect_context::<ssr::SharedBackend>().alert_ack(&name, &note, &caller).await
+}
+
 /// How an admin update ended.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum AdminOutcome {
@@ -196,6 +248,18 @@ pub mod ssr {
         pub headers: Vec<(String, String)>,
         /// The peer's address, when served over TCP.
         pub peer: Option<String>,
+    }
+
+    impl Caller {
+        /// The same caller with `token` (given by a page, which cannot set headers on its
+        /// calls) as its bearer token, in place of any the request had.
+        pub fn with_token(mut self, token: Option<String>) -> Caller {
+            if let Some(t) = token.filter(|t| !t.is_empty()) {
+                self.headers.retain(|(k, _)| !k.eq_ignore_ascii_case("authorization"));
+                self.headers.push(("authorization".into(), format!("Bearer {t}")));
+            }
+            self
+        }
     }
 
     /// What the server functions need from the server; implemented over the store.
@@ -249,6 +313,25 @@ pub mod ssr {
         async fn search(&self, q: &str) -> Result<Filter, BackendError>;
         /// The short link of a path.
         async fn shorten(&self, path: &str, caller: &Caller) -> Result<super::ShortLink, BackendError>;
+        /// A page of the ranked list of an alert's filter.
+        async fn alert_list(
+            &self,
+            filter: &Filter,
+            acknowledged: bool,
+            page: u32,
+        ) -> Result<crate::alerts::RankedPage, BackendError>;
+        /// Acknowledges a workflow's alerts (admins only).
+        async fn alert_ack(&self, name: &str, note: &str, caller: &Caller) -> Result<(), BackendError>;
+        /// Saves a watch for the caller.
+        async fn watch_save(
+            &self,
+            spec: crate::watch::WatchSpec,
+            caller: &Caller,
+        ) -> Result<crate::watch::WatchId, BackendError>;
+        /// The caller's watches.
+        async fn watch_list(&self, caller: &Caller) -> Result<Vec<crate::watch::Watch>, BackendError>;
+        /// Deletes one of the caller's watches.
+        async fn watch_delete(&self, id: &str, caller: &Caller) -> Result<(), BackendError>;
         /// One admin update.
         async fn admin_update(
             &self,

@@ -27,6 +27,7 @@ pub mod priority;
 pub mod rows;
 pub mod status;
 pub mod suggest;
+pub mod watch;
 // The components and everything that touches the DOM exist only in the browser build: the
 // server never renders them, so it does not compile them (app's own web-sys and js-sys are
 // browser-only dependencies; leptos_router still brings web-sys to the server).

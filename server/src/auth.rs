@@ -52,12 +52,33 @@ fn same(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
+/// Someone signed in: the SSO proxy's user, or "token" for the admin bearer token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    /// The proxy's user name, or "token".
+    pub name: String,
+    /// A member of the admin group, or the token.
+    pub admin: bool,
+    /// The address the proxy's e-mail header gives, if any.
+    pub email: Option<String>,
+}
+
 impl AdminAuth {
     /// The admin's name ("token" for the bearer token), or why not.
     pub fn check(&self, headers: &HeaderMap) -> Result<String, Denied> {
+        let user = self.identify(headers, "")?;
+        if user.admin {
+            Ok(user.name)
+        } else {
+            Err(Denied::Forbidden(user.name))
+        }
+    }
+
+    /// Who is signed in, admin or not; `email_header` names the proxy's e-mail header.
+    pub fn identify(&self, headers: &HeaderMap, email_header: &str) -> Result<User, Denied> {
         if let (Some(token), Some(given)) = (self.token.as_deref().filter(|t| !t.is_empty()), bearer(headers)) {
             return if same(token.as_bytes(), given.as_bytes()) {
-                Ok("token".into())
+                Ok(User { name: "token".into(), admin: true, email: None })
             } else {
                 Err(Denied::Unauthenticated)
             };
@@ -66,10 +87,11 @@ impl AdminAuth {
             if cross_site(headers) {
                 return Err(Denied::CrossSite);
             }
-            if let Some(user) = header(headers, &proxy.user_header).filter(|u| !u.is_empty()) {
+            if let Some(name) = header(headers, &proxy.user_header).filter(|u| !u.is_empty()) {
                 let groups = header(headers, &proxy.groups_header).unwrap_or_default();
-                let member = groups.split([',', ' ']).map(str::trim).any(|g| g == proxy.admin_group);
-                return if member { Ok(user) } else { Err(Denied::Forbidden(user)) };
+                let admin = groups.split([',', ' ']).map(str::trim).any(|g| g == proxy.admin_group);
+                let email = Some(email_header).filter(|h| !h.is_empty()).and_then(|h| header(headers, h));
+                return Ok(User { name, admin, email: email.filter(|e| !e.is_empty()) });
             }
         }
         Err(Denied::Unauthenticated)

@@ -51,6 +51,10 @@ pub struct StoreBackend {
     heavy: Arc<Gate>,
     /// The short links.
     links: Arc<crate::links::Links>,
+    /// The watch lists.
+    watches: Arc<crate::watches::Watches>,
+    /// The acknowledged alerts.
+    acks: crate::acks::Acks,
 }
 
 impl StoreBackend {
@@ -62,9 +66,22 @@ impl StoreBackend {
         auth: AdminAuth,
         updates: Arc<UpdateService>,
         alerts: AlertThresholds,
-        (heavy, links): (Arc<Gate>, Arc<crate::links::Links>),
+        (heavy, links, watches): (Arc<Gate>, Arc<crate::links::Links>, Arc<crate::watches::Watches>),
     ) -> Arc<Self> {
-        Arc::new(StoreBackend { store, index, auth, updates, alerts, heavy, links })
+        let acks = crate::acks::Acks::new(store.clone());
+        Arc::new(StoreBackend { store, index, auth, updates, alerts, heavy, links, watches, acks })
+    }
+
+    /// Who is signed in: 401 without credentials, 403 for a request from another site.
+    fn user(&self, caller: &Caller) -> Result<crate::auth::User, BackendError> {
+        match self.auth.identify(&headers_of(caller, None), self.watches.email_header()) {
+            Ok(user) => Ok(user),
+            Err(Denied::Unauthenticated) => Err(BackendError::Unauthorized(
+                "sign in (through the SSO proxy) or send the admin token as a bearer token".into(),
+            )),
+            Err(Denied::CrossSite) => Err(BackendError::Forbidden("a request from another site".into())),
+            Err(Denied::Forbidden(user)) => Err(BackendError::Forbidden(format!("{user} may not do this"))),
+        }
     }
 
     /// Who a rate limit counts: the SSO user behind the trusted proxy, else the peer address.
@@ -108,6 +125,31 @@ impl StoreBackend {
     /// The row straight from the store (after an admin update, before the feed has shown it).
     async fn stored_row(&self, name: &str) -> Result<Option<WorkflowRow>, StoreError> {
         Ok(self.store.get(Db::Requests, name).await?.map(to_row))
+    }
+}
+
+/// The caller's headers, with `token` (given by the page) as a bearer token.
+fn headers_of(caller: &Caller, token: Option<String>) -> HeaderMap {
+    let mut headers = HeaderMap::new();
+    for (k, v) in &caller.headers {
+        if let (Ok(k), Ok(v)) = (HeaderName::from_bytes(k.as_bytes()), HeaderValue::from_str(v)) {
+            headers.append(k, v);
+        }
+    }
+    if let Some(t) = token.filter(|t| !t.is_empty()) {
+        if let Ok(v) = HeaderValue::from_str(&format!("Bearer {t}")) {
+            headers.insert(axum::http::header::AUTHORIZATION, v);
+        }
+    }
+    headers
+}
+
+fn watch_error(e: crate::watches::WatchError) -> BackendError {
+    use crate::watches::WatchError;
+    match e {
+        WatchError::Bad(m) => BackendError::BadRequest(m),
+        WatchError::Forbidden(m) => BackendError::Forbidden(m),
+        WatchError::Store(e) => unavailable(e),
     }
 }
 
@@ -211,8 +253,13 @@ impl Backend for StoreBackend {
 
     async fn alerts(&self) -> Result<app::alerts::Alerts, BackendError> {
         let t = self.alerts.clone();
+        let acks = self.acks.all().await.map_err(unavailable)?;
         self.heavy(move |index, now| {
-            let count = |f: &Filter| index.count(f, now);
+            // Acknowledged workflows leave the counts while their acknowledgement holds.
+            let holding = crate::acks::holding(index, &acks, now)?;
+            let count = |f: &Filter| {
+                Ok(index.count(f, now)?.saturating_sub(crate::acks::acknowledged_in(index, &holding, f, now)?))
+            };
             let mut stuck = Vec::with_capacity(t.stuck_after.len());
             for &(status, days) in &t.stuck_after {
                 let count = count(&app::alerts::stuck_filter(status, days))?;
@@ -263,24 +310,65 @@ impl Backend for StoreBackend {
         }
     }
 
+    async fn alert_list(
+        &self,
+        filter: &Filter,
+        acknowledged: bool,
+        page: u32,
+    ) -> Result<app::alerts::RankedPage, BackendError> {
+        let acks = self.acks.all().await.map_err(unavailable)?;
+        let filter = filter.clone();
+        self.heavy(move |index, now| {
+            let holding = crate::acks::holding(index, &acks, now)?;
+            crate::acks::ranked_page(index, &holding, (&filter, acknowledged, page), now)
+        })
+        .await
+    }
+
+    async fn alert_ack(&self, name: &str, note: &str, caller: &Caller) -> Result<(), BackendError> {
+        let by = match self.auth.check(&headers_of(caller, None)) {
+            Ok(user) => user,
+            Err(Denied::Unauthenticated) => return Err(BackendError::Unauthorized("admins only: sign in".into())),
+            Err(Denied::Forbidden(u)) => return Err(BackendError::Forbidden(format!("{u} is not an admin"))),
+            Err(Denied::CrossSite) => return Err(BackendError::Forbidden("a request from another site".into())),
+        };
+        let now = crate::clock::now();
+        let Some(standing) = self.index.standing(name, now).map_err(not_ready)? else {
+            return Err(BackendError::BadRequest(format!("no workflow {name:?}")));
+        };
+        let (workflow, note) = (name.to_owned(), note.trim().to_owned());
+        tracing::info!(user = by, workflow, note, "alert acknowledged");
+        let ack = crate::acks::Stored { workflow, by, note, time: now, standing };
+        self.acks.put(ack).await.map_err(unavailable)
+    }
+
+    async fn watch_save(
+        &self,
+        spec: app::watch::WatchSpec,
+        caller: &Caller,
+    ) -> Result<app::watch::WatchId, BackendError> {
+        let user = self.user(caller)?;
+        let id = self.watches.save(&user, &spec, crate::clock::now()).await.map_err(watch_error)?;
+        Ok(app::watch::WatchId { id })
+    }
+
+    async fn watch_list(&self, caller: &Caller) -> Result<Vec<app::watch::Watch>, BackendError> {
+        let user = self.user(caller)?;
+        self.watches.list(&user).await.map_err(watch_error)
+    }
+
+    async fn watch_delete(&self, id: &str, caller: &Caller) -> Result<(), BackendError> {
+        let user = self.user(caller)?;
+        self.watches.delete(&user, id).await.map_err(watch_error)
+    }
+
     async fn admin_update(
         &self,
         name: &str,
         token: Option<String>,
         caller: &Caller,
     ) -> Result<AdminOutcome, BackendError> {
-        let mut headers = HeaderMap::new();
-        for (k, v) in &caller.headers {
-            if let (Ok(k), Ok(v)) = (HeaderName::from_bytes(k.as_bytes()), HeaderValue::from_str(v)) {
-                headers.append(k, v);
-            }
-        }
-        if let Some(t) = token.filter(|t| !t.is_empty()) {
-            if let Ok(v) = HeaderValue::from_str(&format!("Bearer {t}")) {
-                headers.insert(axum::http::header::AUTHORIZATION, v);
-            }
-        }
-        match self.auth.check(&headers) {
+        match self.auth.check(&headers_of(caller, token)) {
             Err(Denied::Unauthenticated) => return Ok(AdminOutcome::Unauthorized),
             Err(Denied::Forbidden(user)) => return Ok(AdminOutcome::Forbidden(user)),
             Err(Denied::CrossSite) => return Ok(AdminOutcome::Forbidden("a request from another site".into())),

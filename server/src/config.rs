@@ -8,10 +8,12 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 
 mod limits;
+mod notify;
 mod redact;
 mod serve;
 
 pub use limits::{Limits, LimitsConfig};
+pub use notify::NotifyConfig;
 pub use serve::{normalize_base, stuck_thresholds, ServeConfig, ServeConfigError};
 
 /// Stats2: CMS production monitoring (ReqMgr2 workflows, DBS event counts, history).

@@ -4,6 +4,7 @@
 //! stream, operations), the cmsweb simulator and the demo. `main.rs` only parses the command
 //! line and calls [`commands`]; docs/architecture.md draws how the modules depend on each other.
 
+pub mod acks;
 pub mod auth;
 pub mod backend;
 pub mod callbacks;
@@ -29,6 +30,7 @@ pub mod store;
 pub mod testkit;
 pub mod updater;
 pub mod upstream;
+pub mod watches;
 
 /// File name of the embedded store inside the data directory.
 pub const SQLITE_FILE: &str = "stats2.sqlite";

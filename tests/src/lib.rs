@@ -1,9 +1,11 @@
 //! Test support: a pouchdb-server harness (a real CouchDB-protocol server per test), a
-//! chromedriver harness, and helpers to start the stats2 server in-process.
+//! chromedriver harness, helpers to start the stats2 server in-process, and local receivers
+//! of webhooks and mail.
 
 pub mod browser;
 pub mod couch;
 pub mod server;
+pub mod sinks;
 
 /// A free TCP port on loopback (bound, then released for the child to take).
 pub fn free_port() -> u16 {

@@ -27,6 +27,44 @@ impl TestServer {
         Self::start_with(store, base, nowhere, AdminAuth::default(), UpdaterConfig::default()).await
     }
 
+    /// Serves `store` under `base` behind a stand-in for the SSO proxy that signs every
+    /// request in as `user` (`<user>@example.org`), with watches notifying through `notify`
+    /// and their job running.
+    pub async fn start_signed_in(
+        store: SharedStore,
+        base: &str,
+        user: &'static str,
+        notify: &server::config::NotifyConfig,
+    ) -> anyhow::Result<Self> {
+        let nowhere = server::testkit::fast_upstream("http://127.0.0.1:9", 0, 2)?;
+        let proxy = server::auth::ProxyAuth {
+            user_header: "X-Forwarded-User".into(),
+            groups_header: "X-Forwarded-Groups".into(),
+            admin_group: "admins".into(),
+        };
+        let auth = AdminAuth { token: None, proxy: Some(proxy) };
+        let targets = Arc::new(server::watches::Targets::new(notify)?);
+        let email = format!("{user}@example.org");
+        let sso = move |mut req: axum::extract::Request| {
+            let headers = req.headers_mut();
+            headers.insert("x-forwarded-user", axum::http::HeaderValue::from_static(user));
+            if let Ok(v) = axum::http::HeaderValue::from_str(&email) {
+                headers.insert("x-forwarded-email", v);
+            }
+            std::future::ready(req)
+        };
+        // Links in notifications only need to name the base path here.
+        let public = format!("http://127.0.0.1{base}");
+        let build = move |state: AppState| {
+            let state = state.with_watches(targets.clone(), "X-Forwarded-Email");
+            drop(state.watch_job(targets, &public));
+            state
+        };
+        let updates = UpdateService::new(store.clone(), nowhere, UpdaterConfig::default());
+        let state = AppState::new(store, updates, auth, base, std::time::Duration::from_secs(2)).following();
+        Self::serve(build(state), base, Some(axum::middleware::map_request(sso))).await
+    }
+
     /// Serves `store` with admin updates from `up` (run with `cfg`) for whoever `auth` admits.
     pub async fn start_with(
         store: SharedStore,
@@ -35,17 +73,32 @@ impl TestServer {
         auth: AdminAuth,
         cfg: UpdaterConfig,
     ) -> anyhow::Result<Self> {
+        let updates = UpdateService::new(store.clone(), up, cfg);
+        let state = AppState::new(store, updates, auth, base, std::time::Duration::from_secs(2)).following();
+        Self::serve(state, base, None::<tower::layer::util::Identity>).await
+    }
+
+    async fn serve<L>(state: AppState, base: &str, layer: Option<L>) -> anyhow::Result<Self>
+    where
+        L: tower::Layer<axum::routing::Route> + Clone + Send + Sync + 'static,
+        L::Service:
+            tower::Service<axum::extract::Request, Error = std::convert::Infallible> + Clone + Send + Sync + 'static,
+        <L::Service as tower::Service<axum::extract::Request>>::Response: axum::response::IntoResponse + 'static,
+        <L::Service as tower::Service<axum::extract::Request>>::Future: Send + 'static,
+    {
         let dist = std::env::var_os("STATS_DIST_DIR")
             .map(std::path::PathBuf::from)
             .unwrap_or_else(|| crate::repo_root().join("target/dist"));
         let spa: Arc<Spa> = Spa::load(&dist, base);
         anyhow::ensure!(spa.is_built(), "no SPA build in {}: run `trunk build --release` first", dist.display());
-        let updates = UpdateService::new(store.clone(), up, cfg);
-        let state = AppState::new(store, updates, auth, base, std::time::Duration::from_secs(2)).following();
         let events = state.events.clone();
         let index = state.index.clone();
         let close = state.closer();
         let router = http::router(state, spa, base);
+        let router = match layer {
+            Some(l) => router.layer(l),
+            None => router,
+        };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let origin = format!("http://{}", listener.local_addr()?);
         let (tx, rx) = oneshot::channel::<()>();

@@ -76,8 +76,9 @@ async fn text(b: &Browser, css: &str) -> String {
     wait_until(css, async || b.client.find(Locator::Css(css)).await.ok()?.text().await.ok()).await
 }
 
+/// Clicks `css` once it is there (parts of a page load on their own).
 async fn click(b: &Browser, css: &str) {
-    b.client.find(Locator::Css(css)).await.unwrap().click().await.unwrap();
+    wait_until(css, async || b.client.find(Locator::Css(css)).await.ok()).await.click().await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -221,7 +222,10 @@ async fn header_alerts_count_and_link_and_closed_workflows_are_not_stalled() {
     for r in store.bulk_put(Db::Requests, &docs).await.unwrap() {
         r.unwrap();
     }
-    let server = TestServer::start(store, "/stats").await.unwrap();
+    let nowhere = server::testkit::fast_upstream("http://127.0.0.1:9", 0, 2).unwrap();
+    let auth = server::auth::AdminAuth { token: Some("s3cret".into()), proxy: None };
+    let cfg = server::updater::UpdaterConfig::default();
+    let server = TestServer::start_with(store, "/stats", nowhere, auth, cfg).await.unwrap();
     let b = Browser::start(1280, 800).await.unwrap();
     b.client.goto(&format!("{}/stats/", server.origin)).await.unwrap();
     assert!(text(&b, "[data-testid=alert-stalled]").await.starts_with('1'));
@@ -239,8 +243,49 @@ async fn header_alerts_count_and_link_and_closed_workflows_are_not_stalled() {
         ("alert-broken", "wf_broken_261101_000000_0005"),
         ("alert-stuck", "wf_idle_261101_000000_0001"),
     ] {
+        // Each count opens its ranked list, which leads on to the dashboard list.
         click(&b, &format!("[data-testid={alert}]")).await;
+        wait_until("the ranked list", async || (ranked(&b).await == [name]).then_some(())).await;
+        click(&b, "p.alert-of a").await;
         wait_rows(&b, &[name.to_owned()]).await;
     }
+    b.client.goto(&format!("{}/stats/", server.origin)).await.unwrap();
+    acknowledge(&b, &server.origin).await;
     b.close().await;
+}
+
+async fn ranked(b: &Browser) -> Vec<String> {
+    let mut names = Vec::new();
+    for row in b.client.find_all(Locator::Css("tr.ranked-row")).await.unwrap_or_default() {
+        names.push(row.attr("data-name").await.ok().flatten().unwrap_or_default());
+    }
+    names
+}
+
+/// An admin acknowledges the stalled workflow: refused without the token, then it leaves
+/// the list and the count, and shows with its note when acknowledged ones are asked for.
+async fn acknowledge(b: &Browser, origin: &str) {
+    click(b, "[data-testid=alert-stalled]").await;
+    wait_until("the stalled list", async || (ranked(b).await.len() == 1).then_some(())).await;
+    b.client.find(Locator::Css("form.ack input")).await.unwrap().send_keys("GGUS-123").await.unwrap();
+    click(b, "form.ack button").await;
+    assert!(text(b, "p.ack-error").await.contains("Admins only"));
+    b.client.find(Locator::Css("label.token input")).await.unwrap().send_keys("s3cret\t").await.unwrap();
+    click(b, "form.ack button").await;
+    wait_until("acknowledged", async || ranked(b).await.is_empty().then_some(())).await;
+    assert_eq!(text(b, "p.ranked-summary").await, "0 workflows, 1 acknowledged");
+    let alerts: Value = reqwest::Client::new()
+        .post(format!("{origin}/stats/rpc/alerts"))
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(alerts["stalled"], 0, "the count leaves it out: {alerts}");
+    click(b, "a.toggle-acked").await;
+    let acked = text(b, "tr.ranked-row .acked").await;
+    assert!(acked.starts_with("GGUS-123 by token"), "{acked}");
+    b.screenshot("analytics-acknowledged").await.unwrap();
 }

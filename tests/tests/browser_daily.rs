@@ -112,6 +112,7 @@ fn views(workflow: &str) -> Vec<(&'static str, String, &'static str)> {
         ("performance", "/performance?from=assigned&to=running-closed".into(), "section.histogram svg"),
         ("present", "/present?group=campaign&stack=status".into(), "section.present svg"),
         ("changes", format!("/changes?since={}", server::now() - 30 * 86_400), "div.changes section.group"),
+        ("watches", "/watches?campaign=Run3Summer22".into(), "form.watch-form"),
     ]
 }
 

@@ -17,9 +17,11 @@ use stats2_tests::server::TestServer;
 /// 300,563 B; 305,000 until pMp's Present view (a new page and its controls), the historical
 /// chart's hover, zoom and downloads, the list's sorts and the filter bar's pMp inputs took it
 /// to 324,403 B after their markup was written as strings; 330,000 until every view got its
-/// downloads (CSV, PDF, SVG and PNG of the histogram) and "Copy short link"; BENCHMARKS.md
-/// keeps the figures.
-const BUDGET: usize = 365 * 1000;
+/// downloads (CSV, PDF, SVG and PNG of the histogram) and "Copy short link"; then 345,000,
+/// 355,000 and 365,000 for the daily tool, reading charts and "What changed"; 395,000 for the
+/// watch lists and the acknowledgeable alerts (two pages, five server functions);
+/// BENCHMARKS.md keeps the figures.
+const BUDGET: usize = 395 * 1000;
 
 fn dist() -> std::path::PathBuf {
     stats2_tests::repo_root().join("target/dist")

@@ -28,6 +28,13 @@ pub enum ApiError {
     /// The caller asked too often: retry in a minute (429 with `Retry-After`).
     #[error("{0}")]
     TooMany(String),
+    /// No credentials, or wrong ones: sign in (through the SSO proxy) or send the token (401).
+    #[error("{0}")]
+    Unauthorized(String),
+    /// Signed in, but not allowed this (another user's watch, a request from another site):
+    /// do not retry (403).
+    #[error("{0}")]
+    Forbidden(String),
 }
 
 /// The wire form: a kind and a message. (A plain struct and a unit enum: serde's code for an
@@ -46,6 +53,8 @@ enum Kind {
     Unavailable,
     Internal,
     TooMany,
+    Unauthorized,
+    Forbidden,
 }
 
 impl From<Wire> for ApiError {
@@ -56,6 +65,8 @@ impl From<Wire> for ApiError {
             Kind::Unavailable => ApiError::Unavailable(w.message),
             Kind::Internal => ApiError::Internal(w.message),
             Kind::TooMany => ApiError::TooMany(w.message),
+            Kind::Unauthorized => ApiError::Unauthorized(w.message),
+            Kind::Forbidden => ApiError::Forbidden(w.message),
         }
     }
 }
@@ -68,6 +79,8 @@ impl From<ApiError> for Wire {
             ApiError::Unavailable(m) => (Kind::Unavailable, m),
             ApiError::Internal(m) => (Kind::Internal, m),
             ApiError::TooMany(m) => (Kind::TooMany, m),
+            ApiError::Unauthorized(m) => (Kind::Unauthorized, m),
+            ApiError::Forbidden(m) => (Kind::Forbidden, m),
         };
         Wire { error, message }
     }
@@ -81,6 +94,8 @@ impl ApiError {
             ApiError::NotReady(_) | ApiError::Unavailable(_) => 503,
             ApiError::Internal(_) => 500,
             ApiError::TooMany(_) => 429,
+            ApiError::Unauthorized(_) => 401,
+            ApiError::Forbidden(_) => 403,
         }
     }
 }

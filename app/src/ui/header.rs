@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 
 use super::admin::TokenField;
-use super::base::{base_path, view_href};
+use super::base::base_path;
 use super::time::When;
 use crate::alerts;
 use crate::filter::Filter;
@@ -66,7 +66,12 @@ pub fn Header(
     }
 }
 
-/// The alert counts, each a link to its list; fetched again when a run is announced.
+/// An alert's ranked list.
+fn alerts_href(f: &Filter) -> String {
+    format!("{}/alerts?{}", base_path(), f.to_query())
+}
+
+/// The alert counts, each a link to its ranked list; fetched again when a run is announced.
 #[component]
 fn AlertCounts(last_update: Signal<Option<i64>>) -> impl IntoView {
     let counts = LocalResource::new(move || {
@@ -75,7 +80,7 @@ fn AlertCounts(last_update: Signal<Option<i64>>) -> impl IntoView {
     });
     let link = |n: u64, f: Filter, what: String, id: &'static str, title: &'static str| {
         view! {
-            <a class="alert" class:none=n == 0 href=view_href(&f) data-testid=id title=title>
+            <a class="alert" class:none=n == 0 href=alerts_href(&f) data-testid=id title=title>
                 <span class="n">{thousands(n as i64)}</span>" "{what}
             </a>
         }

@@ -2,6 +2,7 @@
 
 mod admin;
 mod aggregate;
+mod alert_list;
 mod bars;
 mod base;
 mod campaigns;
@@ -22,6 +23,7 @@ mod stream;
 mod table;
 mod time;
 mod views;
+mod watches;
 mod width;
 mod workflow;
 
@@ -46,6 +48,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("performance") view=performance::PerformancePage/>
                     <Route path=path!("present") view=bars::PresentPage/>
                     <Route path=path!("changes") view=changes::ChangesPage/>
+                    <Route path=path!("watches") view=watches::WatchesPage/>
+                    <Route path=path!("alerts") view=alert_list::AlertListPage/>
                     <Route path=path!(":page") view=list::ListPage/>
                 </Routes>
             </main>

@@ -18,6 +18,7 @@ pub fn view_links(filter: Memo<Result<Filter, String>>) -> impl IntoView {
             <a class="button performance" href=href("performance")>"Performance"</a>
             <a class="button aggregate" href=href("aggregate")>"Aggregate chart"</a>
             <a class="button changes" href=href("changes")>"What changed"</a>
+            <a class="button watch" href=href("watches")>"Watch this filter"</a>
             <super::share::ShortLinkButton/>
         </nav>
     }

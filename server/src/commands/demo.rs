@@ -12,6 +12,8 @@ use crate::store::{sqlite::SqliteStore, SharedStore};
 
 /// Workflows the live simulator plays.
 const SIM_SCALE: usize = 60;
+/// The admin token of a demo started on loopback without STATS_ADMIN_TOKEN.
+const DEMO_TOKEN: &str = "demo";
 /// How often the simulator advances and the updater runs.
 const TICK: Duration = Duration::from_secs(5);
 
@@ -57,6 +59,17 @@ pub async fn run(cli: &Cli, serve_cfg: &ServeConfig) -> Result<i32> {
     let mut serve_cfg = serve_cfg.clone();
     serve_cfg.update_every = Some(TICK);
     serve_cfg.trigger_prod = true;
+    // Watches: the demo has no SSO proxy, so the admin token signs in (pasted on the Watches
+    // page), and the simulator's chat stand-in is an allowed webhook.
+    if serve_cfg.admin_token.is_none() && serve_cfg.host.is_loopback() {
+        serve_cfg.admin_token = Some(DEMO_TOKEN.into());
+    }
+    serve_cfg.notify.webhook_hosts.push(sim_url.trim_start_matches("http://").to_owned());
+    tracing::info!(
+        token = if serve_cfg.admin_token.as_deref() == Some(DEMO_TOKEN) { DEMO_TOKEN } else { "STATS_ADMIN_TOKEN" },
+        webhook = %format!("{sim_url}/hooks/demo"),
+        "watches: paste the admin token on the Watches page; the webhook is the simulator's chat"
+    );
     super::serve(store, up, &upstream_cfg, &serve_cfg, Some(deliverer)).await?;
     Ok(0)
 }

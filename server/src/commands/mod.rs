@@ -118,6 +118,8 @@ pub async fn serve(
             idle_days: cfg.idle_alert_days,
             stuck_after: crate::config::stuck_thresholds(&cfg.stuck_after),
         });
+    let targets = Arc::new(crate::watches::Targets::new(&cfg.notify).context("watch notification settings")?);
+    let state = state.with_watches(targets.clone(), &cfg.notify.proxy_email_header);
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let scheduler = cfg.update_every.map(|every| {
         let triggers = UpdateArgs { name: None, trigger_prod: cfg.trigger_prod, trigger_dev: cfg.trigger_dev };
@@ -128,6 +130,8 @@ pub async fn serve(
     let close = state.closer();
     let follower = state.follow_feed();
     drop(state.sweep_links());
+    let public = cfg.notify.public_url.clone().unwrap_or_else(|| format!("http://{}:{}{base}", cfg.host, cfg.port));
+    let watching = state.watch_job(targets, &public);
     let router = http::router(state, spa, &base);
     let addr = SocketAddr::new(cfg.host, cfg.port);
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding {addr}"))?;
@@ -139,6 +143,7 @@ pub async fn serve(
     };
     let served = http::listen::serve(listener, router, limits, shutdown).await.context("serving HTTP");
     let _ = follower.await;
+    let _ = watching.await;
     if let Some(task) = scheduler {
         // A run in progress finishes (and checkpoints) before the process exits.
         let _ = stop.send(true);

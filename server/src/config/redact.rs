@@ -54,6 +54,21 @@ impl std::fmt::Debug for ServeConfig {
             .field("trigger_prod", &self.trigger_prod)
             .field("trigger_dev", &self.trigger_dev)
             .field("limits", &self.limits)
+            .field("notify", &self.notify)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for super::NotifyConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The SMTP URL may carry the relay's user and password.
+        f.debug_struct("NotifyConfig")
+            .field("webhook_hosts", &self.webhook_hosts)
+            .field("smtp_url", &Redacted(&self.smtp_url))
+            .field("smtp_from", &self.smtp_from)
+            .field("proxy_email_header", &self.proxy_email_header)
+            .field("mail_domains", &self.mail_domains)
+            .field("public_url", &self.public_url)
             .finish()
     }
 }
@@ -75,9 +90,11 @@ mod redaction_tests {
             "serve",
             "--admin-token",
             "secret-admin",
+            "--smtp-url",
+            "smtps://mailer:secret-smtp@relay.example",
         ]);
         let text = format!("{cli:?}");
-        for secret in ["c2VjcmV0LWRi", "secret-callback", "secret-admin"] {
+        for secret in ["c2VjcmV0LWRi", "secret-callback", "secret-admin", "secret-smtp"] {
             assert!(!text.contains(secret), "{secret} in {text}");
         }
         assert!(text.contains("<redacted>") && text.contains("127.0.0.1"), "{text}");

@@ -67,6 +67,9 @@ pub struct ServeConfig {
     /// What clients may take.
     #[command(flatten)]
     pub limits: LimitsConfig,
+    /// Where watch notifications may go.
+    #[command(flatten)]
+    pub notify: super::NotifyConfig,
 }
 
 /// `STATUS=DAYS` for `--stuck-after`: one of the statuses the stuck alerts count, and 1 to

@@ -41,6 +41,8 @@ pub struct AppState {
     pub index: Arc<SummaryIndex>,
     /// The short links.
     pub links: Arc<crate::links::Links>,
+    /// The watch lists.
+    pub watches: Arc<crate::watches::Watches>,
     /// What clients may take (request time, live streams, expensive queries); the listener
     /// applies the rest.
     pub limits: listen::Limits,
@@ -84,8 +86,14 @@ impl AppState {
         let limits = listen::Limits::default();
         let alerts = crate::backend::AlertThresholds::default();
         let links = Arc::new(crate::links::Links::new(legacy.store.clone(), base));
-        let backend = backend((&legacy, &links), &index, &alerts, &limits);
-        AppState { backend, legacy, links, events, index, limits, alerts, closing: Arc::new(closing) }
+        let watches = Arc::new(crate::watches::Watches::new(
+            legacy.store.clone(),
+            Arc::new(crate::watches::Targets::none()),
+            "X-Forwarded-Email",
+        ));
+        let backend = backend((&legacy, &links, &watches), &index, &alerts, &limits);
+        let closing = Arc::new(closing);
+        AppState { backend, legacy, links, watches, events, index, limits, alerts, closing }
     }
 
     /// Starts following the store's change feed into the index (and the live stream) until
@@ -104,14 +112,30 @@ impl AppState {
 
     /// The same state with the alerts counted with `alerts`' thresholds.
     pub fn with_alerts(self, alerts: crate::backend::AlertThresholds) -> Self {
-        let backend = backend((&self.legacy, &self.links), &self.index, &alerts, &self.limits);
+        let backend = backend((&self.legacy, &self.links, &self.watches), &self.index, &alerts, &self.limits);
         AppState { backend, alerts, ..self }
     }
 
     /// The same state within other limits.
     pub fn with_limits(self, limits: listen::Limits) -> Self {
-        let backend = backend((&self.legacy, &self.links), &self.index, &self.alerts, &limits);
+        let backend = backend((&self.legacy, &self.links, &self.watches), &self.index, &self.alerts, &limits);
         AppState { backend, limits, ..self }
+    }
+
+    /// The same state with watches notifying through `targets` (the proxy's e-mail header
+    /// `email_header`).
+    pub fn with_watches(self, targets: Arc<crate::watches::Targets>, email_header: &str) -> Self {
+        let watches = Arc::new(crate::watches::Watches::new(self.legacy.store.clone(), targets, email_header));
+        let backend = backend((&self.legacy, &self.links, &watches), &self.index, &self.alerts, &self.limits);
+        AppState { backend, watches, ..self }
+    }
+
+    /// Starts the watch job (detection and delivery, links under `public`) until the server
+    /// closes.
+    pub fn watch_job(&self, targets: Arc<crate::watches::Targets>, public: &str) -> tokio::task::JoinHandle<()> {
+        let parts = (self.legacy.store.clone(), self.index.clone());
+        let job = crate::watches::Job::new(parts, targets, self.alerts.stuck_after.clone(), public);
+        tokio::spawn(job.run(self.closing.subscribe()))
     }
 
     /// Sweeps the short links (expired, beyond the most kept) every six hours until the
@@ -145,14 +169,14 @@ impl AppState {
 }
 
 fn backend(
-    (legacy, links): (&legacy::Legacy, &Arc<crate::links::Links>),
+    (legacy, links, watches): (&legacy::Legacy, &Arc<crate::links::Links>, &Arc<crate::watches::Watches>),
     index: &Arc<SummaryIndex>,
     alerts: &crate::backend::AlertThresholds,
     limits: &listen::Limits,
 ) -> SharedBackend {
     let heavy = crate::gate::Gate::new(limits.heavy_queries, limits.heavy_queue);
     let (l, a) = (legacy, alerts.clone());
-    let bounds = (heavy, links.clone());
+    let bounds = (heavy, links.clone(), watches.clone());
     crate::backend::StoreBackend::new(l.store.clone(), index.clone(), l.auth.clone(), l.updates.clone(), a, bounds)
 }
 

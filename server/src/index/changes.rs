@@ -1,15 +1,14 @@
 //! "What changed since" from the index: one pass over the filter's workflows reading what
 //! each record keeps (transitions, each dataset's last status change, stall and resume
 //! times), then the deletions this replica saw, each checked against the filter as the
-//! record was when it went (`holds_detached`: a deleted workflow has no slot to look up).
+//! record was when it went (`query::holds`: a deleted workflow has no slot to look up).
 
 use app::changes::{Changes, DatasetChange, Named, Transition};
-use app::filter::{glob_matches, Filter};
+use app::filter::Filter;
 
-use super::keys::Keys;
-use super::query::{constraints, matching, record_holds};
+use super::query::{holds, matching};
 use super::record::Record;
-use super::state::{State, Tally};
+use super::state::State;
 
 /// What changed among `filter`'s workflows from `since` to `now`.
 pub fn changes(state: &State, filter: &Filter, since: i64, now: i64) -> Changes {
@@ -21,7 +20,7 @@ pub fn changes(state: &State, filter: &Filter, since: i64, now: i64) -> Changes 
     out.removed = state
         .removed()
         .after(since)
-        .filter(|(_, r)| holds_detached(r, filter, now))
+        .filter(|(_, r)| holds(r, filter, now))
         .map(|(t, r)| Named { name: r.name.to_string(), time: *t })
         .collect();
     out.finish()
@@ -57,19 +56,4 @@ fn record_changes(r: &Record, since: i64, now: i64, out: &mut Changes) {
     if let Some(t) = r.resumed_at().filter(|t| *t >= since) {
         out.resumed.push(Named { name: name(), time: t });
     }
-}
-
-/// Whether `filter` matches a record that has no slot (a deleted workflow): the same
-/// constraints the slots answer, asked of the record's own keys.
-fn holds_detached(r: &Record, filter: &Filter, now: i64) -> bool {
-    let keys_hold = constraints(filter).iter().all(|c| {
-        Keys::of(r)
-            .any(|field, value| field == c.field && c.values.iter().any(|want| glob_matches(want, value.as_str())))
-    });
-    let f = &filter.facets;
-    let pmp_ok = !f.has_pmp() || {
-        let tally = Tally::of(r);
-        f.pmp_holds(tally.block, tally.status_since(), now)
-    };
-    keys_hold && pmp_ok && record_holds(r, filter, now)
 }

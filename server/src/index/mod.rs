@@ -20,9 +20,11 @@ pub mod follow;
 mod hist_sums;
 mod intern;
 mod keys;
+mod notices;
 mod points;
 mod posting;
 mod query;
+mod ranked;
 mod record;
 mod relocate;
 mod removed;
@@ -43,6 +45,8 @@ use app::rows::WorkflowRow;
 
 pub use field::Field;
 pub use intern::Sym;
+pub use notices::Occurrence;
+pub use ranked::RankedItem;
 pub use record::Record;
 pub use state::{Parts, Slot, State};
 
@@ -204,6 +208,32 @@ impl SummaryIndex {
     /// are shared, so this holds a pointer per row, not the rows.
     pub fn every_row(&self, filter: &Filter, now: i64) -> Result<Vec<Arc<Record>>, NotReady> {
         Ok(query::every_row(&*self.at(now)?, filter, now))
+    }
+
+    /// What a watch's conditions find among `filter`'s workflows in `window` (from, to).
+    pub fn occurrences(
+        &self,
+        filter: &Filter,
+        on: &[app::watch::Condition],
+        window: (i64, i64),
+        stuck: &[(app::filter::RequestStatus, u32)],
+    ) -> Result<Vec<Occurrence>, NotReady> {
+        Ok(notices::occurrences(&*self.at(window.1)?, filter, on, window, stuck))
+    }
+
+    /// `filter`'s workflows ranked as an alert's list.
+    pub fn ranked(&self, filter: &Filter, now: i64) -> Result<Vec<RankedItem>, NotReady> {
+        Ok(ranked::ranked(&*self.at(now)?, filter, now))
+    }
+
+    /// What an acknowledgement of workflow `name` is about, if the index has it.
+    pub fn standing(&self, name: &str, now: i64) -> Result<Option<String>, NotReady> {
+        Ok(ranked::standing_of(&*self.at(now)?, name))
+    }
+
+    /// Whether workflow `name` is among `filter`'s workflows.
+    pub fn holds(&self, name: &str, filter: &Filter, now: i64) -> Result<bool, NotReady> {
+        Ok(ranked::holds_named(&*self.at(now)?, name, filter, now))
     }
 
     /// The row of one workflow.

@@ -223,6 +223,21 @@ pub fn matching_slots<'a>(state: &'a State, filter: &'a Filter, now: i64) -> imp
     })
 }
 
+/// Whether `filter` matches a record, without its slot (a deleted workflow has none, and a
+/// single workflow needs no walk): the constraints the slots answer, asked of its own keys.
+pub fn holds(r: &Record, filter: &Filter, now: i64) -> bool {
+    let keys_hold = constraints(filter).iter().all(|c| {
+        Keys::of(r)
+            .any(|field, value| field == c.field && c.values.iter().any(|want| glob_matches(want, value.as_str())))
+    });
+    let f = &filter.facets;
+    let pmp_ok = !f.has_pmp() || {
+        let tally = Tally::of(r);
+        f.pmp_holds(tally.block, tally.status_since(), now)
+    };
+    keys_hold && pmp_ok && record_holds(r, filter, now)
+}
+
 /// What a filter asks of a record itself: the priority range, stalled, and (for `idle_days`)
 /// assigned before then and still without events.
 pub fn record_holds(r: &Record, filter: &Filter, now: i64) -> bool {

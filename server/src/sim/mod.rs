@@ -2,6 +2,7 @@
 //! scenario derived from the upstream fixtures, with knobs for latency, errors and scale.
 //! Used by `stats2 sim`, `stats2 demo`, the tests and the benchmark.
 
+pub mod chat;
 mod living;
 pub mod pdmv;
 mod routes;
@@ -112,6 +113,7 @@ pub fn endpoint_of(path: &str) -> &'static str {
 pub struct Sim {
     world: Mutex<World>,
     pdmv: Mutex<pdmv::PdmvState>,
+    chat: Arc<chat::Chat>,
     cfg: Mutex<SimConfig>,
     rng: AtomicU64,
     /// Counters.
@@ -128,6 +130,7 @@ impl Sim {
     fn with_world(cfg: SimConfig, world: World) -> Arc<Self> {
         Arc::new(Sim {
             pdmv: Mutex::default(),
+            chat: Arc::default(),
             world: Mutex::new(world),
             rng: AtomicU64::new(cfg.seed | 1),
             cfg: Mutex::new(cfg),
@@ -189,6 +192,7 @@ impl Sim {
     pub fn router(self: &Arc<Self>) -> Router {
         routes::router(self.clone())
             .merge(pdmv::router(self.clone()))
+            .merge(chat::router(self.chat.clone()))
             .layer(middleware::from_fn_with_state(self.clone(), faults))
     }
 
