@@ -5,7 +5,8 @@
 # the import time, the index build time (start to /readyz 200), the server's RSS with the
 # index loaded, and the median/p90 of each index-backed server function, each answer checked
 # against a brute-force pass over the same NDJSON; then the Present view in every shape, the
-# list's sorts and the stuck alerts (`bench_present`), and the whole list as CSV (first byte,
+# list's sorts, the stuck alerts, "What changed" and the alerts' ranked lists
+# (`bench_present`), and the whole list as CSV (first byte,
 # total time, RSS growth). Everything lives in a temporary folder
 # that is removed at the end (a 200,000-workflow store is about 1 GB).
 #

@@ -109,5 +109,34 @@ async fn main() -> anyhow::Result<()> {
     let (m, p) = median_p90(&times);
     let stuck: i64 = answer["stuck"].as_array().into_iter().flatten().filter_map(|s| s["count"].as_i64()).sum();
     println!("| alerts with the stuck counts | {m:.2} | {p:.2} | {stuck} stuck in all | |");
+    change_rows(&client, &origin, &campaign, rounds).await
+}
+
+/// "What changed" over a day and over 90 days, the ranked stalled list, and the ranked list
+/// of one stuck status (the oracle tests check their answers; here, how long they take).
+async fn change_rows(client: &reqwest::Client, origin: &str, campaign: &Filter, rounds: usize) -> anyhow::Result<()> {
+    let rpc = |name: &str| format!("{origin}/stats/rpc/{name}");
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_secs() as i64;
+    let stuck = app::alerts::stuck_filter(app::filter::RequestStatus::RunningOpen, 14);
+    let calls = [
+        ("changes, a day (all)", "changes", json!({"filter": {}, "since": now - 86_400})),
+        ("changes, 90 days (all)", "changes", json!({"filter": {}, "since": now - 90 * 86_400 + 60})),
+        ("changes, 90 days (a campaign)", "changes", json!({"filter": campaign, "since": now - 90 * 86_400 + 60})),
+        (
+            "alert_list, stalled, first page",
+            "alert_list",
+            json!({"filter": {"stalled": true}, "acknowledged": false, "page": 0}),
+        ),
+        ("alert_list, running-open > 14 d", "alert_list", json!({"filter": stuck, "acknowledged": false, "page": 0})),
+    ];
+    for (name, function, body) in calls {
+        let (times, answer) = timed(client, &rpc(function), &body, rounds).await?;
+        let (m, p) = median_p90(&times);
+        let size = match function {
+            "changes" => answer["counts"].to_string(),
+            _ => format!("{} ranked", answer["matching"]),
+        };
+        println!("| {name} | {m:.2} | {p:.2} | {size} | |");
+    }
     Ok(())
 }
