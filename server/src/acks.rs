@@ -6,6 +6,7 @@
 //! Every header asks for the counts after every run, so the acknowledgements are read from
 //! the store at most every [`FRESH`] and shared.
 
+use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -105,29 +106,23 @@ pub fn ranked_page(
     (filter, acknowledged, page): (&Filter, bool, u32),
     now: i64,
 ) -> Result<RankedPage, NotReady> {
-    let ack_of = |name: &str| {
-        holding.iter().find(|a| a.workflow == name).map(|a| Ack {
-            by: a.by.clone(),
-            note: a.note.clone(),
-            time: a.time,
-        })
-    };
-    let all = index.ranked(filter, now)?;
-    let mut rows: Vec<Ranked> = Vec::new();
-    let (mut matching, mut acked) = (0u64, 0u64);
+    let names: HashSet<String> = holding.iter().map(|a| a.workflow.clone()).collect();
     let start = page as usize * RANKED_PAGE;
-    for item in all {
-        let ack = ack_of(&item.name);
-        acked += u64::from(ack.is_some());
-        if ack.is_some() && !acknowledged {
-            continue;
-        }
-        matching += 1;
-        if (start..start + RANKED_PAGE).contains(&(matching as usize - 1)) {
+    let slice = index.ranked(filter, (&names, acknowledged), start..start + RANKED_PAGE + 1, now)?;
+    let has_next = slice.items.len() > RANKED_PAGE;
+    let rows = slice
+        .items
+        .into_iter()
+        .take(RANKED_PAGE)
+        .map(|item| {
+            let ack = holding.iter().find(|a| a.workflow == item.name).map(|a| Ack {
+                by: a.by.clone(),
+                note: a.note.clone(),
+                time: a.time,
+            });
             let (name, status, block) = (item.name, item.status, item.block);
-            rows.push(Ranked { name, status, block, remaining: item.remaining, since: item.since, ack });
-        }
-    }
-    let has_next = matching as usize > start + RANKED_PAGE;
-    Ok(RankedPage { rows, matching, acknowledged: acked, page, has_next })
+            Ranked { name, status, block, remaining: item.remaining, since: item.since, ack }
+        })
+        .collect();
+    Ok(RankedPage { rows, matching: slice.matching, acknowledged: slice.acked, page, has_next })
 }

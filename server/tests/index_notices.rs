@@ -132,3 +132,25 @@ fn a_standing_moves_with_status_events_and_dataset_statuses_only() {
     let distinct: BTreeSet<&String> = std::iter::once(&before).chain(&changed).collect();
     assert_eq!(distinct.len(), 5, "each change moves it: {before} {changed:?}");
 }
+
+/// A ranked list's windows are pieces of the one whole ranking, and what is acknowledged is
+/// counted and left out unless asked for.
+#[test]
+fn ranked_windows_are_pieces_of_one_ranking() {
+    let (index, _) = build(9, 300);
+    let none = std::collections::HashSet::new();
+    let all = Filter::default();
+    let whole = index.ranked(&all, (&none, false), 0..usize::MAX, NOW).unwrap();
+    assert_eq!((whole.matching, whole.items.len()), (300, 300));
+    let pieces: Vec<_> = [0..100, 100..200, 200..400]
+        .into_iter()
+        .flat_map(|w| index.ranked(&all, (&none, false), w, NOW).unwrap().items)
+        .collect();
+    assert_eq!(pieces, whole.items);
+    assert!(whole.items.windows(2).all(|w| (w[0].block, -w[0].remaining) <= (w[1].block, -w[1].remaining)));
+    let acked: std::collections::HashSet<String> = whole.items[..3].iter().map(|i| i.name.clone()).collect();
+    let without = index.ranked(&all, (&acked, false), 0..usize::MAX, NOW).unwrap();
+    assert_eq!((without.matching, without.acked), (297, 3));
+    assert_eq!(without.items, whole.items[3..]);
+    assert_eq!(index.ranked(&all, (&acked, true), 0..usize::MAX, NOW).unwrap().items, whole.items);
+}

@@ -20,6 +20,7 @@ pub mod follow;
 mod hist_sums;
 mod intern;
 mod keys;
+mod newest;
 mod notices;
 mod points;
 mod posting;
@@ -46,7 +47,7 @@ use app::rows::WorkflowRow;
 pub use field::Field;
 pub use intern::Sym;
 pub use notices::Occurrence;
-pub use ranked::RankedItem;
+pub use ranked::{RankedItem, RankedSlice};
 pub use record::Record;
 pub use state::{Parts, Slot, State};
 
@@ -221,9 +222,16 @@ impl SummaryIndex {
         Ok(notices::occurrences(&*self.at(window.1)?, filter, on, window, stuck))
     }
 
-    /// `filter`'s workflows ranked as an alert's list.
-    pub fn ranked(&self, filter: &Filter, now: i64) -> Result<Vec<RankedItem>, NotReady> {
-        Ok(ranked::ranked(&*self.at(now)?, filter, now))
+    /// Window `window` of `filter`'s workflows ranked as an alert's list, those in `acked`
+    /// left out unless `with_acked`.
+    pub fn ranked(
+        &self,
+        filter: &Filter,
+        acked: (&std::collections::HashSet<String>, bool),
+        window: std::ops::Range<usize>,
+        now: i64,
+    ) -> Result<RankedSlice, NotReady> {
+        Ok(ranked::ranked(&*self.at(now)?, filter, acked, window, now))
     }
 
     /// What an acknowledgement of workflow `name` is about, if the index has it.

@@ -4,7 +4,9 @@
 //! acknowledgement is about: a workflow's standing (its status and since when, its events,
 //! its datasets' statuses), which any change of those moves, so the acknowledgement lapses.
 
+use std::collections::HashSet;
 use std::fmt::Write;
+use std::ops::Range;
 
 use app::filter::Filter;
 
@@ -29,9 +31,33 @@ pub struct RankedItem {
     pub standing: String,
 }
 
-/// `filter`'s workflows, ranked.
-pub fn ranked(state: &State, filter: &Filter, now: i64) -> Vec<RankedItem> {
-    let mut out: Vec<RankedItem> = matching(state, filter, now)
+/// One window of a ranked list, and the sizes around it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RankedSlice {
+    /// The window's workflows, in rank order.
+    pub items: Vec<RankedItem>,
+    /// Workflows in the list.
+    pub matching: u64,
+    /// Of `filter`'s workflows, those in `acked`.
+    pub acked: u64,
+}
+
+/// Window `window` of `filter`'s workflows, ranked; those named in `acked` left out unless
+/// `with_acked`. Only the window is turned into text: a stalled list can hold 100,000.
+pub fn ranked(
+    state: &State,
+    filter: &Filter,
+    (acked, with_acked): (&HashSet<String>, bool),
+    window: Range<usize>,
+    now: i64,
+) -> RankedSlice {
+    let mut acked_n = 0u64;
+    let mut keyed: Vec<(u8, i64, i64, &Record)> = matching(state, filter, now)
+        .filter(|r| {
+            let is_acked = !acked.is_empty() && acked.contains(&*r.name);
+            acked_n += u64::from(is_acked);
+            with_acked || !is_acked
+        })
         .map(|r| {
             let t = Tally::of(r);
             let since = if filter.stalled {
@@ -41,25 +67,33 @@ pub fn ranked(state: &State, filter: &Filter, now: i64) -> Vec<RankedItem> {
             } else {
                 None
             };
-            RankedItem {
-                name: r.name.to_string(),
-                status: r.transitions.last_status().unwrap_or_default().to_owned(),
-                block: t.block,
-                remaining: (t.expected_events() - t.produced()).max(0),
-                since: since.unwrap_or(t.since),
-                standing: standing(r),
-            }
+            (t.block, -(t.expected_events() - t.produced()).max(0), since.unwrap_or(t.since), &**r)
         })
         .collect();
-    out.sort_by(|a, b| {
-        (a.block, std::cmp::Reverse(a.remaining), a.since, &a.name).cmp(&(
-            b.block,
-            std::cmp::Reverse(b.remaining),
-            b.since,
-            &b.name,
-        ))
-    });
-    out
+    let matching = keyed.len() as u64;
+    let order = |a: &(u8, i64, i64, &Record), b: &(u8, i64, i64, &Record)| {
+        (a.0, a.1, a.2, &*a.3.name).cmp(&(b.0, b.1, b.2, &*b.3.name))
+    };
+    let end = window.end.min(keyed.len());
+    if end < keyed.len() && end > 0 {
+        keyed.select_nth_unstable_by(end - 1, order);
+        keyed.truncate(end);
+    }
+    keyed.sort_unstable_by(order);
+    let items = keyed
+        .get(window.start.min(end)..end)
+        .unwrap_or_default()
+        .iter()
+        .map(|&(block, remaining, since, r)| RankedItem {
+            name: r.name.to_string(),
+            status: r.transitions.last_status().unwrap_or_default().to_owned(),
+            block,
+            remaining: -remaining,
+            since,
+            standing: standing(r),
+        })
+        .collect();
+    RankedSlice { items, matching, acked: acked_n }
 }
 
 /// A workflow's standing: `status@time|events|dataset statuses`.
