@@ -10,9 +10,9 @@ use std::ops::Range;
 
 use app::filter::Filter;
 
-use super::query::{holds, matching};
+use super::query::{holds, matching_slots};
 use super::record::Record;
-use super::state::{State, Tally};
+use super::state::{Slot, State};
 
 /// One workflow of a ranked list, with its standing.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,7 +43,9 @@ pub struct RankedSlice {
 }
 
 /// Window `window` of `filter`'s workflows, ranked; those named in `acked` left out unless
-/// `with_acked`. Only the window is turned into text: a stalled list can hold 100,000.
+/// `with_acked`. The first two keys come from the slots' tallies (a contiguous array); only
+/// the workflows that can be in the window are read for the third key and turned into text:
+/// a stalled list can hold 100,000.
 pub fn ranked(
     state: &State,
     filter: &Filter,
@@ -51,36 +53,36 @@ pub fn ranked(
     window: Range<usize>,
     now: i64,
 ) -> RankedSlice {
+    let acked: HashSet<Slot> = acked.iter().filter_map(|n| state.slot_of(n)).collect();
     let mut acked_n = 0u64;
-    let mut keyed: Vec<(u8, i64, i64, &Record)> = matching(state, filter, now)
-        .filter(|r| {
-            let is_acked = !acked.is_empty() && acked.contains(&*r.name);
+    let mut keyed: Vec<(u8, i64, Slot)> = matching_slots(state, filter, now)
+        .filter(|slot| {
+            let is_acked = acked.contains(slot);
             acked_n += u64::from(is_acked);
             with_acked || !is_acked
         })
-        .map(|r| {
-            let t = Tally::of(r);
-            let since = if filter.stalled {
-                r.stalled_since()
-            } else if filter.facets.idle_days.is_some() {
-                r.idle_since()
-            } else {
-                None
-            };
-            (t.block, -(t.expected_events() - t.produced()).max(0), since.unwrap_or(t.since), &**r)
+        .map(|slot| {
+            let t = state.tally(slot);
+            (t.block, -(t.expected_events() - t.produced()).max(0), slot)
         })
         .collect();
     let matching = keyed.len() as u64;
-    let order = |a: &(u8, i64, i64, &Record), b: &(u8, i64, i64, &Record)| {
-        (a.0, a.1, a.2, &*a.3.name).cmp(&(b.0, b.1, b.2, &*b.3.name))
-    };
     let end = window.end.min(keyed.len());
-    if end < keyed.len() && end > 0 {
-        keyed.select_nth_unstable_by(end - 1, order);
-        keyed.truncate(end);
+    if end > 0 && end < keyed.len() {
+        // Everything up to the window's last (block, remaining), ties included.
+        keyed.select_nth_unstable_by_key(end - 1, |k| (k.0, k.1));
+        let last = (keyed[end - 1].0, keyed[end - 1].1);
+        keyed.retain(|k| (k.0, k.1) <= last);
     }
-    keyed.sort_unstable_by(order);
-    let items = keyed
+    let mut full: Vec<(u8, i64, i64, &Record)> = keyed
+        .into_iter()
+        .filter_map(|(block, rem, slot)| {
+            let r = state.record(slot)?;
+            Some((block, rem, since_of(r, filter, state.tally(slot).since), &**r))
+        })
+        .collect();
+    full.sort_unstable_by(|a, b| (a.0, a.1, a.2, &*a.3.name).cmp(&(b.0, b.1, b.2, &*b.3.name)));
+    let items = full
         .get(window.start.min(end)..end)
         .unwrap_or_default()
         .iter()
@@ -94,6 +96,18 @@ pub fn ranked(
         })
         .collect();
     RankedSlice { items, matching, acked: acked_n }
+}
+
+/// Since when a workflow is in the state the list is about: stalled, idle, or its status.
+fn since_of(r: &Record, filter: &Filter, status_since: i64) -> i64 {
+    let since = if filter.stalled {
+        r.stalled_since()
+    } else if filter.facets.idle_days.is_some() {
+        r.idle_since()
+    } else {
+        None
+    };
+    since.unwrap_or(status_since)
 }
 
 /// A workflow's standing: `status@time|events|dataset statuses`.
