@@ -51,11 +51,13 @@ for n in "${sizes[@]}"; do
   # The whole list as CSV: time to the first byte and to the last, and how far the server's
   # RSS rose meanwhile (sampled every 50 ms).
   rss() { awk '/VmRSS/ {print $2}' /proc/$server/status; }
-  before=$(rss); echo "$before" > "$work/rss"
-  ( while [ -f "$work/rss" ]; do r=$(rss); [ "$r" -gt "$(cat "$work/rss" 2>/dev/null || echo 0)" ] && echo "$r" > "$work/rss"; sleep 0.05; done ) 2>/dev/null &
+  # The sampler stops when `sampling` goes; it cannot bring that file back (it did recreate
+  # the peak file it was told to watch, and the script waited for it for ever).
+  before=$(rss); echo "$before" > "$work/rss"; touch "$work/sampling"
+  ( while [ -f "$work/sampling" ]; do r=$(rss); [ "$r" -gt "$(cat "$work/rss" 2>/dev/null || echo 0)" ] && echo "$r" > "$work/rss"; sleep 0.05; done ) 2>/dev/null &
   sampler=$!
   read -r first total bytes < <(curl -s -o "$work/all.csv" -w '%{time_starttransfer} %{time_total} %{size_download}\n' "http://127.0.0.1:$PORT/stats/csv/workflows")
-  peak=$(cat "$work/rss"); rm -f "$work/rss"; wait "$sampler" 2>/dev/null || true
+  rm -f "$work/sampling"; wait "$sampler" 2>/dev/null || true; peak=$(cat "$work/rss"); rm -f "$work/rss"
   echo "CSV of every workflow: $(( $(wc -l < "$work/all.csv") - 1 )) lines, $(( bytes / 1048576 )) MB; first byte $(awk "BEGIN {printf \"%.0f\", $first * 1000}") ms, whole $(awk "BEGIN {printf \"%.1f\", $total}") s; server RSS $(( before / 1024 )) MB before, at most $(( peak / 1024 )) MB during (+$(( (peak - before) / 1024 )) MB)"
   rm -f "$work/all.csv"
   echo
