@@ -187,14 +187,25 @@ async fn sorts_and_force_complete(b: &Browser, origin: &str) {
     assert!(line.starts_with("lumisections: "), "{line}");
 }
 
-/// The Present view's downloads are what it shows: the chart as SVG, a CSV line per part, a
-/// PDF of the chart.
+/// The Present view's downloads are what it shows: the chart as SVG and PNG, a CSV line per
+/// part, a PDF of the chart.
 async fn downloads(b: &Browser, origin: &str) {
     let svg =
         b.client.find(Locator::Css("section.present a.svg-link")).await.unwrap().attr("href").await.unwrap().unwrap();
     let js = "return decodeURIComponent(arguments[0].split(',').slice(1).join(','));";
     let drawing = b.client.execute(js, vec![json!(svg)]).await.unwrap().as_str().unwrap().to_owned();
     assert!(drawing.starts_with("<svg") && drawing.contains("data-bar=\"Alpha\""), "{}", &drawing[..80]);
+    // The PNG is drawn in the page and saved through a link's click: record that click.
+    let record = "window.saved = []; HTMLAnchorElement.prototype.click = function () { \
+                  window.saved.push([this.download, this.href.slice(0, 22)]); };";
+    b.client.execute(record, vec![]).await.unwrap();
+    b.client.find(Locator::Css("section.present button.png")).await.unwrap().click().await.unwrap();
+    let saved = wait_until("the PNG", async || {
+        let v = b.client.execute("return window.saved;", vec![]).await.ok()?;
+        v.as_array().filter(|a| !a.is_empty()).cloned()
+    })
+    .await;
+    assert_eq!(saved[0], json!(["present.png", "data:image/png;base64,"]), "{saved:?}");
     for (css, starts) in [("a.csv-all", "campaign,priority_block,expected"), ("a.pdf", "%PDF-")] {
         let href = b.client.find(Locator::Css(css)).await.unwrap().attr("href").await.unwrap().unwrap();
         let got = reqwest::get(format!("{}{href}", origin.trim_end_matches("/stats"))).await.unwrap();
