@@ -74,14 +74,7 @@ impl StoreBackend {
 
     /// Who is signed in: 401 without credentials, 403 for a request from another site.
     fn user(&self, caller: &Caller) -> Result<crate::auth::User, BackendError> {
-        match self.auth.identify(&headers_of(caller, None), self.watches.email_header()) {
-            Ok(user) => Ok(user),
-            Err(Denied::Unauthenticated) => Err(BackendError::Unauthorized(
-                "sign in (through the SSO proxy) or send the admin token as a bearer token".into(),
-            )),
-            Err(Denied::CrossSite) => Err(BackendError::Forbidden("a request from another site".into())),
-            Err(Denied::Forbidden(user)) => Err(BackendError::Forbidden(format!("{user} may not do this"))),
-        }
+        self.auth.identify(&headers_of(caller), self.watches.email_header()).map_err(denied)
     }
 
     /// Who a rate limit counts: the SSO user behind the trusted proxy, else the peer address.
@@ -128,20 +121,26 @@ impl StoreBackend {
     }
 }
 
-/// The caller's headers, with `token` (given by the page) as a bearer token.
-fn headers_of(caller: &Caller, token: Option<String>) -> HeaderMap {
+/// The caller's headers as a header map (the auth checks read them so).
+fn headers_of(caller: &Caller) -> HeaderMap {
     let mut headers = HeaderMap::new();
     for (k, v) in &caller.headers {
         if let (Ok(k), Ok(v)) = (HeaderName::from_bytes(k.as_bytes()), HeaderValue::from_str(v)) {
             headers.append(k, v);
         }
     }
-    if let Some(t) = token.filter(|t| !t.is_empty()) {
-        if let Ok(v) = HeaderValue::from_str(&format!("Bearer {t}")) {
-            headers.insert(axum::http::header::AUTHORIZATION, v);
-        }
-    }
     headers
+}
+
+/// Why a signed-in action was refused, as the server functions answer it.
+fn denied(d: Denied) -> BackendError {
+    match d {
+        Denied::Unauthenticated => BackendError::Unauthorized(
+            "sign in (through the SSO proxy) or send the admin token as a bearer token".into(),
+        ),
+        Denied::CrossSite => BackendError::Forbidden("a request from another site".into()),
+        Denied::Forbidden(user) => BackendError::Forbidden(format!("{user} may not do this")),
+    }
 }
 
 fn watch_error(e: crate::watches::WatchError) -> BackendError {
@@ -326,12 +325,7 @@ impl Backend for StoreBackend {
     }
 
     async fn alert_ack(&self, name: &str, note: &str, caller: &Caller) -> Result<(), BackendError> {
-        let by = match self.auth.check(&headers_of(caller, None)) {
-            Ok(user) => user,
-            Err(Denied::Unauthenticated) => return Err(BackendError::Unauthorized("admins only: sign in".into())),
-            Err(Denied::Forbidden(u)) => return Err(BackendError::Forbidden(format!("{u} is not an admin"))),
-            Err(Denied::CrossSite) => return Err(BackendError::Forbidden("a request from another site".into())),
-        };
+        let by = self.auth.check(&headers_of(caller)).map_err(denied)?;
         let now = crate::clock::now();
         let Some(standing) = self.index.standing(name, now).map_err(not_ready)? else {
             return Err(BackendError::BadRequest(format!("no workflow {name:?}")));
@@ -368,7 +362,7 @@ impl Backend for StoreBackend {
         token: Option<String>,
         caller: &Caller,
     ) -> Result<AdminOutcome, BackendError> {
-        match self.auth.check(&headers_of(caller, token)) {
+        match self.auth.check(&headers_of(&caller.clone().with_token(token))) {
             Err(Denied::Unauthenticated) => return Ok(AdminOutcome::Unauthorized),
             Err(Denied::Forbidden(user)) => return Ok(AdminOutcome::Forbidden(user)),
             Err(Denied::CrossSite) => return Ok(AdminOutcome::Forbidden("a request from another site".into())),

@@ -13,7 +13,7 @@ mod redact;
 mod serve;
 
 pub use limits::{Limits, LimitsConfig};
-pub use notify::NotifyConfig;
+pub use notify::{NotifyConfig, DEFAULT_EMAIL_HEADER};
 pub use serve::{normalize_base, stuck_thresholds, ServeConfig, ServeConfigError};
 
 /// Stats2: CMS production monitoring (ReqMgr2 workflows, DBS event counts, history).

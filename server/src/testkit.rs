@@ -68,3 +68,12 @@ pub async fn snapshot(store: &SharedStore) -> Result<BTreeMap<String, Value>, St
         })
         .collect())
 }
+
+/// A summary index built from `docs` (as if read from a store's feed), ready to answer.
+pub fn index_of(docs: impl IntoIterator<Item = Value>) -> Arc<crate::index::SummaryIndex> {
+    let index = crate::index::SummaryIndex::new();
+    let mut built = crate::index::State::building();
+    docs.into_iter().for_each(|d| built.upsert(d));
+    index.install(built);
+    index
+}

@@ -137,11 +137,7 @@ proptest! {
 #[test]
 fn generated_stores_change_in_every_way() {
     compare(3, 150, vec![1, 2], vec![NOW - 60 * 86_400]);
-    let docs: Vec<Value> = (0..150).map(|i| workflow(i, 3, shape())).collect();
-    let index = SummaryIndex::new();
-    let mut built = State::building();
-    docs.iter().for_each(|d| built.upsert(d.clone()));
-    index.install(built);
+    let index = server::testkit::index_of((0..150).map(|i| workflow(i, 3, shape())));
     let c = index.changes(&Filter::default(), NOW - 60 * 86_400, NOW).unwrap().counts;
     assert!(c.new > 0 && c.transitions > 0 && c.datasets > 0 && c.stalled > 0 && c.resumed > 0, "{c:?}");
 }

@@ -14,7 +14,7 @@ use app::watch::Condition;
 use proptest::prelude::*;
 use serde_json::Value;
 use server::demo::scale::{workflow, Shape};
-use server::index::{State, SummaryIndex};
+use server::index::SummaryIndex;
 
 const NOW: i64 = 1_764_000_000;
 
@@ -23,11 +23,7 @@ type Found = BTreeSet<(String, String, i64)>;
 fn build(seed: u64, n: usize) -> (std::sync::Arc<SummaryIndex>, Vec<Value>) {
     let docs: Vec<Value> =
         (0..n).map(|i| workflow(i, seed, Shape { campaigns: 3, max_entries: 7, now: NOW })).collect();
-    let index = SummaryIndex::new();
-    let mut built = State::building();
-    docs.iter().for_each(|d| built.upsert(d.clone()));
-    index.install(built);
-    (index, docs)
+    (server::testkit::index_of(docs.clone()), docs)
 }
 
 fn statuses_and_stuck(docs: &[Value], since: i64) -> Found {

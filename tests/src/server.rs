@@ -56,7 +56,7 @@ impl TestServer {
         // Links in notifications only need to name the base path here.
         let public = format!("http://127.0.0.1{base}");
         let build = move |state: AppState| {
-            let state = state.with_watches(targets.clone(), "X-Forwarded-Email");
+            let state = state.with_watches(targets.clone(), server::config::DEFAULT_EMAIL_HEADER);
             drop(state.watch_job(targets, &public));
             state
         };
@@ -121,5 +121,23 @@ impl Drop for TestServer {
         if let Some(tx) = self.stop.take() {
             let _ = tx.send(());
         }
+    }
+}
+
+/// Calls server function `name` under `<origin>/stats` with `headers` (the caller's
+/// credentials) and a JSON body: its status and its JSON answer (`null` when not JSON).
+pub async fn rpc(
+    origin: &str,
+    name: &str,
+    headers: &[(&str, &str)],
+    body: serde_json::Value,
+) -> (reqwest::StatusCode, serde_json::Value) {
+    let mut r = reqwest::Client::new().post(format!("{origin}/stats/rpc/{name}")).json(&body);
+    for (k, v) in headers {
+        r = r.header(*k, *v);
+    }
+    match r.send().await {
+        Ok(answer) => (answer.status(), answer.json().await.unwrap_or(serde_json::Value::Null)),
+        Err(e) => panic!("{name} could not be called: {e}"),
     }
 }

@@ -15,7 +15,7 @@ use server::store::couch::CouchStore;
 use server::store::sqlite::SqliteStore;
 use server::store::{Db, SharedStore};
 use stats2_tests::couch::CouchServer;
-use stats2_tests::server::TestServer;
+use stats2_tests::server::{rpc, TestServer};
 
 const DAY: i64 = 86_400;
 
@@ -27,15 +27,6 @@ fn stalled(i: usize, priority: i64, events: i64) -> Value {
         "TotalEvents": 1000, "RequestPriority": priority, "OutputDatasets": ["/A/b-v1/RECO"],
         "RequestTransition": [{"Status": "assigned", "UpdateTime": t - DAY}, {"Status": "running-open", "UpdateTime": t}],
         "EventNumberHistory": [{"Time": t, "Datasets": {"/A/b-v1/RECO": {"Type": "PRODUCTION", "Events": events, "Size": 5}}}]})
-}
-
-async fn rpc(origin: &str, name: &str, headers: &[(&str, &str)], body: Value) -> (StatusCode, Value) {
-    let mut r = reqwest::Client::new().post(format!("{origin}/stats/rpc/{name}")).json(&body);
-    for (k, v) in headers {
-        r = r.header(*k, *v);
-    }
-    let answer = r.send().await.unwrap();
-    (answer.status(), answer.json().await.unwrap_or(Value::Null))
 }
 
 async fn stalled_count(origin: &str) -> i64 {
@@ -90,6 +81,13 @@ async fn check(first: SharedStore, second: SharedStore) {
         StatusCode::UNAUTHORIZED
     );
     let admin = [("X-Forwarded-User", "ana"), ("X-Forwarded-Groups", "admins"), ("Sec-Fetch-Site", "same-origin")];
+    // What a form on another site could send (text/plain, no preflight) is refused as such.
+    let mut plain = reqwest::Client::new().post(format!("{}/stats/rpc/alert_ack", a.origin));
+    for (k, v) in admin {
+        plain = plain.header(k, v);
+    }
+    let plain = plain.header("Content-Type", "text/plain").body(ack.to_string()).send().await.unwrap();
+    assert_eq!(plain.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
     assert_eq!(rpc(&a.origin, "alert_ack", &admin, ack).await.0, StatusCode::OK);
 
     // Out of the counts and the list, on both replicas; shown with its note when asked.

@@ -274,15 +274,7 @@ async fn acknowledge(b: &Browser, origin: &str) {
     click(b, "form.ack button").await;
     wait_until("acknowledged", async || ranked(b).await.is_empty().then_some(())).await;
     assert_eq!(text(b, "p.ranked-summary").await, "0 workflows, 1 acknowledged");
-    let alerts: Value = reqwest::Client::new()
-        .post(format!("{origin}/stats/rpc/alerts"))
-        .json(&json!({}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, alerts) = stats2_tests::server::rpc(origin, "alerts", &[], json!({})).await;
     assert_eq!(alerts["stalled"], 0, "the count leaves it out: {alerts}");
     click(b, "a.toggle-acked").await;
     let acked = text(b, "tr.ranked-row .acked").await;

@@ -18,6 +18,7 @@ use server::store::couch::CouchStore;
 use server::store::sqlite::SqliteStore;
 use server::store::{Db, Paging, SharedStore};
 use stats2_tests::couch::CouchServer;
+use stats2_tests::server::rpc;
 use stats2_tests::sinks::{SmtpSink, WebhookSink};
 use stats2_tests::{free_port, stats2_bin};
 
@@ -60,17 +61,6 @@ fn run(env: &[(String, String)], args: &[&str]) {
     assert!(stats2(env, args).status().unwrap().success(), "stats2 {args:?} failed");
 }
 
-/// Calls a watch function as `who`: the token, a proxy user (same-origin), or nobody.
-async fn call(origin: &str, name: &str, who: &[(&str, &str)], body: Value) -> (StatusCode, Value) {
-    let mut r = reqwest::Client::new().post(format!("{origin}/stats/rpc/{name}")).json(&body);
-    for (k, v) in who {
-        r = r.header(*k, *v);
-    }
-    let answer = r.send().await.unwrap();
-    let status = answer.status();
-    (status, answer.json().await.unwrap_or(Value::Null))
-}
-
 fn user(name: &'static str) -> [(&'static str, &'static str); 3] {
     let email = if name == "ana" { "ana@example.org" } else { "bob@elsewhere.net" };
     [("X-Forwarded-User", name), ("X-Forwarded-Email", email), ("Sec-Fetch-Site", "same-origin")]
@@ -82,26 +72,29 @@ async fn save_watches(origin: &str, hook: &WebhookSink) -> (String, String) {
     let on: Vec<String> = WATCHED.iter().map(|s| format!("status:{s}")).collect();
     let spec = |url: String, email: Option<&str>| json!({"name": "all of it", "filter": {}, "on": on, "webhook": url, "email": email});
     let url = format!("http://{}/hook", hook.authority);
-    assert_eq!(call(origin, "watch_save", &[], spec(url.clone(), None)).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(rpc(origin, "watch_save", &[], spec(url.clone(), None)).await.0, StatusCode::UNAUTHORIZED);
     let cross = [("X-Forwarded-User", "ana"), ("Sec-Fetch-Site", "cross-site")];
-    assert_eq!(call(origin, "watch_save", &cross, spec(url.clone(), None)).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(rpc(origin, "watch_save", &cross, spec(url.clone(), None)).await.0, StatusCode::FORBIDDEN);
+    let form = reqwest::Client::new().post(format!("{origin}/stats/rpc/watch_save")).header("X-Forwarded-User", "ana");
+    let form = form.header("Content-Type", "text/plain").body(spec(url.clone(), None).to_string());
+    assert_eq!(form.send().await.unwrap().status(), StatusCode::UNSUPPORTED_MEDIA_TYPE, "a form's text/plain");
     let ana = user("ana");
     for bad in [spec("http://10.0.0.1:5984/".into(), None), spec(url.clone(), Some("eve@evil.example"))] {
-        assert_eq!(call(origin, "watch_save", &ana, bad).await.0, StatusCode::BAD_REQUEST);
+        assert_eq!(rpc(origin, "watch_save", &ana, bad).await.0, StatusCode::BAD_REQUEST);
     }
-    let (status, saved) = call(origin, "watch_save", &ana, spec(url.clone(), Some("ana@example.org"))).await;
+    let (status, saved) = rpc(origin, "watch_save", &ana, spec(url.clone(), Some("ana@example.org"))).await;
     assert_eq!(status, StatusCode::OK, "{saved}");
     let id = saved["id"].as_str().unwrap().to_owned();
     let bearer = format!("Bearer {TOKEN}");
     let token = [("Authorization", bearer.as_str())];
     let moved = spec(format!("http://{}/moved", hook.authority), None);
-    let (status, redirecting) = call(origin, "watch_save", &token, moved).await;
+    let (status, redirecting) = rpc(origin, "watch_save", &token, moved).await;
     assert_eq!(status, StatusCode::OK, "{redirecting}");
     // Bob sees none of them and may not delete ana's; the token sees both.
     let bob = user("bob");
-    assert_eq!(call(origin, "watch_list", &bob, json!({})).await.1, json!([]));
-    assert_eq!(call(origin, "watch_delete", &bob, json!({"id": id})).await.0, StatusCode::FORBIDDEN);
-    assert_eq!(call(origin, "watch_list", &token, json!({})).await.1.as_array().unwrap().len(), 2);
+    assert_eq!(rpc(origin, "watch_list", &bob, json!({})).await.1, json!([]));
+    assert_eq!(rpc(origin, "watch_delete", &bob, json!({"id": id})).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(rpc(origin, "watch_list", &token, json!({})).await.1.as_array().unwrap().len(), 2);
     (id, redirecting["id"].as_str().unwrap().to_owned())
 }
 
@@ -194,10 +187,10 @@ async fn scenario(env: Vec<(String, String)>, store: SharedStore) {
     assert!(failing.iter().any(|n| n["last_error"].as_str().unwrap_or_default().contains("redirect")), "{failing:?}");
     assert_eq!(hook.trapped(), 0, "a redirect was followed");
     // The owner sees the latest notifications on the list; deleting ends the watch.
-    let (_, list) = call(&b.origin, "watch_list", &user("ana"), json!({})).await;
+    let (_, list) = rpc(&b.origin, "watch_list", &user("ana"), json!({})).await;
     assert_eq!(list[0]["recent"].as_array().unwrap().len(), 10, "{list}");
-    assert_eq!(call(&b.origin, "watch_delete", &user("ana"), json!({"id": watch})).await.0, StatusCode::OK);
-    assert_eq!(call(&a.origin, "watch_list", &user("ana"), json!({})).await.1, json!([]));
+    assert_eq!(rpc(&b.origin, "watch_delete", &user("ana"), json!({"id": watch})).await.0, StatusCode::OK);
+    assert_eq!(rpc(&a.origin, "watch_list", &user("ana"), json!({})).await.1, json!([]));
 }
 
 /// Each entry reached the webhook and the relay (retried through the faults), entries went

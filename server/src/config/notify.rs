@@ -4,6 +4,9 @@
 
 use clap::Args;
 
+/// The SSO proxy's e-mail header unless told otherwise.
+pub const DEFAULT_EMAIL_HEADER: &str = "X-Forwarded-Email";
+
 /// Watch notification settings.
 #[derive(Clone, Default, Args)]
 #[command(next_help_heading = "Watch notifications")]
@@ -21,7 +24,7 @@ pub struct NotifyConfig {
     pub smtp_from: Option<String>,
     /// The SSO proxy's header with the signed-in user's e-mail address: a watch may always
     /// mail its owner there.
-    #[arg(long, env = "STATS_PROXY_EMAIL_HEADER", default_value = "X-Forwarded-Email")]
+    #[arg(long, env = "STATS_PROXY_EMAIL_HEADER", default_value = DEFAULT_EMAIL_HEADER)]
     pub proxy_email_header: String,
     /// Mail domains a watch may send to besides its owner's own address, comma-separated
     /// (e.g. `cern.ch`).

@@ -50,8 +50,11 @@ pub struct AppState {
     closing: Arc<tokio::sync::watch::Sender<bool>>,
 }
 
+/// Server functions that change something for their caller: JSON only (see `rpc`).
+const WRITES: [&str; 4] = ["admin_update", "alert_ack", "watch_save", "watch_delete"];
+
 /// Server functions answered from the summary index: 503 until it is built.
-const INDEXED: [&str; 11] = [
+const INDEXED: [&str; 13] = [
     "historical",
     "list_workflows",
     "workflow_row",
@@ -63,6 +66,8 @@ const INDEXED: [&str; 11] = [
     "present",
     "suggest",
     "alerts",
+    "changes",
+    "alert_list",
 ];
 
 impl AppState {
@@ -89,7 +94,7 @@ impl AppState {
         let watches = Arc::new(crate::watches::Watches::new(
             legacy.store.clone(),
             Arc::new(crate::watches::Targets::none()),
-            "X-Forwarded-Email",
+            crate::config::DEFAULT_EMAIL_HEADER,
         ));
         let backend = backend((&legacy, &links, &watches), &index, &alerts, &limits);
         let closing = Arc::new(closing);
@@ -234,9 +239,9 @@ async fn server_fn(
         return (StatusCode::SERVICE_UNAVAILABLE, [(header::RETRY_AFTER, "5"), json], body).into_response();
     }
     // A browser sends text/plain cross-site without asking (no CORS preflight); JSON it
-    // does not. The admin action takes JSON only, as its client sends.
-    if fn_name == "admin_update" && !is_json(req.headers()) {
-        return (StatusCode::UNSUPPORTED_MEDIA_TYPE, "admin_update takes application/json\n").into_response();
+    // does not. What acts for its caller takes JSON only, as its client sends.
+    if WRITES.contains(&fn_name.as_str()) && !is_json(req.headers()) {
+        return (StatusCode::UNSUPPORTED_MEDIA_TYPE, format!("{fn_name} takes application/json\n")).into_response();
     }
     let backend = state.backend.clone();
     // The caller's headers, for the admin check of SSO proxy deployments.

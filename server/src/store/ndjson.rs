@@ -16,9 +16,13 @@ use super::{is_document_id, Db, FeedQuery, Seq, Store, StoreError, DESIGN_PREFIX
 /// Documents per read or write batch.
 pub const BATCH: usize = 500;
 
+/// Id prefix of a watch in the project's database.
+pub const WATCH_PREFIX: &str = "watch:";
+/// Id prefix of a watch's notification (outbox entry).
+pub const NOTICE_PREFIX: &str = "notice:";
 /// The project's records that travel with an export: watches and their outbox (sent
 /// entries too, so a restored store does not notify again what it already did).
-pub const PROJECT_PREFIXES: [&str; 2] = ["watch:", "notice:"];
+pub const PROJECT_PREFIXES: [&str; 2] = [WATCH_PREFIX, NOTICE_PREFIX];
 /// The key wrapping a project record's line.
 const PROJECT_KEY: &str = "stats2";
 

@@ -168,8 +168,7 @@ impl Job {
     fn message(&self, w: &StoredWatch, entries: &[Notice]) -> Message {
         let mut ids: Vec<String> = entries.iter().map(|n| n.id.clone()).collect();
         ids.sort();
-        let digest = ring::digest::digest(&ring::digest::SHA256, ids.join("\n").as_bytes());
-        let key: String = digest.as_ref()[..16].iter().map(|b| format!("{b:02x}")).collect();
+        let key = crate::encode::digest_hex(&ids.join("\n"), 16);
         let mut lines: Vec<String> = entries
             .iter()
             .take(MAX_LINES)

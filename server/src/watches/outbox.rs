@@ -14,8 +14,8 @@ use serde_json::{Map, Value};
 
 use crate::store::{Db, Store, StoreError};
 
-/// Prefix of outbox entry ids.
-pub const PREFIX: &str = "notice:";
+/// Prefix of outbox entry ids (export carries them).
+pub const PREFIX: &str = crate::store::ndjson::NOTICE_PREFIX;
 /// Entries are kept this long after being sent (seconds): 30 days.
 pub const KEEP: i64 = 30 * 86_400;
 /// Entries read at most at once.
@@ -79,10 +79,8 @@ impl Notice {
     pub fn new(watch: &str, o: &crate::index::Occurrence, now: i64) -> Notice {
         let condition = o.condition.text();
         let what = format!("{watch}\n{}\n{condition}\n{}", o.workflow, o.key);
-        let digest = ring::digest::digest(&ring::digest::SHA256, what.as_bytes());
-        let hex: String = digest.as_ref()[..16].iter().map(|b| format!("{b:02x}")).collect();
         Notice {
-            id: format!("{PREFIX}{hex}"),
+            id: format!("{PREFIX}{}", crate::encode::digest_hex(&what, 16)),
             rev: None,
             kind: "notice".into(),
             watch: watch.to_owned(),

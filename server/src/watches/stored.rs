@@ -9,8 +9,8 @@ use serde_json::{Map, Value};
 
 use crate::store::{self, Db, Store, StoreError};
 
-/// Prefix of watch document ids.
-pub const PREFIX: &str = "watch:";
+/// Prefix of watch document ids (export carries them).
+pub const PREFIX: &str = crate::store::ndjson::WATCH_PREFIX;
 /// Watches read at most (100 per user).
 const MAX_READ: u64 = 1_000_000;
 
@@ -93,8 +93,7 @@ impl StoredWatch {
 
 /// A watch's id: 24 hex digits of SHA-256 over its owner and name.
 pub fn id_of(owner: &str, name: &str) -> String {
-    let digest = ring::digest::digest(&ring::digest::SHA256, format!("{owner}\n{name}").as_bytes());
-    digest.as_ref()[..12].iter().map(|b| format!("{b:02x}")).collect()
+    crate::encode::digest_hex(&format!("{owner}\n{name}"), 12)
 }
 
 /// Every watch.
