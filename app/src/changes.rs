@@ -36,7 +36,7 @@ pub struct Transition {
     pub time: i64,
 }
 
-/// A dataset's latest DBS status change.
+/// A dataset's DBS status change.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DatasetChange {
     /// Workflow name.
@@ -79,7 +79,8 @@ pub struct Changes {
     pub new: Vec<Named>,
     /// Every later RequestTransition at or after `since`.
     pub transitions: Vec<Transition>,
-    /// Datasets whose latest DBS status was first recorded at or after `since`.
+    /// Every DBS status change of a dataset at or after `since` (when the history first
+    /// recorded the new status).
     pub datasets: Vec<DatasetChange>,
     /// Workflows that became stalled at or after `since` (and are stalled now).
     pub stalled: Vec<Named>,

@@ -10,11 +10,13 @@ use std::fmt;
 use percent_encoding::percent_decode_str;
 use serde::{Deserialize, Serialize};
 
+mod change_group;
 mod error;
 mod facets;
 mod request_status;
 mod sort;
 
+pub use change_group::ChangeGroup;
 pub use error::FilterError;
 pub use facets::{glob_matches, is_pattern, literal_prefix, pwg_of, Facets, MAX_IDLE_DAYS, MAX_VALUES};
 pub use request_status::{text_can_progress, RequestStatus};

@@ -136,6 +136,20 @@ pub fn status_change(history: &[&HistoryEntry], dataset: &str) -> Option<(i64, O
     Some((since, None))
 }
 
+/// Every status change of `dataset`, oldest first: `(time, from, to)` where the history first
+/// recorded `to` after `from`. The last one is [`status_change`]'s.
+pub fn status_changes(history: &[&HistoryEntry], dataset: &str) -> Vec<(i64, DatasetStatus, DatasetStatus)> {
+    let mut out = Vec::new();
+    let mut before: Option<&DatasetStatus> = None;
+    for (t, s) in history.iter().filter_map(|e| Some((e.time.unwrap_or(0), &e.datasets.get(dataset)?.status))) {
+        if let Some(b) = before.filter(|b| *b != s) {
+            out.push((t, b.clone(), s.clone()));
+        }
+        before = Some(s);
+    }
+    out
+}
+
 /// The stacked view of `parts` with buckets of `bucket` seconds. The parts are read twice
 /// (span, then sums), so they come as a re-readable iterator.
 pub fn historical<P: Iterator<Item = (i64, i64)>>(

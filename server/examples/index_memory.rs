@@ -62,6 +62,7 @@ fn main() -> anyhow::Result<()> {
     let shape = Shape { now: server::now(), ..Shape::default() };
     let base = live();
     let mut state = State::building();
+    state.forget_changes_before(server::index::horizon_at(shape.now));
     for i in 0..n {
         state.upsert(workflow(i, 1, shape));
     }
@@ -71,6 +72,7 @@ fn main() -> anyhow::Result<()> {
     let mut parts = state.into_parts();
     part("pre-summed aggregates", n, || std::mem::take(&mut parts.sums));
     part("stalled set", n, || std::mem::take(&mut parts.stalls));
+    part("dated changes (what changed since)", n, || std::mem::take(&mut parts.timeline));
     part("postings (lists and their maps)", n, || std::mem::take(&mut parts.postings));
     part("the id map and the id order", n, || std::mem::take(&mut parts.ids));
     let table = std::mem::take(&mut parts.table);

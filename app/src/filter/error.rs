@@ -51,4 +51,10 @@ pub enum FilterError {
     /// `status_days` is not a whole number of days from 1 to 3650.
     #[error("status_days must be a whole number of days from 1 to 3650, not {0:?}")]
     InvalidStatusDays(String),
+    /// `change` names no group of "What changed since".
+    #[error("change must be new, transition, reached:<status>, dataset, stalled or resumed, not {0:?}")]
+    UnknownChange(String),
+    /// `change` and `change_since` are given one without the other.
+    #[error("change and change_since go together")]
+    ChangeWithoutSince,
 }

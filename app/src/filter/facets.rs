@@ -8,6 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::change_group::ChangeGroup;
 use super::request_status::RequestStatus;
 use super::{FilterError, MAX_VALUE_LEN};
 use crate::priority::{block_of, LAST_BLOCK};
@@ -51,6 +52,13 @@ pub struct Facets {
     /// this many days.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status_days: Option<u32>,
+    /// `change`: had a change of this group ("What changed since") at or after
+    /// `change_since`; the two go together.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub change: Option<ChangeGroup>,
+    /// `change_since`: Unix seconds, from when `change` counts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub change_since: Option<i64>,
 }
 
 /// Longest `idle_days` accepted: ten years is older than any request.
@@ -73,7 +81,7 @@ impl Facets {
     }
 
     /// The query parameter names.
-    pub const PARAMS: [&'static str; 9] = [
+    pub const PARAMS: [&'static str; 11] = [
         "status",
         "priority_min",
         "priority_max",
@@ -83,6 +91,8 @@ impl Facets {
         "idle_days",
         "priority_block",
         "status_days",
+        "change",
+        "change_since",
     ];
 
     /// Reads one decoded query parameter named in [`Facets::PARAMS`].
@@ -113,6 +123,11 @@ impl Facets {
                 Ok(b) if b <= LAST_BLOCK => push_once(&mut self.priority_block, b, name)?,
                 _ => return Err(FilterError::InvalidPriorityBlock(shorten(value))),
             },
+            "change" if !value.is_empty() => {
+                self.change =
+                    Some(ChangeGroup::parse(value).ok_or_else(|| FilterError::UnknownChange(shorten(value)))?);
+            }
+            "change_since" if !value.is_empty() => self.change_since = Some(priority(name, value)?),
             "priority_min" if !value.is_empty() => self.priority_min = Some(priority(name, value)?),
             "priority_max" if !value.is_empty() => self.priority_max = Some(priority(name, value)?),
             "pwg" | "tier" if !value.is_empty() => {
@@ -158,6 +173,9 @@ impl Facets {
         {
             return Err(FilterError::TooLong(name.to_owned()));
         }
+        if self.change.is_some() != self.change_since.is_some() {
+            return Err(FilterError::ChangeWithoutSince);
+        }
         match (self.priority_min, self.priority_max) {
             (Some(min), Some(max)) if min > max => Err(FilterError::PriorityRange { min, max }),
             _ => Ok(()),
@@ -191,6 +209,10 @@ impl Facets {
         }
         if let Some(d) = self.status_days {
             out.append_pair("status_days", &d.to_string());
+        }
+        if let (Some(group), Some(since)) = (self.change, self.change_since) {
+            out.append_pair("change", &group.to_string());
+            out.append_pair("change_since", &since.to_string());
         }
     }
 
@@ -256,6 +278,9 @@ impl Facets {
         }
         if let Some(d) = self.status_days {
             out.push(format!("in its status for at least {d} days"));
+        }
+        if let (Some(group), Some(since)) = (self.change, self.change_since) {
+            out.push(format!("{} since {} UTC", group.describe(), crate::format::utc_datetime(since)));
         }
         out
     }

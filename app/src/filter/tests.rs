@@ -89,8 +89,10 @@ fn any_facets() -> impl Strategy<Value = Facets> {
     let dataset = proptest::sample::select(vec!["VALID", "INVALID", "DELETED", "NONE"]);
     let alerts = (proptest::collection::btree_set(dataset, 0..3), proptest::option::of(1u32..=MAX_IDLE_DAYS));
     let pmp = (proptest::collection::btree_set(0u8..8, 0..3), proptest::option::of(1u32..=MAX_IDLE_DAYS));
-    let all = (statuses, bound(), bound(), texts(), texts(), alerts, pmp);
-    all.prop_map(|(status, lo, hi, pwg, tier, (ds, idle_days), (blocks, status_days))| {
+    let groups = vec!["new", "transition", "reached:completed", "dataset", "stalled", "resumed"];
+    let change = proptest::option::of((proptest::sample::select(groups), 0i64..2_000_000_000));
+    let all = (statuses, bound(), bound(), texts(), texts(), alerts, pmp, change);
+    all.prop_map(|(status, lo, hi, pwg, tier, (ds, idle_days), (blocks, status_days), change)| {
         let (priority_min, priority_max) = match (lo, hi) {
             (Some(a), Some(b)) => (Some(a.min(b)), Some(a.max(b))),
             other => other,
@@ -106,6 +108,8 @@ fn any_facets() -> impl Strategy<Value = Facets> {
             idle_days,
             priority_block: blocks.into_iter().collect(),
             status_days,
+            change: change.and_then(|(g, _)| crate::filter::ChangeGroup::parse(g)),
+            change_since: change.map(|(_, t)| t),
         }
     })
 }
@@ -202,6 +206,8 @@ fn priority_blocks_and_days_in_status_read_back_and_refuse_what_is_out_of_range(
     }
     let json: Filter = serde_json::from_str(r#"{"priority_block": [9]}"#).unwrap();
     assert!(json.validate().is_err(), "JSON gets the query string's checks");
+    let json: Filter = serde_json::from_str(r#"{"change": "new"}"#).unwrap();
+    assert!(json.validate().is_err(), "JSON gets the query string's checks");
     assert!(Filter::from_legacy_query("priority_block=9").is_ok(), "the legacy routes ignore it");
     let now = 100 * 86_400;
     assert!(f.facets.record_holds(Some(120_000), Some(now - 14 * 86_400), now));
@@ -224,4 +230,18 @@ fn sort_is_an_analytics_parameter_with_known_values() {
     assert_eq!(json.sort, Some(Sort::Completion));
     assert!(serde_json::from_str::<Filter>(r#"{"sort": "size"}"#).is_err());
     assert!(!serde_json::to_string(&Filter::default()).unwrap().contains("sort"), "absent when unset");
+}
+
+#[test]
+fn a_group_of_what_changed_reads_back_and_needs_its_time() {
+    let f = Filter::from_query("change=reached:completed&change_since=1764000000").unwrap();
+    assert_eq!(f.facets.change, Some(crate::filter::ChangeGroup::Reached(RequestStatus::Completed)));
+    assert_eq!(f.to_query(), "change=reached%3Acompleted&change_since=1764000000");
+    assert_eq!(Filter::from_query(&f.to_query()).unwrap(), f);
+    assert!(f.is_combined(), "a narrowed list, paged over distinct workflows");
+    assert_eq!(f.facets.describe(), ["reached completed since 2025-11-24 16:00:00 UTC"]);
+    for bad in ["change=new", "change_since=5", "change=x&change_since=5", "change=new&change_since=x"] {
+        assert!(Filter::from_query(bad).is_err(), "{bad}");
+    }
+    assert!(matches!(Filter::from_query("change=removed&change_since=1"), Err(FilterError::UnknownChange(_))));
 }

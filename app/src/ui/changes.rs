@@ -1,9 +1,9 @@
 //! "What changed since" (`<base>/changes?since=<Unix seconds>&<filter>`): for the filter's
 //! workflows, new ones, status transitions grouped by the status reached, dataset status
 //! changes grouped by the status now, workflows that stalled or moved again, and removals,
-//! each group counted exactly and linked to the dashboard list it narrows to where a filter
-//! says it (the status reached, the dataset status, stalled). "Since my last visit" is kept in
-//! the browser; live runs refresh the page.
+//! each group counted exactly and linked to the dashboard list of exactly its workflows (the
+//! `change` filter; removed workflows are in no list). "Since my last visit" is kept in the
+//! browser; live runs refresh the page.
 
 use std::fmt::Write;
 
@@ -15,7 +15,7 @@ use super::filter_bar::FilterBar;
 use super::views::ViewsHeader;
 use crate::changes::{Changes, Named, DEFAULT_BACK};
 use crate::chart::{param, with_param};
-use crate::filter::{Filter, FilterKey, RequestStatus};
+use crate::filter::{ChangeGroup, Filter, FilterKey, RequestStatus};
 use crate::format::{thousands, utc_datetime};
 use crate::markup::escape;
 
@@ -118,6 +118,13 @@ fn named(list: &[Named], words: &str) -> Vec<String> {
     list.iter().map(|e| item(&e.name, e.time, words)).collect()
 }
 
+/// The dashboard list of the workflows with a change of `group` since the answer's `since`.
+fn group_href(base: &Filter, group: ChangeGroup, since: i64) -> String {
+    let mut f = base.clone();
+    (f.facets.change, f.facets.change_since) = (Some(group), Some(since));
+    view_href(&f)
+}
+
 /// The whole answer as markup (lighter in the bundle than a typed view per entry).
 fn markup(c: &Changes, filter: &Filter) -> String {
     let mut out = format!(
@@ -127,7 +134,8 @@ fn markup(c: &Changes, filter: &Filter) -> String {
         utc_datetime(c.removed_known_since)
     );
     let base = filter.clone().with_page(0);
-    group(&mut out, "New workflows", c.counts.new, None, named(&c.new, "created"));
+    let link = |group| Some(group_href(&base, group, c.since));
+    group(&mut out, "New workflows", c.counts.new, link(ChangeGroup::New), named(&c.new, "created"));
     let mut reached: Vec<&str> = c.transitions.iter().map(|t| t.to.as_str()).collect();
     reached.sort_unstable();
     reached.dedup();
@@ -138,29 +146,27 @@ fn markup(c: &Changes, filter: &Filter) -> String {
             .filter(|t| t.to == to)
             .map(|t| item(&t.name, t.time, &format!("from {}", t.from)))
             .collect();
-        let link = RequestStatus::parse(to).map(|s| {
-            let mut f = base.clone();
-            f.facets.status = vec![s];
-            view_href(&f)
-        });
-        group(&mut out, &format!("Reached {to}"), of.len() as u64, link, of);
+        let href = RequestStatus::parse(to).and_then(|s| link(ChangeGroup::Reached(s)));
+        group(&mut out, &format!("Reached {to}"), of.len() as u64, href, of);
     }
     if c.counts.transitions > c.transitions.len() as u64 {
         let _ = write!(
             out,
-            r#"<p class="note">{} transitions in all; the groups above count the newest 1,000.</p>"#,
-            thousands(c.counts.transitions as i64)
+            r#"<p class="note">{} transitions in all; the groups above count the newest 1,000 (<a href="{}">every workflow that changed status</a>).</p>"#,
+            thousands(c.counts.transitions as i64),
+            escape(&group_href(&base, ChangeGroup::Transition, c.since))
         );
     }
     let datasets = c.datasets.iter().map(|d| {
         let words = format!("{}: {} → {}", d.dataset, d.from.as_str(), d.to.as_str());
         item(&d.name, d.time, &words)
     });
-    group(&mut out, "Dataset status changes", c.counts.datasets, None, datasets.collect());
-    let mut stalled = base.clone();
-    stalled.stalled = true;
-    group(&mut out, "Became stalled", c.counts.stalled, Some(view_href(&stalled)), named(&c.stalled, "stalled"));
-    group(&mut out, "Moved again after stalling", c.counts.resumed, None, named(&c.resumed, "produced again"));
+    group(&mut out, "Dataset status changes", c.counts.datasets, link(ChangeGroup::Dataset), datasets.collect());
+    let stalled = named(&c.stalled, "stalled");
+    group(&mut out, "Became stalled", c.counts.stalled, link(ChangeGroup::Stalled), stalled);
+    let resumed = named(&c.resumed, "produced again");
+    group(&mut out, "Moved again after stalling", c.counts.resumed, link(ChangeGroup::Resumed), resumed);
+    // Removed workflows are in no list any more: the group is the only place they show.
     group(&mut out, "Removed", c.counts.removed, None, named(&c.removed, "removed"));
     out
 }

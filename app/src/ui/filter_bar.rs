@@ -159,7 +159,8 @@ struct FacetFields {
     blocks: RwSignal<String>,
     /// Days in the current status at least.
     status_days: RwSignal<String>,
-    /// What the bar has no input for (the alerts' filters): kept as the URL had them.
+    /// What the bar has no input for (the alerts' filters, a group of what changed): kept as
+    /// the URL had them.
     kept: RwSignal<Facets>,
 }
 
@@ -199,7 +200,13 @@ impl FacetFields {
         let blocks: Vec<String> = f.priority_block.iter().map(u8::to_string).collect();
         self.blocks.set(blocks.join(", "));
         self.status_days.set(f.status_days.map(|d| d.to_string()).unwrap_or_default());
-        self.kept.set(Facets { dataset_status: f.dataset_status.clone(), idle_days: f.idle_days, ..Facets::default() });
+        self.kept.set(Facets {
+            dataset_status: f.dataset_status.clone(),
+            idle_days: f.idle_days,
+            change: f.change,
+            change_since: f.change_since,
+            ..Facets::default()
+        });
     }
 
     /// The facets as entered; a priority that is not a number is left out here and refused

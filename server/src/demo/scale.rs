@@ -115,15 +115,17 @@ fn history(doc: &mut Map<String, Value>, outputs: &[String], total: i64, created
         .map(|k| {
             let t = created + (end - created) * k as i64 / entries as i64;
             let frac = (target * k as f64 / entries as f64).min(1.0);
-            let last = k == entries;
+            let (last, second_last) = (k == entries, k + 1 == entries);
             let datasets: Map<String, Value> = outputs
                 .iter()
                 .enumerate()
                 .map(|(j, d)| {
                     let events = (total as f64 * frac * (1.0 - 0.02 * j as f64)).round() as i64;
+                    // An invalidated dataset was announced first: two status changes.
                     let status = match (last, invalid, events >= total) {
                         (true, true, _) => "INVALID",
                         (true, _, true) => "VALID",
+                        (false, true, _) if second_last => "VALID",
                         _ => "PRODUCTION",
                     };
                     (d.clone(), json!({"Type": status, "Events": events, "Size": events * 1500}))

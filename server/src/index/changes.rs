@@ -1,102 +1,125 @@
-//! "What changed since" from the index: one pass over the filter's workflows reading what
-//! each record keeps (transitions, each dataset's last status change, stall and resume
-//! times), then the deletions this replica saw, each checked against the filter as the
-//! record was when it went (`query::holds`: a deleted workflow has no slot to look up).
+//! "What changed since" from the index's dated changes (`timeline.rs`): each list walks its
+//! entries from `since` on, newest first, counting those of the filter's workflows (a bit per
+//! slot, or none for every workflow) and keeping the first thousand; only those are read and
+//! made into text. Then the deletions this replica saw, each checked against the filter as
+//! the record was when it went (`query::holds`: a deleted workflow has no slot to look up).
 
 use app::changes::{Changes, DatasetChange, Named, Transition, LIST_CAP};
 use app::filter::Filter;
+use app::model::DatasetStatus;
 
-use super::newest::Newest;
-use super::query::{holds, matching};
+use super::posting::Bits;
+use super::query::{constraints, holds, matching_slots};
 use super::record::Record;
 use super::state::State;
-
-/// The lists of one walk, each bounded to what the answer shows, every entry counted.
-struct Lists<'a> {
-    new: Newest<'a, &'a Record>,
-    transitions: Newest<'a, (&'a Record, &'a str, &'a str, i64)>,
-    datasets: Newest<'a, (&'a Record, usize)>,
-    stalled: Newest<'a, &'a Record>,
-    resumed: Newest<'a, &'a Record>,
-}
+use super::timeline::{dataset_changes, Entry, Kind, Timeline};
 
 /// What changed among `filter`'s workflows from `since` to `now`.
 pub fn changes(state: &State, filter: &Filter, since: i64, now: i64) -> Changes {
-    let mut lists = Lists {
-        new: Newest::new(LIST_CAP),
-        transitions: Newest::new(LIST_CAP),
-        datasets: Newest::new(LIST_CAP),
-        stalled: Newest::new(LIST_CAP),
-        resumed: Newest::new(LIST_CAP),
+    let within = within(state, filter, now);
+    let before_horizon;
+    let timeline = if since >= state.timeline().horizon() {
+        state.timeline()
+    } else {
+        let slots: Box<dyn Iterator<Item = u32>> = match &within {
+            Some(bits) => Box::new(bits.ones()),
+            None => Box::new(state.slots_in_order().iter().copied()),
+        };
+        before_horizon = Timeline::of(slots.filter_map(|s| Some((s, &**state.record(s)?))));
+        &before_horizon
     };
-    for r in matching(state, filter, now) {
-        record_changes(r, since, now, &mut lists);
-    }
+    let walk = |kind: Kind, until: Option<i64>| newest(timeline.between(kind, since, until), within.as_ref());
+    let (new, transitions, datasets) = (walk(Kind::New, None), walk(Kind::Transition, None), walk(Kind::Dataset, None));
+    let (stalled, resumed) = (walk(Kind::Stalled, Some(now)), walk(Kind::Resumed, None));
     let removed = state
         .removed()
         .after(since)
         .filter(|(_, r)| holds(r, filter, now))
         .map(|(t, r)| Named { name: r.name.to_string(), time: *t })
         .collect();
-    answer(lists, removed, (since, now), state.removed().since().unwrap_or(now))
-}
-
-/// The answer: the kept entries made into text, ordered and counted.
-fn answer(l: Lists<'_>, removed: Vec<Named>, (since, now): (i64, i64), removed_known_since: i64) -> Changes {
-    let named = |r: &Record, time: i64| Named { name: r.name.to_string(), time };
-    let seen = [l.new.seen(), l.transitions.seen(), l.datasets.seen(), l.stalled.seen(), l.resumed.seen()];
+    let named = |(time, r, _): (i64, &Record, u32)| Named { name: r.name.to_string(), time };
     let mut out = Changes {
         since,
         now,
-        removed_known_since,
+        removed_known_since: state.removed().since().unwrap_or(now),
         removed,
-        new: l.new.into_sorted(|r| named(r, r.transitions.first().map_or(0, |(_, t)| t))),
-        transitions: l.transitions.into_sorted(|(r, from, to, time)| Transition {
-            name: r.name.to_string(),
-            from: from.to_owned(),
-            to: to.to_owned(),
-            time,
-        }),
-        datasets: l.datasets.into_sorted(|(r, i)| {
-            let d = &r.datasets[i];
-            let (dataset, from, to) =
-                (d.name.to_string(), d.previous.clone().unwrap_or(d.status.clone()), d.status.clone());
-            DatasetChange { name: r.name.to_string(), dataset, from, to, time: d.since }
-        }),
-        stalled: l.stalled.into_sorted(|r| named(r, r.stalled_since().unwrap_or(0))),
-        resumed: l.resumed.into_sorted(|r| named(r, r.resumed_at().unwrap_or(0))),
+        new: new.read(state, |e| e.1.name.as_ref(), named),
+        transitions: transitions.read(state, |e| e.1.name.as_ref(), transition),
+        datasets: datasets.read(state, dataset_name, dataset),
+        stalled: stalled.read(state, |e| e.1.name.as_ref(), named),
+        resumed: resumed.read(state, |e| e.1.name.as_ref(), named),
         ..Changes::default()
     }
     .finish();
+    let seen = [new.seen, transitions.seen, datasets.seen, stalled.seen, resumed.seen];
     [out.counts.new, out.counts.transitions, out.counts.datasets, out.counts.stalled, out.counts.resumed] = seen;
     out
 }
 
-fn record_changes<'a>(r: &'a Record, since: i64, now: i64, l: &mut Lists<'a>) {
-    let mut entries = r.transitions.iter();
-    if let Some((_, created)) = r.transitions.first().filter(|(_, t)| *t >= since) {
-        l.new.offer(created, &r.name, r);
-    }
-    let mut before = entries.next().map(|(s, _)| s);
-    for (status, time) in entries {
-        if time >= since {
-            l.transitions.offer(time, &r.name, (r, before.unwrap_or_default(), status, time));
+/// The filter's workflows as a bit per slot; `None` when it is every workflow.
+fn within(state: &State, filter: &Filter, now: i64) -> Option<Bits> {
+    let everything = constraints(filter).is_empty() && filter.facets.is_empty() && !filter.stalled;
+    (!everything).then(|| {
+        let mut bits = Bits::default();
+        matching_slots(state, filter, now).for_each(|s| bits.set(s, true));
+        bits
+    })
+}
+
+/// The newest entries of one list and how many there are.
+struct Newest {
+    /// The first [`LIST_CAP`] entries newest first, and every one as new as the last of
+    /// them: ties at the cut are ordered by name when read.
+    kept: Vec<Entry>,
+    seen: u64,
+}
+
+fn newest<'a>(entries: impl DoubleEndedIterator<Item = &'a Entry>, within: Option<&Bits>) -> Newest {
+    let mut out = Newest { kept: Vec::new(), seen: 0 };
+    for e in entries.rev().filter(|e| within.is_none_or(|b| b.get(e.1))) {
+        out.seen += 1;
+        if out.kept.len() < LIST_CAP || out.kept.last().is_some_and(|last| last.0 == e.0) {
+            out.kept.push(*e);
         }
-        before = Some(status);
     }
-    for (i, d) in r.datasets.iter().enumerate() {
-        // A dataset listed twice by the workflow is one dataset.
-        if d.since < since || d.since == i64::MAX || r.datasets[..i].iter().any(|e| e.name == d.name) {
-            continue;
-        }
-        if d.previous.is_some() {
-            l.datasets.offer(d.since, &d.name, (r, i));
-        }
+    out
+}
+
+impl Newest {
+    /// The kept entries as answers, in answer order: newest first, then by `name` (the
+    /// workflow's, or the dataset's), then the workflow and the entry's place.
+    fn read<'s, T>(
+        &self,
+        state: &'s State,
+        name: impl Fn(&(i64, &'s Record, u32)) -> &'s str,
+        make: impl Fn((i64, &'s Record, u32)) -> T,
+    ) -> Vec<T> {
+        let mut read: Vec<(i64, &Record, u32)> =
+            self.kept.iter().filter_map(|&(t, slot, place)| Some((t, &**state.record(slot)?, place))).collect();
+        read.sort_by(|a, b| {
+            let key = |e: &(i64, &'s Record, u32)| (std::cmp::Reverse(e.0), name(e), e.1.name.as_ref(), e.2);
+            key(a).cmp(&key(b))
+        });
+        read.truncate(LIST_CAP);
+        read.into_iter().map(make).collect()
     }
-    if let Some(t) = r.stalled_since().filter(|t| *t >= since && now > *t) {
-        l.stalled.offer(t, &r.name, r);
-    }
-    if let Some(t) = r.resumed_at().filter(|t| *t >= since) {
-        l.resumed.offer(t, &r.name, r);
-    }
+}
+
+fn transition((time, r, place): (i64, &Record, u32)) -> Transition {
+    let mut entries = r.transitions.iter().skip((place as usize).saturating_sub(1));
+    let from = entries.next().map_or("", |(s, _)| s).to_owned();
+    let to = entries.next().map_or("", |(s, _)| s).to_owned();
+    Transition { name: r.name.to_string(), from, to, time }
+}
+
+fn dataset_name<'s>(&(_, r, place): &(i64, &'s Record, u32)) -> &'s str {
+    dataset_changes(r).nth(place as usize).and_then(|c| r.datasets.get(c.dataset)).map_or("", |d| &d.name)
+}
+
+fn dataset((time, r, place): (i64, &Record, u32)) -> DatasetChange {
+    let change = dataset_changes(r).nth(place as usize);
+    let dataset =
+        change.as_ref().and_then(|c| r.datasets.get(c.dataset)).map_or_else(String::new, |d| d.name.to_string());
+    let (from, to) = change.map_or((DatasetStatus::None, DatasetStatus::None), |c| (c.from.clone(), c.to.clone()));
+    DatasetChange { name: r.name.to_string(), dataset, from, to, time }
 }

@@ -132,6 +132,7 @@ async fn build(store: &SharedStore, index: &SummaryIndex) -> Seq {
 async fn build_once(store: &SharedStore, index: &SummaryIndex) -> Option<Seq> {
     let started = std::time::Instant::now();
     let mut state = State::building();
+    state.forget_changes_before(super::horizon_at(crate::clock::now()));
     let mut page = next_page(store, Db::Requests, &Seq::zero(), Duration::ZERO, true).await;
     loop {
         let since = page.last_seq.clone();

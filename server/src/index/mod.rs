@@ -14,13 +14,13 @@ mod aggregate;
 mod analytics;
 mod bars;
 mod btree;
+mod changed;
 mod changes;
 mod field;
 pub mod follow;
 mod hist_sums;
 mod intern;
 mod keys;
-mod newest;
 mod notices;
 mod points;
 mod posting;
@@ -34,6 +34,7 @@ mod state;
 mod suggest;
 mod sums;
 mod tally;
+mod timeline;
 mod transitions;
 mod varint;
 
@@ -50,6 +51,7 @@ pub use notices::Occurrence;
 pub use ranked::{RankedItem, RankedSlice};
 pub use record::Record;
 pub use state::{Parts, Slot, State};
+pub use timeline::horizon_at;
 
 /// The index is still being built.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -171,8 +173,16 @@ impl SummaryIndex {
         if !self.is_ready() {
             return Err(NotReady);
         }
-        if self.read().stalls_due(now) {
-            self.state.write().unwrap_or_else(|p| p.into_inner()).advance_stalls(now);
+        let (stalls, prune) = {
+            let s = self.read();
+            (s.stalls_due(now), s.timeline().prune_due(now))
+        };
+        if stalls || prune {
+            let mut s = self.state.write().unwrap_or_else(|p| p.into_inner());
+            s.advance_stalls(now);
+            if prune {
+                s.forget_changes_before(timeline::horizon_at(now));
+            }
         }
         Ok(self.read())
     }

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use app::filter::{glob_matches, is_pattern, literal_prefix, Filter, FilterKey, Sort};
 
+use super::changed::{changed_slots, record_changed};
 use super::field::Field;
 use super::intern::Sym;
 use super::keys::Keys;
@@ -200,12 +201,15 @@ pub fn matching_slots<'a>(state: &'a State, filter: &'a Filter, now: i64) -> imp
     if let Some(i) = from {
         cs.remove(i);
     }
-    let need: Vec<Need<'a>> = cs.into_iter().map(|c| Need::resolve(state, c)).collect();
+    let mut need: Vec<Need<'a>> = cs.into_iter().map(|c| Need::resolve(state, c)).collect();
+    need.extend(changed_slots(state, &filter.facets, now).map(Need::Set));
     let facets = &filter.facets;
     let ranged = facets.priority_min.is_some() || facets.priority_max.is_some();
     // Priority blocks and the time in the current status are in the slot's tally: no record read.
     let pmp = facets.has_pmp();
-    let read = filter.stalled || ranged || facets.idle_days.is_some() || need.iter().any(Need::reads);
+    // Candidates from the stalled set are stalled (the set is brought up to `now` first).
+    let stalled_unknown = filter.stalled && !matches!(src, Source::Stalled);
+    let read = stalled_unknown || ranged || facets.idle_days.is_some() || need.iter().any(Need::reads);
     let mut last: Option<Slot> = None;
     candidates(state, src).filter(move |&slot| {
         let repeat = last == Some(slot);
@@ -235,7 +239,7 @@ pub fn holds(r: &Record, filter: &Filter, now: i64) -> bool {
         let tally = Tally::of(r);
         f.pmp_holds(tally.block, tally.status_since(), now)
     };
-    keys_hold && pmp_ok && record_holds(r, filter, now)
+    keys_hold && pmp_ok && record_holds(r, filter, now) && record_changed(r, f, now)
 }
 
 /// What a filter asks of a record itself: the priority range, stalled, and (for `idle_days`)

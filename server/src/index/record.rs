@@ -88,6 +88,21 @@ pub struct Rare {
     pub view_keys: Option<Box<[(FilterKey, Sym)]>>,
     /// Why the document could not be read as a workflow, if it could not.
     pub problem: Option<Box<str>>,
+    /// Each dataset's status changes before its latest, oldest first (few datasets have any).
+    pub earlier: Box<[EarlierChange]>,
+}
+
+/// A dataset's status change before its latest (which its summary keeps).
+#[derive(Clone)]
+pub struct EarlierChange {
+    /// The dataset's place in the record's datasets.
+    pub dataset: u16,
+    /// When the history first recorded `to`.
+    pub time: i64,
+    /// The status before.
+    pub from: DatasetStatus,
+    /// The status after.
+    pub to: DatasetStatus,
 }
 
 /// The record's optional numbers.
@@ -160,10 +175,18 @@ impl Record {
         record.transitions =
             Transitions::pack(wf.request_transition.iter().flatten().map(|t| (t.status.as_str(), t.update_time)));
         let history = wf.history_sorted();
-        for d in record.datasets.iter_mut() {
+        let mut earlier = Vec::new();
+        for (k, d) in record.datasets.iter_mut().enumerate() {
             let change = app::historical::status_change(&history, &d.name);
             d.since = change.as_ref().map_or(i64::MAX, |c| c.0);
             d.previous = change.and_then(|c| c.1);
+            let mut all = app::historical::status_changes(&history, &d.name);
+            all.pop();
+            let dataset = u16::try_from(k).unwrap_or(u16::MAX);
+            earlier.extend(all.into_iter().map(|(time, from, to)| EarlierChange { dataset, time, from, to }));
+        }
+        if !earlier.is_empty() {
+            record.rare.get_or_insert_with(Box::default).earlier = earlier.into();
         }
         // A workflow past production is closed, not stalled (the row's forecasts say so too).
         if !record.can_progress() {
@@ -200,6 +223,7 @@ impl Record {
             request_name: opt(i, row.request_name.as_deref()),
             view_keys: None,
             problem: row.problem.as_deref().map(Box::from),
+            earlier: Box::default(),
         };
         Record {
             name: i.get(&row.name),

@@ -64,5 +64,6 @@ fn copy_rare(rare: &Rare, text: &mut dyn FnMut(Kind, &Sym) -> Sym) -> Rare {
             .as_ref()
             .map(|keys| keys.iter().map(|(k, s)| (*k, text(Kind::Key(Field::View(*k)), s))).collect()),
         problem: rare.problem.clone(),
+        earlier: rare.earlier.clone(),
     }
 }

@@ -16,6 +16,7 @@ use super::record::Record;
 use super::relocate::Kind;
 use super::stalls::Stalls;
 use super::sums::Sums;
+use super::timeline::Timeline;
 
 pub use super::posting::{Bits, Posting, Slot};
 
@@ -47,6 +48,8 @@ pub struct State {
     building: bool,
     /// Deletions seen while following.
     removed: super::removed::Removed,
+    /// Every dated change, in time order ("What changed since").
+    timeline: Timeline,
 }
 
 impl State {
@@ -141,6 +144,7 @@ impl State {
             self.tallies.resize(slot as usize + 1, Tally::default());
         }
         self.tallies[slot as usize] = Tally::of(&record);
+        self.timeline.add(slot, &record);
     }
 
     /// The index's own copy of a record built elsewhere (`relocate.rs`): key texts shared with
@@ -205,6 +209,7 @@ impl State {
         });
         self.set_stall(&old.name, old.stalled_since(), None);
         self.sums.apply(&old, -1);
+        self.timeline.remove(slot, &old);
         self.interner.sweep_if_due();
     }
 
@@ -294,6 +299,16 @@ impl State {
         self.stalls.is_due(now)
     }
 
+    /// Every dated change, in time order.
+    pub fn timeline(&self) -> &Timeline {
+        &self.timeline
+    }
+
+    /// Keeps the dated changes from `t` on only (the server's horizon).
+    pub fn forget_changes_before(&mut self, t: i64) {
+        self.timeline.forget_before(t);
+    }
+
     /// What the campaign table counts of the workflow in `slot`.
     pub fn tally(&self, slot: Slot) -> Tally {
         self.tallies.get(slot as usize).copied().unwrap_or_default()
@@ -319,6 +334,7 @@ impl State {
             stalls: self.stalls,
             sums: self.sums,
             rest: (self.tallies, self.interner),
+            timeline: self.timeline,
         }
     }
 }
@@ -337,6 +353,8 @@ pub struct Parts {
     pub sums: Sums,
     /// The tallies and the shared texts' table.
     pub rest: (Vec<Tally>, Interner),
+    /// The dated changes.
+    pub timeline: Timeline,
 }
 
 #[cfg(test)]
