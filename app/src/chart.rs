@@ -130,6 +130,17 @@ impl Frame {
         ((self.right - self.left) / 90.0).floor().clamp(2.0, 7.0) as usize
     }
 
+    /// Where a time label at `x` is anchored: centred on its tick, unless that would cut it
+    /// off at the right edge, where it ends at the tick instead.
+    pub fn tick_anchor(&self, x: f64, label: &str) -> &'static str {
+        let half = label.len() as f64 * 3.4;
+        if x + half > self.width - 2.0 {
+            "end"
+        } else {
+            "middle"
+        }
+    }
+
     /// The same frame below `rows` rows of transition labels (times keep their x).
     pub fn with_label_rows(self, rows: usize) -> Frame {
         let band = 8.0 + rows as f64 * LABEL_ROW;

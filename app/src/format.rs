@@ -6,6 +6,12 @@ pub fn datatier(dataset: &str) -> &str {
     dataset.rsplit('/').next().unwrap_or(dataset)
 }
 
+/// The note under a chart of events that left some workflows out: lumisections are not
+/// events (one workflow, or many).
+pub fn lumi_left_out(n: i64) -> String {
+    let (whom, verb) = if n == 1 { ("workflow", "is") } else { ("workflows", "are") };
+    format!("{} {whom} counted in lumisections {verb} left out: lumisections are not events.", thousands(n))
+}
 /// Integer with ',' every three digits, sign kept (D15).
 pub fn thousands(x: i64) -> String {
     let digits = x.unsigned_abs().to_string();
@@ -153,6 +159,8 @@ mod tests {
     #[test]
     fn utc_dates() {
         assert_eq!(utc_datetime(0), "1970-01-01 00:00:00");
+        assert_eq!(lumi_left_out(1), "1 workflow counted in lumisections is left out: lumisections are not events.");
+        assert!(lumi_left_out(1200).starts_with("1,200 workflows counted in lumisections are left out"));
         assert_eq!(utc_datetime(1_588_759_495), "2020-05-06 10:04:55");
         assert_eq!(utc_datetime(951_782_400), "2000-02-29 00:00:00");
     }

@@ -228,7 +228,7 @@ fn docs_name(i: usize) -> String {
 async fn historical_zoom_and_lumis(b: &Browser, origin: &str) {
     b.client.goto(&format!("{origin}/aggregate?mode=historical&bucket=1w")).await.unwrap();
     let note = text(b, "section.stacked p.note").await;
-    assert!(note.contains("1 workflows counted in lumisections are left out"), "{note}");
+    assert!(note.contains("1 workflow counted in lumisections is left out"), "{note}");
     assert!(note.starts_with(&format!("{} workflows", N - 1)), "{note}");
     let svg = "section.stacked .plot svg";
     let whole = wait_until("the chart", async || {

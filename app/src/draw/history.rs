@@ -18,9 +18,7 @@ const EXPECTED: &str = "#9a9a9a";
 fn axes(out: &mut String, f: &Frame, unit: &str) {
     for (t, label) in time_ticks(f.t0, f.t1, f.time_tick_room()) {
         let x = f.x(t);
-        // A label centred on a tick near the right edge would be cut off: it ends there instead.
-        let half = label.len() as f64 * 3.4;
-        let anchor = if x + half > f.width - 2.0 { "end" } else { "middle" };
+        let anchor = f.tick_anchor(x, &label);
         let _ = write!(
             out,
             r#"<line x1="{x:.1}" x2="{x:.1}" y1="{:.1}" y2="{:.1}" stroke="{GRID}"/><text class="tick" x="{x:.1}" y="{:.1}" text-anchor="{anchor}">{label}</text>"#,

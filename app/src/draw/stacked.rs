@@ -64,11 +64,12 @@ pub fn svg(v: &HistoricalView, width: f64, selection: Option<(f64, f64)>, stamp:
         w = f.width
     );
     for (t, label) in time_ticks(f.t0, f.t1, f.time_tick_room()) {
+        let x = f.x(t);
         let _ = write!(
             out,
-            r#"<text class="tick" x="{:.1}" y="{:.1}" text-anchor="middle">{label}</text>"#,
-            f.x(t),
-            f.bottom + 16.0
+            r#"<text class="tick" x="{x:.1}" y="{:.1}" text-anchor="{}">{label}</text>"#,
+            f.bottom + 16.0,
+            f.tick_anchor(x, &label)
         );
     }
     for (value, label) in value_ticks(f.ymax, false) {
@@ -111,4 +112,41 @@ pub fn svg(v: &HistoricalView, width: f64, selection: Option<(f64, f64)>, stamp:
     super::history::overlay(&mut out, &f, selection, stamp);
     out.push_str("</svg>");
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every time label lies inside the chart: one centred on a tick near the right edge was
+    /// cut off ("2026-11-").
+    #[test]
+    fn time_labels_stay_inside_the_chart() {
+        let day = 86_400;
+        // The last day is a multiple of the ticks' step (a week): a tick at the very end.
+        let last = (1_764_547_200 / (7 * day) + 4) * 7 * day;
+        let ends: Vec<i64> = (0..=30).map(|d| last - (30 - d) * day).collect();
+        let n = ends.len();
+        let v = HistoricalView {
+            ends,
+            expected: vec![9; n],
+            produced: vec![1; n],
+            valid: vec![0; n],
+            invalid: vec![0; n],
+            workflows: 1,
+            lumi_left_out: 0,
+        };
+        for width in [480.0, 600.0, 760.0, 1000.0] {
+            let svg = svg(&v, width, None, None);
+            let ticks = svg.split(r#"<text class="tick" x=""#).skip(1);
+            let mut seen = 0;
+            for tick in ticks.filter(|t| t.contains("text-anchor=\"middle\"") && t.contains('-')) {
+                let x: f64 = tick.split('"').next().unwrap_or_default().parse().unwrap_or(f64::MAX);
+                let label = tick.split('>').nth(1).unwrap_or_default().split('<').next().unwrap_or_default();
+                assert!(x + label.len() as f64 * 3.4 <= width, "{label} at {x} of {width}");
+                seen += 1;
+            }
+            assert!(seen > 0, "some date labels are centred");
+        }
+    }
 }

@@ -115,10 +115,7 @@ fn TiersPart(
                 Ok(v) => {
                     let label = filter.get_untracked().map(|f| f.to_query()).unwrap_or_default();
                     let label = if label.is_empty() { "all workflows".to_owned() } else { label };
-                    let lumis = (v.lumi_left_out > 0).then(|| format!(
-                        "{} workflows counted in lumisections are left out: lumisections are not events.",
-                        crate::format::thousands(v.lumi_left_out as i64)
-                    ));
+                    let lumis = (v.lumi_left_out > 0).then(|| crate::format::lumi_left_out(v.lumi_left_out as i64));
                     view! {
                         <Chart view=v zoom=zoom on_zoom=on_zoom label=label/>
                         {lumis.map(|t| view! { <p class="note lumis">{t}</p> })}

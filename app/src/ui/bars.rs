@@ -118,8 +118,7 @@ fn notes(v: &PresentView, p: Params) -> Vec<String> {
         out.push(format!("{} have no {} and are in no bar.", n(v.without_group), p.group.label()));
     }
     if v.lumi_left_out > 0 {
-        let left = n(v.lumi_left_out);
-        out.push(format!("{left} workflows counted in lumisections are left out: lumisections are not events."));
+        out.push(crate::format::lumi_left_out(v.lumi_left_out as i64));
     }
     if let Some(o) = &v.others {
         let total = thousands(o.total);

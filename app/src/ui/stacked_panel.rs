@@ -125,8 +125,8 @@ fn legend(v: &HistoricalView) -> String {
         thousands(v.workflows as i64)
     ));
     if v.lumi_left_out > 0 {
-        let left = thousands(v.lumi_left_out as i64);
-        out.push_str(&format!(" {left} workflows counted in lumisections are left out: lumisections are not events."));
+        out.push(' ');
+        out.push_str(&crate::format::lumi_left_out(v.lumi_left_out as i64));
     }
     out.push_str("</p>");
     out
