@@ -112,8 +112,9 @@ async fn main() -> anyhow::Result<()> {
     change_rows(&client, &origin, &campaign, rounds).await
 }
 
-/// "What changed" over a day and over 90 days, the ranked stalled list, and the ranked list
-/// of one stuck status (the oracle tests check their answers; here, how long they take).
+/// "What changed" over a day and over 90 days, the ranked stalled list, the ranked list of
+/// one stuck status, and the dashboard lists a group's link opens (the oracle tests check
+/// their answers; here, how long they take).
 async fn change_rows(client: &reqwest::Client, origin: &str, campaign: &Filter, rounds: usize) -> anyhow::Result<()> {
     let rpc = |name: &str| format!("{origin}/stats/rpc/{name}");
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_secs() as i64;
@@ -128,12 +129,23 @@ async fn change_rows(client: &reqwest::Client, origin: &str, campaign: &Filter, 
             json!({"filter": {"stalled": true}, "acknowledged": false, "page": 0}),
         ),
         ("alert_list, running-open > 14 d", "alert_list", json!({"filter": stuck, "acknowledged": false, "page": 0})),
+        (
+            "list, change=transition, a day (all)",
+            "list_workflows",
+            json!({"filter": {"change": "transition", "change_since": now - 86_400}, "page": 0}),
+        ),
+        (
+            "list, change=reached:completed, 90 days (all)",
+            "list_workflows",
+            json!({"filter": {"change": "reached:completed", "change_since": now - 90 * 86_400 + 60}, "page": 0}),
+        ),
     ];
     for (name, function, body) in calls {
         let (times, answer) = timed(client, &rpc(function), &body, rounds).await?;
         let (m, p) = median_p90(&times);
         let size = match function {
             "changes" => answer["counts"].to_string(),
+            "list_workflows" => format!("{} matching", answer["matching"]),
             _ => format!("{} ranked", answer["matching"]),
         };
         println!("| {name} | {m:.2} | {p:.2} | {size} | |");

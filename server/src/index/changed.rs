@@ -13,12 +13,11 @@ use super::timeline::{record_has, Timeline};
 /// The slots the filter's `change` admits, when it has one.
 pub fn changed_slots(state: &State, facets: &Facets, now: i64) -> Option<Bits> {
     let (group, since) = (facets.change?, facets.change_since?);
-    let record = |s| state.record(s).map(|r| &**r);
     Some(if since >= state.timeline().horizon() {
-        state.timeline().slots(group, (since, now), record)
+        state.timeline().slots(group, (since, now))
     } else {
-        let all = state.slots_in_order().iter().filter_map(|s| Some((*s, record(*s)?)));
-        Timeline::of(all).slots(group, (since, now), record)
+        let all = state.slots_in_order().iter().filter_map(|s| Some((*s, &**state.record(*s)?)));
+        Timeline::of(all).slots(group, (since, now))
     })
 }
 

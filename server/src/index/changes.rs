@@ -4,6 +4,8 @@
 //! made into text. Then the deletions this replica saw, each checked against the filter as
 //! the record was when it went (`query::holds`: a deleted workflow has no slot to look up).
 
+use std::cmp::Reverse;
+
 use app::changes::{Changes, DatasetChange, Named, Transition, LIST_CAP};
 use app::filter::Filter;
 use app::model::DatasetStatus;
@@ -12,7 +14,7 @@ use super::posting::Bits;
 use super::query::{constraints, holds, matching_slots};
 use super::record::Record;
 use super::state::State;
-use super::timeline::{dataset_changes, Entry, Kind, Timeline};
+use super::timeline::{dataset_changes, transition_place, Entry, Kind, Timeline};
 
 /// What changed among `filter`'s workflows from `since` to `now`.
 pub fn changes(state: &State, filter: &Filter, since: i64, now: i64) -> Changes {
@@ -97,7 +99,8 @@ impl Newest {
         let mut read: Vec<(i64, &Record, u32)> =
             self.kept.iter().filter_map(|&(t, slot, place)| Some((t, &**state.record(slot)?, place))).collect();
         read.sort_by(|a, b| {
-            let key = |e: &(i64, &'s Record, u32)| (std::cmp::Reverse(e.0), name(e), e.1.name.as_ref(), e.2);
+            // A transition's place carries its status byte above the place: masked off here.
+            let key = |e: &(i64, &'s Record, u32)| (Reverse(e.0), name(e), e.1.name.as_ref(), transition_place(e.2));
             key(a).cmp(&key(b))
         });
         read.truncate(LIST_CAP);
@@ -106,7 +109,7 @@ impl Newest {
 }
 
 fn transition((time, r, place): (i64, &Record, u32)) -> Transition {
-    let mut entries = r.transitions.iter().skip((place as usize).saturating_sub(1));
+    let mut entries = r.transitions.iter().skip(transition_place(place).saturating_sub(1));
     let from = entries.next().map_or("", |(s, _)| s).to_owned();
     let to = entries.next().map_or("", |(s, _)| s).to_owned();
     Transition { name: r.name.to_string(), from, to, time }

@@ -190,6 +190,7 @@ async fn follow(
         let Some(page) = until_stopped(&stop, next_page(store, Db::Requests, &since, WAIT, true)).await else {
             return Followed::Stopped;
         };
+        index.move_horizon(crate::clock::now());
         if page.changes.is_empty() {
             since = page.last_seq;
             index.mark_caught_up();

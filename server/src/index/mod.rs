@@ -173,18 +173,19 @@ impl SummaryIndex {
         if !self.is_ready() {
             return Err(NotReady);
         }
-        let (stalls, prune) = {
-            let s = self.read();
-            (s.stalls_due(now), s.timeline().prune_due(now))
-        };
-        if stalls || prune {
-            let mut s = self.state.write().unwrap_or_else(|p| p.into_inner());
-            s.advance_stalls(now);
-            if prune {
-                s.forget_changes_before(timeline::horizon_at(now));
-            }
+        if self.read().stalls_due(now) {
+            self.state.write().unwrap_or_else(|p| p.into_inner()).advance_stalls(now);
         }
         Ok(self.read())
+    }
+
+    /// Moves the dated changes' horizon (if a build set one) along with the server's clock
+    /// `now`, once it is a day behind. Only the follower calls this: a query's own `now` (a
+    /// suggestion asks at `i64::MIN`) must never move it.
+    pub fn move_horizon(&self, now: i64) {
+        if self.read().timeline().prune_due(now) {
+            self.state.write().unwrap_or_else(|p| p.into_inner()).forget_changes_before(timeline::horizon_at(now));
+        }
     }
 
     /// Installs a finished build and marks the index ready.

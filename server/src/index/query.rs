@@ -111,7 +111,7 @@ fn candidates<'a>(state: &'a State, src: Source<'a>) -> Box<dyn Iterator<Item = 
         Source::All => Box::new(state.slots_in_order().iter().copied()),
         Source::One(name) => Box::new(state.slot_of(name).into_iter()),
         Source::Slots(slots) => Box::new(slots.iter().copied()),
-        Source::Stalled => Box::new(state.stalled().iter().filter_map(|n| state.slot_of(n))),
+        Source::Stalled => Box::new(state.stalled().values().copied()),
         Source::Nothing => Box::new(std::iter::empty()),
     }
 }
@@ -317,7 +317,7 @@ fn combined_page(state: &State, filter: &Filter, start: usize, size: usize, now:
     // Stalled only: the stalled set is the answer, counted and paged without a walk.
     if stalled_only(filter) {
         let set = state.stalled();
-        let records = set.iter().skip(start).take(size).filter_map(|n| state.get(n)).cloned().collect();
+        let records = set.values().skip(start).take(size).filter_map(|s| state.record(*s)).cloned().collect();
         return Page { records, matching: set.len() as u64, has_next: set.len() > start.saturating_add(size) };
     }
     let mut matching = 0usize;

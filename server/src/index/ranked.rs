@@ -55,12 +55,17 @@ pub fn ranked(
 ) -> RankedSlice {
     let acked: HashSet<Slot> = acked.iter().filter_map(|n| state.slot_of(n)).collect();
     let mut acked_n = 0u64;
-    let mut keyed: Vec<(u8, i64, Slot)> = matching_slots(state, filter, now)
+    let mut slots: Vec<Slot> = matching_slots(state, filter, now)
         .filter(|slot| {
             let is_acked = acked.contains(slot);
             acked_n += u64::from(is_acked);
             with_acked || !is_acked
         })
+        .collect();
+    // The tallies read front to back: in id order a stalled list's 100,000 reads jump about.
+    slots.sort_unstable();
+    let mut keyed: Vec<(u8, i64, Slot)> = slots
+        .into_iter()
         .map(|slot| {
             let t = state.tally(slot);
             (t.block, -(t.expected_events() - t.produced()).max(0), slot)

@@ -4,7 +4,7 @@
 //! Counting and paging the stalled workflows then costs what a page costs, not a full scan.
 
 use std::cmp::Reverse;
-use std::collections::{BTreeSet, BinaryHeap};
+use std::collections::{BTreeMap, BinaryHeap};
 
 use super::intern::Sym;
 
@@ -15,8 +15,9 @@ pub struct Stalls {
     due: BinaryHeap<Reverse<(i64, Sym)>>,
     /// Workflows that can stall (heap entries beyond these are outdated).
     stallable: usize,
-    /// Workflows stalled at the last `advance`, in id order.
-    pub stalled: BTreeSet<Sym>,
+    /// Workflows stalled at the last `advance`, in id order, with their slots (a walk over
+    /// 100,000 stalled workflows then looks up no name).
+    pub stalled: BTreeMap<Sym, u32>,
 }
 
 impl Stalls {
@@ -43,12 +44,13 @@ impl Stalls {
         self.due.peek().is_some_and(|Reverse((t, _))| *t < now)
     }
 
-    /// Moves every workflow whose stall time (`current`) is before `now` into the stalled set.
-    pub fn advance(&mut self, now: i64, current: impl Fn(&Sym) -> Option<i64>) {
+    /// Moves every workflow whose stall time is before `now` into the stalled set; `current`
+    /// gives a workflow's stall time and slot.
+    pub fn advance(&mut self, now: i64, current: impl Fn(&Sym) -> Option<(i64, u32)>) {
         while self.is_due(now) {
             let Some(Reverse((t, name))) = self.due.pop() else { break };
-            if current(&name) == Some(t) {
-                self.stalled.insert(name);
+            if let Some((_, slot)) = current(&name).filter(|(at, _)| *at == t) {
+                self.stalled.insert(name, slot);
             }
         }
     }
@@ -74,15 +76,15 @@ mod tests {
         };
         set(&mut s, &a, Some(10));
         let now = set(&mut s, &b, Some(20));
-        s.advance(10, |n| now.get(n).copied());
+        s.advance(10, |n| now.get(n).map(|t| (*t, 0)));
         assert!(s.stalled.is_empty(), "stalled only after the time");
-        s.advance(11, |n| now.get(n).copied());
-        assert_eq!(s.stalled.iter().map(|n| &**n).collect::<Vec<_>>(), ["a"]);
+        s.advance(11, |n| now.get(n).map(|t| (*t, 0)));
+        assert_eq!(s.stalled.keys().map(|n| &**n).collect::<Vec<_>>(), ["a"]);
         let now = set(&mut s, &a, Some(30));
-        s.advance(25, |n| now.get(n).copied());
-        assert_eq!(s.stalled.iter().map(|n| &**n).collect::<Vec<_>>(), ["b"], "a moved on, b stalled");
+        s.advance(25, |n| now.get(n).map(|t| (*t, 0)));
+        assert_eq!(s.stalled.keys().map(|n| &**n).collect::<Vec<_>>(), ["b"], "a moved on, b stalled");
         let now = set(&mut s, &b, None);
-        s.advance(1000, |n| now.get(n).copied());
-        assert_eq!(s.stalled.iter().map(|n| &**n).collect::<Vec<_>>(), ["a"]);
+        s.advance(1000, |n| now.get(n).map(|t| (*t, 0)));
+        assert_eq!(s.stalled.keys().map(|n| &**n).collect::<Vec<_>>(), ["a"]);
     }
 }

@@ -2,7 +2,7 @@
 //! filter key and value (what the views would answer), and the stalled set. Changes come
 //! from the store's feed, one document at a time; nothing here reads the store.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use serde_json::Value;
@@ -229,7 +229,7 @@ impl State {
         let (records, table) = (&self.records, &self.table);
         let current = |name: &Sym| {
             let slot = records.get(name)?;
-            table.get(*slot as usize)?.as_ref()?.stalled_since()
+            Some((table.get(*slot as usize)?.as_ref()?.stalled_since()?, *slot))
         };
         self.stalls.advance(now, current);
     }
@@ -290,7 +290,7 @@ impl State {
     }
 
     /// The stalled workflows (as of the last [`State::advance_stalls`]).
-    pub fn stalled(&self) -> &BTreeSet<Sym> {
+    pub fn stalled(&self) -> &BTreeMap<Sym, Slot> {
         &self.stalls.stalled
     }
 

@@ -14,7 +14,7 @@
 use std::collections::BTreeSet;
 use std::ops::Bound;
 
-use app::filter::ChangeGroup;
+use app::filter::{ChangeGroup, RequestStatus};
 use app::model::DatasetStatus;
 
 use super::posting::{Bits, Slot};
@@ -24,7 +24,7 @@ const DAY: i64 = 86_400;
 
 /// The horizon a server keeps at `now`: a day before the farthest `since` it accepts.
 pub fn horizon_at(now: i64) -> i64 {
-    now - app::changes::MAX_BACK - DAY
+    now.saturating_sub(app::changes::MAX_BACK + DAY)
 }
 
 /// The kinds of dated change, each in a list of its own.
@@ -43,8 +43,17 @@ pub enum Kind {
 }
 
 /// One change: when, whose, and which of the workflow's entries it is (the transition's place
-/// in RequestTransition, the dataset change's place in [`dataset_changes`], else 0).
+/// in RequestTransition with its status byte above [`PLACE_BITS`], so a `reached:<S>` list
+/// reads no record; the dataset change's place in [`dataset_changes`]; else 0).
 pub type Entry = (i64, Slot, u32);
+
+/// The bits of a transition entry's place; its status byte is above them.
+const PLACE_BITS: u32 = 24;
+
+/// The place of a transition entry in RequestTransition.
+pub fn transition_place(place: u32) -> usize {
+    (place & ((1 << PLACE_BITS) - 1)) as usize
+}
 
 /// The dated changes of every workflow, back to the horizon.
 pub struct Timeline {
@@ -110,21 +119,12 @@ impl Timeline {
         self.kinds[kind as usize].range((Bound::Included((since, 0, 0)), end))
     }
 
-    /// The slots with a change of `group` at or after `since` (`now`: when stalls count), each
-    /// record asked of by `record` only for a transition's status.
-    pub fn slots<'a>(
-        &self,
-        group: ChangeGroup,
-        (since, now): (i64, i64),
-        record: impl Fn(Slot) -> Option<&'a Record>,
-    ) -> Bits {
+    /// The slots with a change of `group` at or after `since` (`now`: when stalls count).
+    pub fn slots(&self, group: ChangeGroup, (since, now): (i64, i64)) -> Bits {
         let (kind, until) = kind_of(group, now);
         let mut bits = Bits::default();
-        for &(_, slot, place) in self.between(kind, since, until) {
-            let reached = |r: &Record| reaches(r, group, place);
-            if !matches!(group, ChangeGroup::Reached(_)) || record(slot).is_some_and(reached) {
-                bits.set(slot, true);
-            }
+        for &(_, slot, _) in self.between(kind, since, until).filter(|e| reaches(group, e.2)) {
+            bits.set(slot, true);
         }
         bits
     }
@@ -135,7 +135,7 @@ pub fn record_has(r: &Record, group: ChangeGroup, since: i64, now: i64) -> bool 
     let (want, until) = kind_of(group, now);
     let mut found = false;
     each_entry(r, |kind, time, place| {
-        found |= kind == want && time >= since && until.is_none_or(|u| time < u) && reaches(r, group, place);
+        found |= kind == want && time >= since && until.is_none_or(|u| time < u) && reaches(group, place);
     });
     found
 }
@@ -151,22 +151,26 @@ fn kind_of(group: ChangeGroup, now: i64) -> (Kind, Option<i64>) {
     }
 }
 
-/// Whether entry `place` of `r` is in `group`: for `reached:<S>`, a transition to S.
-fn reaches(r: &Record, group: ChangeGroup, place: u32) -> bool {
+/// Whether an entry of `group`'s list, at `place`, is in the group: for `reached:<S>`, a
+/// transition to S (its status byte says).
+fn reaches(group: ChangeGroup, place: u32) -> bool {
     match group {
-        ChangeGroup::Reached(s) => r.transitions.iter().nth(place as usize).is_some_and(|(to, _)| to == s.as_str()),
+        ChangeGroup::Reached(s) => {
+            let code = RequestStatus::ALL.iter().position(|known| *known == s);
+            code.is_some_and(|c| (place >> PLACE_BITS) as usize == c)
+        }
         _ => true,
     }
 }
 
 /// Calls `f` with each dated change of `r`: its kind, time and place.
 pub fn each_entry(r: &Record, mut f: impl FnMut(Kind, i64, u32)) {
-    let mut entries = r.transitions.iter();
-    if let Some((_, created)) = entries.next() {
+    let mut entries = r.transitions.iter().zip(r.transitions.status_codes());
+    if let Some(((_, created), _)) = entries.next() {
         f(Kind::New, created, 0);
     }
-    for (i, (_, time)) in entries.enumerate() {
-        f(Kind::Transition, time, i as u32 + 1);
+    for (i, ((_, time), code)) in entries.enumerate() {
+        f(Kind::Transition, time, (i as u32 + 1) | u32::from(*code) << PLACE_BITS);
     }
     for (place, change) in dataset_changes(r).enumerate() {
         f(Kind::Dataset, change.time, place as u32);

@@ -110,6 +110,11 @@ impl Transitions {
         self.codes().0.iter().fold(0, |bits, c| bits | bit_of(*c))
     }
 
+    /// Each entry's status byte (its place in `RequestStatus::ALL`, or [`OTHER`]), in order.
+    pub fn status_codes(&self) -> &[u8] {
+        self.codes().0
+    }
+
     /// The current status's byte (its place in `RequestStatus::ALL`, or [`OTHER`]), if any.
     pub fn last_code(&self) -> Option<u8> {
         self.codes().0.last().copied()
