@@ -102,6 +102,7 @@ async fn follow_a_change_group(b: &Browser, origin: &str) {
     assert!(listed >= created && created > 0, "{listed} listed, {created} counted");
     let summary = b.client.source().await.unwrap();
     assert!(summary.contains("created since"), "the list says what narrows it");
+    b.screenshot("daily-change-group").await.unwrap();
 }
 
 /// Every view (the new ones included), with what shows it has loaded.
