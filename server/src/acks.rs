@@ -4,7 +4,8 @@
 //! acknowledged at. Any change of those lapses it by itself: nothing has to remove it.
 //!
 //! Every header asks for the counts after every run, so the acknowledgements are read from
-//! the store at most every [`FRESH`] and shared.
+//! the store at most every [`FRESH`] and shared, and lapsed ones are swept once they are
+//! [`KEEP_LAPSED`] old ([`sweep`]) so that read does not grow for ever.
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
@@ -15,13 +16,16 @@ use app::filter::Filter;
 use serde::{Deserialize, Serialize};
 
 use crate::index::{NotReady, SummaryIndex};
-use crate::store::{self, Db, SharedStore, StoreError};
+use crate::store::{self, Db, SharedStore, Store, StoreError};
 
 const PREFIX: &str = "ack:";
 /// How long a read of the acknowledgements serves.
 const FRESH: Duration = Duration::from_secs(2);
 /// Acknowledgements read at most.
 const MAX_READ: u64 = 1_000_000;
+/// How long a lapsed acknowledgement stays stored after it was given (seconds): a month, for
+/// whoever reads the project's database to see what was handled.
+pub const KEEP_LAPSED: i64 = 30 * 86_400;
 
 /// One stored acknowledgement.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -76,6 +80,32 @@ impl Acks {
         }
         Ok(())
     }
+}
+
+/// Deletes the acknowledgements given more than [`KEEP_LAPSED`] ago that no longer hold (their
+/// workflow's standing moved, or it is gone); answers how many. Every replica may sweep: a
+/// deletion that lost a race (a new acknowledgement, another replica) is left as it is. Nothing
+/// is deleted while the index is not ready (it could not tell what holds).
+pub async fn sweep(store: &dyn Store, index: &SummaryIndex, now: i64) -> Result<u64, StoreError> {
+    let mut deleted = 0;
+    for doc in store.prefixed(Db::Stats2, PREFIX, MAX_READ).await? {
+        let Some(rev) = doc.get("_rev").and_then(serde_json::Value::as_str).map(str::to_owned) else { continue };
+        let Ok(ack) = serde_json::from_value::<Stored>(doc) else { continue };
+        if ack.time > now - KEEP_LAPSED {
+            continue;
+        }
+        match index.standing(&ack.workflow, now) {
+            Err(NotReady) => return Ok(deleted),
+            Ok(standing) if standing.as_deref() == Some(ack.standing.as_str()) => continue,
+            Ok(_) => {}
+        }
+        match store.delete(Db::Stats2, &format!("{PREFIX}{}", ack.workflow), &rev).await {
+            Ok(()) => deleted += 1,
+            Err(StoreError::Conflict | StoreError::NotFound(_)) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(deleted)
 }
 
 /// The acknowledgements that hold now: their workflow's standing is unchanged.

@@ -130,6 +130,7 @@ pub async fn serve(
     let close = state.closer();
     let follower = state.follow_feed();
     drop(state.sweep_links());
+    drop(state.sweep_acks());
     let public = cfg.notify.public_url.clone().unwrap_or_else(|| format!("http://{}:{}{base}", cfg.host, cfg.port));
     let watching = state.watch_job(targets, &public);
     let router = http::router(state, spa, &base);

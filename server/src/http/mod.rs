@@ -146,15 +146,37 @@ impl AppState {
     /// Sweeps the short links (expired, beyond the most kept) every six hours until the
     /// server closes. Every replica may: a link deleted twice is deleted once.
     pub fn sweep_links(&self) -> tokio::task::JoinHandle<()> {
-        let (links, mut closing) = (self.links.clone(), self.closing.subscribe());
+        let links = self.links.clone();
+        self.every(6 * 3600, "short links", move || {
+            let links = links.clone();
+            async move { links.sweep(crate::clock::now()).await }
+        })
+    }
+
+    /// Sweeps the lapsed acknowledgements (`acks::sweep`) every hour until the server closes.
+    pub fn sweep_acks(&self) -> tokio::task::JoinHandle<()> {
+        let (store, index) = (self.legacy.store.clone(), self.index.clone());
+        self.every(3600, "lapsed acknowledgements", move || {
+            let (store, index) = (store.clone(), index.clone());
+            async move { crate::acks::sweep(&*store, &index, crate::clock::now()).await }
+        })
+    }
+
+    /// Runs `sweep` every `seconds` until the server closes, logging what it deleted.
+    fn every<F, Fut>(&self, seconds: u64, what: &'static str, sweep: F) -> tokio::task::JoinHandle<()>
+    where
+        F: Fn() -> Fut + Send + 'static,
+        Fut: std::future::Future<Output = Result<u64, crate::store::StoreError>> + Send,
+    {
+        let mut closing = self.closing.subscribe();
         tokio::spawn(async move {
             loop {
-                match links.sweep(crate::clock::now()).await {
-                    Ok(n) if n > 0 => tracing::info!(deleted = n, "short links swept"),
+                match sweep().await {
+                    Ok(n) if n > 0 => tracing::info!(deleted = n, what, "swept"),
                     Ok(_) => {}
-                    Err(e) => tracing::warn!(error = %e, "sweeping the short links failed"),
+                    Err(e) => tracing::warn!(error = %e, what, "sweeping failed"),
                 }
-                let wait = tokio::time::sleep(std::time::Duration::from_secs(6 * 3600));
+                let wait = tokio::time::sleep(std::time::Duration::from_secs(seconds));
                 tokio::select! {
                     () = wait => {}
                     _ = closing.wait_for(|c| *c) => return,
