@@ -205,11 +205,13 @@ pub fn matching_slots<'a>(state: &'a State, filter: &'a Filter, now: i64) -> imp
     need.extend(changed_slots(state, &filter.facets, now).map(Need::Set));
     let facets = &filter.facets;
     let ranged = facets.priority_min.is_some() || facets.priority_max.is_some();
-    // Priority blocks and the time in the current status are in the slot's tally: no record read.
+    // Priority blocks, the time in the current status and since when a workflow is idle are
+    // in the slot's tally: no record read.
     let pmp = facets.has_pmp();
+    let idle_before = facets.idle_days.map(|d| now.saturating_sub(i64::from(d) * 86_400));
     // Candidates from the stalled set are stalled (the set is brought up to `now` first).
     let stalled_unknown = filter.stalled && !matches!(src, Source::Stalled);
-    let read = stalled_unknown || ranged || facets.idle_days.is_some() || need.iter().any(Need::reads);
+    let read = stalled_unknown || ranged || need.iter().any(Need::reads);
     let mut last: Option<Slot> = None;
     candidates(state, src).filter(move |&slot| {
         let repeat = last == Some(slot);
@@ -217,9 +219,10 @@ pub fn matching_slots<'a>(state: &'a State, filter: &'a Filter, now: i64) -> imp
         if repeat || need.iter().any(|n| n.by_slot(slot) == Some(false)) {
             return false;
         }
-        if pmp {
+        if pmp || idle_before.is_some() {
             let t = state.tally(slot);
-            if !facets.pmp_holds(t.block, t.status_since(), now) {
+            let idle_ok = idle_before.is_none_or(|b| t.idle_since().is_some_and(|i| i <= b));
+            if !idle_ok || pmp && !facets.pmp_holds(t.block, t.status_since(), now) {
                 return false;
             }
         }

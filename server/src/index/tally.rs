@@ -30,6 +30,9 @@ pub struct Tally {
     pub force_completed: bool,
     /// Counted in lumisections (U22): never added to events.
     pub lumi_mode: bool,
+    /// Since when it is idle (assigned, able to progress, no event yet); `i64::MIN` when it
+    /// is not. Kept here so the idle alert, counted on every page, reads no record.
+    pub idle: i64,
 }
 
 impl Default for Tally {
@@ -44,6 +47,7 @@ impl Default for Tally {
             priority: i64::MIN,
             force_completed: false,
             lumi_mode: false,
+            idle: i64::MIN,
         }
     }
 }
@@ -67,7 +71,13 @@ impl Tally {
             priority: r.priority().unwrap_or(i64::MIN),
             force_completed: r.force_completed().is_some(),
             lumi_mode: r.lumi_mode,
+            idle: r.idle_since().unwrap_or(i64::MIN),
         }
+    }
+
+    /// Since when it is idle, if it is.
+    pub fn idle_since(&self) -> Option<i64> {
+        Some(self.idle).filter(|t| *t != i64::MIN)
     }
 
     /// What it produced: its largest dataset's latest events, or for a force-completed one
