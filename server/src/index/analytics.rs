@@ -55,7 +55,7 @@ type Rows<'a> = BTreeMap<&'a str, HashMap<Column<'a>, Cell>>;
 /// workflows. Counts come from the per-slot tallies (one contiguous array) and the campaign
 /// postings, so no record is read unless the filter itself needs it.
 pub fn campaign_table(state: &State, q: &app::filter::Filter, by_block: bool, now: i64) -> CampaignTable {
-    let everything = q.required().is_empty() && q.facets.is_empty() && !q.stalled;
+    let everything = super::query::is_everything(q);
     let mut chosen = Bits::default();
     let mut table = CampaignTable::default();
     let mut columns: HashMap<Column<'_>, Cell> = HashMap::new();

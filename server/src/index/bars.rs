@@ -10,7 +10,7 @@ use app::bars::{fold, key_order, Bar, Dimension, Measure, Part, PresentView};
 use app::filter::{Filter, FilterKey};
 
 use super::field::Field;
-use super::query::matching_slots;
+use super::query::{is_everything, matching_slots};
 use super::state::{Bits, Slot, State, Tally, BLOCK_NAMES};
 
 /// Each workflow's values of one dimension, by slot.
@@ -200,13 +200,12 @@ pub fn present(
     (group, stack, measure): (Dimension, Option<Dimension>, Measure),
     now: i64,
 ) -> PresentView {
-    let everything = filter.required().is_empty() && filter.facets.is_empty() && !filter.stalled;
-    let mut chosen = Bits::default();
-    if everything {
-        state.slots_in_order().iter().for_each(|s| chosen.set(*s, true));
+    let everything = is_everything(filter);
+    let chosen: Bits = if everything {
+        state.slots_in_order().iter().copied().collect()
     } else {
-        matching_slots(state, filter, now).for_each(|s| chosen.set(s, true));
-    }
+        matching_slots(state, filter, now).collect()
+    };
     let wanted = (!everything).then_some(&chosen);
     let g = Values::new(state, group, wanted);
     let s = stack.map(|d| Values::new(state, d, wanted));

@@ -5,7 +5,7 @@
 
 use app::filter::Facets;
 
-use super::posting::Bits;
+use super::posting::{Bits, Slot};
 use super::record::Record;
 use super::state::State;
 use super::timeline::{record_has, Timeline};
@@ -13,12 +13,15 @@ use super::timeline::{record_has, Timeline};
 /// The slots the filter's `change` admits, when it has one.
 pub fn changed_slots(state: &State, facets: &Facets, now: i64) -> Option<Bits> {
     let (group, since) = (facets.change?, facets.change_since?);
-    Some(if since >= state.timeline().horizon() {
-        state.timeline().slots(group, (since, now))
-    } else {
-        let all = state.slots_in_order().iter().filter_map(|s| Some((*s, &**state.record(*s)?)));
-        Timeline::of(all).slots(group, (since, now))
-    })
+    let rebuilt = rebuilt_log(state, since, || state.slots_in_order().iter().copied());
+    Some(rebuilt.as_ref().unwrap_or(state.timeline()).slots(group, (since, now)))
+}
+
+/// For a question from before the index's horizon, a log of the dated changes of the
+/// workflows `slots` yields, built from their records; `None` when the index's own log
+/// reaches back to `since` (the caller reads that one).
+pub fn rebuilt_log<I: Iterator<Item = Slot>>(state: &State, since: i64, slots: impl FnOnce() -> I) -> Option<Timeline> {
+    (since < state.timeline().horizon()).then(|| Timeline::of(slots().filter_map(|s| Some((s, &**state.record(s)?)))))
 }
 
 /// Whether a record (one without a slot: a deleted workflow) passes the filter's `change`.

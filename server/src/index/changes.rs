@@ -10,26 +10,23 @@ use app::changes::{Changes, DatasetChange, Named, Transition, LIST_CAP};
 use app::filter::Filter;
 use app::model::DatasetStatus;
 
-use super::posting::Bits;
-use super::query::{constraints, holds, matching_slots};
+use super::changed::rebuilt_log;
+use super::posting::{Bits, Slot};
+use super::query::{holds, is_everything, matching_slots};
 use super::record::Record;
 use super::state::State;
-use super::timeline::{dataset_changes, transition_place, Entry, Kind, Timeline};
+use super::timeline::{dataset_changes, transition_place, Entry, Kind};
 
 /// What changed among `filter`'s workflows from `since` to `now`.
 pub fn changes(state: &State, filter: &Filter, since: i64, now: i64) -> Changes {
     let within = within(state, filter, now);
-    let before_horizon;
-    let timeline = if since >= state.timeline().horizon() {
-        state.timeline()
-    } else {
-        let slots: Box<dyn Iterator<Item = u32>> = match &within {
+    let rebuilt = rebuilt_log(state, since, || -> Box<dyn Iterator<Item = Slot>> {
+        match &within {
             Some(bits) => Box::new(bits.ones()),
             None => Box::new(state.slots_in_order().iter().copied()),
-        };
-        before_horizon = Timeline::of(slots.filter_map(|s| Some((s, &**state.record(s)?))));
-        &before_horizon
-    };
+        }
+    });
+    let timeline = rebuilt.as_ref().unwrap_or(state.timeline());
     let walk = |kind: Kind, until: Option<i64>| newest(timeline.between(kind, since, until), within.as_ref());
     let (new, transitions, datasets) = (walk(Kind::New, None), walk(Kind::Transition, None), walk(Kind::Dataset, None));
     let (stalled, resumed) = (walk(Kind::Stalled, Some(now)), walk(Kind::Resumed, None));
@@ -60,12 +57,7 @@ pub fn changes(state: &State, filter: &Filter, since: i64, now: i64) -> Changes 
 
 /// The filter's workflows as a bit per slot; `None` when it is every workflow.
 fn within(state: &State, filter: &Filter, now: i64) -> Option<Bits> {
-    let everything = constraints(filter).is_empty() && filter.facets.is_empty() && !filter.stalled;
-    (!everything).then(|| {
-        let mut bits = Bits::default();
-        matching_slots(state, filter, now).for_each(|s| bits.set(s, true));
-        bits
-    })
+    (!is_everything(filter)).then(|| matching_slots(state, filter, now).collect())
 }
 
 /// The newest entries of one list and how many there are.

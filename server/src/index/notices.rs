@@ -1,20 +1,26 @@
-//! What a watch's conditions find among its filter's workflows, read from the records: each
-//! finding names its occurrence (the transition's time, the dataset and its change, the
-//! status and when it began), so that seeing the same state again, on another replica or
-//! after a restart, names the same occurrence and is recorded once (the outbox's id is
-//! derived from it).
+//! What a watch's conditions find among its filter's workflows: each finding names its
+//! occurrence (the transition's time, the dataset and its change, the status and when it
+//! began), so that seeing the same state again, on another replica or after a restart, names
+//! the same occurrence and is recorded once (the outbox's id is derived from it).
+//!
+//! Every replica asks this of every watch every few seconds, so it reads what the index
+//! keeps for it rather than every record: statuses reached, stalls and dataset changes from
+//! the dated changes since `since`, stuck and completion from the slots' tallies; a record is
+//! read only for what is found.
 //!
 //! Only occurrences at or after `since` count: a watch notifies about what happens after it
 //! was saved, and the caller bounds `since` by how long recorded notices are kept. What is
 //! computed from the clock (stalled, stuck) counts once `now` has passed it.
 
-use app::filter::{Filter, RequestStatus};
+use app::filter::{ChangeGroup, Filter, RequestStatus};
 use app::status::DatasetStatus;
 use app::watch::Condition;
 
-use super::query::matching;
-use super::record::Record;
-use super::state::{State, Tally};
+use super::changed::rebuilt_log;
+use super::posting::{Bits, Slot};
+use super::query::matching_slots;
+use super::state::State;
+use super::timeline::{dataset_changes, reaches, Kind};
 
 /// One condition met by one workflow.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,56 +46,62 @@ pub fn occurrences(
     (since, now): (i64, i64),
     stuck: &[(RequestStatus, u32)],
 ) -> Vec<Occurrence> {
+    let slots: Vec<Slot> = matching_slots(state, filter, now).collect();
+    let within: Bits = slots.iter().copied().collect();
+    let rebuilt = rebuilt_log(state, since, || slots.iter().copied());
+    let log = rebuilt.as_ref().unwrap_or(state.timeline());
     let mut out = Vec::new();
-    for r in matching(state, filter, now) {
-        for &condition in on {
-            let mut found = |key: String, time: i64, detail: String| {
-                // A time ahead of this clock (an upstream's clock ahead of ours) is still news.
-                if time >= since {
-                    let workflow = r.name.to_string();
-                    out.push(Occurrence { workflow, condition, key, time, detail });
-                }
-            };
-            match condition {
-                Condition::Status(s) => reached(r, s, &mut found),
-                Condition::Stuck => stuck_in(r, stuck, now, &mut found),
-                Condition::Stalled => {
-                    if let Some(t) = r.stalled_since().filter(|t| *t < now) {
-                        found(t.to_string(), t, "stalled: no new events".into());
-                    }
-                }
-                Condition::DatasetInvalid => invalid(r, &mut found),
-                Condition::Completion(p) => completion(r, p, &mut found),
+    for &condition in on {
+        let mut found = |slot: Slot, key: String, time: i64, detail: String| {
+            // A time ahead of this clock (an upstream's clock ahead of ours) is still news.
+            if let Some(r) = state.record(slot).filter(|_| time >= since) {
+                out.push(Occurrence { workflow: r.name.to_string(), condition, key, time, detail });
             }
+        };
+        let dated = |kind, until| log.between(kind, since, until).filter(|e| within.get(e.1));
+        match condition {
+            Condition::Status(s) => {
+                let reached = dated(Kind::New, None).chain(dated(Kind::Transition, None));
+                for &(t, slot, _) in reached.filter(|e| reaches(ChangeGroup::Reached(s), e.2)) {
+                    found(slot, t.to_string(), t, format!("reached {s}"));
+                }
+            }
+            Condition::Stalled => {
+                for &(t, slot, _) in dated(Kind::Stalled, Some(now)) {
+                    found(slot, t.to_string(), t, "stalled: no new events".into());
+                }
+            }
+            Condition::DatasetInvalid => invalid(state, dated(Kind::Dataset, None), &mut found),
+            Condition::Stuck => slots.iter().for_each(|s| stuck_in(state, *s, stuck, now, &mut found)),
+            Condition::Completion(p) => slots.iter().for_each(|s| completion(state, *s, p, &mut found)),
         }
     }
     out
 }
 
-type Found<'a> = dyn FnMut(String, i64, String) + 'a;
+type Found<'a> = dyn FnMut(Slot, String, i64, String) + 'a;
 
-fn reached(r: &Record, status: RequestStatus, found: &mut Found<'_>) {
-    for (s, t) in r.transitions.iter() {
-        if s == status.as_str() {
-            found(t.to_string(), t, format!("reached {status}"));
-        }
-    }
-}
-
-fn stuck_in(r: &Record, stuck: &[(RequestStatus, u32)], now: i64, found: &mut Found<'_>) {
-    let Some((status, since)) = r.transitions.last() else { return };
-    let Some((_, days)) = stuck.iter().find(|(s, _)| s.as_str() == status) else { return };
+/// Stuck: in its status (the slot's tally says which and since when) at least the days the
+/// stuck alert gives it.
+fn stuck_in(state: &State, slot: Slot, stuck: &[(RequestStatus, u32)], now: i64, found: &mut Found<'_>) {
+    let t = state.tally(slot);
+    let (Some(code), Some(since)) = (t.status, t.status_since()) else { return };
+    let Some(status) = RequestStatus::ALL.get(usize::from(code)) else { return };
+    let Some((_, days)) = stuck.iter().find(|(s, _)| s == status) else { return };
     let at = since.saturating_add(i64::from(*days) * 86_400);
     if at <= now {
-        found(format!("{status}@{since}"), at, format!("in {status} for {days} days or more"));
+        found(slot, format!("{status}@{since}"), at, format!("in {status} for {days} days or more"));
     }
 }
 
-fn invalid(r: &Record, found: &mut Found<'_>) {
-    for d in r.datasets.iter() {
-        let gone = matches!(d.status, DatasetStatus::Invalid | DatasetStatus::Deleted);
-        if gone && d.previous.is_some() && d.since != i64::MAX {
-            found(format!("{}@{}", d.name, d.since), d.since, format!("{} is {}", d.name, d.status.as_str()));
+/// A dataset turned INVALID or DELETED: each such change of the log.
+fn invalid<'a>(state: &State, changes: impl Iterator<Item = &'a (i64, Slot, u32)>, found: &mut Found<'_>) {
+    for &(time, slot, place) in changes {
+        let Some(r) = state.record(slot) else { continue };
+        let Some(change) = dataset_changes(r).nth(place as usize) else { continue };
+        if matches!(change.to, DatasetStatus::Invalid | DatasetStatus::Deleted) {
+            let name = &r.datasets[change.dataset].name;
+            found(slot, format!("{name}@{time}"), time, format!("{name} is {}", change.to.as_str()));
         }
     }
 }
@@ -97,14 +109,15 @@ fn invalid(r: &Record, found: &mut Found<'_>) {
 /// Completion reached `percent` when its events last changed at or past it: one occurrence
 /// per workflow and percentage (its time is that change, so a workflow already there when
 /// the watch was saved does not notify until it produces again).
-fn completion(r: &Record, percent: u8, found: &mut Found<'_>) {
-    let Some(permille) = Tally::of(r).completion() else { return };
+fn completion(state: &State, slot: Slot, percent: u8, found: &mut Found<'_>) {
+    let Some(permille) = state.tally(slot).completion() else { return };
     if permille < i64::from(percent) * 10 {
         return;
     }
+    let Some(r) = state.record(slot) else { return };
     let last = r.datasets.iter().filter_map(|d| d.points.iter().last().map(|(t, _)| t)).max();
     let time = r.force_completed().into_iter().chain(last).max();
     if let Some(t) = time {
-        found(String::new(), t, format!("{}.{} % complete", permille / 10, permille % 10));
+        found(slot, String::new(), t, format!("{}.{} % complete", permille / 10, permille % 10));
     }
 }

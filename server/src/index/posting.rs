@@ -54,6 +54,14 @@ impl Bits {
     }
 }
 
+impl FromIterator<Slot> for Bits {
+    fn from_iter<I: IntoIterator<Item = Slot>>(slots: I) -> Self {
+        let mut bits = Bits::default();
+        slots.into_iter().for_each(|s| bits.set(s, true));
+        bits
+    }
+}
+
 /// Workflows one view key lists, in id order, a workflow repeated as often as the view emits
 /// the key for it (S11: repeated output datasets).
 #[derive(Default)]
@@ -206,9 +214,7 @@ impl Many {
         let dense = self.distinct >= 64 && self.distinct * 32 >= capacity;
         match (&self.bits, dense) {
             (None, true) => {
-                let mut bits = Bits::default();
-                self.slots.iter().for_each(|s| bits.set(*s, true));
-                self.bits = Some(bits);
+                self.bits = Some(self.slots.iter().copied().collect());
             }
             (Some(_), false) if self.distinct < 32 || self.distinct * 64 < capacity => self.bits = None,
             _ => {}

@@ -254,6 +254,11 @@ pub fn record_holds(r: &Record, filter: &Filter, now: i64) -> bool {
         && idle_before.is_none_or(|b| r.idle_since().is_some_and(|t| t <= b))
 }
 
+/// Whether the filter matches every workflow (no constraint at all).
+pub fn is_everything(filter: &Filter) -> bool {
+    filter.required().is_empty() && filter.facets.is_empty() && !filter.stalled
+}
+
 /// Whether the filter is "stalled only": the stalled set is then the answer itself.
 fn stalled_only(filter: &Filter) -> bool {
     filter.stalled && constraints(filter).is_empty() && filter.facets.is_empty()

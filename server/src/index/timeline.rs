@@ -42,15 +42,16 @@ pub enum Kind {
     Resumed,
 }
 
-/// One change: when, whose, and which of the workflow's entries it is (the transition's place
-/// in RequestTransition with its status byte above [`PLACE_BITS`], so a `reached:<S>` list
-/// reads no record; the dataset change's place in [`dataset_changes`]; else 0).
+/// One change: when, whose, and which of the workflow's entries it is (for a creation or a
+/// transition, its place in RequestTransition with its status byte above [`PLACE_BITS`], so
+/// a `reached:<S>` list reads no record; the dataset change's place in [`dataset_changes`];
+/// else 0).
 pub type Entry = (i64, Slot, u32);
 
 /// The bits of a transition entry's place; its status byte is above them.
 const PLACE_BITS: u32 = 24;
 
-/// The place of a transition entry in RequestTransition.
+/// The place of a creation or transition entry in RequestTransition.
 pub fn transition_place(place: u32) -> usize {
     (place & ((1 << PLACE_BITS) - 1)) as usize
 }
@@ -152,8 +153,8 @@ fn kind_of(group: ChangeGroup, now: i64) -> (Kind, Option<i64>) {
 }
 
 /// Whether an entry of `group`'s list, at `place`, is in the group: for `reached:<S>`, a
-/// transition to S (its status byte says).
-fn reaches(group: ChangeGroup, place: u32) -> bool {
+/// transition to S (its status byte says; a creation's entry carries one too).
+pub fn reaches(group: ChangeGroup, place: u32) -> bool {
     match group {
         ChangeGroup::Reached(s) => {
             let code = RequestStatus::ALL.iter().position(|known| *known == s);
@@ -166,8 +167,8 @@ fn reaches(group: ChangeGroup, place: u32) -> bool {
 /// Calls `f` with each dated change of `r`: its kind, time and place.
 pub fn each_entry(r: &Record, mut f: impl FnMut(Kind, i64, u32)) {
     let mut entries = r.transitions.iter().zip(r.transitions.status_codes());
-    if let Some(((_, created), _)) = entries.next() {
-        f(Kind::New, created, 0);
+    if let Some(((_, created), code)) = entries.next() {
+        f(Kind::New, created, u32::from(*code) << PLACE_BITS);
     }
     for (i, ((_, time), code)) in entries.enumerate() {
         f(Kind::Transition, time, (i as u32 + 1) | u32::from(*code) << PLACE_BITS);
